@@ -15,6 +15,7 @@ HIDDEN = "hidden"  # homeworks/<hw>/hidden/: the grader's side, in the grader's 
 
 def names(side: str = CHECKS) -> tuple[str, ...]:
     """The kit's homework ids, sorted: each folder here that holds the ``side`` package (an installed student
-    package has every homework's ``checks``, an installed grader every ``hidden``)."""
-    return tuple(sorted(folder.name for root in __path__ for folder in Path(root).iterdir()
-                        if (folder / side / "__init__.py").is_file()))
+    package has every homework's ``checks``, an installed grader every ``hidden``); a homework in two of the
+    package's folders (a checkout beside an installed wheel) is named once."""
+    return tuple(sorted({folder.name for root in __path__ for folder in Path(root).iterdir()
+                         if (folder / side / "__init__.py").is_file()}))

@@ -95,3 +95,11 @@ def test_no_module_keeps_its_own_list_of_the_homeworks():
 def test_the_per_homework_data_allowed_is_still_there():
     """An entry of PER_HOMEWORK_DATA whose file no longer keys several homeworks is dropped, not left to cover."""
     assert [path for path in PER_HOMEWORK_DATA if not hand_kept(ROOT / path)] == []
+
+
+def test_a_homework_in_two_folders_of_the_package_is_named_once(new_kit, tmp_path, monkeypatch):
+    other = tmp_path / "other"
+    (other / new_kit / homeworks.CHECKS).mkdir(parents=True)
+    (other / new_kit / homeworks.CHECKS / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.setattr(homeworks, "__path__", [*homeworks.__path__, str(other)])
+    assert homeworks.names() == (new_kit,)
