@@ -3,8 +3,11 @@ the configuration it ships, :func:`mathjax_config`) and a Chromium to print with
 missing is a :class:`PdfError` naming how to install it (on Colab too)."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 MATHJAX_ENV = "DGMLAB_MATHJAX"
@@ -32,7 +35,6 @@ def find_mathjax() -> Path:
         return path.resolve()
     if DEBIAN_MATHJAX.is_file():
         return DEBIAN_MATHJAX
-    import importlib.util
 
     spec = importlib.util.find_spec(PIP_MATHJAX)  # found, not imported (it would load jupyter_server)
     for folder in (spec.submodule_search_locations or []) if spec is not None else []:
@@ -95,30 +97,48 @@ def find_chromium() -> str:
 MERGE_TIMEOUT = 60.0  # seconds for poppler's pdfunite to merge one PDF with the ones handed in beside it
 
 
+def _run(command: list, timeout: float, what: str) -> str:
+    """Run ``command`` (no input or output) within ``timeout``: ``""``, or why it failed."""
+    try:
+        subprocess.run(command, check=True, timeout=timeout, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    except subprocess.TimeoutExpired:
+        return f"{what} took longer than {timeout:.0f} s"
+    except (OSError, subprocess.CalledProcessError) as exc:
+        err = (getattr(exc, "stderr", b"") or b"").decode("utf-8", "replace").strip()
+        return f"{what} failed: " + (err.splitlines()[-1][:200] if err else str(exc))
+    return ""
+
+
 def merge_pdfs(target: Path, parts, timeout: float = MERGE_TIMEOUT) -> tuple:
     """``target`` with the pages of each of ``parts`` (PDFs a student handed in) added at its end, in order, by
     poppler's ``pdfunite`` (Debian's poppler-utils); ``(True, "")``, or ``(False, why)`` with ``target`` unchanged
-    (no pdfunite, a part that is not a PDF, or pdfunite failing or taking longer than ``timeout``)."""
-    import subprocess
-
+    (no pdfunite or pypdf, a part that is not a PDF, or a step failing or taking longer than ``timeout``). Each
+    part is first rewritten without actions, scripts or embedded files (:mod:`dgmlab.pdf_scrub`, a child process
+    with a memory limit): a TA's viewer opens the merged PDF, and Acrobat runs a page's JavaScript."""
     tool = shutil.which("pdfunite")
     if tool is None:
         return False, "no pdfunite on this machine: apt-get install poppler-utils"
+    if importlib.util.find_spec("pypdf") is None:
+        return False, "pypdf is not installed (it removes a handed-in PDF's scripts before merging): pip install pypdf"
     for part in parts:
         with open(part, "rb") as f:
             if not f.read(1024).lstrip().startswith(b"%PDF"):
                 return False, f"{Path(part).name} is not a PDF"
     target = Path(target)
     tmp = target.with_name(f".{target.stem}.merged.pdf")
+    clean = [target.with_name(f".{target.stem}.part{k}.pdf") for k in range(len(parts))]
     try:
-        subprocess.run([tool, str(target), *map(str, parts), str(tmp)], check=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    except subprocess.TimeoutExpired:
-        tmp.unlink(missing_ok=True)
-        return False, f"pdfunite took longer than {timeout:.0f} s"
-    except (OSError, subprocess.CalledProcessError) as exc:
-        tmp.unlink(missing_ok=True)
-        err = getattr(exc, "stderr", b"") or b""
-        return False, "pdfunite failed: " + (err.decode("utf-8", "replace").strip()[:200] or str(exc))
-    os.replace(tmp, target)
-    return True, ""
+        for part, out in zip(parts, clean):
+            why = _run([sys.executable, "-m", "dgmlab.pdf_scrub", str(part), str(out)], timeout,
+                       f"removing {Path(part).name}'s scripts")
+            if why:
+                return False, why
+        why = _run([tool, str(target), *map(str, clean), str(tmp)], timeout, "pdfunite")
+        if why:
+            return False, why
+        os.replace(tmp, target)
+        return True, ""
+    finally:
+        for path in (*clean, tmp):
+            path.unlink(missing_ok=True)
