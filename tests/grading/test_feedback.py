@@ -1,4 +1,5 @@
 """The feedback HTML the course's config makes: a student's scripts do not survive into it."""
+import re
 from html.parser import HTMLParser
 
 import nbformat
@@ -91,3 +92,38 @@ def test_a_courses_own_feedback_template_is_kept():
     config.HTMLExporter.template_name = "my_feedback"
     assert feedback_template(config).HTMLExporter.template_name == "my_feedback"
     assert "extra_template_basedirs" not in config.HTMLExporter
+
+
+ATTACKS = f"{SCRIPT} {HANDLER} [a link](javascript:document.title='owned') <a href=\"javascript:x()\">b</a>"
+
+
+def _written_answer(source: str, comment: str = "") -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.metadata["nbgrader"] = {"solution": True, "grade": True, "grade_id": "q2_written", "points": 2, "score": 1,
+                                 "comment": comment}
+    return cell
+
+
+def _assert_inert(body: str) -> None:
+    active = _Active()
+    active.feed(body)
+    assert not [s for s in active.scripts if "document.title" in s], "a student's script runs in the feedback"
+    assert not active.handlers, f"a student's event handler runs in the feedback: {active.handlers}"
+    assert not re.search(r"""(href|src)\s*=\s*["']?\s*javascript:""", body, re.I), "a javascript: link survives"
+
+
+def test_a_written_answers_script_handler_and_link_are_not_in_dgmlabs_feedback_page():
+    # nbgrader's feedback template draws Markdown cells raw, whatever sanitize_html says: dgmlab's must not
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_written_answer(f"# My answer\n\nIt is *x*. {ATTACKS}", comment=f"Good {ATTACKS}"),
+                nbformat.v4.new_markdown_cell(f"A note {ATTACKS}")]
+    body = _dgmlab_feedback_html(nb)
+    _assert_inert(body)
+    assert "It is <em>x</em>" in body and "A note" in body and "Good" in body  # the answer itself is still there
+
+
+def test_a_written_answers_image_is_still_shown_in_dgmlabs_feedback_page():
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAAAAACMmsGiAAAAC0lEQVR4nGNgwAQAABQAAX3+Hu4AAAAASUVORK5CYII="  # a 4x4 PNG
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_written_answer(f"My derivation: ![photo](data:image/png;base64,{png})")]
+    assert f'src="data:image/png;base64,{png}"' in _dgmlab_feedback_html(nb)

@@ -45,6 +45,8 @@ def feedback_template(config):
     config.HTMLExporter.template_name = "dgmlab_feedback"
     config.HTMLExporter.template_file = "feedback.html.j2"  # it extends nbgrader's index.html.j2
     config.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(NA.FORMGRADER_TEMPLATES)]
+    config.HTMLExporter.filters = {**config.HTMLExporter.get("filters", {}),
+                                   "dgmlab_sanitised": "dgmlab.pdf_page.sanitised"}  # the template's Markdown
     return config
 
 
