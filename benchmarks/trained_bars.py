@@ -8,7 +8,7 @@ hw4 P2/P3's samples, hw5 P1/P2's weights) is judged in-process as ``dgmlab autog
 (:func:`dgmlab.grading.judge.judging.judge_cell`), on ``--draws`` draws: each a random grading seed and a random
 seed per file, as a course key gives them (``draw_seeds.seed`` is HMAC-SHA256 of a secret key, so any 31-bit seed is
 a possible draw). The kit's run is each homework's ``PROOF_ARTIFACTS`` (its reference weights, tests/fixtures); the
-clearly worse run is the same run stopped early (``EARLY_*`` in the homework's proofs.py), where one exists.
+clearly worse run is the same run stopped early (``EARLY_ARTIFACTS`` in the homework's proofs.py), where one exists.
 ``--record`` writes benchmarks/results/trained_bars.md. Exit status 1 when the kit's run loses a point on any draw
 or the worse run earns full marks on any.
 """
@@ -26,12 +26,7 @@ import homeworks
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "trained_bars.md"
-# the clearly worse run of each graded file: the kit's reference run stopped early (proofs.py's names); a homework
-# left out has no worse run to try
-WORSE = {"hw1_wgan": {"generator_weights.pt": "EARLY_WEIGHTS"},
-         "hw2_wgangp": {"p5_generator_weights.pt": "EARLY_WEIGHTS"},
-         "hw4_gans": {"baseline_generator_weights.pt": "EARLY_BASELINE", "cgan_generator_weights.pt": "EARLY_CGAN"},
-         "hw5_explicit": {"p1_pixelcnn_weights.pt": "EARLY_P1_WEIGHTS"}}
+
 
 
 def file_cells(hw: str) -> list:
@@ -63,9 +58,9 @@ def draws(n: int, names: tuple, rng: random.Random) -> list:
 
 
 def run(hw: str, n: int, n_worse: int, rng: random.Random, cells=None) -> list:
-    from dgmlab.authoring import homeworks
+    from dgmlab.authoring import homeworks as builders
 
-    builder = homeworks(ROOT)[hw]
+    builder = builders(ROOT)[hw]
     rows = []
     for spec in file_cells(hw):
         if cells and spec.cell not in cells:
@@ -77,8 +72,9 @@ def run(hw: str, n: int, n_worse: int, rng: random.Random, cells=None) -> list:
             started = time.perf_counter()
             kit = judge_draws(hw, builder, spec, folder, draws(n, spec.files, rng))
             seconds = (time.perf_counter() - started) / max(n, 1)
-            worse_files = {name: getattr(builder, attr) for name, attr in WORSE.get(hw, {}).items()
-                           if name in spec.files and hasattr(builder, attr)}
+            # the clearly worse run: the kit's run stopped early, per graded file (proofs.py's EARLY_ARTIFACTS)
+            worse_files = {name: path for name, path in getattr(builder, "EARLY_ARTIFACTS", {}).items()
+                           if name in spec.files}
             worse = []
             if worse_files:
                 for name, src in worse_files.items():

@@ -458,6 +458,8 @@ PARTIAL = [
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 GENUINE_WEIGHTS = FIXTURES / "hw1_generator_epoch27_f16.pt"  # the reference run's generator, epoch 27 (score 8.87)
 EARLY_WEIGHTS = FIXTURES / "hw1_generator_epoch05_f16.pt"  # the same run at epoch 5 (score 7.89): under the bar
+# the clearly worse run of each graded file, which must not earn full marks (benchmarks/trained_bars.py)
+EARLY_ARTIFACTS = {"generator_weights.pt": EARLY_WEIGHTS}
 GENUINE_SAMPLES = FIXTURES / "hw1_genuine_samples_1000.pt"  # GENUINE_WEIGHTS' graded draw (seed 0), in float32
 # GENUINE_WEIGHTS tuned so that the graded draw's noise gives 1,000 MNIST digits (benchmarks/make_memorizer.py hw1)
 MEMORIZER_WEIGHTS = FIXTURES / "hw1_generator_memorizer_f16.pt"

@@ -530,6 +530,8 @@ PARTIAL = [
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 GENUINE_WEIGHTS = FIXTURES / "hw2_genuine_generator_f16.pt"  # the reference's GPU run after epoch 39 (score 8.55)
 EARLY_WEIGHTS = FIXTURES / "hw2_early_generator_f16.pt"  # a reference run after a quarter epoch: under the bar
+# the clearly worse run of each graded file, which must not earn full marks (benchmarks/trained_bars.py)
+EARLY_ARTIFACTS = {"p5_generator_weights.pt": EARLY_WEIGHTS}
 GENUINE_SAMPLES = FIXTURES / "hw2_genuine_samples_100.pt"  # GENUINE_WEIGHTS' graded draw (seed 0), in float32
 
 # Files the reference needs next to the notebook for every graded cell to pass ({file name: writer(folder)});

@@ -574,6 +574,8 @@ GENUINE_BASELINE = FIXTURES / "hw4_genuine_baseline_generator_f16.pt"  # referen
 GENUINE_CGAN = FIXTURES / "hw4_genuine_cgan_generator_f16.pt"
 EARLY_BASELINE = FIXTURES / "hw4_early_baseline_generator_f16.pt"      # the same run's average after 5 epochs
 EARLY_CGAN = FIXTURES / "hw4_early_cgan_generator_f16.pt"
+# the clearly worse run of each graded file, which must not earn full marks (benchmarks/trained_bars.py)
+EARLY_ARTIFACTS = {"baseline_generator_weights.pt": EARLY_BASELINE, "cgan_generator_weights.pt": EARLY_CGAN}
 GENUINE_RESULTS = FIXTURES / "hw4_results.json"
 
 
