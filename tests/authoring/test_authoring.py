@@ -42,6 +42,18 @@ def test_a_builders_test_cell_with_hidden_test_markers_stops_the_build_naming_it
     assert not (course / "source" / "hw9_tiny").exists()
 
 
+def test_a_test_not_written_v_ref_stops_the_build_saying_what_to_write(course, capsys):
+    checks = course / "homeworks" / "tiny_checks.py"
+    checks.write_text(checks.read_text(encoding="utf-8").replace("def test_is_an_expression_in_x(v, ref):",
+                                                                 "def test_is_an_expression_in_x(v):"), encoding="utf-8")
+    assert cli.main(["--course", str(course), "build"]) == 2
+    err = capsys.readouterr().err
+    assert "hw9_tiny: every visible and hidden test is written test_x(v, ref)" in err
+    assert "derivative_tests: test_is_an_expression_in_x in checks.py takes (v): write it " \
+           "`def test_is_an_expression_in_x(v, ref):`" in err
+    assert not (course / "source" / "hw9_tiny").exists()
+
+
 def test_build_check_fails_on_a_notebook_edited_by_hand(course, capsys):
     build(course)
     notebook = course / "source" / "hw9_tiny" / "hw9_tiny.ipynb"
@@ -84,7 +96,7 @@ def test_examples_check_fails_until_they_are_written(course, capsys):
 REF_CHECKS = """
 from dgmlab.probes import CheckSpec, attempt
 
-def test_x(v):
+def test_x(v, ref):
     assert v.at_one == 2
 
 CHECKS = [CheckSpec("double_tests", 1, 0, ("double",), visible=(test_x,),

@@ -62,10 +62,10 @@ def test_kill_rate_leaves_equivalent_mutants_out():
 DOUBLE_CHECKS = """
 from dgmlab.probes import CheckSpec, attempt
 
-def test_zero(v):
+def test_zero(v, ref):
     assert v.at_zero == 0, "double(0) should be 0"
 
-def test_three(v):
+def test_three(v, ref):
     assert v.at_three == 6, "double(3) should be 6"
 
 CHECKS = [CheckSpec("weak_tests", 1, 0, ("double",), visible=(test_zero,),

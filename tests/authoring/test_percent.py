@@ -41,7 +41,7 @@ x = square(4)
 KINDS_CHECKS = """
 from dgmlab.probes import CheckSpec, attempt
 
-def test_square(v):
+def test_square(v, ref):
     assert v.at_three == 9
 
 CHECKS = [CheckSpec("q1_square_tests", 2, 1, ("square",), visible=(test_square,),

@@ -1,11 +1,13 @@
 """Running the proofs from the shell (python -m dgmlab.authoring.proofs): what each mutant earns, printed as the
-earns={...} to declare, and the refusal of a test whose parameter hides a name of its module (a sympy symbol v)."""
+earns={...} to declare, and the refusal of a test not written test_x(v, ref) or whose module binds v (a sympy
+symbol v)."""
 from pathlib import Path
 
 import pytest
 
 from dgmlab import probes
-from dgmlab.authoring.proofs import Outcome, earned, earns_lines, main, shadowed
+from dgmlab.authoring import signatures
+from dgmlab.authoring.proofs import Outcome, earned, earns_lines, main
 from dgmlab.grading import hidden
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -53,13 +55,24 @@ def shadowing_homework():
     hidden.forget(HW)
 
 
-def test_a_test_parameter_that_hides_a_module_symbol_is_named(shadowing_homework):
-    found = shadowed(HW)
+def test_a_module_symbol_the_tests_argument_hides_is_named(shadowing_homework):
+    found = signatures.problems(HW)
     assert len(found) == 2  # both hidden tests take v; the visible ones are in checks.py, which binds no v
-    assert "test_value_on_the_graders_input's parameter 'v' hides the Symbol 'v'" in found[0]
-    assert "test_x(answers, ref)" in found[0]
+    assert "test_value_on_the_graders_input" in found[0] and "its module binds 'v' (Symbol)" in found[0]
+    assert "rename the module's 'v'" in found[0]
 
 
-def test_the_kit_homeworks_tests_hide_no_name_of_their_modules():
+@pytest.mark.parametrize("written", ["v", "answers, ref", "v, ref, extra"])
+def test_a_test_not_written_v_ref_is_named_with_what_to_write(written):
+    checks = (FIXTURES / "tiny_checks.py").read_text(encoding="utf-8").replace(
+        "def test_returns_a_scalar_tensor(v, ref):", f"def test_returns_a_scalar_tensor({written}):")
+    probes.load_checks_text(HW, checks, "checks.py")
+    hidden.forget(HW)
+    (found,) = signatures.problems(HW)
+    assert f"mean_square_tests: test_returns_a_scalar_tensor in checks.py takes ({written})" in found
+    assert "write it `def test_returns_a_scalar_tensor(v, ref):`" in found
+
+
+def test_the_kit_homeworks_tests_are_all_written_v_ref():
     for hw in sorted(probes.KIT_HOMEWORKS):
-        assert shadowed(hw) == [], hw
+        assert signatures.problems(hw) == [], hw

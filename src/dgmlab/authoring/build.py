@@ -31,7 +31,7 @@ from dgmlab.grading import hidden
 from dgmlab.grading.references import recorded
 from dgmlab.probes import CHECKS_FILE, EXPECTED_FILE
 
-from . import expected
+from . import expected, signatures
 from .errors import BuildError
 from .notebook import CHECK_MARKER, HiddenTestsInCell, Notebook, is_checked
 from .percent import build_homework
@@ -246,6 +246,9 @@ def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, r
     stale, unrecorded, files = [], [], []
     for hw in select(all_homeworks, list(hws)):
         nb = all_homeworks[hw].build()
+        wrong = signatures.problems(hw)  # its checks and hidden tests are loaded now
+        if wrong:
+            raise BuildError(f"{hw}: every visible and hidden test is written test_x(v, ref):\n  " + "\n  ".join(wrong))
         points = points_text(nb)
         if record_expected:
             path = _record_expected(hw, nb)

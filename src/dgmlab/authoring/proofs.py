@@ -26,13 +26,24 @@ points, any other mutant named in ``fails`` strictly less than the cell's points
 """
 from __future__ import annotations
 
+import argparse
 import ast
 import os
+import shutil
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
+from nbformat.v4 import new_code_cell
+
+from dgmlab import probes
+
+from ..grading import hidden
+from ..grading.judge.judging import Reference, judge_cell
+from . import signatures
+from .build import homeworks
 
 STUB = "# COMPLETE\nraise NotImplementedError()"
 
@@ -174,12 +185,9 @@ class NotebookSession:
     def __init__(self, path: Path, timeout: int = 300, env: dict | None = None, seed: int = PROOF_SEED):
         from nbclient import NotebookClient
 
-        from dgmlab import probes
-
         self.path = Path(path)
         self.hw, self.seed = self.path.stem, seed
         probes.load_checks(self.hw, self.path.parent)  # a course's own homework: its checks.py beside the notebook
-        from ..grading import hidden
 
         hidden.load(self.hw, self.path.parent)  # and its hidden.py, as the grader reads them from source/<hw>/
         self.nb = nbformat.read(self.path, as_version=4)
@@ -208,8 +216,6 @@ class NotebookSession:
         """Delete from the kernel the names the reference source of cell ``i`` binds."""
         names = [n for n in bound_names(self.reference[i]) if n not in ("torch", "np", "sp", "dgmlab")]
         if names:
-            from nbformat.v4 import new_code_cell
-
             first = self.nb.cells[0]  # nbclient stores the cell it runs at the index given: put ours back
             self.client.execute_cell(new_code_cell(f"for _n in {names!r}:\n    globals().pop(_n, None)"), 0)
             self.nb.cells[0] = first
@@ -223,8 +229,6 @@ class NotebookSession:
     def run_verdict(self, i: int, source: str | None = None) -> tuple[str, str]:
         """Execute cell ``i``; ``("earn E of P", message)`` for a test cell (judged, see :meth:`_judged`),
         ``("fail"|"pass", message)`` for any other."""
-        from dgmlab import probes
-
         self.hints = []
         cell = self.nb.cells[i]
         if cell.cell_type != "code":
@@ -243,10 +247,6 @@ class NotebookSession:
     def _judged(self, i: int) -> tuple[str, str]:
         """A check() test cell as the autograder grades it: the kernel runs only the probe call, the
         grader's judge (here, in this process) decides from what it showed."""
-        from dgmlab import probes
-
-        from ..grading.judge.judging import Reference, judge_cell
-
         cell, trusted = self.nb.cells[i], self.reference[i]
         cell.source, cell.outputs = probes.grading_source(trusted, self.seed), []
         self.client.execute_cell(cell, i)
@@ -268,27 +268,6 @@ class NotebookSession:
             if _is_test(cell):
                 results[_grade_id(cell)] = got if verdicts else (not full_marks(got[0]), got[1])
         return results
-
-
-def shadowed(hw: str) -> list[str]:
-    """Each visible or hidden test of ``hw`` with a parameter that hides a name its module defines: tests are called
-    by position as ``test_x(v, ref)``, so in a module that binds ``v`` (a sympy symbol ``v``, say) the test's ``v``
-    is the student's answers, not that symbol. :func:`prove` refuses such a homework."""
-    import inspect
-
-    from dgmlab import probes
-
-    from ..grading import hidden
-
-    found = []
-    for cell, spec in probes.specs(hw).items():
-        for fn in (*spec.visible, *hidden.tests(hw, cell)):
-            names = [p for p in inspect.signature(fn).parameters if p in getattr(fn, "__globals__", {})]
-            found += [f"{cell}: {fn.__name__}'s parameter {p!r} hides the {type(fn.__globals__[p]).__name__} "
-                      f"{p!r} of its module ({fn.__module__}); name the parameter otherwise (tests are called "
-                      f"by position: test_x(answers, ref) reads the same) or rename the module's {p!r}"
-                      for p in names]
-    return found
 
 
 def graded_by(mutants) -> dict:
@@ -315,9 +294,9 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
 
     outcomes: list[Outcome] = []
     with NotebookSession(path, timeout=timeout) as s:
-        hiding = shadowed(s.hw)
-        if hiding:
-            raise ValueError("a test's parameter hides a name of its module:\n" + "\n".join(hiding))
+        wrong = signatures.problems(s.hw)  # before any cell runs
+        if wrong:
+            raise ValueError("every test is written test_x(v, ref):\n" + "\n".join(wrong))
         mutants = resolve(mutants, s.nb)
         reference = s.run_all()
         answers = [gid for gid, i in s.index.items()
@@ -384,11 +363,6 @@ def prepared(hw: str, course: Path | str = ".", workdir: Path | str | None = Non
     (default: the course directory, which the kernels can read), removed afterwards; ``builder``: the homework's
     builder (``MUTANTS``, ...). What the proofs, the lottery and the corpus run on, for the kit's homeworks and a
     course's own alike."""
-    import shutil
-    import tempfile
-
-    from .build import homeworks
-
     root = Path(course).resolve()
     builders = homeworks(root)
     if hw not in builders:
@@ -409,8 +383,6 @@ def main(argv=None) -> int:
     ``--course``) on a copy of its built ``source/<hw>/`` (:func:`prepared`); print each outcome that is not as
     declared and exit 1 if any. ``--print-earns``: print what each mutant earns in each test cell it names, as the
     ``earns={...}`` to write in its ``Mutant``. ``--only <answer cell>``: only that cell's mutants."""
-    import argparse
-
     p = argparse.ArgumentParser(prog="python -m dgmlab.authoring.proofs", description=main.__doc__)
     p.add_argument("hw")
     p.add_argument("--course", default=".", help="the course directory (default: here)")
