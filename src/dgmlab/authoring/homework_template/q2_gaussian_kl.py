@@ -2,8 +2,8 @@
 # ## Q2 (3 points): the KL divergence to the standard normal
 #
 # Derive $\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,1)\big)$ as a sympy expression `kl_gauss`
-# in the symbols `mu` and `sigma` below. It is graded by exact symbolic comparison: any form that is equal
-# for every $\mu$ and every $\sigma > 0$ earns the points; write exact numbers (`sp.Rational(1, 2)`, not `0.5`).
+# in the symbols `mu` and `sigma` below. It is graded by value at points with $\mu$ real and $\sigma > 0$: any
+# form equal to the answer there earns the points; write exact numbers (`sp.Rational(1, 2)`, not `0.5`).
 
 # %% locked=true grade_id="q2_symbols"
 import sympy as sp

@@ -1,10 +1,11 @@
 # %% [markdown]
-# ## Q3 (2 points): why exact?
+# ## Q3 (2 points): why by value?
 #
-# In two or three sentences: why is Q2 graded by exact symbolic comparison rather than by evaluating
-# `kl_gauss` at a few numbers?
+# In two or three sentences: why is Q2 graded by comparing `kl_gauss` with the answer at points rather than by
+# checking `sp.simplify(kl_gauss - answer) == 0`?
 
 # %% [markdown] kind="written" grade_id="q3_why_exact" points=2
-# A comparison at a few points passes any expression that agrees there by chance (or one tuned to the points),
-# while `simplify(a - b) == 0` proves equality for every mu and sigma > 0; exact rationals also keep a rounded
-# constant such as 0.5 from passing as 1/2 only approximately.
+# Equal expressions come in forms (a log left unexpanded, a Piecewise, erf against erfc) that `simplify` may not
+# reduce to 0, or only slowly, so a correct answer could lose its points; a wrong formula that matches at five
+# points in each symbol's domain to 1e-12 is practically impossible. Exact numbers are still required, so a
+# rounded 0.5 never stands in for 1/2.
