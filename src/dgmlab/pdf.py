@@ -49,7 +49,6 @@ their cells), :mod:`dgmlab.pdf_page` (the sanitised HTML page) and :mod:`dgmlab.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,13 +92,14 @@ class Written:
     missing: dict = field(default_factory=dict)  # label -> why the submission has no PDF of that question
     cut: list = field(default_factory=list)  # PDFs longer than the page budget, cut after it
     merged: dict = field(default_factory=dict)  # PDF written -> the handed-in PDFs merged at its end
-    unmerged: list = field(default_factory=list)  # (handed-in PDF, why it was not merged: copied beside as it is)
+    unmerged: list = field(default_factory=list)  # (handed-in PDF, why it was not merged: open it where it is)
 
     def notes(self) -> list[str]:
         out = [f"{label}: no PDF: {why}" for label, why in self.missing.items()]
         out += [f"{pdf.name}: {', '.join(p.name for p in parts)} handed in, merged at its end"
                 for pdf, parts in self.merged.items()]
-        out += [f"{path.name}: not merged ({why}); copied beside as it is" for path, why in self.unmerged]
+        out += [f"{path}: not merged ({why}); open the student's own file there, in a viewer with scripts off"
+                for path, why in self.unmerged]
         out += [f"{pdf.name}: cut after {pdf_printer.MAX_PAGES} pages (the page budget of one PDF)" for pdf in self.cut]
         return out
 
@@ -295,7 +295,6 @@ def _print_submission(course, hw: str, student: str, out_dir: Path, release, mat
         if merged:
             written.merged[target] = [Path(p) for p in pdfs]
         else:
-            for k, path in enumerate(pdfs, 1):
-                shutil.copyfile(path, target.with_name(f"{target.stem}_handed_in_{k}.pdf"))
-                written.unmerged.append((Path(path), why))
+            # not copied beside: a PDF the scrubber could not rewrite keeps whatever scripts it holds
+            written.unmerged += [(Path(path), why) for path in pdfs]
     got.written.append(written)

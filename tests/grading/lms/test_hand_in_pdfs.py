@@ -85,3 +85,17 @@ def test_each_question_pdf_holds_the_students_photo_and_scanned_pages_of_that_qu
     whole = folder / "DeLovelace_Ada_Assgn2.pdf"
     assert PHOTO in images(whole) and text(whole).index("SECONDSTATEMENT") < text(whole).index("CLOSINGNOTE")
     assert any("Q1_scan.pdf handed in, merged at its end" in line for line in got.lines())
+
+
+@pytest.mark.slow
+def test_a_handed_in_pdf_that_cannot_be_merged_is_listed_where_it_is_not_copied_beside(tmp_path):
+    # a copy beside the question PDFs would keep whatever scripts the file holds: the TA opens the student's own
+    tools()
+    course = course_with_uploads(tmp_path)
+    scan = course.root / "submitted" / "ada" / HW / "Q1_scan.pdf"
+    scan.write_bytes(b"%PDF-1.4\nnot a PDF after all\n")
+    got = P.write_class_pdfs(course, HW, tmp_path / "out", plan=HP.planner(course, HW))
+    folder = tmp_path / "out" / HW / "ada"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "DeLovelace_Ada_Assgn2.pdf", "DeLovelace_Ada_Assgn2_Q1.pdf", "DeLovelace_Ada_Assgn2_Q2.pdf"]
+    assert any(f"{scan}: not merged" in line for line in got.lines()), got.lines()
