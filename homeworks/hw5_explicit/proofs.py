@@ -584,15 +584,13 @@ PARTIAL = [
     "biased covariance (divides by n)",
 ]
 
-
 # ---------------------------------------------------------------------- artifacts
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 GENUINE_P1_WEIGHTS = FIXTURES / "hw5_genuine_pixelcnn_64_f16.pt"
 GENUINE_P2_WEIGHTS = FIXTURES / "hw5_genuine_realnvp_256_f16.pt"
-EARLY_P1_WEIGHTS = FIXTURES / "hw5_early_pixelcnn_64_f16.pt"  # the same run after epoch 1: over the bar (trained_bars.py)
+EARLY_P1_WEIGHTS = FIXTURES / "hw5_early_pixelcnn_64_f16.pt"  # the same run after epoch 1: over the bar
 # the clearly worse run of each graded file, which must not earn full marks (benchmarks/trained_bars.py)
 EARLY_ARTIFACTS = {"p1_pixelcnn_weights.pt": EARLY_P1_WEIGHTS}
-
 
 # Files the reference needs next to the notebook for every graded cell to pass: the float16 state dicts of the
 # reference models of the calibration runs (benchmarks/calibrate_hw5_bars.py). tests/authoring/test_proofs.py and
