@@ -43,6 +43,8 @@ from pathlib import Path
 
 import torch
 
+from . import weights_files
+
 
 class ArtifactError(AssertionError):
     """A graded file is missing or unusable; the message says what to hand in instead."""
@@ -65,8 +67,6 @@ def _read(path: Path, max_bytes: int, made_by: str) -> bytes:
 
 
 def _parse(path: Path, data: bytes, made_by: str):
-    from . import weights_files
-
     try:  # a zip bomb, or a file whose tensors claim more than it holds, is refused before it is unpickled
         weights_files.check(data, path.name, max_bytes=max(len(data), 1))
     except weights_files.RefusedFile as exc:

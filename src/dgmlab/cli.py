@@ -3,9 +3,11 @@ and :func:`main`; what each command does is in :mod:`dgmlab.cli_commands`."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
+import warnings
 
 from . import __version__
 from .cli_commands import (
@@ -52,8 +54,6 @@ GRADER_ONLY = "the course's own commands (release, autograde, report, ...) come 
 
 def grader_installed() -> bool:
     """Whether the grader package (dgmlab-grader: ``dgmlab.grading``) is installed beside the student package."""
-    import importlib.util
-
     return importlib.util.find_spec("dgmlab.grading") is not None
 
 
@@ -414,8 +414,6 @@ def log_to_stderr() -> None:
 
 
 def main(argv=None) -> int:
-    import warnings
-
     log_to_stderr()
     # nbgrader 0.9.6's gradebook warns on every submission under SQLAlchemy 2 (a cascade it does not use):
     # noise for an instructor, not a problem; every other warning still shows

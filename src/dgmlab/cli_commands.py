@@ -2,8 +2,11 @@
 :func:`dgmlab.cli.build_parser` (which names it as the subcommand's ``func``), returning the exit status."""
 from __future__ import annotations
 
+import importlib
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 
 def _course(args):
@@ -28,8 +31,6 @@ def cmd_demo(args) -> int:
 
 def _authoring(module: str):
     """``dgmlab.authoring.<module>``, which builds the kit from its repository and is not in the wheel."""
-    import importlib
-
     try:
         return importlib.import_module(f"dgmlab.authoring.{module}")
     except ModuleNotFoundError as exc:
@@ -153,8 +154,6 @@ def cmd_autograde(args) -> int:
 
 
 def cmd_gradescope(args) -> int:
-    from pathlib import Path
-
     from .grading import course as C
     from .grading.autograde.options import autograde_options, run_options
     from .grading.gradescope.bundle import write_autograder
@@ -383,8 +382,6 @@ def cmd_push(args) -> int:
 
 
 def cmd_lti(args) -> int:
-    import json
-
     from .grading.lms import lti
 
     course = _course(args)
@@ -445,8 +442,6 @@ def _printer_sandbox(wanted) -> tuple:
 
 
 def cmd_pdf(args) -> int:
-    from pathlib import Path
-
     from . import pdf as P
 
     sandbox, why = _printer_sandbox(args.sandbox)

@@ -16,6 +16,7 @@ sigmoid/Bernoulli models, ``"binary"`` for {0,1} pixels (threshold 0.5).
 """
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 from dataclasses import dataclass
@@ -227,8 +228,6 @@ def download(name: str, root: Path | None = None) -> Path:
 
 
 def _main(argv=None) -> int:
-    import argparse
-
     p = argparse.ArgumentParser(prog="python -m dgmlab.data", description="Download course data sets.")
     sub = p.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("download", help="download a data set in torchvision's layout")

@@ -25,12 +25,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import threading
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+
+from .data import _reachable
 
 INCEPTION_WEIGHTS_ENV = "DGMLAB_INCEPTION_WEIGHTS"
 OFFLINE_ENV = "DGMLAB_OFFLINE"
@@ -442,10 +445,6 @@ def _reachable_within(url: str, seconds: float) -> bool:
     ``socket.create_connection``'s timeout does not cover name resolution, so
     the probe runs in a daemon thread that is abandoned when time is up.
     """
-    import threading
-
-    from .data import _reachable
-
     answer = []
     probe = threading.Thread(target=lambda: answer.append(_reachable(url, timeout=seconds)), daemon=True)
     probe.start()

@@ -10,6 +10,7 @@ import html as html_text
 import re
 from pathlib import Path
 
+from .image_budget import Budget, decoded
 from .pdf_tools import PdfError, mathjax_config
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")  # the only images a page shows, as data:
@@ -74,8 +75,6 @@ def load_sanitiser():
 
 def _data_image(uri: str) -> bytes | None:
     """The bytes of a ``data:image/...;base64,`` URI (:data:`DATA_IMAGE`)."""
-    from .image_budget import decoded
-
     return decoded(uri.partition(",")[2])
 
 
@@ -100,8 +99,6 @@ def sanitised(fragment: str) -> str:
     style, link, meta, iframe, object, svg, form, ``style`` and ``on*`` attributes), images only as ``data:``, and
     those within one page's pixel budget (:mod:`dgmlab.image_budget`; :func:`printable` has already left out, with a
     note, every image it found over it: this is the backstop)."""
-    from .image_budget import Budget
-
     nh3 = load_sanitiser()
     budget = Budget()
     attributes = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
@@ -138,8 +135,6 @@ def printable(nb):
     PNG, JPEG, GIF or WebP. An image over the page's pixel budget (:class:`dgmlab.image_budget.Budget`, in cell
     order) is replaced by a note naming it and its size."""
     import nbformat
-
-    from .image_budget import Budget, decoded
 
     budget = Budget()
     nb = copy.deepcopy(nbformat.from_dict(nb))
@@ -233,8 +228,6 @@ CELL_NUMBER = "dgmlab_cell_number"  # a cell's number in the whole notebook, whi
 def section(nb, cells):
     """A copy of ``nb`` holding only ``cells`` (indices), each cell's number in ``nb`` (from 1) in its metadata
     (:data:`CELL_NUMBER`, for the notes of :func:`printable`; whatever the notebook had there is replaced)."""
-    import copy
-
     part = copy.deepcopy(nb)
     part.cells = [part.cells[i] for i in cells]
     for i, cell in zip(cells, part.cells):

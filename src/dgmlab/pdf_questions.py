@@ -4,6 +4,7 @@ submission by their cell ids (:func:`questions_as_released`; the rules are in :m
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 QUESTION_HEADING = re.compile(r"^##\s+([A-Z][0-9]+)(?![0-9A-Za-z])")
@@ -93,8 +94,6 @@ def questions_as_released(release, nb) -> tuple[list[Question], dict]:
     its cell id (one cell of that id only) and still holding the release's heading lines, and ends at the next
     such heading cell; a cell ``nb`` adds, whatever headings it holds, is in the question it sits in. A heading
     cell whose id ``nb`` holds twice starts nothing (which one the instructor wrote cannot be told)."""
-    from collections import Counter
-
     wanted, bounds = release_questions(release)
     found = {q.label: q for q in wanted}
     times = Counter(cell.get("id") for cell in nb.cells)

@@ -12,6 +12,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .workspace import saved
+
 
 def _figure(figsize):
     import matplotlib.pyplot as plt  # headless machines fall back to the Agg backend
@@ -58,7 +60,6 @@ def _finish(fig, save):
         path = Path(save)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=100, bbox_inches="tight")
-        from .workspace import saved
 
         saved(path, what="figure saved")
     return fig

@@ -26,15 +26,20 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import unfinished
+from . import handin, probes, runtime, unfinished, workspace
+from .probes import wire
 from .probes.points import fmt, points_text
+from .runtime import GRADING_ENV
 from .tex_text import plain
 
 CELL_TIMEOUT = 120  # nbgrader_config.py's Execute.timeout
@@ -92,8 +97,6 @@ def _questions(nb) -> dict:
 
 def _graded_files(hw, grade_id) -> tuple:
     """The files test cell ``grade_id`` grades (its spec's ``files``), read from beside the notebook."""
-    from . import probes
-
     try:
         return probes.spec_for(hw, grade_id).files
     except KeyError:
@@ -112,9 +115,6 @@ def _stdout(cell) -> str:
 def _probe_result(cell, hw, question, folder=None) -> CellResult:
     """A check() test cell: judged here on its visible tests as the grader judges them (a run of this
     module shows the probe's data), or read from the grader's report (an autograded notebook)."""
-    from . import probes
-    from .probes import wire
-
     meta = _meta(cell)
     points = float(meta.get("points", 0))
     gid = meta.get("grade_id", "?")
@@ -149,8 +149,6 @@ def cell_result(cell, question="", hw: str | None = None, folder=None) -> CellRe
     """What one executed graded test cell earned from its visible checks (see :class:`CellResult`);
     ``hw``: the homework (see :func:`dgmlab.probes.homework_of`); ``folder``: where the files a cell
     grades are (beside the notebook)."""
-    from . import probes
-
     meta = _meta(cell)
     points = float(meta.get("points", 0))
     if probes.cell_call(cell.source) is not None:
@@ -191,8 +189,6 @@ def _sandboxed_kernel(stack, root: Path, folder: Path, sandbox: bool | None):
 def visible_points(executed_nb) -> dict:
     """``{test cell grade id: visible points earned}`` read from an executed notebook (the autograder's
     output, or a check's), the way :func:`check_notebook` reads them."""
-    from . import probes
-
     hw = probes.homework_of(executed_nb)
     out = {}
     for cell in executed_nb.cells:
@@ -206,8 +202,6 @@ def graded_files_folder(path) -> Path:
     """Where the files of the saved notebook at ``path`` are, when no folder is named: beside it, but in Colab, for a
     notebook kept outside its homework folder (``MyDrive/Colab Notebooks/``), the homework folder on Drive
     (``MyDrive/<course>/<hw>/``, where its setup cell saves every file) when that folder exists."""
-    from . import probes, workspace
-
     path = Path(path)
     if not workspace.in_colab():
         return path.parent
@@ -224,8 +218,6 @@ def graded_files_folder(path) -> Path:
 def _read(path: Path):
     """The notebook at ``path``, read without nbformat's warnings about what it repairs (a cell the student added
     in Colab has no id: nbformat gives it one and would say so on every check)."""
-    import warnings
-
     import nbformat
 
     with warnings.catch_warnings():
@@ -243,8 +235,6 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
     autograder's bubblewrap sandbox (no network, only the copy's folder writable); ``None`` (default):
     when this machine has it, as the autograder does."""
     from nbclient import NotebookClient
-
-    from .runtime import GRADING_ENV
 
     if os.environ.get(GRADING_ENV):  # a check (or `!dgmlab check`) in a notebook being graded or checked
         raise ValueError(SKIPPED_IN_GRADING)
@@ -298,7 +288,6 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         finally:
             os.environ.clear()
             os.environ.update(env_before)
-    from . import probes
 
     hw = probes.homework_of(nb)
     if hw:
@@ -322,7 +311,6 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
             hand += float(meta.get("points", 0))
             if unfinished.is_blank(cell.source):
                 empty.append((titles[i], meta.get("grade_id", "?")))
-    from . import handin
 
     return Report(path, cells, empty, hand, None if files_dir.resolve() == path.parent.resolve() else files_dir,
                   errors, handin.lines(hw, path, nb, files_dir, handin.failing_files(cells), saved), saved, hw)
@@ -428,8 +416,6 @@ SKIPPED_IN_GRADING = ("dgmlab.check() does nothing while the notebook is graded 
 
 def _places(hw: str | None) -> list:
     """``[(folder, what it is)]`` where :func:`find_notebook` looks, in that order, without repeats."""
-    from . import runtime, workspace
-
     places = [(workspace.folder(), "the homework folder")]
     if workspace.in_colab() and not runtime.is_grading():
         places.append((workspace.drive_mount() / "MyDrive" / COLAB_NOTEBOOKS, "where Colab saves notebooks"))
@@ -456,8 +442,6 @@ def _is_homework(path: Path, hw: str) -> bool:
             return False
         import nbformat
 
-        from . import probes
-
         return probes.homework_of(nbformat.read(path, as_version=4)) == hw
     except Exception:  # unreadable, not a notebook: not this homework
         return False
@@ -471,8 +455,6 @@ def find_notebook(hw: str | None = None) -> tuple[Path, list]:
     ``MyDrive/Colab Notebooks/`` (where Colab keeps a notebook opened or copied to Drive) and in the
     homework folder on Drive (``MyDrive/<course>/<hw>/``). Of several candidates it takes the one saved
     last. Raises :class:`FileNotFoundError` listing where it looked when it finds none."""
-    from . import workspace
-
     hw = hw if hw is not None else workspace.current_homework()
     places = _places(hw)
     found = []
@@ -509,8 +491,6 @@ def _search_drive(hw: str, done: set) -> tuple[list, tuple]:
     """The notebooks of ``hw`` anywhere in ``MyDrive`` (at most :data:`MAX_DRIVE_FOLDERS` folders, hidden and
     :data:`SKIPPED_FOLDERS` left out; ``done``: folders already searched), and ``(MyDrive, folders searched,
     whether that was all of them)``."""
-    from . import workspace
-
     root = workspace.drive_mount() / "MyDrive"
     found, count, whole = [], 0, True
     for folder, subfolders, names in os.walk(root):
@@ -557,10 +537,6 @@ def check(question: str | None = None, path=None, files=None) -> bool | None:
 
 
 def _check(question, path, files) -> bool | None:
-    import subprocess
-
-    from . import runtime, workspace
-
     if runtime.is_grading():
         print(SKIPPED_IN_GRADING)
         return None
@@ -591,8 +567,6 @@ def _check(question, path, files) -> bool | None:
         print(("dgmlab check said:\n" if res.returncode == 1 else "") + (said if len(said) <= 4000 else
                                                                           "...\n" + said[-4000:]))
     if res.returncode not in (0, 1) and not said and not res.stdout.strip():
-        import shlex
-
         print(f"dgmlab check ended with exit code {res.returncode} and said nothing: run "
               f"!python -m {shlex.join(args[2:])} in a cell to see more")
     return res.returncode == 0

@@ -27,6 +27,8 @@ import re
 import sys
 from pathlib import Path
 
+from . import runtime
+
 COURSE_ENV = "DGMLAB_HOME"
 MOUNT_ENV = "DGMLAB_DRIVE_MOUNT"
 DEFAULT_COURSE = "dgm-course"
@@ -48,8 +50,6 @@ def in_colab() -> bool:
 
 
 def _grading() -> bool:
-    from . import runtime
-
     return runtime.is_grading()
 
 

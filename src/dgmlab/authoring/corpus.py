@@ -16,15 +16,28 @@ ones included: the points the student gets). The model answer is graded the same
 """
 from __future__ import annotations
 
+import argparse
 import ast
 import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
+
 from dgmlab import probes
 
-from .proofs import PROOF_SEED, NotebookSession, _grade_id, _is_test, bound_names
+from ..grading.judge.judging import Reference, judge_cell
+from .proofs import (
+    PROOF_SEED,
+    NotebookSession,
+    _grade_id,
+    _is_test,
+    bound_names,
+    graded_by,
+    prepared,
+    strip_solution_markers,
+)
 
 WORKING = probes.WORKING_SEED
 KINDS = ("correct", "mistake")
@@ -89,8 +102,6 @@ class CorpusSession(NotebookSession):
         self.seen: dict = {}  # {(test cell, seed, what the kernel showed): the judgement}: judged once
 
     def _judged_at(self, i: int, seed: int, kit):
-        from ..grading.judge.judging import judge_cell
-
         cell, trusted = self.nb.cells[i], self.reference[i]
         cell.source, cell.outputs = probes.grading_source(trusted, seed), []
         self.client.execute_cell(cell, i)
@@ -107,8 +118,6 @@ class CorpusSession(NotebookSession):
     def judge_both(self, i: int, graded_seed: int) -> tuple:
         """Test cell ``i`` judged on the working draw (its visible tests) and on ``graded_seed`` (all its tests):
         ``((visible earned, visible points, total earned, total points), failing tests when graded)``."""
-        from ..grading.judge.judging import Reference
-
         kit = Reference(lambda gid: self.reference[self.index[gid]])
         try:
             found = {seed: self._judged_at(i, seed, kit) for seed in (WORKING, graded_seed)}
@@ -183,8 +192,6 @@ def grade_corpus(notebook: Path, entries: list[dict], mutants=(), seed: int = PR
     """``({answer cell: the model answer's Graded}, [(entry, its Graded, its outcome)])`` for ``entries`` (see
     :func:`load`) against the source ``notebook``; ``mutants``: the homework's proofs (which test cells each answer's
     proofs name); ``seed``: the graded draw."""
-    from .proofs import graded_by
-
     say = progress or (lambda text: None)
     named = graded_by(list(mutants))
     references, results = {}, []
@@ -256,10 +263,6 @@ def template(notebook: Path) -> list[dict]:
     """A corpus to start from for the source ``notebook``: for each code answer cell, its model answer as a correct
     entry and, to be rewritten, a copy of it as a mistake (a mistake that loses no point fails the run, so each
     placeholder says what is left to do)."""
-    import nbformat
-
-    from .proofs import strip_solution_markers
-
     nb = nbformat.read(notebook, as_version=4)
     entries = []
     for cell in nb.cells:
@@ -280,10 +283,6 @@ def main(argv=None) -> int:
     the current directory (or ``--course``) on a copy of its built ``source/<hw>/``
     (:func:`dgmlab.authoring.proofs.prepared`); prints each entry's outcome and the summary, exit status 1 when a
     correct answer loses a point or a mistake loses none. ``--template``: print a corpus to start from instead."""
-    import argparse
-
-    from .proofs import prepared
-
     p = argparse.ArgumentParser(prog="python -m dgmlab.authoring.corpus", description=main.__doc__)
     p.add_argument("hw")
     p.add_argument("--course", default=".", help="the course directory (default: here)")

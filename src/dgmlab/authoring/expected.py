@@ -13,6 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dgmlab import probes
+from dgmlab.grading import hidden
+from dgmlab.grading.references import recorded
+from dgmlab.probes import wire
+
 from .errors import BuildError
 
 # A recording is stale when it is off by more than float noise (a float32 network's outputs move by a few 1e-6 with
@@ -22,8 +27,6 @@ RTOL, ATOL = 1e-5, 1e-8
 
 def _values(hw: str) -> dict:
     """``{test cell: {name: value}}``: what the loaded ``hidden.py``'s ``EXPECTED`` gives on the working seed's draw."""
-    from dgmlab.grading.references import recorded
-
     try:
         return recorded.record_expected(hw)
     except KeyError as exc:  # EXPECTED names a cell checks.py does not have
@@ -33,14 +36,9 @@ def _values(hw: str) -> dict:
 def record(hw: str, folder: Path | str) -> Path:
     """Write ``folder/expected.json``, the values ``hidden.py``'s ``EXPECTED`` gives for ``hw`` (its checks and hidden
     tests loaded by the build), and return its path; refuses a homework whose hidden.py has nothing to record."""
-    from dgmlab import probes
-    from dgmlab.probes import wire
-
     folder = Path(folder)
     values = _values(hw)
     if not values:
-        from dgmlab.grading import hidden
-
         raise BuildError(f"{folder / hidden.FILE} defines no EXPECTED, so there is nothing to record: write EXPECTED = "
                          "{\"<test cell>\": fn} there, fn(inputs) -> {name: value} the reference values its tests read "
                          "as ref.<name> (docs/own_homework.md)")
@@ -67,9 +65,6 @@ def _same(a, b) -> bool:
 def stale_values(hw: str, folder: Path | str) -> str | None:
     """Why ``folder/expected.json`` is not what ``hidden.py``'s ``EXPECTED`` gives now, or ``None`` (also when
     neither records anything)."""
-    from dgmlab import probes
-    from dgmlab.probes import wire
-
     path = Path(folder) / probes.EXPECTED_FILE
     now = _values(hw)
     if not path.is_file():

@@ -15,6 +15,7 @@ run tries new draws, and a failure names its draw's key and seeds, so it can be 
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import hmac
 import json
@@ -26,8 +27,13 @@ from pathlib import Path
 
 import nbformat
 
+from dgmlab import probes
+from dgmlab.probes import judging, wire
+
+from ..grading.autograde import draw_seeds as DS
+from ..grading.judge.judging import Reference, judge_cell
 from .corpus import downstream
-from .proofs import NotebookSession, _grade_id, _is_test, resolve
+from .proofs import NotebookSession, _grade_id, _is_test, prepared, resolve
 
 KEY_ENV = "DGMLAB_LOTTERY_KEY"
 
@@ -102,8 +108,6 @@ def course_keys(n: int, key: str | None = None) -> list[bytes]:
 def make_draws(hw: str, notebook: Path, n: int, key: str | None = None) -> list[Draw]:
     """``n`` graded draws of ``hw``, each as the autograder makes one for a distinct student's ``notebook`` under a
     course key of its own: the check() cells' seed from the notebook's bytes, each weights file's from its bytes."""
-    from ..grading.autograde import draw_seeds as DS
-
     nb = nbformat.read(notebook, as_version=4)
     folder = Path(notebook).parent
     files = {p.name: p.read_bytes() for p in sorted(folder.glob("*weights.pt"))}
@@ -126,11 +130,6 @@ def _judge(s: NotebookSession, i: int, draw: Draw, seen: dict):
     handed-in files its tests asked for (``v.seed_of``). A cell whose probe does not depend on the draw and whose tests
     read no file's seed (hw5's weights, graded on fixed digits) is judged once, not once per draw; one that draws
     from a handed-in file's seed (hw1, hw2, hw4's samples) is judged on each draw."""
-    from dgmlab import probes
-    from dgmlab.probes import judging, wire
-
-    from ..grading.judge.judging import Reference, judge_cell
-
     cell, trusted = s.nb.cells[i], s.reference[i]
     gid = _grade_id(cell)
     cell.source, cell.outputs = probes.grading_source(trusted, draw.seed), []
@@ -228,10 +227,6 @@ def main(argv=None) -> int:
     directory (or ``--course``), on a copy of its built ``source/<hw>/`` with its proofs' ``PROOF_ARTIFACTS``
     (:func:`dgmlab.authoring.proofs.prepared`): the model answer and the proofs' correct variants graded on
     ``--draws`` draws. Prints each point lost and the summary; exit status 1 when a correct answer lost a point."""
-    import argparse
-
-    from .proofs import prepared
-
     p = argparse.ArgumentParser(prog="python -m dgmlab.authoring.lottery", description=main.__doc__)
     p.add_argument("hw")
     p.add_argument("--course", default=".", help="the course directory (default: here)")

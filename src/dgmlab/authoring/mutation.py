@@ -29,11 +29,13 @@ import json
 import re
 import resource
 import signal
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..grading.isolation.kernel_sandbox import DEFAULT_MEMORY
 from ..selfcheck import CELL_TIMEOUT
+from .proofs import NotebookSession, _grade_id, _is_test, full_marks
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -235,8 +237,6 @@ class _Kernel:
         self.session = None
 
     def start(self) -> dict:
-        from .proofs import NotebookSession, full_marks
-
         s = NotebookSession(self.path, timeout=self.timeout)
         # a cell over the timeout raises (the kernel is then restarted): an interrupt may never stop C code
         s.client.interrupt_on_timeout = False
@@ -304,11 +304,7 @@ def run(path: Path, tests_for: dict | None = None, equivalent: dict | None = Non
     with how (``"kernel died (SIGKILL)"``, ``"timed out (over 120 s in one cell)"``, ``"out of memory
     (MemoryError under the 8 GiB limit)"``).
     """
-    import time
-
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    from .proofs import _grade_id, _is_test, full_marks
 
     reports = []
     equivalent = equivalent or {}

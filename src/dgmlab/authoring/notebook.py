@@ -36,12 +36,16 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
 import nbformat
 
-from dgmlab.probes.points import number
+from dgmlab import probes
+from dgmlab.grading import hidden
+from dgmlab.probes.points import HIDDEN_BEGIN, HIDDEN_END, PlanError, fmt, number
 
 SCHEMA = 3
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"   # nbval compares this cell's output with the stored one
@@ -77,8 +81,6 @@ class HiddenTestsInCell(ValueError):
 
 def hidden_marker_line(source: str) -> int | None:
     """The number (from 1) of the first line of ``source`` that holds a hidden-test marker, or ``None``."""
-    from dgmlab.probes.points import HIDDEN_BEGIN, HIDDEN_END
-
     for i, line in enumerate(source.splitlines(), start=1):
         if HIDDEN_BEGIN.lstrip("# ") in line or HIDDEN_END.lstrip("# ") in line:
             return i
@@ -217,9 +219,6 @@ class Notebook:
     def _probe_cell(self, grade_id: str, points: float | None, src: str):
         """The cell's spec when ``src`` is a ``check("<grade_id>", ...)`` cell (``dgmlab.probes``), else ``None``;
         raises when it is one that does not match its spec (name, objects, points, hidden tests that add up)."""
-        from dgmlab import probes
-        from dgmlab.probes.points import PlanError
-
         try:
             found = probes.cell_call(src)
             if found is None:
@@ -234,7 +233,6 @@ class Notebook:
             if points is not None and abs(spec.points - points) > 1e-9:  # a course's header may repeat its spec's
                 raise PlanError(f"the cell is worth {points:g} points, its spec in homeworks.{self.hw}.checks "
                                 f"{spec.points:g}: make them equal")
-            from dgmlab.grading import hidden
 
             # the kit's homeworks/<hw>/hidden/, a course's hidden.py (:meth:`hidden_file`)
             probes.plan(spec, hidden=hidden.tests(self.hw, grade_id))
@@ -293,9 +291,6 @@ class Notebook:
         text = nbformat.writes(self.nb) + ("" if nbformat.writes(self.nb).endswith("\n") else "\n")
         path.write_text(text, encoding="utf-8")
         if self._checks is not None:
-            from dgmlab import probes
-            from dgmlab.grading import hidden
-
             (path.parent / probes.CHECKS_FILE).write_bytes(self._checks.read_bytes())
             # its recorded values (dgmlab build --record-expected), released with checks.py for self-checks
             recorded = self._checks.parent / probes.EXPECTED_FILE
@@ -313,8 +308,6 @@ class Notebook:
 
     def hidden_points(self) -> float:
         """Points of this notebook's test cells that hidden tests decide."""
-        from dgmlab import probes
-
         total = 0.0
         from nbgrader.utils import is_grade, is_solution
 
@@ -328,11 +321,6 @@ class Notebook:
         :mod:`dgmlab.probes`). Test cells are checked against it from now on, and :meth:`save` writes a
         copy named ``checks.py`` beside the notebook, which the release gives students and the grader
         reads from ``source/<hw>/``, with the ``expected.json`` recorded beside ``path`` (:mod:`.expected`). The kit's homeworks use ``dgmlab.probes.<hw>`` instead."""
-        import shutil
-        import tempfile
-
-        from dgmlab import probes
-
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such checks module")
@@ -340,7 +328,6 @@ class Notebook:
         with tempfile.TemporaryDirectory() as tmp:  # loaded under its released name, as the grader loads it
             shutil.copy(path, Path(tmp) / probes.CHECKS_FILE)
             probes.load_checks(self.hw, tmp)
-        from dgmlab.grading import hidden
 
         hidden.forget(self.hw)  # none until hidden_file() names them
         self._hidden = None
@@ -351,8 +338,6 @@ class Notebook:
         :meth:`checks_file`. Test cells are checked against it from now on, and :meth:`save` writes a copy named
         ``hidden.py`` beside the notebook, which the grader reads from ``source/<hw>/`` and the release never
         gives students. The kit's homeworks keep theirs in ``homeworks/<hw>/hidden/``."""
-        from dgmlab.grading import hidden
-
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such hidden tests module")
@@ -365,8 +350,6 @@ class Notebook:
         """Write the notebook's totals into its first cell (the introduction): ``{AUTO}`` becomes the
         autograded points, ``{HIDDEN}`` the points hidden tests decide. A builder calls it last."""
         from nbgrader.utils import is_grade
-
-        from dgmlab.probes.points import fmt
 
         auto = sum(c.metadata["nbgrader"]["points"] for c in self.nb.cells if c.cell_type == "code" and is_grade(c))
         intro = self.nb.cells[0]

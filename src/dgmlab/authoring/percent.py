@@ -34,6 +34,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from dgmlab import handin, probes
+from dgmlab.grading import hidden
+from dgmlab.grading.hidden import FILE as HIDDEN_FILE
+from dgmlab.probes import CHECKS_FILE
 from dgmlab.probes.points import PlanError
 
 from .errors import BuildError
@@ -157,9 +161,6 @@ def parts(folder: Path | str) -> list[str]:
 def build_homework(hw: str, folder: Path | str, parts: list[str] | None = None) -> Notebook:
     """The Notebook of ``hw`` from the percent files ``parts`` (names in ``folder``; default: :func:`parts`),
     point totals filled."""
-    from dgmlab.grading.hidden import FILE as HIDDEN_FILE
-    from dgmlab.probes import CHECKS_FILE
-
     folder = Path(folder)
     parts = globals()["parts"](folder) if parts is None else parts
     nb = Notebook(hw)
@@ -174,8 +175,6 @@ def build_homework(hw: str, folder: Path | str, parts: list[str] | None = None) 
         if not (folder / name).is_file():
             raise PercentError(f"{folder} has no part {name!r} ({folder / name} does not exist)")
     if (folder / "checks").is_dir():  # a kit homework: its test cells' points are their tests' @points, summed
-        from dgmlab import probes
-        from dgmlab.grading import hidden
 
         try:
             table = probes.derive_points(hw, lambda cell: hidden.tests(hw, cell))
@@ -185,7 +184,6 @@ def build_homework(hw: str, folder: Path | str, parts: list[str] | None = None) 
         nb.points_file = (folder / "checks" / probes.POINTS_FILE, table)
     for name in parts:
         add_part(nb, folder / name)
-    from dgmlab import handin
 
     if handin.of(hw) is not None:  # a kit homework ends with its hand-in list and how to make its PDFs in Colab
         nb.md(handin.markdown(hw))

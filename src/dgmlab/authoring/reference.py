@@ -11,6 +11,8 @@ import linecache
 import re
 from pathlib import Path
 
+import nbformat
+
 TRAINING_GUARD = re.compile(r"^\s*if not (\w+\.)*is_grading\(\)")  # the notebook's own training runs
 
 
@@ -40,8 +42,6 @@ def reference_cells(notebook: Path | str, cells: list[str] | None = None) -> lis
     (``"train_wgan"`` for the cell with ``def train_wgan(``); every item must match one cell.
     Default: every code cell but the setup cell (it enters the homework's folder), test cells and
     the notebook's own training runs (cells that start with ``if not ...is_grading():``)."""
-    import nbformat
-
     nb = nbformat.read(Path(notebook), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     if cells is None:

@@ -12,6 +12,9 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+import homeworks
+from dgmlab.grading.layout import HW_PATTERN
+
 from .build import BUILDERS, BuildError
 
 TEMPLATE = "homework_template"
@@ -25,9 +28,6 @@ def template_folder() -> Path:
 def new_homework(root: Path | str, hw: str) -> Path:
     """Copy the template into ``root/homeworks/<hw>/`` and return that folder; refuses an id nbgrader's layout
     does not read, one the kit itself uses, and a homework that already has a source."""
-    import homeworks
-    from dgmlab.grading.layout import HW_PATTERN
-
     root = Path(root).resolve()
     if not HW_PATTERN.fullmatch(hw):
         raise BuildError(f"{hw!r} is not a homework id: write hw<digit><letters, digits or _>, e.g. hw6_vae")

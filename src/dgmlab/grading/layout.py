@@ -7,6 +7,7 @@ it imports nothing of the grader but :mod:`.isolation.processes`.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -83,8 +84,6 @@ def check_grader_names(config) -> None:
     one that cannot is a :class:`CourseError` naming where it is now: the module that defines a class of that name,
     else a module of that name (the grader's modules sit in a package per command, its nbgrader plug-ins in
     ``preprocessors/``: docs/autograder.md, "The grader's packages")."""
-    import importlib
-
     for name in sorted({s for s in _strings(config) if s.startswith("dgmlab.grading.")}):
         module, _, attr = name.rpartition(".")
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -39,8 +40,6 @@ def as_nbgrader_command(root: Path):
     this process: one converter at a time (:data:`NBGRADER_LOCK`), ``NBGRADER_EXECUTION`` unset, this Python's
     ``bin/`` first on ``PATH`` (nbgrader runs ``alembic`` by name to make a gradebook) and ``root`` on ``sys.path``
     (last: a module the config names may live in the course folder, as nbgrader's apps import from theirs)."""
-    import sys
-
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     added = str(root) not in sys.path
     with NBGRADER_LOCK, temporary_environment({"NBGRADER_EXECUTION": None, "PATH": path}):

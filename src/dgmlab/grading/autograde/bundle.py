@@ -4,10 +4,13 @@ cells and the non-notebook files of ``source/<hw>/`` (see :mod:`.cluster`).
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
+from ... import __version__
 from .. import layout as C
 from . import nbgrader_adapter as NA
 from .keys import folder_files, ignored_in_source
@@ -33,9 +36,6 @@ def template_gradebook(course: C.Course, hw: str, path: Path, config=None) -> Pa
     url = db_url(course, config)
     if url.startswith("sqlite:///") and Path(url[len("sqlite:///"):]).exists():
         # the schema version the course's gradebook has: nbgrader would otherwise run `alembic` to learn it
-        import sqlite3
-        from contextlib import closing
-
         with closing(sqlite3.connect(url[len("sqlite:///"):])) as src, closing(sqlite3.connect(path)) as dst:
             rows = src.execute("SELECT version_num FROM alembic_version").fetchall()
             dst.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
@@ -61,8 +61,6 @@ def _copy_assignment(src, dst, hw: str) -> tuple:
 def make_bundle(course: C.Course, hw: str, options: RunOptions, config=None) -> Bundle:
     """What every worker needs to grade ``hw`` (sent once per worker), with what ``options`` says of grading it
     (the time allowed, feedback, the sandbox and its limits, the cell timeout)."""
-    from ... import __version__
-
     config = config if config is not None else course.config()
     with tempfile.TemporaryDirectory() as tmp:
         gradebook = template_gradebook(course, hw, Path(tmp) / "gradebook.db", config).read_bytes()

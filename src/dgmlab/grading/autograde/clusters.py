@@ -14,6 +14,7 @@ import logging
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager, contextmanager
 
+from .. import layout as C
 from .. import plugins
 
 LOCAL = "local"
@@ -62,7 +63,6 @@ class Slurm(ClusterPlatform):
 
     @contextmanager
     def client(self, course, hw, scheduler, *, workers=1, flags=None):
-        from .. import layout as C
         from .slurm import slurm_client
 
         if course is None:

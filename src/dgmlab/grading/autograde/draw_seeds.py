@@ -26,6 +26,8 @@ import hmac
 import logging
 import os
 
+from ... import weights_files as WF
+from ..copies.shared_weights import MAX_BYTES, published_copy
 from ..layout import Course, CourseError
 
 log = logging.getLogger(__name__)
@@ -86,9 +88,6 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
     A file this process will not unpickle (:mod:`dgmlab.weights_files`: a zip bomb, a view that repeats a
     few numbers into gigabytes) gets ``"refused"`` with what is wrong with it: only that file's cells earn nothing,
     and nothing of it is unpickled here."""
-    from ... import weights_files as WF
-    from ..copies.shared_weights import MAX_BYTES, published_copy
-
     out = {}
     for rel, data in sorted(files.items()):
         if "/" not in rel and rel.endswith("weights.pt") and len(out) < MAX_FILES:

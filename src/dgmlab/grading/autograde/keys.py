@@ -7,7 +7,10 @@ import hashlib
 import json
 from pathlib import Path
 
+from ... import __version__
 from .. import layout as C
+from ..copies.shared_weights import published_files
+from . import draw_seeds as DS
 
 FINAL = ("graded", "invalid", "failed", "timed out")
 
@@ -47,9 +50,6 @@ def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, pu
     draw key's fingerprint and, when copies of them are refused, the kit's published weights files, by their bytes'
     SHA-256 (``published``: :func:`~dgmlab.grading.copies.shared_weights.published_weights` when already read;
     else the files are hashed, no network loaded)."""
-    from ... import __version__
-    from . import draw_seeds as DS
-
     source = folder_files(course.folder("source", hw))
     source = {k: v for k, v in source.items() if not ignored_in_source(k)}
     if refuse_published:
@@ -65,8 +65,6 @@ def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, pu
 def _published_digests(course: C.Course, hw: str) -> list:
     """``[(path relative to the course, SHA-256)]`` of the kit's published weights files that can be read: the
     digests :func:`~dgmlab.grading.copies.shared_weights.published_weights` gives them, without torch."""
-    from ..copies.shared_weights import published_files
-
     out = []
     for path in published_files(course, hw):
         try:

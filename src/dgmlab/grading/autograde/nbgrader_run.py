@@ -5,13 +5,16 @@ in a child process (:mod:`.feedback_process`), killed at its time limit (see :mo
 from __future__ import annotations
 
 import atexit
+import multiprocessing
 import os
 import threading
 import uuid
 from pathlib import Path
 
 from .. import layout as C
+from ..judge import judge_process
 from ..nbgrader_app import NBGRADER_LOCK, converter_log, nbgrader_config, run_converter, temporary_environment
+from ..preprocessors import trusted_sanitize_preprocessors
 from . import nbgrader_adapter as NA
 from .feedback_process import FEEDBACK_TEMPLATES, FeedbackProcess, feedback_template  # noqa: F401 (tests import them here)
 
@@ -22,8 +25,6 @@ STOP_GRACE = 60.0
 
 def _exit_worker() -> None:
     """Exit this grading worker at once (a hung grading): its judge process goes with it, never left running."""
-    from ..judge import judge_process
-
     judge_process.stop()
     os._exit(70)
 
@@ -32,8 +33,6 @@ def _in_dask_worker() -> bool:
     """Whether this is a Dask worker process of its own (which may exit: Dask then retries or fails the task).
     Call it in the task's thread: ``get_worker()`` fails in any other. A worker inside the coordinating process
     (an in-process LocalCluster) is not one: exiting would end the coordinator."""
-    import multiprocessing
-
     try:
         from distributed import get_worker
 
@@ -58,7 +57,6 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     ``draw_seeds``: the graded draws' seeds as JSON, for the judge (never the kernel).
     """
     from ..isolation import kernels as K
-    from ..preprocessors import trusted_sanitize_preprocessors
 
     config = nbgrader_config(root, hw, student)
     config.Autograde.create_student = True

@@ -8,6 +8,9 @@ as :func:`dgmlab.grading.course.autograde` decides it (:func:`sandboxed`).
 """
 from __future__ import annotations
 
+from ..inert import terminal
+from ..isolation import kernel_sandbox as S
+
 
 def sandboxed(sandbox: bool | None, on_this_machine: bool) -> bool:
     """Whether the run's kernels ran in the sandbox: ``False``, never; ``True``, always (else nothing is graded);
@@ -17,7 +20,6 @@ def sandboxed(sandbox: bool | None, on_this_machine: bool) -> bool:
         return sandbox
     if not on_this_machine:
         return True
-    from ..isolation import kernel_sandbox as S
 
     return S.available()[0]
 
@@ -41,8 +43,6 @@ def summary_lines(results, sandbox: bool, dropped=()) -> list:
                    "sandbox: none: student code ran with this account's rights (--no-sandbox, "
                    "c.DgmlabAutograde.sandbox = False, or no bubblewrap here: see the warning above)")
     if dropped:
-        from ..inert import terminal
-
         out.append(terminal(f"not graded, dropped the course (c.DgmlabTerm.dropped; their files are kept): "
                             f"{', '.join(sorted(dropped))}"))
     return out

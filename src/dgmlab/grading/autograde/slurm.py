@@ -33,6 +33,7 @@ from traitlets.config import Configurable
 
 from ..inert import terminal
 from ..layout import Course, CourseError
+from .security import run_security
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,6 @@ def make_cluster(opts: DgmlabSlurm, scheduler_config: dict, certificates: Path):
     dask-jobqueue writes into ``certificates`` (a folder only this user can open: :func:`certificate_folder`)."""
     import dask
     from distributed.core import Status
-
-    from .security import run_security
 
     try:
         from dask_jobqueue import SLURMCluster

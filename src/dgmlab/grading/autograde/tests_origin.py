@@ -19,6 +19,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..inert import terminal
+
 SIDES = (("checks", "visible checks"), ("hidden", "hidden tests"))
 _FIND = """
 import importlib.util, json, sys
@@ -45,8 +47,6 @@ class Origin:
     compared: bool = True  # False: the course has no homeworks/<hw>/ to compare with
 
     def lines(self) -> list:
-        from ..inert import terminal
-
         loaded = ", ".join(f"{what} from {self.where[side]}" for side, what in SIDES if self.where.get(side))
         out = [terminal(f"{self.hw}: tests loaded: {loaded or 'none found'}")]
         if self.differs:

@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Callable
 
 from ... import weights_files
+from ...probes.points import hidden_lines
+from ..judge.judging import Reference
 
 N_INPUTS = 64  # fixed inputs per network (noise vectors or digits); computed once per file
 INPUT_SEED = 20261125  # the fixed noise: public, like the rest of the kit (it is not the graded draw)
@@ -151,7 +153,6 @@ def fingerprint(data: bytes, networks: list) -> Fingerprint | None:
 def _cell(course, hw: str, grade_id: str, hidden: bool) -> str | None:
     """The source of the instructor's cell ``grade_id`` of ``hw`` (only its hidden-tests region with ``hidden``),
     or None where the course has no such notebook or cell."""
-    from ...probes.points import hidden_lines
     from ..preprocessors.hidden_tests import hidden_delimiters
 
     path = course.source_notebook(hw)
@@ -175,7 +176,6 @@ def _names(source: str | None, grade_id: str) -> dict | None:
     """The names the instructor's ``source`` defines (run as :class:`dgmlab.grading.judge.judging.Reference` runs it)."""
     if source is None:
         return None
-    from ..judge.judging import Reference
 
     return Reference(lambda gid: source)(grade_id)
 

@@ -26,8 +26,14 @@ import importlib.util
 import os
 import pwd
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..inert import terminal
+from ..isolation import kernel_sandbox as S
+from ..isolation import user_kernel
+from ..isolation.processes import kill_user
 
 KERNEL_USER = "dgmlab-kernel"
 FALLBACK_USER = "nobody"
@@ -76,8 +82,6 @@ def readable_by_others(path: Path, uid: int) -> bool:
 
 def kernel_paths() -> list:
     """What the kernel user must reach to start a kernel: this Python (its real file) and the environment's folder."""
-    import sys
-
     return [Path(os.path.realpath(sys.executable)), Path(sys.prefix)]
 
 
@@ -104,8 +108,6 @@ def kernel_user() -> pwd.struct_passwd | None:
 
 def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
     """The unprivileged-user wall, or why it cannot hold here (``kind`` empty)."""
-    import sys
-
     if os.geteuid() != 0:
         return Boundary("", "the grader does not run as root, so it cannot run the kernel as another user")
     user = kernel_user()
@@ -125,7 +127,6 @@ def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
     if exposed:
         return Boundary("", f"the kernel user {user.pw_name} could read {', '.join(exposed[:3])}: run the bundle's "
                             f"setup.sh, which makes them root's alone (mode 700)")
-    from ..isolation import user_kernel
 
     # the launcher by its path: it imports nothing of dgmlab (and nbgrader_config.py's names of dgmlab.grading are
     # checked as classes)
@@ -144,8 +145,6 @@ def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
 def choose(setting, grader_dir: Path, memory: int, file_size: int) -> Boundary:
     """The wall for this submission: ``setting`` is the course's ``sandbox`` (True: bubblewrap only; None: the
     best wall here; False: none needed)."""
-    from ..isolation import kernel_sandbox as S
-
     forced = os.environ.get(FORCE_ENV, "")
     usable, why = S.available()
     if usable and forced != "user":
@@ -168,8 +167,6 @@ def bwrap_error(why: str) -> str:
     """Why bubblewrap cannot run (:func:`dgmlab.grading.isolation.kernel_sandbox.available`: its words and bwrap's
     own error) on one line, its first, with control characters and escape sequences removed (it goes into the
     build log, the run's log and results.json)."""
-    from ..inert import terminal
-
     lines = [line for line in why.strip().splitlines() if line.strip()]
     return terminal(lines[0] if lines else "no reason given")[:300]
 
@@ -177,6 +174,4 @@ def bwrap_error(why: str) -> str:
 def stop_user_processes(uid: int, gid: int | None = None) -> int:
     """Kill every process of the kernel user ``uid`` (``gid``: its group, default its account's), by user id (a
     process that left the kernel's process tree and session too): :func:`dgmlab.grading.isolation.processes.kill_user`."""
-    from ..isolation.processes import kill_user
-
     return kill_user(uid, pwd.getpwuid(uid).pw_gid if gid is None else gid)

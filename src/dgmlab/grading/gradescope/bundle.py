@@ -21,15 +21,28 @@ from a local folder of wheels.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 import stat
 import tempfile
 import zipfile
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 
+import nbformat
+
+from ... import __version__
 from .. import layout as C
+from ..autograde import draw_seeds as DS
+from ..autograde.keys import folder_files, ignored_in_source
 from ..autograde.options import RunOptions
+from ..copies.shared_weights import published_files
+from ..course import hidden_tests_copied
+from ..term import late as L
+from ..term.deadlines import DgmlabDeadlines, load_policy, parse_time
+from . import wheels as W
+from .boundary import KERNEL_USER
 from .results import VISIBILITY
 
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's own index of CPU-only wheels (no CUDA: smaller)
@@ -88,9 +101,6 @@ def torch_install(index: str = TORCH_INDEX) -> str:
     """setup.sh's line that installs CPU torch and torchvision from ``index``: the versions this course built the
     zip with (so two builds of the image grade with the same torch), else, where those cannot be had (an offline
     image, a build the index lacks), the kit's lower bounds (dgmlab's requirements), saying so."""
-    import re
-    from importlib.metadata import PackageNotFoundError, requires, version
-
     floor = [r for r in requires("dgmlab") or [] if re.match(r"(torch|torchvision)\s*[<>=!~]", r) and ";" not in r]
     try:
         pins = [f"{name}=={version(name).split('+')[0]}" for name in ("torch", "torchvision")]
@@ -123,8 +133,6 @@ def graded_cells(gradebook: Path, course_id: str, hw: str, order: list) -> list:
 
 
 def notebook_order(path: Path) -> list:
-    import nbformat
-
     nb = nbformat.read(path, as_version=4)
     return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
             if isinstance(c.metadata.get("nbgrader"), dict) and c.metadata["nbgrader"].get("grade_id")]
@@ -134,9 +142,6 @@ def _late_settings(course: C.Course, hw: str, grader: Path) -> tuple[str, str, s
     """``(policy name, time zone, due)`` of ``hw``: its late policy (a course's own policy module is copied in)
     and the course's due date (``c.DgmlabDeadlines.due``, ISO; ``None`` where it sets none), which the results
     name where Gradescope's differs."""
-    from ..term import late as L
-    from ..term.deadlines import DgmlabDeadlines, load_policy, parse_time
-
     settings = course.settings(DgmlabDeadlines)
     due = settings.due.get(hw)
     try:
@@ -162,16 +167,10 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
     files, so that a copy of one handed in is refused as ``dgmlab autograde`` refuses it
     (``c.DgmlabAutograde.grade_published`` turns it off). Gradescope grades one submission at a time and always
     returns feedback: the other options do not apply."""
-    from ... import __version__
-    from ..autograde import draw_seeds as DS
     from ..autograde.bundle import course_id, template_gradebook
-    from ..autograde.keys import folder_files, ignored_in_source
-    from . import wheels as W
-    from .boundary import KERNEL_USER
 
     options = options or RunOptions()
     (hw,) = course.check_homeworks([hw])
-    from ..course import hidden_tests_copied
 
     problem = hidden_tests_copied(course, hw)  # Gradescope's nbgrader would copy them to the kernel's folder
     if problem:
@@ -205,7 +204,6 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
             (grader / source_rel / rel).write_bytes(data)
         published = []
         if options.refuse_published:  # the kit's own weights files: a handed-in copy of one is refused, as by autograde
-            from ..copies.shared_weights import published_files
 
             published = [p.relative_to(course.root).as_posix() for p in published_files(course, hw)]
             for rel in published:

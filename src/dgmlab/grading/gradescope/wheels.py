@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import dgmlab
+
 from .. import layout as C
 
 NAMES = ("dgmlab", "dgmlab_grader")  # the wheels' file-name prefixes (PEP 427: '-' in a name becomes '_')
@@ -23,8 +25,6 @@ COPIED = ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "src", "homew
 
 def checkout() -> Path | None:
     """The source checkout this dgmlab is imported from (``src/dgmlab`` under it), or ``None`` (a wheel install)."""
-    import dgmlab
-
     root = Path(dgmlab.__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file() and (root / "grader" / "pyproject.toml").is_file():
         return root

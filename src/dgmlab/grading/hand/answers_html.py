@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ...image_budget import MAX_PAGE_PIXELS
+from ...image_budget import MAX_PAGE_PIXELS, Budget, too_large
 from ..inert import html as _inert_html
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -77,8 +77,6 @@ def attachment(attachments, name: str) -> Image | None:
     """Attachment ``name`` of a cell's ``attachments`` when it is an image of an allowed type, at most
     :data:`MAX_IMAGE_BYTES`, whose base64 data decodes to bytes of that type, at most
     :data:`dgmlab.image_budget.MAX_PIXELS` by its header; else None."""
-    from ...image_budget import too_large
-
     img = _attachment(attachments, name)
     return img if img is not None and not too_large(img.data) else None
 
@@ -109,8 +107,6 @@ class _Images:
     """The attachments an answer's markdown refers to, each decoded once, and what a cap left out."""
 
     def __init__(self, attachments, image_src, max_images, max_bytes):
-        from ...image_budget import Budget
-
         self.attachments, self.image_src = dict(attachments or {}), image_src
         self.max_images, self.max_bytes = max_images, max_bytes
         self.decoded, self.shown, self.bytes, self.left_out = {}, 0, 0, 0
@@ -118,8 +114,6 @@ class _Images:
         self.pixels = Budget()  # per image always; per page only on a question's page (answer_html)
 
     def html(self, text, url) -> str:
-        from ...image_budget import too_large
-
         name = url[len("attachment:"):] if url.startswith("attachment:") else None
         if name is not None and name not in self.decoded:
             self.decoded[name] = _attachment(self.attachments, name)

@@ -39,13 +39,16 @@ import mimetypes
 import os
 import secrets
 import shutil
+import webbrowser
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import nbformat
 
+from ...image_budget import too_large
+from ..inert import terminal
 from ..layout import Course, CourseError
 from . import adjustments as ADJ
 from . import grade_pages as P
@@ -163,8 +166,6 @@ class Site:
         """Why the handed-in file at ``path`` of type ``mime`` (by its name) is not served, or "": an image whose
         bytes are not of its type (HTML, SVG or anything else named .png) is not, nor one whose header says more
         than :data:`dgmlab.image_budget.MAX_PIXELS` (or cannot be read): the TA's browser would decode it whole."""
-        from ...image_budget import too_large
-
         if mime == "application/pdf":
             return ""
         try:
@@ -359,8 +360,6 @@ class Site:
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
     return quote(text, safe="")
 
 
@@ -543,8 +542,6 @@ def reopened_lines(site: Site) -> list:
     """One line per written question with answers a regrade reopened (a hand score in the gradebook, but still to
     grade: the answer changed since it was graded): the TA's list to look at again. Scores and rubric choices are
     kept; applying an item (or taking one off and on) grades it again."""
-    from ..inert import terminal
-
     out = []
     for gid, students in sorted(site.to_grade().items()):
         scored = site.gradebook_grades(gid)
@@ -574,8 +571,6 @@ def serve(course: Course, hw: str, question: str | None = None, port: int = 0, b
         log.warning("no MathJax 2 with its Safe extension (extensions/Safe.js) on this machine: math is shown as TeX "
                     "(apt-get install libjs-mathjax)")
     if browser:
-        import webbrowser
-
         webbrowser.open(address)
     try:
         server.serve_forever()

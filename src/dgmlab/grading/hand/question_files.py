@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...pdf import questions
+
 WORD = re.compile(r"(?<![A-Za-z0-9])([A-Za-z])0*([0-9]+)(?![0-9])", re.ASCII)
 
 
@@ -83,8 +85,6 @@ class HomeworkQuestions:
 def written_questions(nb) -> HomeworkQuestions:
     """The question labels of the (release) notebook ``nb`` and the question each written cell (a markdown cell
     with an nbgrader ``grade_id`` and ``grade``) sits in, by the notebook's headings and cell order."""
-    from ...pdf import questions
-
     qs = questions(nb)
     at = {i: q.label for q in qs for i in q.cells}
     written = {}

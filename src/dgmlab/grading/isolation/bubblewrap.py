@@ -11,11 +11,19 @@ judge's (:func:`dgmlab.grading.judge.judge_process.command`) and ``dgmlab pdf``'
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import dgmlab
+import homeworks
+from dgmlab import probes
+
+from .. import hidden
 
 TMP_TMPFS = 1024 ** 2  # /tmp: room for the mount points made inside it (read-only once they are)
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # programs and libraries, read-only
@@ -41,12 +49,6 @@ def environment_paths(grader: bool = False) -> list[Path]:
     folder of each kit homework's checks (in a checkout ``homeworks/<hw>/checks/`` and the two ``__init__.py`` files
     above it, never the rest of ``homeworks/<hw>/``, which holds the solutions; in a wheel, in site-packages). With ``grader`` (the judge, never a kernel), in a
     checkout also each homework's hidden tests, ``homeworks/<hw>/hidden/`` (:mod:`dgmlab.grading.hidden`)."""
-    import importlib.util
-
-    import dgmlab
-    import homeworks
-    from dgmlab import probes
-
     dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
     python = Path(os.path.realpath(sys.executable)).parent
     # homeworks.<hw>.checks with the two files that make it importable (homeworks/__init__.py and
@@ -58,8 +60,6 @@ def environment_paths(grader: bool = False) -> list[Path]:
     checks = [p.parent if p.parent.name == homeworks.CHECKS else p for p in checks]
     paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root, *checks]
     if grader:
-        from .. import hidden
-
         paths += hidden.folders()
     return [p for p in _outermost(paths) if not any(is_inside(p, Path(s)) for s in SYSTEM if os.path.isdir(s))]
 
@@ -105,8 +105,6 @@ def sandbox_root(proc, timeout: float = 10.0) -> str | None:
     """``/proc/<pid>/root`` of the first process inside the sandbox that ``proc`` (bwrap) starts: the path
     through which the grader sees the sandbox's own mounts (its runtime folder's sockets); ``None`` when bwrap
     made none within ``timeout`` seconds (it failed: the kernel never answers, as without the sandbox)."""
-    import time
-
     import psutil
 
     end = time.monotonic() + timeout

@@ -42,13 +42,18 @@ loudly.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import dgmlab
+import homeworks
 
 from . import bubblewrap as B
 
@@ -96,8 +101,6 @@ def _inside_unreachable(bwrap: str, timeout: float = 10.0) -> str | None:
     """None when this process can read a file made in a sandbox's own tmpfs through ``/proc/<pid>/root``, as the
     grader reaches a kernel's ipc sockets (:mod:`.kernels`); else why not. A setuid ``bwrap`` makes
     the sandbox's processes unreadable to their user, and every kernel would then go unanswered."""
-    import time
-
     import psutil
 
     with tempfile.TemporaryDirectory(prefix="probe-", dir=B.sandboxes_folder()) as tmp:
@@ -132,17 +135,12 @@ def student_view() -> list[str]:
     it but :data:`GRADER_PARTS` (so ``import dgmlab.grading`` fails there as it does in Colab), each kit homework's
     ``homeworks/<hw>/hidden/`` is an empty folder (``import homeworks.<hw>.hidden`` fails), and each of
     :data:`GRADER_ONLY` that is installed is replaced by a folder whose ``__init__.py`` raises ImportError."""
-    import importlib.util
-
-    import dgmlab
-
     package = Path(dgmlab.__file__).resolve().parent
     args = ["--size", str(VIEW_TMPFS), "--tmpfs", str(package)]
     for entry in sorted(package.iterdir()):
         if entry.name not in GRADER_PARTS:
             args += ["--ro-bind", str(entry), str(entry)]
     args += ["--remount-ro", str(package)]
-    import homeworks
 
     shown = B.environment_paths()
     for root in homeworks.__path__:  # an installed grader's homeworks.<hw>.hidden sits beside the student's checks
@@ -190,7 +188,6 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | No
     for name, value in (env or {}).items():  # this grading's own (the graded draws' seeds); None: not set
         if value is not None:
             args += ["--setenv", name, value]
-    import dgmlab
 
     dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
     if not B.is_inside(dgmlab_root, Path(sys.prefix)):

@@ -11,12 +11,15 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import uuid
 
+from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import List, Unicode
 
 from .bubblewrap import sandbox_root
 from .kernel_sandbox import RUNTIME_FILES, with_workdir_files
+from .processes import kill_tree
 
 _LOCK = threading.Lock()
 _KERNELS: dict = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
@@ -30,8 +33,6 @@ class GradingStopped(RuntimeError):
 
 
 def _kill(proc) -> None:
-    from .processes import kill_tree
-
     kill_tree(proc)
 
 
@@ -74,8 +75,6 @@ class GradingKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         if self.runtime_dir:
-            import uuid
-
             name = uuid.uuid4().hex[:8]
             self.connection_file = os.path.join(self.runtime_dir, f"kernel-{name}.json")
             if self.transport == "ipc":
@@ -87,8 +86,6 @@ class GradingKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self):
         if self.kernel_argv:
-            from jupyter_client.kernelspec import KernelSpec
-
             # interrupt by message: a signal to bwrap would not reach the kernel inside
             return KernelSpec(argv=list(self.kernel_argv), display_name="dgmlab sandbox", language="python",
                               interrupt_mode="message")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ...pdf import PAGES_INSIDE
 from . import bubblewrap as S
 from . import kernel_sandbox
 
@@ -25,8 +26,6 @@ TMPFS = kernel_sandbox.DEFAULT_TMPFS  # bytes each of its tmpfs /var/tmp (profil
 def argv(binary: str, pages: Path, mathjax: Path) -> list[str]:
     """``bwrap ... --`` for Chromium ``binary`` printing the pages in ``pages`` with ``mathjax`` (``MathJax.js``);
     a binary or a MathJax outside the system's folders has its own folder bound in, read-only."""
-    from ...pdf import PAGES_INSIDE
-
     size = str(TMPFS)
     args = [*S.bwrap_command(), "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
             "--size", size, "--tmpfs", "/var/tmp", "--size", str(S.TMP_TMPFS), "--tmpfs", "/tmp"]

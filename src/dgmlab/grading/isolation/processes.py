@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
+import warnings
 
 
 def kill_group(proc: subprocess.Popen) -> None:
@@ -63,9 +65,6 @@ def kill_user(uid: int, gid: int, tries: int = 20) -> int:
     (the sender itself is spared, and exits). Rounds go on until none of the user's processes is left. Returns how
     many there were; raises :class:`RuntimeError` if some outlive every round (the caller must then not touch what
     that user could write)."""
-    import time
-    import warnings
-
     if uid <= 0 or gid <= 0:
         raise ValueError("refusing to kill root's processes")
     first = len(live_user_processes(uid))

@@ -17,6 +17,8 @@ A cell whose probe data is missing, repeated, malformed or over a limit earns 0 
 """
 from __future__ import annotations
 
+import math
+
 from nbformat import from_dict
 from nbgrader.utils import is_grade, is_solution
 
@@ -67,8 +69,6 @@ def files_of(hw, gid) -> tuple:
 
 def bounded(hw, gid, verdict: Verdict) -> float:
     """The points of a :class:`~.judge_records.Verdict`, within 0 and the cell's points (whatever the judge said)."""
-    import math
-
     earned = float(verdict.earned)
     try:
         most = float(probes.spec_for(hw, gid).points)

@@ -9,12 +9,18 @@ tests the kit's own networks from the instructor's cells, :func:`keeper` lets th
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
+import re
 import traceback
+from pathlib import Path
 
 from ... import probes
 from ...probes import wire
-from ...probes.points import points_text
+from ...probes.points import hidden_lines, points_text
+from .. import hidden as hidden_tests
+from ..references.recorded import expected_at
 from .judge_records import JudgeRequest, Verdict
 
 
@@ -30,8 +36,6 @@ def judge_each(request: JudgeRequest):
     :class:`dgmlab.grading.preprocessors.judge_tests.JudgeTests`): a course's own ``checks`` and ``hidden`` are loaded
     from its text, the instructor's cells become :class:`Reference`, the handed-in ``files`` are read from their bytes.
     A verdict's ``kept`` holds what the cell's hidden tests kept (:func:`keeper`), for the grading worker to write."""
-    from .. import hidden as hidden_tests
-
     if request.checks:  # a course's own homework: its checks.py from source/<hw>/, never the submission's
         probes.load_checks_text(request.hw, request.checks)
     if request.hw not in probes.KIT_HOMEWORKS:  # and its hidden.py, loaded as a module; none handed: none
@@ -122,8 +126,6 @@ class Reference:
 
     def __call__(self, grade_id: str) -> dict:
         if grade_id not in self._cache:
-            import math
-
             import numpy as np
             import torch
 
@@ -141,8 +143,6 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
     ``folder``, ``handed``, ``seeds``, ``reference``, ``keep``: see :func:`dgmlab.probes.judge`. A cell whose hidden
     points have no hidden tests (a course's ``hidden.py`` missing) is judged on its visible tests alone, and says so
     (``delimiters``: the course's hidden-test markers, to say the cell still holds tests as text)."""
-    from .. import hidden as hidden_tests
-
     spec = probes.spec_for(hw, gid)
     hidden = hidden_tests.tests(hw, gid)  # the grader's test functions, never the cell's text
     missing = _missing_hidden(hw, spec, hidden, source, delimiters)
@@ -160,7 +160,6 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
         steps = probes.plan(spec, hidden=hidden)
         return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {exc}", *missing],
                                 [(n, w, h, False, str(exc)) for n, w, h in steps])
-    from ..references.recorded import expected_at
 
     result = probes.judge(hw, spec, data, seed, folder=folder, handed=handed,
                           seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep,
@@ -172,10 +171,6 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
 def _missing_hidden(hw, spec, hidden, source, delimiters) -> list:
     """The lines (also logged) saying that cell ``spec`` of ``hw`` has hidden points but no hidden tests, or that its
     instructor's cell still holds hidden tests as text (never run): ``[]`` when neither."""
-    import logging
-
-    from ...probes.points import hidden_lines
-
     text_tests = bool(hidden_lines(source or "", delimiters))
     if hidden or (spec.hidden <= 0 and not text_tests):
         return []
@@ -213,8 +208,6 @@ def keeper(kept: dict):
 
 
 def _check_kept(name, data) -> None:
-    import re
-
     if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,80}\.pt", name) and ".." not in name):
         raise ValueError(f"keep: {name!r} is not a plain .pt file name")
     if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_KEPT_BYTES:
@@ -224,8 +217,6 @@ def _check_kept(name, data) -> None:
 def write_kept(folder, name: str, data: bytes) -> None:
     """Write a kept file (:func:`keeper`) as the plain file ``name`` in ``folder``. The grader writes it after the
     kernel ran, so it replaces any file of that name there (a link included), never writing through it."""
-    from pathlib import Path
-
     _check_kept(name, data)
     path = Path(folder) / name
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 from typing import Protocol
 
+from ..inert import terminal
 from ..layout import CourseError
 from .download_names import unsafe_name
 
@@ -25,8 +26,6 @@ class Limits(Protocol):
 
 def inert(text) -> str:
     """``text`` quoted and safe to print on a terminal (a zip entry's name or an error about one)."""
-    from ..inert import terminal
-
     return terminal(repr(str(text)))
 
 

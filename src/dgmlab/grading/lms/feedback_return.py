@@ -22,15 +22,16 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..inert import terminal
 from ..layout import Course, CourseError
+from ..report.grade_summary import FILE
+from .canvas_upload import upload_comment
 
 
 def feedback_names(course: Course, hw: str) -> set:
     """The names of the files the kit writes as ``hw``'s feedback: ``<notebook>.html`` of each notebook nbgrader's
     gradebook knows for it (nbgrader's generate_feedback), and the grade summary's HTML."""
     from nbgrader.api import Gradebook, MissingEntry
-
-    from ..report.grade_summary import FILE
 
     names = {f"{FILE}.html"}
     db = course.root / "gradebook.db"
@@ -80,8 +81,6 @@ class Returned:
     skipped: list = field(default_factory=list)  # (student, why)
 
     def lines(self) -> list:
-        from ..inert import terminal
-
         out = [f"feedback files of {self.hw} attached in {self.where}: {len(self.attached)}"
                + (f" ({len(self.unchanged)} students' unchanged since the last push)" if self.unchanged else "")]
         out += [terminal(f"  {s}: {name}") for s, name in self.attached]
@@ -112,7 +111,6 @@ def page_problems(course: Course, hw: str, student: str, missing_too: bool = Tru
     ``missing_too`` each notebook with no page at all (``[]`` when nothing is). ``names``: :func:`feedback_names` of
     ``hw``, where the caller has them (read from the gradebook otherwise)."""
     from ..preprocessors.feedback_page import left_out
-    from ..report.grade_summary import FILE
 
     folder = course.folder("feedback", hw, student)
     out = []
@@ -145,7 +143,6 @@ def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept
     from ..report import analysis as A
     from . import id_map as IM
     from . import lms
-    from .canvas_upload import upload_comment
 
     data = data if data is not None else A.collect(course, [hw])
     ids = IM.platform_ids(course, "canvas")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from ..inert import terminal
 from . import hand_in_records as HIR
 
 PLACEHOLDER = re.compile(r"<([^<>]*)>")
@@ -108,7 +109,6 @@ def apply_deductions(course, hws, deductions: dict) -> list:
     one without an amount loses any it had; returns a line per change (inert for a terminal), under a heading."""
     from ..hand import adjustments as ADJ
     from ..hand.rubrics import written_cells
-    from ..inert import terminal
 
     out, graded = [], _in_gradebook(course)
     for hw in hws:
@@ -128,7 +128,6 @@ def report_lines(course, hws) -> list:
     """``dgmlab report``'s hand-in lines: one per student whose notebook of one of ``hws`` was not named as the
     homework asks (made inert for a terminal), with a heading; then the report PDFs not handed in as asked
     (:mod:`.hand_in_rules`). Lists only: :func:`deduct` applies the deductions."""
-    from ..inert import terminal
     from . import hand_in_rules as HR
 
     out = []

@@ -22,6 +22,8 @@ import base64
 import re
 from pathlib import Path
 
+import nbformat
+
 from ...pdf import Plan, safe_name
 from ..hand import question_files as QF
 from ..hand.answers_html import image_type
@@ -29,14 +31,14 @@ from ..inert import terminal
 from ..layout import Course
 from . import hand_in_names as HN
 from . import hand_in_rules as HR
+from .intake import DgmlabCollect
+from .roster_match import roster_names
 
 PHOTOS = (".png", ".jpg", ".jpeg")
 MAX_PHOTO_BYTES = 50 * 2 ** 20  # a photo larger than this is left out (its pixels are budgeted when printed)
 
 
 def _stem(course: Course, hw: str, student: str, names: dict) -> str:
-    from .intake import DgmlabCollect
-
     try:
         rule = HN.rule_of(course.settings(DgmlabCollect).notebook_names, hw)
     except HN.NameRuleError:
@@ -49,8 +51,6 @@ def _stem(course: Course, hw: str, student: str, names: dict) -> str:
 
 
 def _photo_cell(path: Path, label, notes: list, student: str):
-    import nbformat
-
     if path.stat().st_size > MAX_PHOTO_BYTES:
         notes.append(terminal(f"{student}: {path.name} left out of the PDFs: larger than "
                               f"{MAX_PHOTO_BYTES // 2 ** 20} MiB"))
@@ -70,8 +70,6 @@ def _photo_cell(path: Path, label, notes: list, student: str):
 def planner(course: Course, hw: str):
     """``plan(student) -> Plan`` for :func:`dgmlab.pdf.write_class_pdfs`; ``plan.notes`` (a list the planner
     fills) says what it left out."""
-    from .roster_match import roster_names
-
     names = roster_names(course)
     labels = QF.homework_questions(course, hw).labels
     report = HR.rule_of(course.settings(HR.DgmlabHandIn).report_names, hw)

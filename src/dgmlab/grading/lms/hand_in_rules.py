@@ -25,6 +25,7 @@ from __future__ import annotations
 from traitlets import Dict
 from traitlets.config import Configurable
 
+from ..inert import terminal
 from ..layout import Course
 from . import hand_in_records as HIR
 
@@ -108,7 +109,5 @@ def check_collected(course: Course, hw: str, rules: dict, chosen: dict) -> list:
 
 def report_lines(course: Course, hws) -> list:
     """One line per student whose report PDF of one of ``hws`` is missing or misnamed (inert for a terminal)."""
-    from ..inert import terminal
-
     out = [terminal(f"  {hw} {sid}: {why}") for hw in hws for sid, why in read(course, hw).items() if why]
     return (["report PDFs not handed in as the homework asks (dgmlab collect checked them):"] + out) if out else []

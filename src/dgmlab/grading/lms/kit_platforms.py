@@ -3,6 +3,7 @@
 LTI 1.3's grade services (:mod:`.lti`). Each is that module's functions behind the one interface."""
 from __future__ import annotations
 
+from . import feedback_return
 from .platform import LmsPlatform, Pushed
 
 
@@ -27,7 +28,6 @@ class Canvas(LmsPlatform):
         marks = lms.push(course, hw, force=force, data=data)
         if not feedback:
             return Pushed(marks)
-        from . import feedback_return
 
         kept = frozenset() if force else frozenset(s for s, _ in marks.conflicts)  # their summary says dgmlab's mark
         return Pushed(marks, feedback_return.to_canvas(course, hw, data=data, kept=kept))

@@ -24,6 +24,7 @@ from traitlets import Dict, Integer, Unicode
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
+from ..term.term_rules import term_rules
 from . import id_map as IM
 from . import lms_secrets
 from .push_marks import Lms, Pushed, Skip, Student, check_maximum, now_seconds, push_marks, read_record, write_record
@@ -88,7 +89,6 @@ def _record_path(course: Course, hw: str):
 def push(course: Course, hw: str, force: bool = False, token: str | None = None, data=None) -> Pushed:
     """Send ``hw``'s final marks and grade summaries to Canvas (see the module's docstring)."""
     from ..report import analysis as A
-    from ..term.term_rules import term_rules
 
     data = data if data is not None else A.collect(course, [hw])
     target = assignment(course, hw, token)

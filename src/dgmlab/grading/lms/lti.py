@@ -23,14 +23,17 @@ map's (:func:`dgmlab.grading.lms.id_map.platform_ids`, ``"lti"``), which ``dgmla
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from traitlets import Enum, Unicode
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
+from ..report import final_mark as FM
 from . import lms_secrets
 from .push_marks import Lms, Pushed, Skip, Student, push_marks, read_record, same_mark_and_comment
 
@@ -82,8 +85,6 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 def require_tls(url: str, what: str) -> None:
     """Refuse ``url`` (``what``: the setting it came from, or where the LMS gave it) unless it is ``https://``, or
     ``http://`` to a loopback host (:data:`LOOPBACK`)."""
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -264,8 +265,6 @@ def line_item(course: Course, ags, hw: str, max_score: float, pushed_before: boo
     holds marks), and kept in ``.dgmlab/push/lti/<hw>.line_item.json``. The line item a push used, gone from the LMS
     (deleted there, and the marks in it) or replaced by another, is a :class:`CourseError`: making it again would
     put every mark in a new column without a word, and each kept mark would read as changed in the LMS."""
-    import json
-
     from pylti1p3.lineitem import LineItem
 
     path, record = _item_path(course, hw), _record_path(course, hw)
@@ -326,14 +325,13 @@ def push(course: Course, hw: str, force: bool = False, data=None, session=None) 
     from pylti1p3.grade import Grade
 
     from ..report import analysis as A
-    from ..report.final_mark import final_mark
 
     data = data if data is not None else A.collect(course, [hw])
     subs = sorted((s for s in data.submissions if s.hw == hw), key=lambda s: s.student)
     out = Pushed(hw, where="the LMS")
     if not subs:  # nothing graded: no line item is made
         return out
-    top = max(float(final_mark(s).max_score) for s in subs)
+    top = max(float(FM.final_mark(s).max_score) for s in subs)
     conn = connector(course, session)
     ags = grades_service(course, conn)
     path = _record_path(course, hw)

@@ -30,10 +30,12 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from ..inert import terminal
 from ..layout import Course, CourseError
 from ..term import canvas_dates as CD
 from ..term.times import whole_minute
-from . import lms
+from . import id_map as IM
+from . import lms, moodle
 
 
 @dataclass
@@ -45,8 +47,6 @@ class Fetched:
     source: str = "Canvas"  # where the dates came from
 
     def lines(self) -> list:
-        from ..inert import terminal
-
         out = [f"{self.hw}: {len(self.due)} per-student due date(s) from {self.source} saved in "
                f"{CD.FOLDER / (self.hw + '.json')}"]
         out += [terminal(f"  {sid}: {was or 'the homework’s'} -> {now or 'the homework’s'}")
@@ -58,8 +58,6 @@ class Fetched:
 
 
 def _students_by_lms_id(course: Course, platform: str = "canvas") -> dict:
-    from . import id_map as IM
-
     ids = IM.platform_ids(course, platform)
     if not ids:
         raise CourseError(f"no student has a {platform.title()} user id in {IM.FILE} (dgmlab ids {platform} reads "
@@ -162,8 +160,6 @@ def fetch_moodle(course: Course, hw: str, session=None) -> Fetched:
     """Read ``hw``'s extensions from Moodle (:func:`.moodle.extensions`: a student's extension is their due date of
     the homework, the whole minute when set to one) and save them as :func:`fetch` saves Canvas's overrides; a Moodle
     user the id map gives no student is listed, not applied."""
-    from . import moodle
-
     (hw,) = course.check_homeworks([hw])
     aid, granted = moodle.extensions(course, hw, session)
     students, dropped = _students_by_lms_id(course, "moodle"), course.dropped()

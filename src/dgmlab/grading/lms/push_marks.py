@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..inert import terminal
 from ..marks import mark_text
+from ..report import final_mark as FM
 
 
 @dataclass
@@ -32,8 +34,6 @@ class Pushed:
     excused: list = field(default_factory=list)  # students marked excused there (c.DgmlabTerm.excused)
 
     def lines(self, force: bool = False) -> list:
-        from ..inert import terminal
-
         out = [f"pushed {len(self.sent)} marks of {self.hw} to {self.where}"
                + (f", {len(self.unchanged)} unchanged since the last push" if self.unchanged else "")]
         out += [terminal(f"  {s}: {mark_text(m)}") for s, m in self.sent]
@@ -135,13 +135,12 @@ def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: di
     in ``out`` (whose ``where`` names the LMS), what was sent kept in the record at ``path`` (``record``: as read
     already, else read here) and written after each student."""
     from ..report import grade_summary as GS
-    from ..report.final_mark import final_mark
     from . import id_map as IM
 
     record = read_record(path) if record is None else record
     ids = IM.platform_ids(course, lms.platform) if lms.platform else None
     for sub in subs:
-        sid, entry, mark = sub.student, data.roster.get(sub.student), final_mark(sub)
+        sid, entry, mark = sub.student, data.roster.get(sub.student), FM.final_mark(sub)
         if not mark.final and not (lms.pending_too and mark.pending.startswith("pending")):
             out.skipped.append((sid, mark.pending + _still_there(out.where, record.get(sid))))  # nothing is sent
             continue
@@ -186,11 +185,10 @@ def check_maximum(where: str, hw: str, maximum, subs, fix: str) -> None:
     ``subs``): each mark would read on the wrong scale there (20 of 20 as 32 % of 63, 100 of 63 as 159 %). ``fix``:
     where to set it in that LMS."""
     from ..layout import CourseError
-    from ..report.final_mark import final_mark
 
     if not subs:
         return
-    top = max(float(final_mark(s).max_score) for s in subs)
+    top = max(float(FM.final_mark(s).max_score) for s in subs)
     if maximum is not None and float(maximum) > 0 and abs(float(maximum) - top) < 1e-6:
         return
     has = ("no points maximum" if maximum is None or float(maximum) == 0 else "on a scale, not in points"

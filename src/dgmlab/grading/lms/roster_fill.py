@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..inert import terminal
 from ..layout import Course, CourseError
 from . import id_map as IM
+from . import lms, lms_secrets, lti, moodle
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,6 @@ class Filled:
     not_in_lms: list = field(default_factory=list)  # students of the course the roster does not list
 
     def lines(self) -> list:
-        from ..inert import terminal
-
         out = [f"{self.where}: {len(self.written)} ids recorded in {IM.FILE}, {len(self.same)} already there"]
         out += [terminal(f"  {c.text()}") for c in self.written]
         for title, items in ((f"NOT RECORDED ({len(self.refused)})", self.refused),
@@ -131,8 +131,6 @@ def fill(course: Course, members, column: str, where: str, force: bool = False, 
 # ------------------------------------------------------------------ the rosters
 def from_lti(course: Course, force: bool = False, confirm=None, session=None) -> Filled:
     """``dgmlab lti roster``: NRPS's active learners' LTI user ids (``user_id``, the ``sub`` of their launches)."""
-    from . import lti
-
     by = lti.settings(course).roster_match
     found = lti.members(course, lti.connector(course, session))
     members = [Member(str(m.get("user_id") or ""), str(m.get("lis_person_sourcedid") or ""),
@@ -145,8 +143,6 @@ def from_canvas(course: Course, force: bool = False, token: str | None = None) -
     """``dgmlab ids canvas``: the Canvas course's students (Canvas's "list users in course", ``GET
     /api/v1/courses/:id/search_users?enrollment_type[]=student``), their user id by their ``sis_user_id``."""
     from canvasapi import Canvas
-
-    from . import lms, lms_secrets
 
     s = lms.settings(course)
     if not s.url or not s.course_id:
@@ -168,8 +164,6 @@ def from_moodle(course: Course, force: bool = False, session=None) -> list:
     """``dgmlab ids moodle``: the Moodle course's enrolled students (``core_enrol_get_enrolled_users``), their user
     id by their ``idnumber``; then the participant ids of each homework ``c.DgmlabMoodle.assignments`` names
     (``mod_assign_get_user_mappings``), by the user ids the map has. One :class:`Filled` each."""
-    from . import moodle
-
     s = moodle.settings(course)
     if not s.assignments:
         raise CourseError("set c.DgmlabMoodle.url and c.DgmlabMoodle.assignments in nbgrader_config.py "

@@ -4,6 +4,8 @@ from __future__ import annotations
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..term.deadlines import Deadlines, DgmlabDeadlines
+
 CELL_ID = "dgmlab-due-date"
 
 
@@ -13,8 +15,6 @@ class ShowDueDate(NbGraderPreprocessor):
     the course sets no due date for the homework (the release is then unchanged)."""
 
     def preprocess(self, nb, resources):
-        from ..term.deadlines import Deadlines, DgmlabDeadlines
-
         hw = resources.get("nbgrader", {}).get("assignment")
         dates = Deadlines(DgmlabDeadlines(parent=self))
         due = dates.due_dates.get(hw)

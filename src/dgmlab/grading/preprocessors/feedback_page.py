@@ -20,7 +20,10 @@ from fractions import Fraction
 from pathlib import Path
 
 from nbformat.v4 import new_markdown_cell
+from nbgrader.converters.generate_feedback import GenerateFeedback
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+from ..marks import exact, round_half_up
 
 LEFT_OUT = "Left out of this page:"  # how the page's note starts (plain text: the page is sanitized)
 
@@ -85,8 +88,6 @@ class ExactScores(NbGraderPreprocessor):
     """For feedback, after ``GetGrades``: each score on the page rounded half up on its exact decimal value."""
 
     def preprocess(self, nb, resources):
-        from ..marks import exact, round_half_up
-
         total, as_floats, graded = Fraction(0), 0.0, False
         for cell in nb.cells:
             info = cell.get("metadata", {}).get("nbgrader", {})
@@ -118,8 +119,6 @@ def left_out(page: Path) -> str:
 def feedback_preprocessors(current=None) -> list:
     """``GenerateFeedback.preprocessors`` (``current``, or nbgrader's default) with :class:`LeaveOutBrokenParts`
     first and :class:`ExactScores` last, unless the list already has them."""
-    from nbgrader.converters.generate_feedback import GenerateFeedback
-
     if current is None:
         current = GenerateFeedback.class_traits()["preprocessors"].default()
     names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in current]

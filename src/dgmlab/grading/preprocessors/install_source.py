@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
+from dgmlab import __version__
+
 INSTALL_LINE = re.compile(r'^DGMLAB_INSTALL = .*$', re.MULTILINE)
 # a local-only release's line: what a student needs (the setup cell's error says the rest), no release words
 NO_SOURCE_LINE = 'DGMLAB_INSTALL = ""  # empty: in Colab, ask your instructor for the dgmlab wheel (.whl)'
@@ -82,8 +84,6 @@ def install_source_problem(value: str) -> str | None:
 
 
 def _version() -> str:
-    from dgmlab import __version__
-
     return __version__
 
 

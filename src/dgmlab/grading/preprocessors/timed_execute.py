@@ -5,6 +5,7 @@ import json
 import os
 import time
 
+from nbgrader.converters.autograde import Autograde
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_locked, is_solution
 from traitlets import Enum, Integer, Unicode
@@ -103,8 +104,6 @@ class TimedExecute(Execute):
 
 def timed_autograde_preprocessors(current=None) -> list:
     """``Autograde.autograde_preprocessors`` (``current``, or nbgrader's default) with ``Execute`` timed."""
-    from nbgrader.converters.autograde import Autograde
-
     if current is None:
         current = Autograde.class_traits()["autograde_preprocessors"].default()
     out = []

@@ -12,6 +12,8 @@ nothing. nbgrader 0.9.6 instead deleted only the unknown grade id, left the rest
 """
 from __future__ import annotations
 
+from nbgrader.api import Gradebook
+from nbgrader.converters.autograde import Autograde
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 NAME = "dgmlab.grading.preprocessors.trusted_cells.TrustSourceCells"
@@ -23,8 +25,6 @@ class TrustSourceCells(NbGraderPreprocessor):
     is the gradebook's for its grade id, or none (see the module's docstring)."""
 
     def preprocess(self, nb, resources):
-        from nbgrader.api import Gradebook
-
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             source = gb.find_notebook(info["notebook"], info["assignment"])  # MissingEntry: not this homework's
@@ -66,8 +66,6 @@ class TrustSourceCells(NbGraderPreprocessor):
 def trusted_sanitize_preprocessors(current=None) -> list:
     """``Autograde.sanitize_preprocessors`` (``current``, or nbgrader's default) with :class:`TrustSourceCells`
     right after ``ClearOutput`` (first when there is none), unless the list already has it."""
-    from nbgrader.converters.autograde import Autograde
-
     if current is None:
         current = Autograde.class_traits()["sanitize_preprocessors"].default()
     names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in current]

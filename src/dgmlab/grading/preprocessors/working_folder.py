@@ -18,10 +18,14 @@ is emptied: nbgrader then writes into a folder no running process but root's can
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
+
+from ..isolation.processes import kill_user
 
 LEFT_SUFFIX = ".left-by-kernel"
 
@@ -35,12 +39,8 @@ def seal(workdir: Path, kernel_uid: int = -1, kernel_gid: int = -1) -> Path | No
     """Move every entry of ``workdir`` into a new folder beside it (see :func:`left_folders`); returns that
     folder, or ``None`` when ``workdir`` is not a real folder (then nothing is touched). ``kernel_uid``: the user
     the kernel ran as (the user wall), whose every process is killed, and from whom the folder is taken back, first."""
-    import tempfile
-
     workdir = Path(workdir)
     if kernel_uid > 0:
-        from ..isolation.processes import kill_user
-
         kill_user(kernel_uid, kernel_gid)  # raises if one survives: then nothing here is touched
         if not workdir.is_symlink() and workdir.is_dir():
             os.chown(workdir, 0, 0, follow_symlinks=False)
@@ -61,8 +61,6 @@ class SealWorkingFolder(NbGraderPreprocessor):
     kernel_gid = Integer(-1, help="That user's group").tag(config=True)
 
     def preprocess(self, nb, resources):
-        from nbgrader.coursedir import CourseDirectory
-
         meta = resources.get("nbgrader", {})
         if meta.get("student") and meta.get("assignment"):
             coursedir = CourseDirectory(config=self.config)

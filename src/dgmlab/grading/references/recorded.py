@@ -14,17 +14,18 @@ A homework's reference module (``dgmlab.grading.references.<hw>``) lists in ``EX
 """
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from ... import probes
 from ...probes import wire
+from ...runtime import seed_everything
+from .. import hidden
 
 
 def reference_module(hw: str):
     """Where ``hw``'s ``EXPECTED`` is: its hidden package (``homeworks/<hw>/hidden/``, :mod:`dgmlab.grading.hidden`; a
     course's own homework: its ``hidden.py``), or ``dgmlab.grading.references.<hw>``; ``None`` when it has none."""
-    from .. import hidden
-
     found = hidden.module(hw) or hidden.course_module(hw)
     if found is not None and hasattr(found, "EXPECTED"):
         return found
@@ -33,8 +34,6 @@ def reference_module(hw: str):
 
 def record_expected(hw: str) -> dict:
     """``{test cell: {name: value}}``: what ``hw``'s references give on each converted cell's working-seed inputs."""
-    from ...runtime import seed_everything
-
     module = reference_module(hw)
     recorders = getattr(module, "EXPECTED", {}) if module is not None else {}
     specs = probes.specs(hw)
@@ -50,8 +49,6 @@ def record_expected(hw: str) -> dict:
 def expected_at(hw: str, cell: str, seed: int) -> dict:
     """What ``hw``'s references give on test cell ``cell``'s draw for ``seed``: what its visible tests compare with
     when graded (:func:`dgmlab.probes.expected`), where the working seed's public recorded values must not decide."""
-    from ...runtime import seed_everything
-
     module = reference_module(hw)
     make = getattr(module, "EXPECTED", {}).get(cell) if module is not None else None
     if make is None:
@@ -65,8 +62,6 @@ probes.use_references(expected_at)  # the protocol is handed the grader's refere
 
 def expected_path(hw: str) -> Path:
     """Where the student package keeps ``hw``'s recorded values (in this checkout)."""
-    import importlib
-
     return Path(importlib.import_module(probes.checks_package(hw)).__file__).parent / probes.EXPECTED_FILE
 
 

@@ -23,12 +23,14 @@ from __future__ import annotations
 import datetime as _dt
 
 import nbformat
+from nbgrader.api import Gradebook
 from nbgrader.utils import is_grade
 
 from ..layout import Course, CourseError, check_submission
 from ..preprocessors.hidden_tests import hidden_delimiters
 from ..records import load_records
 from ..term.deadlines import deadlines, from_gradebook
+from ..term.late import LateResult, NoPenalty
 from .class_data import CellResult, ClassData, RosterEntry, Submission
 from .class_stats import cell_stats, summary
 from .final_mark import still_to_grade
@@ -73,8 +75,6 @@ def _reason(kind, points, max_points, needs_manual, outcome, comment) -> str:
 # ------------------------------------------------------------------ collect
 def collect(course: Course, hws=None) -> ClassData:
     """Read the gradebook, the autograded notebooks and the grading records of ``hws`` (all by default)."""
-    from nbgrader.api import Gradebook
-
     db = course.root / "gradebook.db"
     if not db.exists():
         raise CourseError(f"no gradebook at {db}: autograde something first (dgmlab autograde <hw>)")
@@ -183,8 +183,6 @@ def collect(course: Course, hws=None) -> ClassData:
 def _late(dates, assignment, sub, raw: float):
     """The homework's late policy on the final mark ``raw`` (computed now, so a changed hand grade counts); a
     homework under the default policy keeps a penalty nbgrader's own plugin recorded (c.LateSubmissionPlugin)."""
-    from ..term.late import LateResult, NoPenalty
-
     hw, sid = assignment.name, sub.student.id
     result = dates.apply(hw, sid, raw, sub.timestamp, assignment.duedate, sub.extension)
     stored = float(sub.late_submission_penalty or 0.0)

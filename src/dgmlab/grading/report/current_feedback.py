@@ -22,6 +22,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbgrader.api import Gradebook
+
+from ..inert import terminal
 from ..layout import Course
 from ..returned_notebooks import write_student_notebooks
 
@@ -63,8 +66,6 @@ def gradebook_state(submission) -> tuple[str, bool]:
 
 def stale(course: Course, hws) -> list[tuple[str, str, str]]:
     """``[(hw, student, gradebook digest)]`` of each submission whose feedback no longer shows its gradebook."""
-    from nbgrader.api import Gradebook
-
     db = course.root / "gradebook.db"
     if not db.exists():
         return []
@@ -99,8 +100,6 @@ class Renewed:
     failed: list  # (hw, student, why)
 
     def lines(self) -> list:
-        from ..inert import terminal
-
         out = []
         if self.written:
             out.append(f"feedback written again with the gradebook's hand grades and comments: {len(self.written)} "

@@ -15,14 +15,19 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..autograde.timings import PHASES, phase_rows
 from ..copies import runtime_code as RC
 from ..copies import shared_weights as SW
 from ..copies import similarity as SIM
 from ..copies.dashboard_copies import anonymize_shared, anonymize_similar, shared_weights_html, similarity_html
+from ..hand.rubrics import item_counts, signed_points
 from ..html_text import fmt
 from ..html_text import render as render_template
-from ..layout import Course
+from ..layout import Course, CourseError
+from ..term.deadlines import deadlines
+from ..term.term_rules import term_rules
 from . import analysis as A
+from . import registrar as REG
 from .dashboard_charts import auto_manual_bars, histogram, pass_rate_bars, sample_grid
 from .final_mark import final_mark
 
@@ -92,8 +97,6 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
 
 def rubric_counts_html(course: Course, hw: str) -> str:
     """Per written question graded with a rubric (``dgmlab grade``): how many students got each item."""
-    from ..hand.rubrics import item_counts, signed_points
-
     questions = [(gid, [(it, signed_points(it.points), n) for it, n in items])
                  for gid, items, graded in item_counts(course, hw) if graded]
     return render_template("rubric_counts.html.j2", hw=hw, questions=questions) if questions else ""
@@ -103,11 +106,6 @@ def totals_section(course: Course, data: A.ClassData, names: dict | None = None)
     """Each student's course total and letter, as ``dgmlab registrar`` computes them (:mod:`.registrar`) from
     ``data`` (not anonymized: a student's own due date is read by their id); with ``names`` (id -> pseudonym) the
     ids are replaced and the roster's names left out. A setting that makes no sense is shown, not raised."""
-    from ..layout import CourseError
-    from ..term.deadlines import deadlines
-    from ..term.term_rules import term_rules
-    from . import registrar as REG
-
     try:
         rules = term_rules(course)
         rules.check_homeworks(course.homeworks())
@@ -197,8 +195,6 @@ def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
 
 def phase_table(hw: str, timings: list):
     """Median and p95 seconds per grading phase (the records' ``timings``), or nothing without them."""
-    from ..autograde.timings import PHASES, phase_rows
-
     rows = phase_rows(timings)
     if not rows:
         return ""

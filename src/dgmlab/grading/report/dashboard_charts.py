@@ -8,6 +8,7 @@ import base64
 import io
 from pathlib import Path
 
+from ...weights_files import MAX_BYTES, load
 from ..html_text import fmt, render
 
 
@@ -104,8 +105,6 @@ def sample_grid(path: Path):
     nothing over its size cap), or why not."""
     try:
         import torch
-
-        from ...weights_files import MAX_BYTES, load
 
         size = path.stat().st_size
         if size > MAX_BYTES:

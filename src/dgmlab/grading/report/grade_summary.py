@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..hand.rubrics import feedback_lines
 from ..inert import html, terminal
 from ..layout import Course
 from .class_data import ClassData, Submission
@@ -59,8 +60,6 @@ ITEM = "  - "  # a rubric item's line under its answer
 
 def rubric_lines(course: Course, sub: Submission) -> dict:
     """grade id -> the rubric lines of each of ``sub``'s written answers graded with ``dgmlab grade``."""
-    from ..hand.rubrics import feedback_lines
-
     return feedback_lines(course, sub.hw, sub.student)
 
 

@@ -15,9 +15,10 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..inert import write_csv
+from ..inert import terminal, write_csv
 from ..layout import Course
 from ..term import course_total as T
+from ..term.deadlines import deadlines
 from ..term.term_rules import TermRules, term_rules
 from . import final_mark as FM
 
@@ -91,7 +92,6 @@ def write(course: Course, path: Path | str = "registrar.csv") -> tuple[Path, Reg
     """Write the registrar's CSV of ``course`` at ``path`` (relative: in the course folder)."""
     rules = term_rules(course)
     rules.check_homeworks(course.homeworks())
-    from ..term.deadlines import deadlines
 
     dates = deadlines(course)
     got = rows(collect(course), rules, due=lambda hw, sid: dates.due(hw, sid))
@@ -102,8 +102,6 @@ def write(course: Course, path: Path | str = "registrar.csv") -> tuple[Path, Reg
 
 def lines(got: Registrar) -> list:
     """What the terminal shows of ``got``: the totals' count, each pending total with why, each missing mark."""
-    from ..inert import terminal
-
     pending = {sid: t for sid, t in got.totals.items() if t.percent is None}
     out = [f"{len(got.totals)} students, {len(got.totals) - len(pending)} with a total, {len(pending)} pending"]
     for sid, t in sorted(pending.items()):

@@ -1,11 +1,20 @@
 """Grades out of the gradebook: nbgrader's CSV export and a student x homework table."""
 from __future__ import annotations
 
+import csv
+import datetime as _dt
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
-from ..inert import terminal
-from ..layout import Course, CourseError
+from .. import nbgrader_app as N
+from ..inert import neutralise_csv_file, terminal
+from ..layout import Course, CourseError, check_submission
+from ..records import load_records
+from ..term import late_days as LD
+from .final_mark import PLACES, final_mark, late_points, still_to_grade
 
 
 @dataclass
@@ -39,8 +48,6 @@ class Grade:
 def grades(course: Course, students=None, hws=None) -> list[Grade]:
     """Grades of every (student, homework) submission in the gradebook (the mark to show: :func:`.final_mark`)."""
     from nbgrader.api import Gradebook
-
-    from .final_mark import still_to_grade
 
     db = course.root / "gradebook.db"
     if not db.exists():
@@ -89,13 +96,7 @@ def not_in_gradebook(course: Course, hws=None) -> dict:
     """``{(hw, student): why there is no mark}`` of each submission collected, or with a grading record, that has no
     row in nbgrader's gradebook (collected, not autograded yet; a grading that failed): the pending text its final
     mark says (:func:`.final_mark`, as :func:`dgmlab.grading.report.analysis.collect` reads it), never a 0."""
-    from types import SimpleNamespace
-
     from nbgrader.api import Gradebook
-
-    from ..layout import check_submission
-    from ..records import load_records
-    from .final_mark import final_mark
 
     db = course.root / "gradebook.db"
     seen = set()
@@ -150,8 +151,6 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
     from nbgrader.utils import capture_log
     from traitlets.utils.importstring import import_item
 
-    from .. import nbgrader_app as N
-    from ..inert import neutralise_csv_file
     from ..term.deadlines import deadlines, sync_gradebook
 
     path = Path(path)
@@ -199,13 +198,8 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     and ``excused``. ``duedate`` is the student's own due date (:func:`student_due`), in ISO 8601 with its UTC
     offset, not nbgrader's unlabelled UTC time of the homework's; ``timestamp`` (when it was handed in) is too, in
     the same time zone (:func:`_labelled`), so the two read alike."""
-    import csv
-    import re
-    from decimal import Decimal
-
     from ..term.deadlines import deadlines
     from ..term.term_rules import term_rules
-    from .final_mark import PLACES, final_mark, late_points
 
     by = {(g.hw, g.student): g for g in grades(course)}
     with path.open(encoding="utf-8", newline="") as f:
@@ -256,8 +250,6 @@ def _labelled(text: str, tz) -> str:
     """nbgrader's unlabelled UTC time (``2024-12-02 21:30:00``) in ISO 8601 in ``tz``, with its offset
     (``2024-12-03T01:00:00+03:30``); an empty cell stays empty, one already with an offset is only moved, and one
     that is no time (a course's own export plugin's) is left as it is."""
-    import datetime as _dt
-
     try:
         t = _dt.datetime.fromisoformat(text.strip())
     except ValueError:
@@ -270,8 +262,6 @@ def student_due(dates, hw: str, student: str, gradebook_due=None, gradebook_exte
     """``student``'s own due date of ``hw`` (aware, in the course's time zone; ``None``: none): the homework's,
     with Canvas's per-student date, an extension, an accommodation (:meth:`Deadlines.due`) and the late days the
     student's bank spent on it (:mod:`dgmlab.grading.term.late_days`)."""
-    from ..term import late_days as LD
-
     due = dates.due(hw, student, gradebook_due, gradebook_extension)
     if due is None:
         return None
@@ -301,8 +291,6 @@ def _own_due_dates(course: Course) -> dict:
 def table(rows: list[Grade]) -> str:
     """A plain-text table: one line per student, one column per homework: the final mark (:func:`.final_mark`)
     or ``pending``, with its parts; then why each pending mark is pending."""
-    from .final_mark import final_mark
-
     if not rows:
         return "(no grades)"
     hws = sorted({g.hw for g in rows})

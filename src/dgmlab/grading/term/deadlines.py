@@ -18,7 +18,9 @@ import datetime as _dt
 
 from traitlets import Dict, Unicode
 from traitlets.config import Configurable
+from traitlets.utils.importstring import import_item
 
+from .. import nbgrader_app as N
 from ..layout import Course, CourseError
 from . import canvas_dates as CD
 from . import late as L
@@ -172,9 +174,6 @@ def load_policy(name: str, course: Course | None = None) -> L.LatePolicy:
     if "." not in name and ":" not in name:
         raise CourseError(f"nbgrader_config.py: c.DgmlabDeadlines: unknown late policy {name!r} (known: "
                           f"{', '.join(L.POLICIES)}, or 'module.name' of a course's own)")
-    from traitlets.utils.importstring import import_item
-
-    from .. import nbgrader_app as N
 
     try:
         if course is not None:
