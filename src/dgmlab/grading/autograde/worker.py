@@ -9,14 +9,20 @@ import json
 import os
 import shutil
 import socket
+import stat
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from ... import __version__
 from .. import layout as C
 from .. import returned_notebooks
+from ..isolation import kernel_sandbox as S
+from ..preprocessors.working_folder import left_folders
+from . import draw_seeds as DS
 from . import nbgrader_adapter as NA
 from .keys import folder_files
 from .nbgrader_run import run_autograde, run_feedback
@@ -93,8 +99,6 @@ def _cell_phases(lines: list, t_launch: float, t_exit: float) -> dict:
 def grade_task(bundle: dict, job: dict) -> dict:
     """:func:`grade_submission` as a Dask task: the bundle and the job in, the outcome out, in wire form
     (:mod:`.task_records`). A bundle of another dgmlab is refused before it is read (an ``infrastructure`` outcome)."""
-    from ... import __version__
-
     version = bundle.get("version") if isinstance(bundle, dict) else None
     if version != __version__:
         worker = _worker_name()
@@ -130,8 +134,6 @@ class Ran:
 def grade_submission(bundle: Bundle, job: Job) -> Outcome:
     """Grade one submission in a scratch course on this worker and return what happened (never writes the course):
     :func:`_prepare`, :func:`_run`, :func:`_collect`."""
-    import warnings
-
     # nbgrader 0.9.6's gradebook warns on every submission under SQLAlchemy 2 (an autoflush mid-build): noise
     # on the instructor's terminal, where a worker's stderr goes, not a problem
     warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
@@ -158,9 +160,6 @@ def _refusal(bundle: Bundle, worker: str) -> str:
     """Why this worker will not grade for ``bundle`` (``""``: it will): another dgmlab, or no sandbox where one is
     needed. Decided here, where the kernel runs: ``sandbox`` None (the course's default) sandboxes when this machine
     can and refuses to grade when it cannot; only a course that allows it (``sandbox`` False) grades without."""
-    from ... import __version__
-    from ..isolation import kernel_sandbox as S
-
     if bundle.version != __version__:
         return (f"worker {worker} runs dgmlab {__version__}, the coordinator {bundle.version}: install the same "
                 "dgmlab on every worker")
@@ -205,9 +204,6 @@ def _run(scratch: Scratch, bundle: Bundle, job: Job) -> Ran:
     """nbgrader's autograde of the submission (in the sandbox unless the course allows none); graded, its scores
     and (when the bundle asks) the feedback. Everything the kernel left in the working folder but the notebooks
     handed in is first set aside (a notebook it wrote would otherwise be taken as graded)."""
-    from ..isolation import kernel_sandbox as S
-    from . import draw_seeds as DS
-
     hw, student = bundle.hw, job.student
     graded = scratch.course.folder("autograded", hw, student)
     with contextlib.ExitStack() as stack:
@@ -261,8 +257,6 @@ def _feedback(scratch: Scratch, hw: str, student: str) -> tuple:
 def _collect(scratch: Scratch, ran: Ran, bundle: Bundle, job: Job) -> Outcome:
     """What goes back to the coordinator: the graded notebooks and what the kernel left that may come back, the
     feedback, what the hidden tests kept, and the notes on what did not come back."""
-    from ..preprocessors.working_folder import left_folders
-
     t_collect = time.time()
     hw, student = bundle.hw, job.student
     graded = scratch.course.folder("autograded", hw, student)
@@ -357,8 +351,6 @@ def _read_regular(path: Path, limit: int) -> bytes | None:
     except OSError:
         return None
     with os.fdopen(fd, "rb") as f:
-        import stat
-
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
         return f.read(limit)
@@ -372,9 +364,6 @@ def _worker_name() -> str:
 
 def worker_info() -> dict:
     """What a worker reports before grading: its dgmlab and whether it can sandbox."""
-    from ... import __version__
-    from ..isolation import kernel_sandbox as S
-
     usable, why = S.available()
     return {"version": __version__, "sandbox": usable, "why": why, "python": sys.version.split()[0],
             "name": _worker_name()}

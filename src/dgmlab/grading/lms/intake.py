@@ -66,8 +66,14 @@ from pathlib import Path
 from traitlets import Dict, Integer
 from traitlets.config import Configurable
 
+from ..hand import question_files as QF
+from ..inert import terminal
 from ..layout import Course, CourseError
+from ..term.deadlines import parse_time
+from . import hand_in_names as HN
+from . import hand_in_rules as HR
 from . import id_map as IM
+from . import moodle
 from .download_names import FORMATS, SHAPES, Entry, canvas_doubt, detect_lms, parse_entry
 from .download_zip import MIB, inert, open_zip, read_entry, screen
 from .roster_match import index_of, match, roster_index, roster_names  # noqa: F401 (index_of: read here too)
@@ -134,8 +140,6 @@ class Collected:
     dropped: list = field(default_factory=list)  # placed students who dropped the course (c.DgmlabTerm.dropped)
 
     def lines(self) -> list:
-        from ..inert import terminal
-
         out = [f"collected {len({s for s, _, _ in self.placed})} submissions of {self.hw} ({len(self.placed)} files)"
                + (f", read as a {self.lms.title()} download" if self.lms else "")]
         for s, f, e in self.placed:
@@ -181,8 +185,6 @@ def upload_name(original: str) -> str:
 def read_times(path, tz) -> dict:
     """``{student or LMS user id: aware time}`` from a CSV with the columns ``student`` (nbgrader id or LMS user
     id) and ``submitted_at`` (ISO; without an offset, a wall-clock time in ``tz``)."""
-    from ..term.deadlines import parse_time
-
     out = {}
     with Path(path).open(encoding="utf-8", newline="") as f:
         for i, row in enumerate(csv.DictReader(f), start=2):
@@ -219,8 +221,6 @@ def read_moodle_mappings(path) -> dict:
 def _moodle_mappings(course: Course, hw: str):
     """The participant ids' user ids from the course's Moodle when ``c.DgmlabMoodle`` names ``hw``'s assignment,
     else ``None``."""
-    from . import moodle
-
     s = moodle.settings(course)
     if not s.url or hw not in s.assignments:
         return None
@@ -343,8 +343,6 @@ class _Sorted:
 
 def _rules(course: Course, hw: str, limits: DgmlabCollect | None) -> _Rules:
     """``hw`` checked, its graded files, ``limits`` (the course's ``c.DgmlabCollect`` by default) and name rule."""
-    from . import hand_in_names as HN
-
     (hw,) = course.check_homeworks([hw])
     limits = limits if limits is not None else course.settings(DgmlabCollect)
     try:
@@ -482,8 +480,6 @@ def _place(course: Course, hw: str, chosen: dict, stage: Path, out: Collected) -
 def _list_questions(course: Course, hw: str, chosen: dict, out: Collected) -> None:
     """Each placed PDF or image with the question its name names (:mod:`..hand.question_files`) in
     ``out.questions``; nothing when the homework has no notebook with question headings."""
-    from ..hand import question_files as QF
-
     labels = QF.homework_questions(course, hw).labels
     for sid, files in (chosen.items() if labels else ()):
         for name in files:
@@ -494,8 +490,6 @@ def _list_questions(course: Course, hw: str, chosen: dict, out: Collected) -> No
 def _check_names(course: Course, rules: _Rules, names: dict | None, chosen: dict, out: Collected) -> None:
     """Each placed notebook's own name checked against ``rules.name_rule`` and recorded for ``dgmlab report``; the
     names that differ listed in ``out.misnamed``."""
-    from . import hand_in_names as HN
-
     if rules.name_rule is None:
         return
     hw = rules.hw
@@ -529,8 +523,6 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
     Each placed PDF or image is listed with the question it goes under (:mod:`..hand.question_files`); each
     notebook's name is checked against the homework's ``notebook_names`` rule (:mod:`.hand_in_names`): a name that
     differs is listed in ``misnamed`` and kept for ``dgmlab report``, the notebook placed all the same."""
-    from . import hand_in_rules as HR
-
     rules = _rules(course, hw, limits)
     hw, limits = rules.hw, rules.limits
     with open_zip(zip_path) as archive:
