@@ -5,7 +5,8 @@
 NVP), moving each unit's incoming weights, bias, batch-norm
 parameters and statistics and the next layer's inputs with it; ``rescaled_copy(state)`` multiplies each hidden
 unit before a ReLU (LeakyReLU) by a positive factor and divides the next layer's inputs by it. Both compute the
-same outputs as ``state`` (up to float rounding) while their weights look unrelated to it.
+same outputs as ``state`` (up to float rounding) while their weights look unrelated to it. ``rotated_copy(state)``
+rotates a generator's noise (``G(Qz)``, ``Q`` orthogonal: the same images drawn, other outputs on fixed noise).
 """
 from __future__ import annotations
 
@@ -94,3 +95,14 @@ def rescaled_copy(state: dict, seed: int = 0) -> dict:
 
 
 __all__ = ["permuted_copy", "rescaled_copy"]
+
+
+def rotated_copy(state: dict, seed: int = 0) -> dict:
+    """A generator's ``state`` (hw1's, hw2's, hw4's) with its noise input rotated by a random orthogonal ``Q``: the
+    first layer's noise columns times ``Q`` (the red team's disguise, with :func:`permuted_copy`). Keeps the dtypes."""
+    first = "embed.weight" if "embed_bn.running_mean" in state else "net.0.weight"
+    w = state[first].float()
+    noise = w.shape[1] - (state["embed.weight"].shape[1] if first != "embed.weight" and "embed.weight" in state else 0)
+    q, _ = torch.linalg.qr(torch.randn(noise, noise, generator=torch.Generator().manual_seed(seed), dtype=torch.float64))
+    w = torch.cat([w[:, :noise] @ q.float(), w[:, noise:]], dim=1)
+    return {**state, first: w.to(state[first].dtype)}

@@ -31,7 +31,10 @@ outputs on fixed inputs): pairs whose ``agreement`` reaches their network's thre
 and a file whose outputs agree with a published network's at least that network's refusal bound
 (``KitNetwork.refuse``: 0.5 for a generator, where no two independent trainings reach 0.11, and a published
 generator with noise added to its weights still clears its bar at 0.71; ``SAME`` for hw5's networks) is refused
-like a copy. Every file is read through :mod:`dgmlab.weights_files` (no zip bomb, nothing over the cap).
+like a copy. A generator's noise rotated (``G(Qz)``: the same images, other outputs on the fixed noise) with its
+hidden units permuted hides it from both measures, so generators are also compared by their weights' singular
+values (``weight_vectors.spectral_distance``): up to :data:`SPECTRUM_COPY` they are listed, and refused when one
+is published. Every file is read through :mod:`dgmlab.weights_files` (no zip bomb, nothing over the cap).
 """
 from __future__ import annotations
 
@@ -39,18 +42,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ... import weights_files as WF
+from ..inert import terminal
 from ..layout import Course, CourseError
 from . import functional_copies as FC
 from .weight_vectors import (  # noqa: F401
     MAX_BYTES,
     MIN_NUMEL,
     SAMPLE,
+    SPECTRUM_COPY,
     Weights,
     cross_values,
     pair_values,
     printable,
     read_weights,
     similarity,
+    spectral_distance,
     weights_of,
 )
 
@@ -70,6 +76,7 @@ class SharedPair:
     identical: bool
     tensors: int  # weight tensors compared (both files together)
     agreement: float | None = None  # of their outputs (functional_copies); None: not both load into the kit's network
+    spectrum: float | None = None  # spectral distance of two generators (weight_vectors); None: not compared
 
 
 @dataclass
@@ -86,6 +93,7 @@ class PublishedMatch:
     tensors: int
     refused: bool  # what dgmlab autograde does not grade: identical, at least PUBLISHED_COPY alike, or the same outputs
     agreement: float | None = None  # of their outputs (functional_copies), rounded; None: not compared
+    spectrum: float | None = None  # spectral distance of two generators (weight_vectors), rounded; None: not compared
 
 
 @dataclass
@@ -117,10 +125,11 @@ def weight_files(course: Course, hw: str) -> dict[str, dict[str, Path]]:
 
 
 def _related(identical: bool, sim: float | None, bound: float, agreement: float | None = None,
-             functional: float = FC.SAME) -> bool:
-    """Two files count as related: the same bytes, weights at least ``bound`` alike, or outputs at least
-    ``functional`` in agreement (functional_copies)."""
-    return identical or (sim is not None and sim >= bound) or (agreement is not None and agreement >= functional)
+             functional: float = FC.SAME, spectrum: float | None = None) -> bool:
+    """Two files count as related: the same bytes, weights at least ``bound`` alike, outputs at least
+    ``functional`` in agreement (functional_copies), or generators' spectra at most :data:`SPECTRUM_COPY` apart."""
+    return (identical or (sim is not None and sim >= bound) or (agreement is not None and agreement >= functional)
+            or (spectrum is not None and spectrum <= SPECTRUM_COPY))
 
 
 # The kit's published weights files, as globs relative to the course ({hw}: the homework id, {prefix}: its "hwN"):
@@ -155,7 +164,8 @@ def published_copy(data: bytes, published: list, name: str = "the file") -> str 
     """The published file (of :func:`published_weights`) that the handed-in file ``data`` is a copy of: the same
     bytes, weights at least :data:`PUBLISHED_COPY` alike (the same network renamed, converted or barely trained
     on), or outputs in agreement at least the published network's ``refuse`` bound (functional_copies: the same
-    network with its hidden units permuted or rescaled, noise added to its weights, or trained on only a little);
+    network with its hidden units permuted or rescaled, noise added to its weights, or trained on only a little),
+    or a generator's weight spectra at most :data:`SPECTRUM_COPY` apart (its noise rotated, its units permuted);
     None when it is none of them. ``dgmlab autograde`` refuses to grade such a file (see
     draw_seeds). Raises ``weights_files.RefusedFile`` for a file that is not unpickled (``name`` in the message)."""
     if not published:
@@ -166,7 +176,8 @@ def published_copy(data: bytes, published: list, name: str = "the file") -> str 
         raise WF.RefusedFile(mine.unread)
     values = cross_values([mine], [w for _, w in published])
     for j, (rel, w) in enumerate(published):
-        if _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY, _agreement(mine, w), _refuse(w)):
+        if _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY, _agreement(mine, w), _refuse(w),
+                    spectral_distance(mine, w)):
             return rel
     return None
 
@@ -210,20 +221,22 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
             agree = FC.agreements([w.function for w in weights])
             for (i, j), (sim, n) in pair_values(weights).items():
                 identical = weights[i].digest == weights[j].digest
-                if _related(identical, sim, threshold, agree.get((i, j)), _bound(weights[i])):
+                spectrum = spectral_distance(weights[i], weights[j])
+                if _related(identical, sim, threshold, agree.get((i, j)), _bound(weights[i]), spectrum):
                     found.pairs.append(SharedPair(hw, found.file, (students[i], students[j]), _rounded(sim),
-                                                  identical, n, _rounded(agree.get((i, j)))))
+                                                  identical, n, _rounded(agree.get((i, j))), _rounded(spectrum)))
             found.pairs.sort(key=lambda p: (not p.identical, -max(p.similarity or 0, p.agreement or 0), p.students))
             if published:
                 values = cross_values(weights, [w for _, w in published])
                 for i, student in enumerate(students):
                     matches = [PublishedMatch(hw, found.file, student, source, _rounded(sim), identical, n,
-                                              _related(identical, sim, PUBLISHED_COPY, agr, _refuse(w)), _rounded(agr))
+                                              _related(identical, sim, PUBLISHED_COPY, agr, _refuse(w), spec),
+                                              _rounded(agr), _rounded(spec))
                                for j, (source, w) in enumerate(published)
                                for sim, n in [values[(i, j)]]
-                               for agr in [_agreement(weights[i], w)]
+                               for agr, spec in [(_agreement(weights[i], w), spectral_distance(weights[i], w))]
                                if _related(identical := weights[i].digest == w.digest, sim, threshold, agr,
-                                           _bound(weights[i]))]
+                                           _bound(weights[i]), spec)]
                     if matches:  # the closest published file: identical first, then the most alike
                         found.published.append(min(matches, key=lambda m: (
                             not m.identical, -max(m.similarity or 0, m.agreement or 0))))
@@ -256,7 +269,6 @@ def format_report(files: list[FileComparison]) -> str:
             f"alike ({_measures(m)}) to the kit's published {m.source}: a network trained on "
             "from it? (graded; check by hand)") for m in f.published]
         lines += [f"  {f.hw} {f.file}: {student}'s was not read: {why}" for student, why in f.unread]
-    from ..inert import terminal
 
     return "\n".join(terminal(line) for line in lines)
 
@@ -264,4 +276,5 @@ def format_report(files: list[FileComparison]) -> str:
 def _measures(p) -> str:
     """A pair's weight similarity and, where both files load into the kit's network, their outputs' agreement."""
     sim = "weight similarity " + ("-" if p.similarity is None else f"{p.similarity:.2f}")
-    return sim + ("" if p.agreement is None else f", outputs agreement {p.agreement:.2f}")
+    return (sim + ("" if p.agreement is None else f", outputs agreement {p.agreement:.2f}")
+            + ("" if p.spectrum is None else f", spectral distance {p.spectrum:.3f}"))
