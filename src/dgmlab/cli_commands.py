@@ -15,6 +15,12 @@ def _course(args):
     return Course(args.course)
 
 
+def _say(line: str) -> None:
+    """A line a long-running command says as it goes (the demo's steps, the grading server's address): printed
+    at once."""
+    print(line, flush=True)
+
+
 def cmd_info(args) -> int:
     from . import data, runtime
 
@@ -26,7 +32,7 @@ def cmd_info(args) -> int:
 def cmd_demo(args) -> int:
     from .grading.demo import run_demo
 
-    return run_demo(args.course, jobs=args.jobs, timeout=args.timeout, csv=args.csv)
+    return run_demo(args.course, jobs=args.jobs, timeout=args.timeout, csv=args.csv, say=_say)
 
 
 def _authoring(module: str):
@@ -480,4 +486,5 @@ def cmd_pdf(args) -> int:
 def cmd_grade(args) -> int:
     from .grading.hand import grade_by_question as G
 
-    return G.serve(_course(args), args.hw, question=args.question, port=args.port, browser=not args.no_browser)
+    return G.serve(_course(args), args.hw, question=args.question, port=args.port, browser=not args.no_browser,
+                   say=_say)

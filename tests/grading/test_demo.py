@@ -139,3 +139,18 @@ def test_demo_keeps_a_changed_earlier_submission(tmp_path):
     backups = list((tmp_path / ".dgmlab" / "backups").rglob("hw1_a.ipynb"))
     assert [b.read_text() for b in backups] == ["someone's own work"]
     assert mine.read_text() == "example"
+
+
+def test_demo_says_where_a_changed_earlier_submission_went(tmp_path):
+    from dgmlab.grading.demo import stage_examples
+
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    (tmp_path / "examples" / "demo_x" / "hw1_a").mkdir(parents=True)
+    (tmp_path / "examples" / "demo_x" / "hw1_a" / "hw1_a.ipynb").write_text("example")
+    mine = tmp_path / "submitted" / "demo_x" / "hw1_a" / "hw1_a.ipynb"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("someone's own work")
+    said = []
+    stage_examples(Course(tmp_path), ["hw1_a"], say=said.append)
+    (backup,) = (tmp_path / ".dgmlab" / "backups").glob("*/submitted/demo_x/hw1_a")
+    assert said == [f"moved the earlier submitted/demo_x/hw1_a to {backup.relative_to(tmp_path)}"]

@@ -3,7 +3,8 @@
 Copies ``examples/<student>/<hw>/`` into ``submitted/`` (a differing earlier
 copy is moved to ``.dgmlab/backups/<time>/`` first, never overwritten),
 autogrades each homework for the example students, writes feedback HTML and
-``grades.csv``, and prints a student x homework table.
+``grades.csv``, and says a student x homework table. What it says goes to ``say`` (``dgmlab demo`` prints it):
+this module prints nothing itself.
 
 The graded draws of hw1, hw2 and hw4 use seeds made from a key (:mod:`dgmlab.grading.autograde.draw_seeds`). A course's
 key is random and secret; the demo grades with :data:`DEMO_DRAW_KEY`, a public one, so that its table is the same
@@ -17,6 +18,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Callable
 
 from . import course as C
 from .autograde import draw_seeds as DS
@@ -24,11 +26,19 @@ from .autograde.options import RunOptions
 from .inert import terminal
 from .report import report as R
 
+Say = Callable[[str], None]  # where a line the demo says goes (the command prints it)
+
+
+def _quiet(line: str) -> None:
+    pass
+
+
 DEMO_DRAW_KEY = hashlib.sha256(b"dgmlab demo: a public key; a course's own key is random and secret").hexdigest()
 
 
-def stage_examples(course: C.Course, hws) -> dict:
-    """Copy example submissions into ``submitted/``; return ``{hw: [students]}``."""
+def stage_examples(course: C.Course, hws, say: Say = _quiet) -> dict:
+    """Copy example submissions into ``submitted/``; return ``{hw: [students]}``. Each earlier copy moved aside is
+    said to ``say``."""
     examples = course.root / "examples"
     if not examples.is_dir():
         raise C.CourseError(f"no examples folder {examples}: run dgmlab examples")
@@ -44,7 +54,7 @@ def stage_examples(course: C.Course, hws) -> dict:
                 backup = backup_root / dst.relative_to(course.root)
                 backup.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(str(dst), str(backup))
-                print(f"moved the earlier {dst.relative_to(course.root)} to {backup.relative_to(course.root)}")
+                say(f"moved the earlier {dst.relative_to(course.root)} to {backup.relative_to(course.root)}")
             if not dst.exists():
                 shutil.copytree(src, dst)
             staged[hw].append(student_dir.name)
@@ -59,25 +69,26 @@ def _same_tree(a: Path, b: Path) -> bool:
     return not mismatch and not errors and all(_same_tree(a / d, b / d) for d in cmp.common_dirs)
 
 
-def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.csv") -> int:
+def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.csv", *, say: Say) -> int:
+    """Release every homework, grade the example submissions, export and report; each step and result said to
+    ``say``. Returns 1 when a submission was not graded or the dashboard not written, else 0."""
     t0 = time.monotonic()
     course = C.Course(root)
     hws = course.homeworks()
     if not hws:
         raise C.CourseError(f"no homework in {course.folder('source')}")
-    print(f"course: {course.root}\nhomeworks: {', '.join(hws)}")
+    say(f"course: {course.root}\nhomeworks: {', '.join(hws)}")
     # The demo runs on this machine, so a course that has not set where Colab installs dgmlab from
     # (as this kit ships) gets a local-only release instead of the refusal `dgmlab release` gives.
     local_only = C.release_is_local_only(course)
-    print("1/4 generating release/ (nbgrader generate_assignment" + (", local-only" if local_only else "") + ") ...",
-          flush=True)
+    say("1/4 generating release/ (nbgrader generate_assignment" + (", local-only" if local_only else "") + ") ...")
     if local_only:
-        print("  nbgrader_config.py sets no install source for Colab: releasing for local use only "
-              "(docs/publishing.md says how to set one)", flush=True)
+        say("  nbgrader_config.py sets no install source for Colab: releasing for local use only "
+            "(docs/publishing.md says how to set one)")
     C.release(course, hws, local_only=local_only)
-    print("2/4 staging example submissions into submitted/ ...", flush=True)
-    staged = stage_examples(course, hws)
-    print("3/4 autograding (nbgrader autograde + generate_feedback) ...", flush=True)
+    say("2/4 staging example submissions into submitted/ ...")
+    staged = stage_examples(course, hws, say)
+    say("3/4 autograding (nbgrader autograde + generate_feedback) ...")
     problems = []
     from .autograde.cluster import client_for, temporary_environment
 
@@ -87,34 +98,34 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     with client_for(workers=jobs) as client, temporary_environment(demo_key):  # one local Dask cluster grades all
         for hw in hws:
             if not staged[hw]:
-                print(f"  {hw}: no example submissions")
+                say(f"  {hw}: no example submissions")
                 continue
 
             def show(r, hw=hw):
                 note = "" if r.status == "graded" and not r.reason else f" ({r.reason})"
                 how = "unchanged since its last grading" if r.skipped else f"in {r.seconds:.0f} s"
-                print(terminal(f"  {hw} / {r.student}: {r.status} {how}{note}"), flush=True)
+                say(terminal(f"  {hw} / {r.student}: {r.status} {how}{note}"))
 
             results = C.autograde(course, hw, staged[hw], options, cluster=client, progress=show)
             problems += [r for r in results if r.status != "graded"]
-    print("4/4 exporting grades ...", flush=True)
+    say("4/4 exporting grades ...")
     csv_path = R.export_csv(course, csv)
     students = sorted({s for v in staged.values() for s in v})
     rows = R.grades(course, students=students, hws=hws)
-    print()
-    print(R.table(rows))
-    print()
-    print(f"release notebooks:    {course.folder('release')}")
-    print(f"autograded notebooks: {course.folder('autograded')}")
-    print(f"feedback (HTML):      {course.folder('feedback')}")
-    print(f"grades CSV:           {csv_path}")
+    say("")
+    say(R.table(rows))
+    say("")
+    say(f"release notebooks:    {course.folder('release')}")
+    say(f"autograded notebooks: {course.folder('autograded')}")
+    say(f"feedback (HTML):      {course.folder('feedback')}")
+    say(f"grades CSV:           {csv_path}")
     try:
         from .report.dashboard import write as write_dashboard
 
         dash, _ = write_dashboard(course, "reports/dashboard.html", hws)
-        print(f"dashboard (HTML):     {dash}  (instructor only; dgmlab report --html --anonymize to share)")
+        say(f"dashboard (HTML):     {dash}  (instructor only; dgmlab report --html --anonymize to share)")
     except Exception as exc:  # the grades stand; only the page is missing
-        print(f"dashboard not written: {exc}")
+        say(f"dashboard not written: {exc}")
         problems.append(exc)
-    print(f"done in {time.monotonic() - t0:.0f} s")
+    say(f"done in {time.monotonic() - t0:.0f} s")
     return 1 if problems else 0

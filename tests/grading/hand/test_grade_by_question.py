@@ -256,3 +256,21 @@ def test_the_rubrics_item_texts_are_in_the_blocks_mathjax_typesets(served):
     page = request(server, f"/q/{Q}")[2].decode()
     assert '<ol class="rubric tex">' in page and '<fieldset class="items tex">' in page
     assert 'querySelectorAll(".md, .tex")' in request(server, "/static/mathjax-config.js")[2].decode()
+
+
+def test_serve_says_its_address_and_the_rubrics_file_to_say(tmp_path, monkeypatch):
+    course = H.build(tmp_path)  # its own course: the served one's lock is held
+    made = []
+
+    def make_server(course, hw, port):  # a server that is stopped (Ctrl-C) as soon as it starts serving
+        server = real(course, hw, port)
+        server.serve_forever = lambda: (_ for _ in ()).throw(KeyboardInterrupt)
+        made.append(server)
+        return server
+
+    real = G.make_server
+    monkeypatch.setattr(G, "make_server", make_server)
+    said = []
+    assert G.serve(course, H.HW, browser=False, say=said.append) == 0
+    assert said[:2] == [f"grading {H.HW} by question at {G.url(made[0])}  (this machine only; Ctrl-C stops)",
+                        f"rubrics: {R.path(course, H.HW)}"]

@@ -43,6 +43,7 @@ import webbrowser
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
 import nbformat
@@ -552,8 +553,10 @@ def reopened_lines(site: Site) -> list:
     return out
 
 
-def serve(course: Course, hw: str, question: str | None = None, port: int = 0, browser: bool = True) -> int:
-    """Run the server until Ctrl-C; prints its address (and opens it in a browser with ``browser``)."""
+def serve(course: Course, hw: str, question: str | None = None, port: int = 0, browser: bool = True, *,
+          say: Callable[[str], None]) -> int:
+    """Run the server until Ctrl-C; says its address, the rubrics' file and the answers to grade again to ``say``
+    (``dgmlab grade`` prints them), and opens the address in a browser with ``browser``."""
     server = make_server(course, hw, port)
     if question is not None:
         try:
@@ -562,11 +565,11 @@ def serve(course: Course, hw: str, question: str | None = None, port: int = 0, b
             server.server_close()
             raise
     address = url(server, question)
-    print(f"grading {server.site.hw} by question at {address}  (this machine only; Ctrl-C stops)", flush=True)
-    print(f"rubrics: {R.path(course, server.site.hw)}", flush=True)
+    say(f"grading {server.site.hw} by question at {address}  (this machine only; Ctrl-C stops)")
+    say(f"rubrics: {R.path(course, server.site.hw)}")
     reopened = reopened_lines(server.site)
     if reopened:
-        print("\n".join(reopened), flush=True)
+        say("\n".join(reopened))
     if server.site.mathjax is None:
         log.warning("no MathJax 2 with its Safe extension (extensions/Safe.js) on this machine: math is shown as TeX "
                     "(apt-get install libjs-mathjax)")
