@@ -68,7 +68,6 @@ LAZY_IMPORTERS = {
 }
 STDLIB = set(sys.stdlib_module_names)
 SRC = ROOT / "src"
-LEFT_FILE = Path(__file__).with_name("local_imports_left.txt")  # still to move: "<path> <module>" a line
 
 
 def _modules() -> dict:
@@ -189,15 +188,10 @@ def unjustified(name: str) -> list:
 
 
 def test_every_import_inside_a_function_has_a_reason():
-    """Each is justified, or one of those still to move to their module's top, listed in :data:`LEFT_FILE` (that list
-    only shrinks: moving one, delete its line)."""
-    left = {line.strip() for line in LEFT_FILE.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")}
-    found = [(MODULES[n][0].relative_to(ROOT).as_posix(), line, what) for n in MODULES if n.startswith("dgmlab.")
+    found = [f"{MODULES[n][0].relative_to(ROOT).as_posix()}:{line} {what}" for n in MODULES if n.startswith("dgmlab.")
              for line, what in unjustified(n)]
-    new = [f"{path}:{line} {what}" for path, line, what in found if f"{path} {what}" not in left]
-    assert not new, (f"{len(new)} imports inside functions with no reason (import them at the module's top, or add a "
-                     f"heavy or optional third-party module to LAZY with why): {new}")
+    assert not found, (f"{len(found)} imports inside functions with no reason (import them at the module's top, or "
+                       f"add a heavy or optional third-party module to LAZY with why): {found}")
 
 
 def test_a_local_import_of_a_light_module_is_found(tmp_path, monkeypatch):
