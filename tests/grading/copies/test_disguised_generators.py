@@ -9,6 +9,7 @@ import torch
 
 from conftest import ROOT
 from dgmlab.grading.autograde import draw_seeds as DS
+from dgmlab.grading.copies import dashboard_copies as DC
 from dgmlab.grading.copies import shared_weights as SW
 from dgmlab.grading.course import Course
 from network_copies import permuted_copy, rotated_copy
@@ -68,6 +69,8 @@ def test_a_disguised_published_generator_is_listed_as_refused_by_the_report(tmp_
     assert (match.student, match.source, match.refused) == ("ann", source, True) and match.spectrum < 1e-3
     assert not found.pairs  # ann's and cat's: two unrelated networks
     assert "ann's is the kit's published" in SW.format_report([found]) and "cat" not in SW.format_report([found])
+    html = DC.published_weights_html("hw4_gans", found.published)
+    assert 'data-stat="spectrum">0<' in html and 'data-stat="refused">yes<' in html
 
 
 @pytest.mark.parametrize("hw, name, published, own", [
