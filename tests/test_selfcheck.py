@@ -26,6 +26,22 @@ def test_report_of_one_question_leaves_the_others_out():
     assert "b_tests" in text and "a_tests" not in text
 
 
+def test_a_question_the_notebook_does_not_have_is_named_with_the_ones_it_has():
+    # STUDENT-HW4: hw4 numbers its problems P0-P5; `--question Q4` said "0 of 0 visible points ... all pass"
+    text = format_report(_report(), "P4")
+    assert "no question or test cell starts with 'P4'" in text and "give one of Q1, Q2" in text
+    assert "all visible checks pass" not in text
+
+
+def test_check_of_a_question_the_notebook_does_not_have_exits_2(tmp_path, monkeypatch, capsys):
+    from dgmlab import selfcheck
+
+    notebook = tmp_path / "hw.ipynb"
+    notebook.write_text("{}")
+    monkeypatch.setattr(selfcheck, "check_notebook", lambda *a, **k: _report())
+    assert main(["check", str(notebook), "--question", "P4", "--files", str(tmp_path)]) == 2
+
+
 def test_check_of_one_question_exits_1_while_a_graded_file_is_missing(tmp_path, monkeypatch, capsys):
     """trial4: `dgmlab check --question P5` exited 0 while listing graded files as MISSING; the student guide says a
     missing graded file makes it exit 1."""
