@@ -685,7 +685,8 @@ NO_LIST_READ = {
                           "test_d_steps_is_ten_only_for_d_steps_10"},
     "p2_train_gan_tests": set(),
     "p3_cgan_steps_tests": {"test_return_floats", "test_discriminator_loss_uses_the_batch_labels",
-                            "test_generator_loss_uses_the_requested_labels"},
+                            "test_generator_loss_uses_the_requested_labels",
+                            "test_dropout_on_while_the_conditional_discriminator_learns"},
     "p4b_tests": {"test_types", "test_equal_distributions", "test_disjoint_supports_give_log_two",
                   "test_c_point_is_the_substitution", "test_c_point_vanishes_where_only_one_density_is_positive"},
     "p5_ot_primal_tests": set(),
@@ -953,3 +954,27 @@ def test_a_self_check_without_the_grader_draws_with_the_notebooks_own_class(monk
     with torch.no_grad():
         args = (z, labels) if conditional else (z,)
         torch.testing.assert_close(own(*args), grader(*args))
+
+
+# ---------------------------------------------------------------------- P4 with the student's own plain symbols
+PLAIN_SYMBOLS_P4 = """
+p_data, p_g, d = sp.symbols("p_data p_g d")          # re-declared without the notebook's positive=True
+pi_real = sp.Symbol("pi_real")
+V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
+D_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]
+second_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))
+D_star_pi = sp.solve(sp.Eq(sp.diff(pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d), d), 0), d)[0]
+C_point = V_point.subs(d, D_star)
+"""
+
+
+@pytest.mark.parametrize("cell", ["p4a_tests", "p4b_tests"])
+def test_a_correct_derivation_in_plain_symbols_earns_every_point(reference_objects, cell):
+    # the statement's symbols are positive; a student who declares their own, with the same names, is still right
+    from dgmlab import probes
+
+    ns = dict(reference_objects)
+    exec(PLAIN_SYMBOLS_P4, ns)
+    spec = probes.spec_for("hw4_gans", cell)
+    result = _judged_objects(cell, tuple(ns[n] for n in spec.names))
+    assert result.earned == result.points, "\n".join(result.lines)

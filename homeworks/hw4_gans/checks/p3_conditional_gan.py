@@ -185,6 +185,8 @@ def _cgan_probe(o, x):
         g, d = seeded_tiny(start, 10)
         mine, other = (g, d) if player == "G" else (d, g)
         mine_p, other_p = list(mine.parameters()), list(other.parameters())  # read after the step, whatever it does
+        d_modes = []  # the discriminator's mode (training or not) at each pass through it during the step
+        d.register_forward_pre_hook(lambda module, args: d_modes.append(bool(module.training)))
         for p in other_p:
             p.grad = torch.full_like(p, PLANTED_GRAD)  # gradients left in the other player: a step must leave them
         if stale:
@@ -196,7 +198,8 @@ def _cgan_probe(o, x):
         else:
             returned = g_step(g, d, _sgd(g.parameters(), lr), x["z_g"].clone(), y2.clone())
         return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p),
-                "other_grads": _grads(other_p)}
+                "other_grads": _grads(other_p), "d_passes": len(d_modes), "d_eval_passes": d_modes.count(False),
+                "d_training_after": bool(d.training)}
 
     blind = label_blind(x)
     return {"d_blind": attempt(run, blind, "D", lr=0.0), "g_blind": attempt(run, blind, "G", lr=0.0),
@@ -228,7 +231,21 @@ def test_each_step_clears_old_gradients(v, ref):
                 "loss.backward() (each step clears old gradients)")
 
 
-@points(0.5)
+@points(0.25)
+def test_dropout_on_while_the_conditional_discriminator_learns(v, ref):
+    # "the same two steps as in P1": the discriminator learns in training mode (dropout on), during its step and after
+    _cgan_moved(v)
+    r = value(working(v).d_fresh, "the step")
+    if not r["d_passes"]:
+        raise AssertionError("expected cgan_discriminator_step to run the discriminator, found no pass through it")
+    if r["d_eval_passes"] or not r["d_training_after"]:
+        raise AssertionError(
+            "expected the discriminator in training mode (dropout on) in every pass of cgan_discriminator_step and "
+            f"after it, found {r['d_eval_passes']} of {r['d_passes']} passes in eval mode"
+            f"{'' if r['d_training_after'] else ' and eval mode afterwards'}: as in P1, no .eval() in the step")
+
+
+@points(0.25)
 def test_return_floats(v, ref):
     _cgan_moved(v)
     # from a start where the labels have no weight (so any labelling gives the same loss), learning rate 0: each
@@ -324,7 +341,8 @@ CHECKS = [
     CheckSpec("p3_cgan_steps_tests", hidden_for="the labels each step uses, the update itself",
               names=("cgan_discriminator_step", "cgan_generator_step", "discriminator_loss", "generator_loss"),
               visible=(test_return_floats, test_discriminator_loss_uses_the_batch_labels,
-                       test_generator_loss_uses_the_requested_labels, test_each_step_clears_old_gradients),
+                       test_generator_loss_uses_the_requested_labels, test_each_step_clears_old_gradients,
+                       test_dropout_on_while_the_conditional_discriminator_learns),
               probe=_on_working(_cgan_probe), inputs=_with_working(_cgan_inputs)),
     CheckSpec("p3_cgan_samples_tests", names=(),
               visible=(test_saved_generator_draws_1000_new_labelled_images, test_conditional_accuracy_above_the_bar),

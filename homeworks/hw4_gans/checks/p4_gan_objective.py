@@ -23,6 +23,22 @@ def symbols() -> dict:
     return {"p_data": p_data, "p_g": p_g, "d": d, "pi_real": sp.symbols("pi_real", positive=True)}
 
 
+def statement_symbols(expr):
+    """``expr`` with each free symbol named as one of the statement's replaced by the statement's own (positive)
+    symbol: a student who declares ``p_data`` again without ``positive=True`` wrote the same answer."""
+    import sympy as sp
+
+    if not isinstance(expr, sp.Basic):
+        return expr
+    ours = symbols()
+    return expr.xreplace({x: ours[x.name] for x in expr.free_symbols
+                          if isinstance(x, sp.Symbol) and x.name in ours and x != ours[x.name]})
+
+
+def _p4a_probe(o, x):
+    return {name: statement_symbols(o[name]) for name in ("V_point", "D_star", "second_derivative", "D_star_pi")}
+
+
 def test_expressions_and_symbols(v, ref):
     s = symbols()
     asserts.assert_sympy_expr(v.V_point, "V_point", symbols=[s["p_data"], s["p_g"], s["d"]])
@@ -113,7 +129,7 @@ def _p4b_probe(o, x):
 
     vc, js = o["virtual_criterion"], o["js_divergence"]
     p4 = np.array([0.1, 0.2, 0.3, 0.4])
-    return {"C_point": o["C_point"],
+    return {"C_point": statement_symbols(o["C_point"]),
             "types": attempt(lambda: {"vc": attempt(vc, np.array([0.5, 0.5]), np.array([0.25, 0.75])),
                                       "js": attempt(js, np.array([0.5, 0.5]), np.array([0.25, 0.75]))}),
             "js_equal": attempt(js, p4.copy(), p4.copy()),
@@ -193,7 +209,7 @@ CHECKS = [
     CheckSpec("p4a_tests", hidden_for="V_point, D_star, the second derivative and D_star_pi at other densities", names=("V_point", "D_star", "second_derivative", "D_star_pi"),
               visible=(test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
                        test_D_star_pi_tends_to_one_when_every_image_is_real, test_second_derivative_is_negative),
-              inputs=_p4a_inputs),
+              probe=_p4a_probe, inputs=_p4a_inputs),
     CheckSpec("p4b_tests", hidden_for="C_point, the JSD and the criterion on other distributions, its minimum", names=("C_point", "virtual_criterion", "js_divergence"),
               visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two,
                        test_c_point_vanishes_where_only_one_density_is_positive),
