@@ -17,7 +17,7 @@ from . import runtime, workspace  # noqa: E402,F401
 # (not the deprecated aliases ``checks`` and ``testing``: only an import reaches them, so that their warning names
 # the line that imported them)
 _SUBMODULES = ("artifacts", "checkpoint", "data", "handin", "image_budget", "metrics", "novelty", "pdf", "pdf_page",
-               "pdf_printer", "pdf_questions", "pdf_tools", "plots", "probes", "selfcheck", "tex_text", "toys",
+               "pdf_printer", "pdf_questions", "pdf_scrub", "pdf_tools", "plots", "probes", "selfcheck", "tex_text", "toys",
                "unfinished", "weights_files")
 
 

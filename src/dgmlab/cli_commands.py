@@ -302,7 +302,7 @@ def cmd_check(args) -> int:
     # a graded file missing or a written answer blank counts with --question too: the hand-in list it prints says
     # which (the student guide); blank answers do not where the handout takes them handwritten
     missing = any(size is None for c in report.cells for _, size in c.files)
-    if not cells:
+    if args.question is not None and not cells:
         return 2  # --question named nothing in this notebook (the report says which names there are)
     hand_in = handin.of(report.hw)
     blank = bool(report.unfinished and report.unfinished.blank) and not (hand_in and hand_in.written_apart)

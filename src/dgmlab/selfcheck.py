@@ -369,7 +369,7 @@ def format_report(report: Report, question: str | None = None) -> str:
     def wanted(q, gid):
         return question is None or q.lower().startswith(question.lower()) or gid.startswith(question)
     cells = [c for c in report.cells if wanted(c.question, c.grade_id)]
-    if not cells:  # "0 of 0 visible points ... all visible checks pass" would say a wrong name passed
+    if question is not None and not cells:  # "0 of 0 visible points ... all pass" would say a wrong name passed
         headings = sorted({c.question.split()[0].rstrip(".:") for c in report.cells if c.question})
         return (f"{report.path.name}: no question or test cell starts with {question!r}: give one of "
                 f"{', '.join(headings) or 'its test cells grade ids'} (or a test cell's grade id)")
