@@ -7,31 +7,11 @@ import pytest
 from pypdf import PdfReader
 
 from dgmlab import pdf_tools
+from pdf_files import one_page_pdf as _page_pdf
 
 pytestmark = pytest.mark.skipif(shutil.which("pdfunite") is None, reason="needs poppler's pdfunite")
 
 RUNS = [b"/JavaScript", b"/JS", b"/OpenAction", b"/AA", b"/Launch", b"/EmbeddedFile", b"app.alert", b"calc.exe"]
-
-
-def _pdf(objects: list) -> bytes:
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for k, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-def _page_pdf(words: str, page_extra: bytes = b"", catalog_extra: bytes = b"", more: list = ()) -> bytes:
-    content = f"BT /F1 24 Tf 72 700 Td ({words}) Tj ET".encode()
-    return _pdf([b"<</Type/Catalog/Pages 2 0 R" + catalog_extra + b">>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-                 b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Resources<</Font<</F1 4 0 R>>>>/Contents 5 0 R"
-                 + page_extra + b">>",
-                 b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
-                 b"<</Length %d>>stream\n" % len(content) + content + b"\nendstream", *more])
 
 
 # a scan whose page-open action (an indirect object), links, document action, JavaScript name tree and embedded file

@@ -126,15 +126,21 @@ def test_regrading_every_homework_gives_identical_grades(demo):
     assert not (root / ".dgmlab" / "backups").exists()
 
 
+def _changed_earlier_submission(root):
+    """A course at ``root`` whose submitted/ holds someone's own work where the demo stages its example."""
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    (root / "examples" / "demo_x" / "hw1_a").mkdir(parents=True)
+    (root / "examples" / "demo_x" / "hw1_a" / "hw1_a.ipynb").write_text("example")
+    mine = root / "submitted" / "demo_x" / "hw1_a" / "hw1_a.ipynb"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("someone's own work")
+    return mine
+
+
 def test_demo_keeps_a_changed_earlier_submission(tmp_path):
     from dgmlab.grading.demo import stage_examples
 
-    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    (tmp_path / "examples" / "demo_x" / "hw1_a").mkdir(parents=True)
-    (tmp_path / "examples" / "demo_x" / "hw1_a" / "hw1_a.ipynb").write_text("example")
-    mine = tmp_path / "submitted" / "demo_x" / "hw1_a" / "hw1_a.ipynb"
-    mine.parent.mkdir(parents=True)
-    mine.write_text("someone's own work")
+    mine = _changed_earlier_submission(tmp_path)
     stage_examples(Course(tmp_path), ["hw1_a"])
     backups = list((tmp_path / ".dgmlab" / "backups").rglob("hw1_a.ipynb"))
     assert [b.read_text() for b in backups] == ["someone's own work"]
@@ -144,12 +150,7 @@ def test_demo_keeps_a_changed_earlier_submission(tmp_path):
 def test_demo_says_where_a_changed_earlier_submission_went(tmp_path):
     from dgmlab.grading.demo import stage_examples
 
-    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    (tmp_path / "examples" / "demo_x" / "hw1_a").mkdir(parents=True)
-    (tmp_path / "examples" / "demo_x" / "hw1_a" / "hw1_a.ipynb").write_text("example")
-    mine = tmp_path / "submitted" / "demo_x" / "hw1_a" / "hw1_a.ipynb"
-    mine.parent.mkdir(parents=True)
-    mine.write_text("someone's own work")
+    _changed_earlier_submission(tmp_path)
     said = []
     stage_examples(Course(tmp_path), ["hw1_a"], say=said.append)
     (backup,) = (tmp_path / ".dgmlab" / "backups").glob("*/submitted/demo_x/hw1_a")

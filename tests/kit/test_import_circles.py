@@ -5,23 +5,9 @@ homeworks (homeworks.<hw>.checks and .hidden) included."""
 import ast
 from pathlib import Path
 
-from conftest import ROOT
+from kit_modules import kit_modules
 
 BY_STRING = ("import_module", "__import__", "find_spec", "optional_module")  # calls whose first argument names a module
-
-
-def _modules() -> dict:
-    """``{dotted name: (path, is_package)}`` of every module of dgmlab and homeworks (the template homework, copied
-    into a course, is not one)."""
-    found = {}
-    for base, top in ((ROOT / "src", "dgmlab"), (ROOT, "homeworks")):
-        for path in (base / top).rglob("*.py"):
-            if "homework_template" in path.parts:
-                continue
-            parts = list(path.relative_to(base).with_suffix("").parts)
-            package = parts[-1] == "__init__"
-            found[".".join(parts[:-1] if package else parts)] = (path, package)
-    return found
 
 
 def _imports(path: Path, package: list) -> list:
@@ -97,7 +83,7 @@ def _circles(graph: dict) -> list:
 
 
 def test_no_module_imports_its_way_round_in_a_circle():
-    circles = _circles(_graph(_modules()))
+    circles = _circles(_graph(kit_modules()))
     assert circles == [], "modules that import one another round a circle (break one import; a checks module hands " \
                           f"nothing to the grader and is handed what it needs): {circles}"
 

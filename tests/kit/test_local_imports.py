@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT
+from kit_modules import kit_modules
 
 # Third-party modules loaded inside functions, and why. Times: `python -X importtime -c "import X"`, the best of
 # three on the kit's 2-core machine, Python 3.11 (2026-11-27). "heavy": over ~50 ms, never paid by `dgmlab --help`
@@ -67,23 +68,9 @@ LAZY_IMPORTERS = {
                            "other command's",
 }
 STDLIB = set(sys.stdlib_module_names)
-SRC = ROOT / "src"
 
 
-def _modules() -> dict:
-    """``{dotted name: (path, is_package)}`` of dgmlab's and the kit's homeworks' modules (not the template)."""
-    found = {}
-    for base, top in ((SRC, "dgmlab"), (ROOT, "homeworks")):
-        for path in (base / top).rglob("*.py"):
-            if "homework_template" in path.parts:
-                continue
-            parts = list(path.relative_to(base).with_suffix("").parts)
-            package = parts[-1] == "__init__"
-            found[".".join(parts[:-1] if package else parts)] = (path, package)
-    return found
-
-
-MODULES = _modules()
+MODULES = kit_modules()
 
 
 def _targets(node, name: str, package: bool) -> list:

@@ -12,27 +12,10 @@ from dgmlab import pdf as P
 from dgmlab.grading.course import Course
 from dgmlab.grading.lms import hand_in_pdfs as HP
 from grading.test_pdf import Q1_FIGURE, images, png, scratch_course, text, tools, two_questions
+from pdf_files import one_page_pdf as tiny_pdf
 
 HW = "hw5_explicit"  # its notebook name is the handout's <Lastname>_<Firstname>_Assgn2.ipynb
 PHOTO = (150, 120)  # pixels: told apart from the notebook's figures by pdfimages
-
-
-def tiny_pdf(words: str) -> bytes:
-    """A one-page PDF showing ``words`` (as a scanner would make one, for the merge)."""
-    content = f"BT /F1 24 Tf 72 700 Td ({words}) Tj ET".encode()
-    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-               b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Resources<</Font<</F1 4 0 R>>>>/Contents 5 0 R>>",
-               b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
-               b"<</Length %d>>stream\n" % len(content) + content + b"\nendstream"]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for k, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def course_with_uploads(root) -> Course:
