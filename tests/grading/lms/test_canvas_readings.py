@@ -14,7 +14,7 @@ VICTIM = "timvic_1003_208490284_Copy of hw5_explicit.ipynb"
 FORGED = ["x_1003_1004_208490999_a_Assgn3.ipynb", "x_1003_1004_208491000_Q1.pdf", "x_1003_1004_text.html"]
 
 
-def _collect(tmp_path, names):
+def _collect(tmp_path, names, roster=ROSTER):
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
     (tmp_path / "source" / HW).mkdir(parents=True)
     (tmp_path / "source" / HW / f"{HW}.ipynb").write_text("{}", encoding="utf-8")
@@ -22,7 +22,7 @@ def _collect(tmp_path, names):
         for name in names:
             z.writestr(name, name.encode())
     course = Course(tmp_path)
-    return course, I.collect(course, HW, tmp_path / "s.zip", roster=ROSTER, lms="canvas")
+    return course, I.collect(course, HW, tmp_path / "s.zip", roster=roster, lms="canvas")
 
 
 def test_every_split_of_a_forged_name_is_read():
@@ -46,3 +46,14 @@ def test_a_forged_entry_is_listed_with_both_students_and_what_to_do(tmp_path):
         assert "user id 1003 (victim)" in reason and "user id 1004 (atk)" in reason
         assert "Check in Canvas" in reason and "by hand" in reason
 
+
+
+def test_a_forged_name_of_a_student_missing_from_the_id_map_is_not_placed_either(tmp_path):
+    # ATTACK2: with the forger's own id unknown (a late add; one `dgmlab ids` could not match), only the victim's
+    # reading named a student, and the forged notebook took the victim's place
+    only_the_victim = I.index_of([("victim", "Vic", "Tim", "1003")])
+    course, got = _collect(tmp_path, [VICTIM, *FORGED[:2]], roster=only_the_victim)
+    folder = course.folder("submitted", HW, "victim")
+    assert (folder / f"{HW}.ipynb").read_bytes() == VICTIM.encode()
+    assert sorted(p.name for p in folder.iterdir() if p.name != "timestamp.txt") == [f"{HW}.ipynb"]
+    assert set(dict(got.unplaced)) == set(FORGED[:2])

@@ -87,10 +87,12 @@ def canvas_readings(path: str) -> list:
 
 def canvas_doubt(e: Entry, student_of) -> str:
     """Why the Canvas entry ``e`` (:func:`parse_entry`'s reading) is not placed, or ``""``: another of its
-    :func:`canvas_readings` has a user id that ``student_of(user id)`` (a student id or ``None``) gives a student,
-    so which student handed the file in cannot be told from the name."""
-    known = {r.user for r in canvas_readings(e.path) if student_of(r.user)}
-    others = sorted(known - {e.user}, key=int)
+    :func:`canvas_readings` has another user id, so which student handed the file in cannot be told from the name
+    (``student_of(user id)``, a student id or ``None``, names them). Another whole reading (a user id and an
+    attachment id) is enough, known student or not: one missing from the id map (a late add, one ``dgmlab ids``
+    could not match) would otherwise place their file as the classmate their name reads as. A reading without an
+    attachment id counts only when its user id is a student's: every entry's attachment id reads as a user id so."""
+    others = sorted({r.user for r in canvas_readings(e.path) if r.submission or student_of(r.user)} - {e.user}, key=int)
     if not others:
         return ""
     ids = " and ".join(f"user id {u} ({student_of(u) or 'no student'})" for u in [e.user, *others])
