@@ -127,3 +127,14 @@ def test_a_written_answers_image_is_still_shown_in_dgmlabs_feedback_page():
     nb = nbformat.v4.new_notebook()
     nb.cells = [_written_answer(f"My derivation: ![photo](data:image/png;base64,{png})")]
     assert f'src="data:image/png;base64,{png}"' in _dgmlab_feedback_html(nb)
+
+
+def test_an_image_outputs_width_and_height_cannot_add_an_attribute():
+    # ATTACK2: the template wrote width= and height= unquoted, so "1 onerror=..." in an output's metadata ran
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAAAAACMmsGiAAAAC0lEQVR4nGNgwAQAABQAAX3+Hu4AAAAASUVORK5CYII="
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("display(...)", outputs=[nbformat.v4.new_output(
+        "display_data", data={"image/png": png, "text/plain": "x"},
+        metadata={"image/png": {"width": "1 onerror=document.title='owned'",
+                                "height": "1\" onerror=\"document.title='owned'"}})])]
+    _assert_inert(_dgmlab_feedback_html(nb))
