@@ -267,6 +267,22 @@ def _from_the_seeded_start(x, player, take_step, stale=False, lr=None, real_from
             "d_training_after": bool(d.training)}
 
 
+def dropout_stayed_on(record, step: str = "the discriminator step") -> None:
+    """Fails unless the discriminator was in training mode (dropout on) in every pass of a step's ``record`` (of
+    :func:`_from_the_seeded_start` or P3's probe) and after it: it learns with its dropout on."""
+    r = value(record, "the step")
+    if not r["d_passes"]:
+        raise AssertionError(f"expected {step} to run the discriminator, found no pass through it")
+    if r["d_eval_passes"]:
+        raise AssertionError(
+            f"expected the discriminator in training mode (dropout on) in every pass of {step}, found "
+            f"{r['d_eval_passes']} of {r['d_passes']} passes in eval mode: the discriminator learns with its dropout "
+            "on (no .eval() in the step)")
+    if not r["d_training_after"]:
+        raise AssertionError(f"expected {step} to leave the discriminator in training mode, found it in "
+                             "eval mode afterwards: the next step would learn without dropout")
+
+
 def _shown(out) -> str:
     return f"{out:.5f}" if isinstance(out, float) else f"a {type(out).__name__}"
 
