@@ -1,6 +1,6 @@
 """A Canvas name that ends in ``_<digits>`` (Canvas keeps ``x_1003``) makes the entries of the student so named read as
-the user id in it too: collect places no entry that another reading gives to a student of the course
-(grading/lms/download_names.py: canvas_readings, canvas_doubt)."""
+the user id in it too: collect places no entry that another whole reading gives to another user id, or another
+reading to another student of the course (grading/lms/download_names.py: canvas_readings, canvas_doubt)."""
 import zipfile
 
 from dgmlab.grading.course import Course

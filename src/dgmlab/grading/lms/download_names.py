@@ -67,8 +67,8 @@ def canvas_readings(path: str) -> list:
     ``<name>[_LATE]_<user id>_<file>``, the name any non-empty text. Canvas does not keep a sortable name from
     ending in ``_<digits>`` (its zipper rewrites only ``_<digits>_`` and an all-digit name), and the file name is the
     student's: so ``x_1003_1004_<attachment id>_<file>``, written for user 1004 named ``x_1003``, reads as user 1003
-    as well (:func:`parse_entry` takes the first). The caller places an entry only when no other reading names
-    another student."""
+    as well (:func:`parse_entry` takes the first). :func:`canvas_doubt` says when another reading holds the entry
+    back."""
     if "/" in path:
         return []
     out = []
