@@ -288,7 +288,7 @@ def cmd_report(args) -> int:
 
 def cmd_check(args) -> int:
     from . import handin
-    from .selfcheck import check_notebook, format_report, graded_files_folder
+    from .selfcheck import asked, check_notebook, format_report, graded_files_folder
 
     try:
         files = args.files if args.files is not None else graded_files_folder(args.notebook)
@@ -297,8 +297,7 @@ def cmd_check(args) -> int:
         print(f"dgmlab check: error: {exc}", file=sys.stderr)
         return 2
     print(format_report(report, args.question))
-    cells = [c for c in report.cells if args.question is None or c.question.lower().startswith(args.question.lower())
-             or c.grade_id.startswith(args.question)]
+    cells = asked(report, args.question)
     # a graded file missing or a written answer blank counts with --question too: the hand-in list it prints says
     # which (the student guide); blank answers do not where the handout takes them handwritten
     missing = any(size is None for c in report.cells for _, size in c.files)

@@ -364,11 +364,15 @@ def _are(x: float) -> str:
     return "is" if fmt(x) == "1" else "are"
 
 
+def asked(report: Report, question: str | None = None) -> list:
+    """The report's cells whose question or grade id starts with ``question`` (all of them when it is None)."""
+    return [c for c in report.cells if question is None or c.question.lower().startswith(question.lower())
+            or c.grade_id.startswith(question)]
+
+
 def format_report(report: Report, question: str | None = None) -> str:
     """The report as students read it (``question``: only cells whose question or grade id starts with it)."""
-    def wanted(q, gid):
-        return question is None or q.lower().startswith(question.lower()) or gid.startswith(question)
-    cells = [c for c in report.cells if wanted(c.question, c.grade_id)]
+    cells = asked(report, question)
     if question is not None and not cells:  # "0 of 0 visible points ... all pass" would say a wrong name passed
         headings = sorted({c.question.split()[0].rstrip(".:") for c in report.cells if c.question})
         return (f"{report.path.name}: no question or test cell starts with {question!r}: give one of "
