@@ -112,8 +112,30 @@ def test_a_notebook_run_with_the_full_settings_is_not_said_quick():
     assert not [line for line in said if "DGMLAB_FAST" in line] and missing == []
 
 
-def test_a_notebook_whose_setup_printed_quick_mode_is_said_quick():
-    nb = _run(_fill(_release("hw3_flows")))
+def _setup_said_quick(nb):
+    """``nb`` whose setup cell's saved output says it ran in quick mode; returns the setup cell's number (from 1)."""
     setup = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
     nb.cells[setup].outputs = [nbformat.v4.new_output("stream", name="stdout", text="dgmlab mode=fast device=cpu\n")]
-    assert unfinished.of(nb).quick == (setup + 1,)
+    return setup + 1
+
+
+def test_a_notebook_whose_setup_printed_quick_mode_is_said_quick():
+    nb = _run(_fill(_release("hw3_flows")))
+    setup = _setup_said_quick(nb)
+    said, missing = unfinished.lines(unfinished.of(nb))
+    assert said[1].startswith(f"  !! the setup cell (cell {setup}) printed mode=fast: the notebook ran in quick mode")
+    assert missing == ["a run with the full settings (the notebook ran in quick mode)"]
+
+
+def test_only_the_cell_that_sets_quick_mode_is_named_not_the_setup_cell_that_ran_in_it():
+    nb = _run(_fill(_release("hw3_flows")))  # careful-student trial: "sets DGMLAB_FAST (cell 2 and 3)"
+    nb.cells.insert(1, nbformat.v4.new_code_cell('import os\nos.environ["DGMLAB_FAST"] = "1"'))
+    _setup_said_quick(nb)
+    said, _ = unfinished.lines(unfinished.of(nb))
+    assert said[1].startswith("  !! the notebook sets DGMLAB_FAST (cell 2): it runs in quick mode")
+
+
+def test_a_cell_that_only_reads_quick_mode_is_not_said_to_set_it():
+    nb = _run(_fill(_release("hw3_flows")))
+    nb.cells.insert(1, nbformat.v4.new_code_cell('import os\nprint(os.environ.get("DGMLAB_FAST", "0"))'))
+    assert unfinished.of(nb).quick == ()

@@ -4,7 +4,7 @@ outputs a hand-in keeps) and which written answers are still blank.
 ``dgmlab.check()`` runs a copy of the notebook, so its own run says nothing of the saved file: :func:`of` reads the
 saved file before that run. A notebook was *run* when some code cell has an output or an execution count; in a run
 notebook, a test cell without output was not run (every test cell prints what it gives); a notebook with a cell of
-the student's that names ``DGMLAB_FAST``, or whose setup cell printed ``mode=fast``, ran in quick mode (the student guide's way to try it), so its outputs and
+the student's that sets ``DGMLAB_FAST``, or whose setup cell printed ``mode=fast``, ran in quick mode (the student guide's way to try it), so its outputs and
 files are the quick run's, not what the handout asks for. A written answer is
 *blank* when its cell holds nothing but the line the notebook came with (nbgrader_config.py's
 ``ClearSolutions.text_stub``). :func:`lines` says both in the student's words, for the hand-in list.
@@ -27,6 +27,7 @@ class Unfinished:
     blank: tuple = ()         # the labels of the written answers still blank, in notebook order
     written: int = 0          # how many written answers the notebook has
     quick: tuple = ()         # the numbers (from 1) of code cells that set DGMLAB_FAST (quick mode)
+    quick_setup: int = 0      # the number of the setup cell if its saved output says mode=fast, else 0
 
 
 def _meta(cell) -> dict:
@@ -40,10 +41,19 @@ def _ran(cell) -> bool:
     return bool(cell.get("outputs")) or cell.get("execution_count") is not None
 
 
-def _quick(cell) -> bool:
-    """A code cell that sets quick mode, or the setup cell's saved output saying it ran in it (``mode=fast``)."""
+# a line that sets DGMLAB_FAST: %env, os.environ[...] = , setdefault, update, putenv (not one that only reads it)
+_SETS_FAST = re.compile(r"""^\s*%(?:set_)?env\s+DGMLAB_FAST\s*[= ]\s*\S|environ\s*\[\s*['"]DGMLAB_FAST['"]\s*\]\s*=(?!=)"""
+                        r"""|(?:setdefault|putenv)\(\s*['"]DGMLAB_FAST['"]|update\(.*DGMLAB_FAST""", re.M)
+
+
+def _sets_quick(cell) -> bool:
+    return bool(_SETS_FAST.search(cell.source))
+
+
+def _said_quick(cell) -> bool:
+    """The setup cell, whose saved output says it ran in quick mode (``mode=fast``)."""
     said = "".join(str(o.get("text", "")) for o in cell.get("outputs", []) if isinstance(o, dict))
-    return "DGMLAB_FAST" in cell.source or (_meta(cell).get("grade_id") == "setup" and "mode=fast" in said)
+    return _meta(cell).get("grade_id") == "setup" and "mode=fast" in said
 
 
 def is_blank(text: str) -> bool:
@@ -90,9 +100,10 @@ def of(nb) -> Unfinished:
     tests = [names[i] for i, c in enumerate(nb.cells) if c.cell_type == "code" and _meta(c).get("grade")
              and not _meta(c).get("solution") and not c.get("outputs")]
     written = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and _meta(c).get("grade")]
-    quick = tuple(i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code" and _quick(c))
+    quick = tuple(i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code" and _sets_quick(c))
+    setup = next((i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code" and _said_quick(c)), 0)
     return Unfinished(ran, tuple(dict.fromkeys(tests)) if ran else (),
-                      tuple(names[i] for i, c in written if is_blank(c.source)), len(written), quick)
+                      tuple(names[i] for i, c in written if is_blank(c.source)), len(written), quick, setup)
 
 
 def _listed(names) -> str:
@@ -117,9 +128,15 @@ def lines(got: Unfinished, on_paper: bool = False) -> tuple[list, list]:
     if got.quick:
         cells = _listed([str(n) for n in got.quick])
         out.append(f"  !! the notebook sets DGMLAB_FAST (cell {cells}): it runs in quick mode, so its outputs and the "
-                   "files it saves come from the small quick run. Delete that cell, restart the runtime, run all "
-                   "with the full settings, save and check again")
+                   f"files it saves come from the small quick run. Delete {'that cell' if len(got.quick) == 1 else 'those cells'}, "
+                   "restart the runtime, run all with the full settings, save and check again")
         missing.append("a run with the full settings (the notebook sets DGMLAB_FAST)")
+    elif got.quick_setup:
+        out.append(f"  !! the setup cell (cell {got.quick_setup}) printed mode=fast: the notebook ran in quick mode "
+                   "(DGMLAB_FAST was set where it ran), so its outputs and the files it saves come from the small "
+                   "quick run. Unset DGMLAB_FAST, restart the runtime, run all with the full settings, save and "
+                   "check again")
+        missing.append("a run with the full settings (the notebook ran in quick mode)")
     if not got.written:
         return out, missing
     if not got.blank:
