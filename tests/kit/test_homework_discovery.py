@@ -17,8 +17,6 @@ KIT = set(homeworks.names())
 # gets a default or is skipped), and why it is not in the homework's own folder yet.
 PER_HOMEWORK_DATA = {
     "src/dgmlab/handin.py": "HAND_IN: what each handout asks to hand in; a homework without one gets handin.default",
-    "src/dgmlab/grading/copies/functional_copies.py": "kit_networks: the architecture each graded weights file loads "
-                                                      "into; a homework left out is not compared by function",
     "tests/authoring/test_lottery.py": "CI_CELLS: which cells CI grades per homework (the rest take hours)",
     "tests/authoring/test_library_shortcuts.py": "the audit was written for the five; a new homework's cells are held "
                                                  "by test_every_code_answer_cell_is_audited_or_says_why...",

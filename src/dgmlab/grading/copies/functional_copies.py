@@ -4,11 +4,12 @@ still the same network.
 
 Weight similarity (:mod:`dgmlab.grading.copies.shared_weights`) misses a copy whose hidden units were permuted (with the
 next layer's inputs): the weights then look unrelated while the network computes the same images. This module
-compares outputs instead. Each weights file a homework grades is loaded the way its graded cell loads it (the
-kit's ``Generator`` of hw1's locked ``wgan_networks`` cell, hw2's ``kit_generator``, hw4's ``mlp_generator``,
-hw5's ``_KitPixelCNN``/``_KitRealNVP`` of its hidden tests (``homeworks/hw5_explicit/hidden/``);
-``torch.load(weights_only=True)``, the graded cell's size limit) and run once on fixed inputs (:data:`N_INPUTS` of
-them):
+compares outputs instead. Each weights file a homework grades is loaded the way its graded cell loads it, as the
+homework declares in ``homeworks/<hw>/hidden/networks.py`` (:mod:`dgmlab.grading.copies.networks`; the kit's
+``Generator`` of hw1's locked ``wgan_networks`` cell, hw2's ``kit_generator``, hw4's ``mlp_generator``, hw5's
+``_KitPixelCNN``/``_KitRealNVP`` of its hidden tests; ``torch.load(weights_only=True)``, the graded cell's size
+limit; a homework that declares none is not compared by function) and run once on fixed inputs (:data:`N_INPUTS`
+of them):
 
 - a generator (hw1, hw2, hw4's baseline): the images it draws from fixed noise (hw4's conditional generator: with
   the labels 0-9 in turn);
@@ -36,71 +37,23 @@ networks (independent PixelCNNs were measured only as short runs; Real NVPs agre
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from ... import weights_files
-from ...probes.points import hidden_lines
-from ..judge.judging import Reference
+from ... import probes
+from .. import hidden
+from .networks import (
+    INPUT_SEED,
+    MAX_SOURCE_BYTES,
+    N_INPUTS,
+    REFUSE_GENERATOR,
+    SAME,
+    THRESHOLD,
+    Fingerprint,
+    KitNetwork,
+    NoKitNetwork,
+)
 
-N_INPUTS = 64  # fixed inputs per network (noise vectors or digits); computed once per file
-INPUT_SEED = 20261125  # the fixed noise: public, like the rest of the kit (it is not the graded draw)
-THRESHOLD = 0.4  # two files at least this alike are listed (independent pairs <= 0.20, fine-tuned copies >= 0.69)
-SAME = 0.99  # the same network (permuted, rescaled, re-saved: >= 0.9999): the listing and refusal bound of hw5's
-# Real NVP, whose independent runs agree up to 0.83 (a fine-tuned copy 0.98)
-REFUSE_GENERATOR = 0.5  # a generator (hw1, hw2, hw4) agreeing this much with a published one is refused:
-# independent pairs <= 0.10, noisy copies of a published one that still clear their bar >= 0.71 (docs/novelty.md)
-MAX_SOURCE_BYTES = 32 * 2**20  # the instructor's source notebook read for the kit's architectures
-
-
-class NoKitNetwork(Exception):
-    """The file does not load into the kit's architecture: no functional comparison."""
-
-
-@dataclass(frozen=True, eq=False)
-class KitNetwork:
-    """One network a homework grades: ``load(state) -> model`` (the kit's architecture, eval mode, or raises) and
-    ``outputs(model) -> (N_INPUTS, D)`` float tensor on the fixed inputs."""
-
-    hw: str
-    name: str  # the graded file's name, e.g. generator_weights.pt
-    max_bytes: int  # the graded cell's size limit
-    load: Callable
-    outputs: Callable
-    threshold: float = THRESHOLD  # agreement from which two files of it are listed (SAME for a density model)
-    refuse: float = REFUSE_GENERATOR  # agreement with a published file of it from which a file is refused (graded 0)
-
-    @property
-    def kind(self) -> str:
-        return f"{self.hw}/{self.name}"
-
-    def fingerprint(self, data: bytes) -> "Fingerprint":
-        """The outputs of the file ``data`` (its bytes) on the fixed inputs; NoKitNetwork if it does not load."""
-        import torch
-
-        if len(data) > self.max_bytes:
-            raise NoKitNetwork(f"{len(data):,} bytes, more than the {self.max_bytes:,} the graded cell reads")
-        try:
-            state = weights_files.load(data, self.name, self.max_bytes)  # a zip bomb is refused unread
-            with torch.no_grad():
-                out = self.outputs(self.load(state)).detach().double().reshape(N_INPUTS, -1)
-        except Exception as exc:  # a student's file: not torch's, not tensors (UnpicklingError), another network
-            raise NoKitNetwork(str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__) from None
-        if not bool(torch.isfinite(out).all()):
-            raise NoKitNetwork("outputs that are not finite")
-        centred = (out - out.mean(dim=0, keepdim=True)).reshape(-1)
-        return Fingerprint(self, centred.float(), float((centred ** 2).sum()))
-
-
-@dataclass(eq=False)
-class Fingerprint:
-    """A file's centred outputs on its kit network's fixed inputs."""
-
-    network: KitNetwork
-    outputs: object  # (N_INPUTS * D,) float32 tensor, centred over the inputs
-    energy: float  # squared norm of the centred outputs (float64)
+DECLARED = "networks"  # homeworks/<hw>/hidden/networks.py: networks(course) -> [KitNetwork] (.networks)
 
 
 def agreement(a: Fingerprint, b: Fingerprint) -> float | None:
@@ -149,109 +102,21 @@ def fingerprint(data: bytes, networks: list) -> Fingerprint | None:
     return None
 
 
-# ------------------------------------------------------------------ the kit's networks, as the graded cells load them
-def _cell(course, hw: str, grade_id: str, hidden: bool) -> str | None:
-    """The source of the instructor's cell ``grade_id`` of ``hw`` (only its hidden-tests region with ``hidden``),
-    or None where the course has no such notebook or cell."""
-    from ..preprocessors.hidden_tests import hidden_delimiters
-
-    path = course.source_notebook(hw)
-    try:
-        if path.stat().st_size > MAX_SOURCE_BYTES:
-            return None
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+# ------------------------------------------------------------------ the networks each homework declares
+def declared(hw: str):
+    """``hw``'s declaration of the networks it grades, ``homeworks/<hw>/hidden/networks.py``
+    (:mod:`dgmlab.grading.copies.networks`), or None where it has none (or no hidden side)."""
+    if hidden.module(hw) is None:
         return None
-    for cell in nb.get("cells", []):
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            source = "".join(cell.get("source", ""))
-            if not hidden:
-                return source
-            keep = hidden_lines(source, hidden_delimiters(course.config()))
-            return "\n".join(line if i in keep else "" for i, line in enumerate(source.splitlines(), start=1))
-    return None
-
-
-def _names(source: str | None, grade_id: str) -> dict | None:
-    """The names the instructor's ``source`` defines (run as :class:`dgmlab.grading.judge.judging.Reference` runs it)."""
-    if source is None:
-        return None
-
-    return Reference(lambda gid: source)(grade_id)
-
-
-def _noise(dim: int):
-    import torch
-
-    return torch.randn(N_INPUTS, dim, generator=torch.Generator().manual_seed(INPUT_SEED))
-
-
-def _pixel_logits(model):
-    """Each pixel's Bernoulli logit given the pixels before it, on fixed binarized digits. (Not its log-likelihood:
-    that is dominated by the pixel's own value, the same for every model, and independent models agree 0.88 on it.)"""
-    from homeworks.hw5_explicit.hidden.references import grading_digits
-
-    return model(grading_digits(N_INPUTS, scale="binary")).float()
-
-
-def _flow_latents(flow):
-    """The latents of fixed digits, dequantized at the middle of each bin, through flow_bits_per_dim's logit."""
-    import torch
-
-    from homeworks.hw5_explicit.hidden.references import grading_digits
-
-    alpha = 1e-6
-    y = (torch.round(grading_digits(N_INPUTS, scale="[0,1]").reshape(N_INPUTS, -1) * 255) + 0.5) / 256
-    s = alpha + (1 - 2 * alpha) * y
-    z, _ = flow(torch.log(s) - torch.log1p(-s))
-    return z
+    return probes.optional_module(f"{hidden.package(hw)}.{DECLARED}")
 
 
 def kit_networks(course, hw: str) -> list[KitNetwork]:
-    """The networks ``hw`` grades from handed-in weights, each loaded as its graded cell loads it; a network whose
-    architecture the course does not hold (hw1's lives in the source notebook) is left out."""
-    from ... import artifacts
-
-    out = []
-    if hw == "hw1_wgan":
-        from homeworks.hw1_wgan import checks as P
-
-        kit = _names(_cell(course, hw, "wgan_networks", hidden=False), "wgan_networks")
-        if kit and "Generator" in kit:
-            out.append(KitNetwork(hw, P.WEIGHTS_FILE, P.MAX_WEIGHTS_BYTES,
-                                  lambda s: artifacts.load_weights(kit["Generator"](), s),
-                                  lambda g: g(_noise(kit["Z_DIM"]))))
-    elif hw == "hw2_wgangp":
-        from homeworks.hw2_wgangp import checks as P
-
-        out.append(KitNetwork(hw, P.WEIGHTS, P.MAX_WEIGHTS_BYTES,
-                              lambda s: artifacts.load_weights(P.given_mnist_generator(capacity=32), s),
-                              lambda g: g(_noise(P.SEED_DIM))))
-    elif hw == "hw4_gans":
-        import torch
-
-        from homeworks.hw4_gans import checks as P
-        from homeworks.hw4_gans.hidden.references import mlp_generator
-
-        for name, conditional in (("baseline_generator_weights.pt", False), ("cgan_generator_weights.pt", True)):
-            out.append(KitNetwork(
-                hw, name, P.MAX_WEIGHTS_BYTES,
-                lambda s, c=conditional: mlp_generator(s, in_dim=100, widths=(128, 256, 512),
-                                                       embedding=(10, 10) if c else None),
-                (lambda g: g(_noise(100), torch.arange(N_INPUTS) % 10)) if conditional else
-                (lambda g: g(_noise(100)))))
-    elif hw == "hw5_explicit":
-        from homeworks.hw5_explicit import checks as P
-        from homeworks.hw5_explicit.hidden import p1_masked_cnn_inpainting as p1
-        from homeworks.hw5_explicit.hidden import p2_real_nvp_mnist as p2
-
-        out.append(KitNetwork(hw, P.P1_WEIGHTS_FILE, p1.MAX_P1_BYTES,
-                              lambda s: artifacts.load_weights(p1._KitPixelCNN(), s, constant_buffers=True),
-                              _pixel_logits, refuse=SAME))
-        out.append(KitNetwork(hw, P.P2_WEIGHTS_FILE, p2.MAX_P2_BYTES,
-                              lambda s: artifacts.load_weights(p2._KitRealNVP(784, 256, 6), s, constant_buffers=True),
-                              _flow_latents, SAME, SAME))
-    return out
+    """The networks ``hw`` grades from handed-in weights, each loaded as its graded cell loads it: what its
+    ``hidden/networks.py`` declares (``networks(course)``; a network whose architecture the course does not hold,
+    such as hw1's in the source notebook, is left out); none for a homework that declares none."""
+    found = declared(hw)
+    return [] if found is None else list(found.networks(course))
 
 
 def read(path: Path, networks: list) -> Fingerprint | None:
@@ -265,5 +130,5 @@ def read(path: Path, networks: list) -> Fingerprint | None:
         return None
 
 
-__all__ = ["N_INPUTS", "THRESHOLD", "SAME", "REFUSE_GENERATOR", "KitNetwork", "Fingerprint", "NoKitNetwork", "agreement", "agreements",
-           "fingerprint", "kit_networks", "read"]
+__all__ = ["N_INPUTS", "INPUT_SEED", "THRESHOLD", "SAME", "REFUSE_GENERATOR", "MAX_SOURCE_BYTES", "KitNetwork",
+           "Fingerprint", "NoKitNetwork", "agreement", "agreements", "fingerprint", "declared", "kit_networks", "read"]

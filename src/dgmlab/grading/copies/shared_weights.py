@@ -106,6 +106,7 @@ class FileComparison:
     pairs: list = field(default_factory=list)  # the SharedPairs reported, most alike first
     published: list = field(default_factory=list)  # PublishedMatches, one per student at most, by student
     unread: list = field(default_factory=list)  # (student, why): files refused unread (weights_files), by student
+    by_function: bool = True  # False: the homework declares no networks (homeworks/<hw>/hidden/networks.py)
 
     @property
     def common_start(self) -> bool:
@@ -211,12 +212,13 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
     for hw in hws:
         published = published_weights(course, hw)
         networks = FC.kit_networks(course, hw)
+        declared = FC.declared(hw) is not None  # else: compared by weights only, and the report says so
         for name, paths in sorted(weight_files(course, hw).items()):
             loaded = {s: w for s, p in sorted(paths.items()) if (w := read_weights(p, networks)) is not None}
             if not loaded:
                 continue
             students, weights = list(loaded), list(loaded.values())
-            found = FileComparison(hw, printable(name), len(students))
+            found = FileComparison(hw, printable(name), len(students), by_function=declared)
             found.unread = [(s, w.unread) for s, w in loaded.items() if w.unread]
             agree = FC.agreements([w.function for w in weights])
             for (i, j), (sim, n) in pair_values(weights).items():
@@ -269,6 +271,9 @@ def format_report(files: list[FileComparison]) -> str:
             f"alike ({_measures(m)}) to the kit's published {m.source}: a network trained on "
             "from it? (graded; check by hand)") for m in f.published]
         lines += [f"  {f.hw} {f.file}: {student}'s was not read: {why}" for student, why in f.unread]
+    for hw in dict.fromkeys(f.hw for f in files if not f.by_function):
+        lines.append(f"  {hw}: its .pt files are compared by their weights only, not by what they compute (no "
+                     "networks declared: a kit homework's hidden/networks.py), so a copy with permuted units is missed")
 
     return "\n".join(terminal(line) for line in lines)
 
