@@ -10,6 +10,7 @@ over a limit earns 0 with the reason.
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -56,55 +57,91 @@ class JudgeTests(NbGraderPreprocessor):
         if not cells:
             return nb, resources
         coursedir = CourseDirectory(config=self.config)
-        keep, checks_text, hidden_text, references, files = None, "", "", {}, {}
-        if hw:
-            checks = os.path.join(os.path.abspath(coursedir.format_path(coursedir.source_directory, ".", hw)),
-                                  probes.CHECKS_FILE)
-            if os.path.isfile(checks):
-                with open(checks, encoding="utf-8") as f:
-                    checks_text = f.read()
-                probes.load_checks_text(hw, checks_text, checks)  # here too: which files its cells grade
-
-            course_hidden = os.path.join(os.path.dirname(checks), hidden_tests.FILE)  # its hidden tests, which
-            if hw not in probes.KIT_HOMEWORKS and os.path.isfile(course_hidden):  # nbgrader never copies for the kernel
-                with open(course_hidden, encoding="utf-8") as f:
-                    hidden_text = f.read()
-            if meta.get("db_url") and meta.get("notebook"):
-                references = gradebook_cells(meta["db_url"], coursedir.course_id, hw, meta["notebook"])
-        if meta.get("student") and hw:
-            folder = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, meta["student"], hw))
-            names = [n for _, gid in cells for n in files_of(hw, gid)]
-            files = handed_files(folder, names)
-            # what hidden tests keep for the dashboard goes where only the grader writes (never autograded/,
-            # which holds the handed-in files too: red team F7)
-            keep = os.path.abspath(Course(coursedir.root).kept_folder(hw, meta["student"]))
+        course = _course_side(coursedir, hw, meta)
+        handed = _handed_side(coursedir, hw, meta, cells)
         request = JudgeRequest(
-            hw=hw, seed=state["seed"], references=references, checks=checks_text, hidden=hidden_text, files=files,
-            seeds=handed_seeds(self.draw_seeds), delimiters=tuple(hidden_delimiters(self.config)),
+            hw=hw, seed=state["seed"], references=course.references, checks=course.checks, hidden=course.hidden,
+            files=handed.files, seeds=handed_seeds(self.draw_seeds), delimiters=tuple(hidden_delimiters(self.config)),
             cells=tuple(CellToJudge(gid, state["cells"][gid], tuple(dict(o) for o in nb.cells[i].get("outputs", [])))
                         for i, gid in cells))
+        answers = self._judge(request)
+        for i, gid in cells:
+            self._write_cell(nb.cells[i], hw, gid, answers.get(gid), state["cells"][gid], handed.keep)
+            resources.setdefault("dgmlab_judged", set()).add(gid)
+        return nb, resources
+
+    def _judge(self, request: JudgeRequest) -> dict:
+        """The judge's answers by grade id (in its own process when :attr:`isolate`); a crash fails the notebook."""
         if self.isolate:
             answers = judge_process.judge(request, self.timeout, sandbox=self.sandbox)
         else:
             answers = judge_cells(request)
-        crashed = {gid: got.lines[0] for gid, got in (answers or {}).items() if isinstance(got, judge_process.Crashed)}
+        answers = answers or {}
+        crashed = {gid: got.lines[0] for gid, got in answers.items() if isinstance(got, judge_process.Crashed)}
         if crashed:  # the grader failed, not the answers: no 0 is written for them (grading this notebook fails)
             raise judge_process.JudgeFailed(
                 f"the grader's judge stopped without a verdict for {', '.join(sorted(crashed))}, so nothing of this "
                 f"notebook was graded ({next(iter(crashed.values()))}); find the cause in the grading's log, then grade "
                 "again with --force")
-        for i, gid in cells:
-            cell = nb.cells[i]
-            got = (answers or {}).get(gid)
-            if got is None:  # the notebook's time ran out (judge_process.judge): on this cell or an earlier one
-                self.log.error("cell %s was not judged: the notebook's %g s ran out", gid, self.timeout)
-                earned, lines = 0.0, [f"0 points: the grader's {self.timeout:g} s for this notebook ran out before "
-                                      f"this cell was judged (an answer that takes too long to check, e.g. a huge "
-                                      f"expression)"]
-            else:
-                earned, lines = bounded(hw, gid, got), list(got.lines)
-                write_kept_files(keep, got.kept, self.log)
-            cell.source = state["cells"][gid]  # the autograded notebook shows the instructor's cell
-            cell.outputs = judged_outputs(earned, lines, cell.get("execution_count"))
-            resources.setdefault("dgmlab_judged", set()).add(gid)
-        return nb, resources
+        return answers
+
+    def _write_cell(self, cell, hw, gid: str, got, source: str, keep: str | None) -> None:
+        """One judged cell's outputs: its points and report, or 0 where the notebook's time ran out before it."""
+        if got is None:  # the notebook's time ran out (judge_process.judge): on this cell or an earlier one
+            self.log.error("cell %s was not judged: the notebook's %g s ran out", gid, self.timeout)
+            earned, lines = 0.0, [f"0 points: the grader's {self.timeout:g} s for this notebook ran out before "
+                                  f"this cell was judged (an answer that takes too long to check, e.g. a huge "
+                                  f"expression)"]
+        else:
+            earned, lines = bounded(hw, gid, got), list(got.lines)
+            write_kept_files(keep, got.kept, self.log)
+        cell.source = source  # the autograded notebook shows the instructor's cell
+        cell.outputs = judged_outputs(earned, lines, cell.get("execution_count"))
+
+
+class _CourseSide(NamedTuple):
+    """What the judging reads from the course: its ``checks.py`` and ``hidden.py`` texts, the gradebook's cells."""
+    checks: str
+    hidden: str
+    references: dict
+
+
+class _HandedSide(NamedTuple):
+    """What the judging reads from the submission: the handed-in files' bytes, and where hidden tests keep theirs."""
+    files: dict
+    keep: str | None
+
+
+def _course_side(coursedir: CourseDirectory, hw: str | None, meta: dict) -> _CourseSide:
+    """The course's ``checks.py`` (loaded here too: which files its cells grade), its own ``hidden.py`` (a course's
+    homework only) and the instructor's cells from the gradebook."""
+    checks_text, hidden_text, references = "", "", {}
+    if not hw:
+        return _CourseSide(checks_text, hidden_text, references)
+    checks = os.path.join(os.path.abspath(coursedir.format_path(coursedir.source_directory, ".", hw)),
+                          probes.CHECKS_FILE)
+    if os.path.isfile(checks):
+        with open(checks, encoding="utf-8") as f:
+            checks_text = f.read()
+        probes.load_checks_text(hw, checks_text, checks)  # here too: which files its cells grade
+
+    course_hidden = os.path.join(os.path.dirname(checks), hidden_tests.FILE)  # its hidden tests, which
+    if hw not in probes.KIT_HOMEWORKS and os.path.isfile(course_hidden):  # nbgrader never copies for the kernel
+        with open(course_hidden, encoding="utf-8") as f:
+            hidden_text = f.read()
+    if meta.get("db_url") and meta.get("notebook"):
+        references = gradebook_cells(meta["db_url"], coursedir.course_id, hw, meta["notebook"])
+    return _CourseSide(checks_text, hidden_text, references)
+
+
+def _handed_side(coursedir: CourseDirectory, hw: str | None, meta: dict, cells: list) -> _HandedSide:
+    """The bytes of the handed-in files the cells grade, read from the submission as handed in, and the folder
+    (only the grader's) where the hidden tests' kept files go; nothing without a student."""
+    if not (meta.get("student") and hw):
+        return _HandedSide({}, None)
+    folder = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, meta["student"], hw))
+    names = [n for _, gid in cells for n in files_of(hw, gid)]
+    # what hidden tests keep for the dashboard goes where only the grader writes (never autograded/,
+    # which holds the handed-in files too: red team F7)
+    keep = os.path.abspath(Course(coursedir.root).kept_folder(hw, meta["student"]))
+    return _HandedSide(handed_files(folder, names), keep)
