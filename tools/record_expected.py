@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
         if path is not None:
             print(f"{hw}: wrote {path} ({path.stat().st_size} bytes)")
         elif argv:
-            print(f"{hw}: no recorded values (dgmlab.grading.references.{hw} has no EXPECTED)")
+            print(f"{hw}: no recorded values (homeworks/{hw}/hidden/ defines no EXPECTED)")
     return 0
 
 

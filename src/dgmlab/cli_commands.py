@@ -2,7 +2,7 @@
 :func:`dgmlab.cli.build_parser` (which names it as the subcommand's ``func``), returning the exit status."""
 from __future__ import annotations
 
-import importlib
+import contextlib
 import json
 import subprocess
 import sys
@@ -35,12 +35,14 @@ def cmd_demo(args) -> int:
     return run_demo(args.course, jobs=args.jobs, timeout=args.timeout, csv=args.csv, say=_say)
 
 
-def _authoring(module: str):
-    """``dgmlab.authoring.<module>``, which builds the kit from its repository and is not in the wheel."""
+@contextlib.contextmanager
+def _authoring():
+    """Around a command's ``from .authoring import ...``: ``dgmlab.authoring`` builds the kit from its repository and
+    is not in the wheel, so its absence is a checkout missing, said as such (exit status 2)."""
     try:
-        return importlib.import_module(f"dgmlab.authoring.{module}")
+        yield
     except ModuleNotFoundError as exc:
-        if exc.name not in ("dgmlab.authoring", f"dgmlab.authoring.{module}"):
+        if not (exc.name or "").startswith("dgmlab.authoring"):
             raise
         print("dgmlab: error: building homeworks needs a checkout of the course kit (its homeworks/ folder and "
               "dgmlab.authoring are not in the wheel): run this in the repository after `make venv`, which "
@@ -49,24 +51,33 @@ def _authoring(module: str):
 
 
 def cmd_build(args) -> int:
-    return _authoring("build").build(_course(args).root, args.hw, check=args.check, record=args.record_outputs,
-                                     record_expected=args.record_expected)
+    with _authoring():
+        from .authoring.build import build
+    return build(_course(args).root, args.hw, check=args.check, record=args.record_outputs,
+                 record_expected=args.record_expected)
 
 
 def cmd_new_homework(args) -> int:
-    template = _authoring("template")
+    with _authoring():
+        from .authoring import template
     try:
-        folder = template.new_homework(_course(args).root, args.hw)
+        folder = template.new_homework(_course(args).root, args.hw, kit=args.kit)
     except template.BuildError as exc:
         print(f"dgmlab: error: {exc}", file=sys.stderr)
         return 2
+    if args.kit:
+        print(f"wrote {folder}: a kit homework (docs/authoring.md); next: make notebooks HW={args.hw}, then "
+              f"pytest tests/authoring/test_proofs.py -k {args.hw}")
+        return 0
     print(f"wrote {folder}: a template homework (docs/own_homework.md); next: "
           f"dgmlab build --record-expected --record-outputs {args.hw}, then dgmlab release {args.hw}")
     return 0
 
 
 def cmd_examples(args) -> int:
-    return _authoring("examples").write_examples(_course(args).root, args.hw, check=args.check)
+    with _authoring():
+        from .authoring.examples import write_examples
+    return write_examples(_course(args).root, args.hw, check=args.check)
 
 
 def cmd_release(args) -> int:

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from . import runtime
+from . import assets, runtime
 
 DATA_ENV = "DGMLAB_DATA"
 OFFLINE_ENV = "DGMLAB_OFFLINE"
@@ -123,7 +123,7 @@ def _mnist_on_disk(root: Path) -> bool:
 
 def load_sample(train: bool = True):
     """The shipped real-MNIST sample: uint8 images ``(N,1,28,28)`` and int64 labels."""
-    with resources.files("dgmlab.assets").joinpath(SAMPLE_FILE).open("rb") as fh:
+    with resources.files(assets).joinpath(SAMPLE_FILE).open("rb") as fh:
         z = np.load(fh)
         split = "train" if train else "test"
         return z[f"{split}_images"][:, None], z[f"{split}_labels"].astype(np.int64)

@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import assets
 from .data import _reachable
 
 INCEPTION_WEIGHTS_ENV = "DGMLAB_INCEPTION_WEIGHTS"
@@ -194,7 +195,7 @@ class MnistClassifier(nn.Module):
 
 
 def _asset(name: str) -> Path:
-    return Path(str(resources.files("dgmlab.assets").joinpath(name)))
+    return Path(str(resources.files(assets).joinpath(name)))
 
 
 def file_sha256(path) -> str:

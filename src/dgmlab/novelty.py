@@ -51,6 +51,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import assets
 from .metrics import AssetError, file_sha256, mnist_images
 
 INDEX_FILE = "mnist_novelty_index.npz"
@@ -173,7 +174,7 @@ def build_index(images, components: int = COMPONENTS) -> dict:
 
 
 def _asset_path() -> Path:
-    return Path(str(resources.files("dgmlab.assets").joinpath(INDEX_FILE)))
+    return Path(str(resources.files(assets).joinpath(INDEX_FILE)))
 
 
 def _verified(path: Path) -> Path:

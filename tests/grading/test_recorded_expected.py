@@ -247,11 +247,7 @@ def test_the_student_probes_import_nothing_from_the_grader():
 def test_the_student_probes_hold_none_of_the_moved_references(hw):
     import importlib
 
-    from dgmlab.grading import hidden
-
-    # in the homework's hidden package (homeworks/<hw>/hidden/references.py) once it has one
-    references = importlib.import_module(f"homeworks.{hw}.hidden.references" if hidden.module(hw) is not None
-                                         else f"dgmlab.grading.references.{hw}")
+    references = importlib.import_module(f"homeworks.{hw}.hidden.references")  # homeworks/<hw>/hidden/references.py
     student = importlib.import_module(f"homeworks.{hw}.checks")
     moved = [name for name, obj in vars(references).items()
              if callable(obj) and getattr(obj, "__module__", None) == references.__name__]

@@ -1,7 +1,8 @@
-"""The grader's own answers: what hidden tests compare a student's work with.
+"""The grader's own answers: what visible and hidden tests compare a student's work with.
 
-Each module here holds the references of one homework (closed forms, reference likelihoods). They belong to the
-grading side only: hidden tests import them explicitly, in the judge, which has the grading package; nothing in
-the student package (``dgmlab`` outside ``dgmlab.grading`` and ``dgmlab.authoring``) imports them, and the visible
-checks, which run in the student's kernel, never do.
+:mod:`.recorded` computes and records the values visible tests compare with (from each homework's hidden package,
+``homeworks/<hw>/hidden/``, or a course's own ``hidden.py``); :mod:`.transport` holds the exact optimal-transport
+answers hidden tests import. They belong to the grading side only: nothing in the student package (``dgmlab`` outside
+``dgmlab.grading`` and ``dgmlab.authoring``) imports them, and the visible checks, which run in the student's kernel,
+never do.
 """

@@ -8,9 +8,10 @@ visible tests read the student's values on the grading seed's draw and compare t
 computed in the judge (the working draw and its values are public, so a kernel could hand those back). Hidden tests
 read the grading seed's draw too and compute their references in the judge.
 
-A homework's reference module (``dgmlab.grading.references.<hw>``) lists in ``EXPECTED`` ``{test cell: fn(inputs) ->
-{name: value}}``; :func:`record_expected` runs each on the cell's working-seed inputs. ``tools/record_expected.py
-<hw>`` writes the file (:func:`write_expected`); ``tests/grading/test_references.py`` fails when it is stale.
+A homework's hidden package (``homeworks/<hw>/hidden/``; a course's own homework: its ``hidden.py``) lists in
+``EXPECTED`` ``{test cell: fn(inputs) -> {name: value}}``; :func:`record_expected` runs each on the cell's
+working-seed inputs. ``tools/record_expected.py <hw>`` writes the file (:func:`write_expected`);
+``tests/grading/test_references.py`` fails when it is stale.
 """
 from __future__ import annotations
 
@@ -25,11 +26,9 @@ from .. import hidden
 
 def reference_module(hw: str):
     """Where ``hw``'s ``EXPECTED`` is: its hidden package (``homeworks/<hw>/hidden/``, :mod:`dgmlab.grading.hidden`; a
-    course's own homework: its ``hidden.py``), or ``dgmlab.grading.references.<hw>``; ``None`` when it has none."""
+    course's own homework: its ``hidden.py``); ``None`` when it has none."""
     found = hidden.module(hw) or hidden.course_module(hw)
-    if found is not None and hasattr(found, "EXPECTED"):
-        return found
-    return probes.optional_module(f"{__package__}.{hw}")
+    return found if found is not None and hasattr(found, "EXPECTED") else None
 
 
 def record_expected(hw: str) -> dict:
