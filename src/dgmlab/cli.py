@@ -115,6 +115,8 @@ def _add_new_homework(sub) -> None:
                                             "answer) into homeworks/<hw>/ (authors; docs/own_homework.md)",
                        formatter_class=argparse.RawDescriptionHelpFormatter, description=NEW_HOMEWORK)
     s.add_argument("hw", help="the new homework's id, e.g. hw6_vae")
+    s.add_argument("--kit", action="store_true", help="a kit homework instead, in a kit checkout: checks/ and hidden/ "
+                                                      "packages, points from @points; make notebooks HW=<hw> builds it")
     s.set_defaults(func=cmd_new_homework)
 
 

@@ -5,6 +5,11 @@ code question (visible checks against recorded values, a hidden test on the grad
 by exact sympy comparison, one written answer; its visible checks in ``checks.py``, its hidden tests in
 ``hidden.py`` (the grader's only), its proofs in ``proofs.py``. docs/own_homework.md builds, proves, releases and
 grades it; ``dgmlab new-homework --help`` lists the files.
+
+With ``--kit`` (:data:`KIT_TEMPLATE`), the same homework in the kit's own layout, for a kit checkout: percent files,
+``checks/`` and ``hidden/`` packages with one module per part, ``proofs.py``; every test carries ``@points(w)`` and
+the cells' totals are their sums. ``make notebooks HW=<hw>`` builds it and ``pytest tests/authoring/test_proofs.py
+-k <hw>`` proves it (docs/authoring.md).
 """
 from __future__ import annotations
 
@@ -18,16 +23,18 @@ from dgmlab.grading.layout import HW_PATTERN
 from .build import BUILDERS, BuildError
 
 TEMPLATE = "homework_template"
+KIT_TEMPLATE = "kit_homework_template"  # the same homework in the kit's layout (checks/, hidden/)
 
 
-def template_folder() -> Path:
-    """The template's files, as shipped in :mod:`dgmlab.authoring`."""
-    return Path(str(resources.files(__package__) / TEMPLATE))
+def template_folder(kit: bool = False) -> Path:
+    """The template's files (the kit layout's with ``kit``), as shipped in :mod:`dgmlab.authoring`."""
+    return Path(str(resources.files(__package__) / (KIT_TEMPLATE if kit else TEMPLATE)))
 
 
-def new_homework(root: Path | str, hw: str) -> Path:
-    """Copy the template into ``root/homeworks/<hw>/`` and return that folder; refuses an id nbgrader's layout
-    does not read, one the kit itself uses, and a homework that already has a source."""
+def new_homework(root: Path | str, hw: str, kit: bool = False) -> Path:
+    """Copy the template (the kit layout's with ``kit``) into ``root/homeworks/<hw>/`` and return that folder;
+    refuses an id nbgrader's layout does not read, one the kit itself uses, and a homework that already has a
+    source."""
     root = Path(root).resolve()
     if not HW_PATTERN.fullmatch(hw):
         raise BuildError(f"{hw!r} is not a homework id: write hw<digit><letters, digits or _>, e.g. hw6_vae")
@@ -38,5 +45,5 @@ def new_homework(root: Path | str, hw: str) -> Path:
     taken = [p for p in (folder, root / BUILDERS / f"{hw}.py", root / "source" / hw) if p.exists()]
     if taken:
         raise BuildError(f"{taken[0]} already exists: choose a new homework id or remove it first")
-    shutil.copytree(template_folder(), folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(template_folder(kit), folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return folder
