@@ -1,5 +1,5 @@
 """The modules of dgmlab and of the kit's homeworks, for the tests that read their source (import circles, local
-imports): ``{dotted name: (path, is_package)}``. The template homework, copied into a course, is not one."""
+imports): ``{dotted name: (path, is_package)}``. The template homeworks, copied into a course or the kit, are not."""
 from conftest import ROOT
 
 
@@ -7,7 +7,7 @@ def kit_modules() -> dict:
     found = {}
     for base, top in ((ROOT / "src", "dgmlab"), (ROOT, "homeworks")):
         for path in (base / top).rglob("*.py"):
-            if "homework_template" in path.parts:
+            if {"homework_template", "kit_homework_template"} & set(path.parts):
                 continue
             parts = list(path.relative_to(base).with_suffix("").parts)
             package = parts[-1] == "__init__"
