@@ -138,3 +138,14 @@ def test_an_image_outputs_width_and_height_cannot_add_an_attribute():
         metadata={"image/png": {"width": "1 onerror=document.title='owned'",
                                 "height": "1\" onerror=\"document.title='owned'"}})])]
     _assert_inert(_dgmlab_feedback_html(nb))
+
+
+def test_an_image_outputs_filenames_metadata_loads_nothing_remote():
+    # ATTACK2: metadata.filenames["image/png"] = "http://..." became the image's src, a beacon when the page opened
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAAAAACMmsGiAAAAC0lEQVR4nGNgwAQAABQAAX3+Hu4AAAAASUVORK5CYII="
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("display(...)", outputs=[nbformat.v4.new_output(
+        "display_data", data={"image/png": png, "text/plain": "x"},
+        metadata={"filenames": {"image/png": "http://evil.example/beacon.png"}})])]
+    images = re.findall(r"<img\b[^>]*>", _dgmlab_feedback_html(nb))
+    assert len(images) == 1 and f'src="data:image/png;base64,{png}"' in images[0], images
