@@ -1,5 +1,6 @@
 """dgmlab.handin: each kit homework's hand-in as its handout states it, and what of it a folder lacks."""
 import importlib
+import json
 from pathlib import Path
 
 import nbformat
@@ -106,6 +107,30 @@ def test_a_file_that_is_there_but_fails_its_checks_is_not_ok(tmp_path):
     line = next(x for x in got if "generator_weights.pt" in x and "bytes" in x)
     assert line.startswith("  !!") and "q3_samples_quality_tests" in line
     assert got[-1] == "missing from the hand-in: generator_weights.pt (failing its checks)"
+
+
+def _hw4_files(folder, results: bytes):
+    for name in ("baseline_generator_weights.pt", "cgan_generator_weights.pt"):
+        (folder / name).write_bytes(b"w")
+    (folder / "hw4_results.json").write_bytes(results)
+
+
+def test_a_results_file_lacking_models_says_which_and_is_missing_from_the_hand_in(tmp_path):
+    """Careful-student trial (issue 62): hw4_results.json holding 1 of the 5 models' results was listed ok."""
+    genuine = json.loads((ROOT / "tests" / "fixtures" / "hw4_results.json").read_text())
+    _hw4_files(tmp_path, json.dumps({"baseline": genuine["baseline"]}).encode())
+    got = handin.lines("hw4_gans", tmp_path / "hw4_gans.ipynb", _release("hw4_gans"), tmp_path)
+    line = next(x for x in got if x.startswith("  !! hw4_results.json"))
+    assert line.endswith("is not ready to hand in: it records no result for wide_generator, deep_discriminator, "
+                         "d_steps_10 and cgan (1 of the 5 models the hand-in needs): run their training cells in "
+                         "full mode")
+    assert "hw4_results.json (incomplete)" in got[-1]
+
+
+def test_the_kit_runs_results_file_is_ok(tmp_path):
+    _hw4_files(tmp_path, (ROOT / "tests" / "fixtures" / "hw4_results.json").read_bytes())
+    got = handin.lines("hw4_gans", tmp_path / "hw4_gans.ipynb", _release("hw4_gans"), tmp_path)
+    assert any(x.startswith("  ok hw4_results.json (") for x in got), got
 
 
 def test_a_notebook_never_run_and_blank_written_answers_are_missing_from_the_hand_in(tmp_path):

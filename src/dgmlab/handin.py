@@ -6,7 +6,8 @@ the work goes (Canvas, Crowdmark), what the notebook file is called there, which
 are handed in with it (the graded files of the homework's checks: ``tests/test_handin.py`` keeps the two lists
 equal), and which PDFs: none, one report, or one per question (:func:`dgmlab.pdf.questions` finds the questions,
 ``dgmlab pdf <notebook>`` writes ``pdf/<notebook>_<Q>.pdf``). :func:`lines` is the list ``dgmlab.check()``
-ends with: each item, then whether it is there.
+ends with: each item, then whether it is there, and for a file the homework's checks read as handed in (their
+``HAND_IN_FILES``, ``{name: problems(bytes) -> [what it lacks]}``: hw4's results file), what it still lacks.
 """
 from __future__ import annotations
 
@@ -147,6 +148,19 @@ def failing_files(cells) -> dict:
     return out
 
 
+MAX_READ = 2**20  # a handed-in file read for what it lacks: at most this much (the checks refuse far less)
+
+
+def file_problems(hw: str, path: Path) -> list[str]:
+    """What the handed-in file ``path`` still lacks, as ``hw``'s checks say it (their ``HAND_IN_FILES``), each said
+    after the file's name; ``[]`` when they read no such file or it lacks nothing."""
+    problems = getattr(probes.optional_module(probes.checks_package(hw)), "HAND_IN_FILES", {}).get(path.name)
+    if problems is None:
+        return []
+    with open(path, "rb") as f:
+        return problems(f.read(MAX_READ + 1))
+
+
 def _found(name: str, folders) -> Path | None:
     for folder in folders:
         path = Path(folder) / name
@@ -200,6 +214,10 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
             out.append(f"  !! {name} ({path.stat().st_size:,} bytes, in {files_folder}): handed in like this it fails "
                        f"the visible checks of {failing[name]} (above): save it again as the notebook says")
             missing.append(f"{name} (failing its checks)")
+        elif path.is_file() and (lacks := file_problems(hw, path)):
+            out.append(f"  !! {name} ({path.stat().st_size:,} bytes, in {files_folder}) is not ready to hand in: it "
+                       + "; it ".join(lacks))
+            missing.append(f"{name} (incomplete)")
         elif path.is_file():
             out.append(f"  ok {name} ({path.stat().st_size:,} bytes, in {files_folder})")
         else:

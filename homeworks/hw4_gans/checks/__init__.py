@@ -73,6 +73,7 @@ from .p2_three_ablations import (  # noqa: F401
 from .p3_conditional_gan import LABELS, OTHER_LABELS, label_blind  # noqa: F401
 from .p4_gan_objective import _p4b_probe, symbols  # noqa: F401
 
+HAND_IN_FILES = p0_runs_top_to_bottom.HAND_IN_FILES  # what dgmlab check reads in a handed-in file (dgmlab.handin)
 # the parts' test cells, in the notebook's order
 CHECKS = [*p1_unconditional_gan.CHECKS, *p2_three_ablations.CHECKS, *p3_conditional_gan.CHECKS,
           *p4_gan_objective.CHECKS, *p5_kantorovich_duality.CHECKS, *p0_runs_top_to_bottom.CHECKS]

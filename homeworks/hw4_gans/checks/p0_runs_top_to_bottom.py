@@ -3,6 +3,9 @@
 """
 from __future__ import annotations
 
+import json
+import math
+
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
@@ -10,7 +13,7 @@ from dgmlab.probes import (
 )
 from dgmlab.probes.points import points
 
-from .common import BASELINE_FILE, CGAN_FILE, EXPERIMENTS, RESULTS_FILE, _seed_torch, _seeded
+from .common import BASELINE_FILE, CGAN_FILE, EXPERIMENTS, FULL_EPOCHS, RESULTS_FILE, _seed_torch, _seeded
 
 # ------------------------------------------------------------------ P0
 P0_NAMES = ("Generator", "Discriminator", "discriminator_loss", "generator_loss", "discriminator_step",
@@ -53,6 +56,41 @@ def test_everything_is_defined(v, ref):
         raise AssertionError(
             f"expected every answer defined, found {v.defined} of {len(P0_NAMES)} (run every cell in order)")
 
+
+def results_file_problems(data: bytes) -> list[str]:
+    """What ``hw4_results.json`` (its bytes, as handed in) lacks for the hand-in, each said after the file's name
+    (``"records no result for cgan: ..."``); ``[]`` when it holds every model's full-mode result. P0's hidden test
+    fails on the first; ``dgmlab check`` lists them all (:data:`HAND_IN_FILES`)."""
+    if not len(data) < 100_000:
+        return ["is far larger than the notebook writes"]
+    try:
+        saved = json.loads(data.decode("utf-8"))
+    except ValueError as exc:
+        return [f"is not valid JSON: {exc}"]
+    models = (*EXPERIMENTS, "cgan")
+    got = {name: saved.get(name) for name in models} if isinstance(saved, dict) else {}
+    absent = [name for name in models if not isinstance(got.get(name), dict)]
+    out = []
+    if absent:
+        names = absent[0] if len(absent) == 1 else ", ".join(absent[:-1]) + " and " + absent[-1]
+        out.append(f"records no result for {names} ({len(models) - len(absent)} of the {len(models)} models the "
+                   f"hand-in needs): run {'its training cell' if len(absent) == 1 else 'their training cells'} "
+                   "in full mode")
+    for name, r in got.items():
+        if name in absent:
+            continue
+        if not (r.get("epochs") == FULL_EPOCHS and r.get("data") == "full"):
+            out.append(f"records {name} not trained in full mode ({FULL_EPOCHS} epochs on all MNIST digits): "
+                       f"epochs={r.get('epochs')}, data={r.get('data')}")
+        elif not (isinstance(r.get("mnist_score"), (int, float)) and math.isfinite(r["mnist_score"])):
+            out.append(f"records an MNIST classifier score for {name} that is not a finite number")
+    accuracy = got["cgan"].get("conditional_accuracy") if "cgan" not in absent else 0
+    if not (isinstance(accuracy, (int, float)) and 0 <= accuracy <= 1):
+        out.append("records a conditional accuracy for cgan that is not a share (from 0 to 1)")
+    return out
+
+
+HAND_IN_FILES = {RESULTS_FILE: results_file_problems}  # what dgmlab check reads in a handed-in file (dgmlab.handin)
 
 CHECKS = [
     CheckSpec("p0_tests", hidden_for="every piece run on small inputs, and the results file against the weights", names=P0_NAMES, visible=(test_everything_is_defined,), probe=_p0_probe,
