@@ -39,3 +39,18 @@ def test_every_module_the_package_lists_exists_and_no_other_name_is_made_up():
         assert "no_such_module" in str(exc)
     else:
         raise AssertionError("an unknown name was read as a module")
+
+
+def test_setup_in_full_mode_on_the_cpu_gives_torch_the_threads_runtime_picks(tmp_path, monkeypatch):
+    import torch
+
+    from dgmlab import workspace
+
+    for name in ("NBGRADER_EXECUTION", "DGMLAB_FAST", "DGMLAB_DEVICE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(workspace, "_folder", None)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(dgmlab.runtime, "cpu_threads", lambda: 1)  # a busy shared CPU
+    set_to = []
+    monkeypatch.setattr(torch, "set_num_threads", set_to.append)
+    assert dgmlab.setup("hw3_flows", quiet=True).type == "cpu" and set_to == [1]

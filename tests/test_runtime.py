@@ -186,3 +186,43 @@ def test_autocast_and_grad_scaler_change_nothing_on_the_cpu(clean_env):
         return [p.detach().clone() for p in net.parameters()]
 
     assert all(torch.equal(a, b) for a, b in zip(step(True), step(False)))
+
+
+
+@pytest.fixture
+def cpus(clean_env):
+    """``machine(idle, allowed, cores)``: the CPUs :func:`runtime.cpu_threads` reads (idle ones, this process's
+    affinity, torch's default count)."""
+    for name in runtime.THREAD_ENVS:
+        clean_env.delenv(name, raising=False)
+    clean_env.setattr(runtime, "_cpu_quota", lambda: None)
+
+    def machine(idle, allowed, cores):
+        clean_env.setattr(runtime, "_idle_cpus", lambda cpus, sample: idle)
+        clean_env.setattr(runtime.os, "sched_getaffinity", lambda pid: set(range(allowed)), raising=False)
+        clean_env.setattr(runtime, "_torch_threads", cores)
+    return machine
+
+
+def test_full_mode_on_a_busy_shared_cpu_uses_one_thread(cpus):
+    cpus(idle=0.3, allowed=2, cores=2)  # careful-student trial (issue 62): 2 cores others keep busy
+    assert runtime.cpu_threads() == 1
+
+
+def test_full_mode_on_a_quiet_cpu_uses_every_allowed_physical_core(cpus):
+    cpus(idle=7.9, allowed=8, cores=4)  # 4 cores, 8 hyperthreads: torch's own default, 4
+    assert runtime.cpu_threads() == 4
+    cpus(idle=3.9, allowed=4, cores=16)  # a cluster job given 4 of 16 cores
+    assert runtime.cpu_threads() == 4
+
+
+def test_fast_mode_uses_one_thread(cpus, clean_env):
+    cpus(idle=8, allowed=8, cores=8)
+    clean_env.setenv("DGMLAB_FAST", "1")
+    assert runtime.cpu_threads() == 1
+
+
+def test_threads_the_user_set_are_kept(cpus, clean_env):
+    cpus(idle=0.0, allowed=2, cores=2)
+    clean_env.setenv("OMP_NUM_THREADS", "2")
+    assert runtime.cpu_threads() == torch.get_num_threads()

@@ -88,14 +88,16 @@ def setup(hw: str | None = None, seed: int = 0, quiet: bool = False, course: str
 
     In fast and grading mode torch uses one CPU thread: the small models there
     run faster that way on a shared 2-core machine, and results do not depend
-    on the thread count. Returns the ``torch.device`` to use.
+    on the thread count. In full mode on the CPU, :func:`dgmlab.runtime.cpu_threads`: the cores other programs
+    leave idle (one on a busy shared CPU, where a thread waiting for a core slows every step). Returns the
+    ``torch.device`` to use.
     """
-    if runtime.is_fast():
+    dev = runtime.device()
+    if runtime.is_fast() or dev.type == "cpu":
         import torch
 
-        torch.set_num_threads(1)
+        torch.set_num_threads(runtime.cpu_threads())
     runtime.seed_everything(seed)
-    dev = runtime.device()
     if not quiet:
         print(runtime.describe())
     workspace.enter(hw, course=course, quiet=quiet)

@@ -9,15 +9,18 @@ Modes (see README, "Execution modes"):
 - ``"full"``: anything else. What a student runs on a GPU.
 
 Device: :func:`device` picks CUDA when present (then Apple's MPS, then the CPU); grading is
-always on the CPU. Mixed precision: :func:`autocast` and :func:`grad_scaler` turn it on for a
+always on the CPU. Threads: :func:`cpu_threads` says how many torch uses on the CPU (one in fast and grading mode; in
+full mode the CPUs this process may use that other programs leave idle). Mixed precision: :func:`autocast` and :func:`grad_scaler` turn it on for a
 training loop's forward pass on a CUDA GPU (bfloat16 where the GPU computes it natively, else
 float16 with loss scaling) and do nothing anywhere else, so CPU results are unchanged.
 """
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import random
+import time
 
 FAST_ENV = "DGMLAB_FAST"
 GRADING_ENV = "NBGRADER_EXECUTION"
@@ -99,6 +102,65 @@ def device(prefer: str | None = None):
     if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+THREAD_ENVS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")  # set: the user chose torch's threads, and torch follows them
+_torch_threads = None  # torch's own default (the physical cores), read before the first set_num_threads
+
+
+def cpu_threads(sample: float = 0.3) -> int:
+    """How many threads torch should use on the CPU here (:func:`dgmlab.setup` sets it when the device is the CPU).
+
+    One in fast and grading mode (small models: more threads only contend). In full mode: the CPUs this process may
+    use (its affinity, a container's CPU quota), no more than torch's default (the physical cores: a 2-vCPU Colab VM
+    has one), and no more than those other programs left idle over ``sample`` seconds (Linux's ``/proc/stat``),
+    at least one: on a busy shared CPU, threads that wait for a core slow every step. ``OMP_NUM_THREADS`` or
+    ``MKL_NUM_THREADS`` set: torch's current count, left as the user chose it."""
+    import torch
+
+    global _torch_threads
+    if _torch_threads is None:
+        _torch_threads = torch.get_num_threads()
+    if is_fast():
+        return 1
+    if any(os.environ.get(name) for name in THREAD_ENVS):
+        return torch.get_num_threads()
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
+    most = min(len(cpus), _torch_threads, _cpu_quota() or len(cpus))
+    idle = _idle_cpus(cpus, sample)
+    return max(1, min(most, math.floor(idle + 0.5) if idle is not None else most))
+
+
+def _cpu_quota() -> int | None:
+    """The CPUs a cgroup v2 quota (``docker --cpus``) allows, rounded up, or ``None`` (no quota, not Linux)."""
+    try:
+        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()[:2]
+        return None if quota == "max" else max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        return None
+
+
+def _cpu_times(cpus) -> tuple[int, int] | None:
+    """(idle, total) clock ticks of ``cpus`` so far, from ``/proc/stat``, or ``None`` where there is none."""
+    try:
+        with open("/proc/stat") as f:
+            rows = [line.split() for line in f if line.startswith("cpu") and line[3].isdigit()]
+    except OSError:
+        return None
+    wanted = {f"cpu{c}" for c in cpus}
+    ticks = [[int(x) for x in row[1:9]] for row in rows if row[0] in wanted]  # user .. steal
+    return (sum(t[3] + t[4] for t in ticks), sum(sum(t) for t in ticks)) if ticks else None  # idle + iowait
+
+
+def _idle_cpus(cpus, sample: float) -> float | None:
+    """How many of ``cpus`` other programs left idle over ``sample`` seconds (this process sleeps meanwhile)."""
+    before = _cpu_times(cpus)
+    if before is None:
+        return None
+    time.sleep(sample)
+    after = _cpu_times(cpus)
+    total = after[1] - before[1] if after else 0
+    return len(cpus) * (after[0] - before[0]) / total if total > 0 else None
 
 
 def amp_dtype(dev=None):
@@ -203,10 +265,12 @@ def run_seed() -> int:
 
 
 def describe() -> str:
-    """One line for the setup cell: mode, device (and mixed precision on a GPU), torch version."""
+    """One line for the setup cell: mode, device (and mixed precision on a GPU, torch's threads on the CPU), torch
+    version."""
     import torch
 
     dev = device()
     amp = amp_dtype(dev)
     precision = f" mixed-precision={str(amp).replace('torch.', '')}" if amp is not None else ""
-    return f"dgmlab: mode={mode()} device={dev}{precision} torch={torch.__version__}"
+    threads = f" threads={torch.get_num_threads()}" if dev.type == "cpu" else ""
+    return f"dgmlab: mode={mode()} device={dev}{precision}{threads} torch={torch.__version__}"
