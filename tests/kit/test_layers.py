@@ -26,6 +26,18 @@ def test_the_kernel_side_contract_covers_what_a_notebook_imports():
     assert any(c["type"] == "acyclic_siblings" for c in CONTRACTS)
 
 
+def test_the_protocol_contract_keeps_it_and_every_homeworks_checks_from_the_grader():
+    """The protocol is handed the grader's references, never imports them; import-linter reads the kit's homeworks too
+    (root_packages), so the same contract holds each homework's checks, and both away from every hidden side."""
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    assert settings["root_packages"] == ["dgmlab", "homeworks"]
+    protocol = next(c for c in CONTRACTS if c["type"] == "forbidden" and "homeworks.*.checks" in c["source_modules"])
+    assert set(protocol["source_modules"]) == {"dgmlab.probes", "homeworks.*.checks"}
+    assert {"dgmlab.grading", "homeworks.*.hidden", "homeworks.*.proofs"} <= set(protocol["forbidden_modules"])
+    acyclic = next(c for c in CONTRACTS if c["type"] == "acyclic_siblings")
+    assert set(acyclic["ancestors"]) == {"dgmlab", "homeworks"}
+
+
 def test_the_grader_contracts_name_its_command_packages():
     grading = Path(ROOT / "src" / "dgmlab" / "grading")
     layers = next(c for c in CONTRACTS if c["type"] == "layers")
@@ -67,9 +79,10 @@ def _imports(path: Path, package: list) -> set:
 
 
 def test_each_homeworks_checks_keep_the_kernel_side_contract():
-    """import-linter reads src/dgmlab only, so each kit homework's checks (homeworks/<hw>/checks/, shipped as
-    dgmlab.probes.<hw>) are held to the kernel-side contract here: they import nothing it forbids and, of dgmlab, only
-    its kernel-side modules (which the contract keeps from the grader, however deep)."""
+    """Each kit homework's checks (homeworks/<hw>/checks/, what a kernel imports of a homework) import nothing the
+    kernel-side contract forbids, of dgmlab only its kernel-side modules (which the contract keeps from the grader,
+    however deep) and of the homeworks only their own package: rules by name that import-linter's wildcards cannot
+    say (it holds them away from the grader and every hidden side: the protocol's contract)."""
     kernel = next(c for c in CONTRACTS if c["type"] == "forbidden")
 
     def under(name, roots):
