@@ -71,7 +71,7 @@ def test_record_outputs_runs_beside_the_checks_file(course):
     c, _, _ = course
     text = c.source_notebook(HW).read_text(encoding="utf-8")
     assert "kl_gauss = mu**2/2 + sigma**2/2 - log(sigma) - 1/2" in text  # the checked cell's recorded output
-    for name in ("checks.py", "hidden.py", "expected.json"):  # visible checks, hidden tests, recorded values
+    for name in ("checks.py", "hidden.py", "expected.json", "points.json"):  # and the cells' @points summed
         assert (c.folder("source", HW) / name).read_bytes() == (c.root / "homeworks" / HW / name).read_bytes()
 
 
@@ -79,7 +79,7 @@ def test_release_ships_the_checks_file_and_no_answer(course):
     c, _, released = course
     assert "WARNING" not in released.stderr
     files = sorted(p.name for p in c.folder("release", HW).iterdir() if p.is_file())
-    assert files == ["checks.py", "expected.json", f"{HW}.ipynb"]
+    assert files == ["checks.py", "expected.json", f"{HW}.ipynb", "points.json"]
     text = c.release_notebook(HW).read_text(encoding="utf-8")
     for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "(sigma ** 2 + mu ** 2 - 1) / 2", "math.log(2 * math.pi)",
                    "test_equals_the_closed_form_exactly", "proves equality"):

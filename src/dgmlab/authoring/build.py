@@ -29,7 +29,7 @@ import nbformat
 from dgmlab import probes
 from dgmlab.grading import hidden
 from dgmlab.grading.references import recorded
-from dgmlab.probes import CHECKS_FILE, EXPECTED_FILE
+from dgmlab.probes import CHECKS_FILE, EXPECTED_FILE, POINTS_FILE
 
 from . import expected, signatures
 from .errors import BuildError
@@ -156,7 +156,7 @@ def record_outputs(nb: Notebook, timeout: int = 600) -> dict:
             checks = getattr(nb, "_checks", None)  # a course's own homework: its checks.py (and recorded values)
             if checks is not None:                 # beside the notebook, as the release hands them out
 
-                for name in (CHECKS_FILE, EXPECTED_FILE):
+                for name in (CHECKS_FILE, EXPECTED_FILE, POINTS_FILE):
                     if (Path(checks).parent / name).is_file():
                         (Path(tmp) / name).write_bytes((Path(checks).parent / name).read_bytes())
             NotebookClient(run, timeout=timeout, kernel_name="python3",
@@ -228,7 +228,7 @@ def _course_files(hw: str, nb: Notebook, check: bool) -> list[str]:
     found = [expected.stale_values(hw, folder)]
     if check:
         files = {probes.CHECKS_FILE: checks, hidden.FILE: getattr(nb, "_hidden", None),
-                 probes.EXPECTED_FILE: folder / probes.EXPECTED_FILE}
+                 probes.EXPECTED_FILE: folder / probes.EXPECTED_FILE, probes.POINTS_FILE: folder / probes.POINTS_FILE}
         found += expected.stale_copies(hw, files, nb.path.parent)
     return [f.replace(f"{nb.root}/", "") for f in found if f]  # paths as the course names them
 
@@ -250,6 +250,10 @@ def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, r
         if wrong:
             raise BuildError(f"{hw}: every visible and hidden test is written test_x(v, ref):\n  " + "\n  ".join(wrong))
         points = points_text(nb)
+        if not check and points and (not points[0].is_file()  # first: the kernels below read the cells' points
+                                     or points[0].read_text(encoding="utf-8") != points[1]):
+            points[0].write_text(points[1], encoding="utf-8")
+            print(f"wrote {points[0].relative_to(nb.root)}", file=out)
         if record_expected:
             path = _record_expected(hw, nb)
             print(f"wrote {path.relative_to(nb.root) if path.is_relative_to(nb.root) else path}  "
@@ -265,10 +269,6 @@ def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, r
                   f"in {time.monotonic() - t0:.0f} s)", file=out)
         else:
             print(f"wrote {nb.save().relative_to(nb.root)}  ({nb.points():g} points)", file=out)
-        if not check and points and (not points[0].is_file()
-                                     or points[0].read_text(encoding="utf-8") != points[1]):
-            points[0].write_text(points[1], encoding="utf-8")
-            print(f"wrote {points[0].relative_to(nb.root)}", file=out)
         files += _course_files(hw, nb, check)
         if nb.unrecorded():
             unrecorded.append(f"  {hw}: " + ", ".join(_describe(nb.nb, i) for i in nb.unrecorded()))

@@ -293,11 +293,12 @@ class Notebook:
         if self._checks is not None:
             (path.parent / probes.CHECKS_FILE).write_bytes(self._checks.read_bytes())
             # its recorded values (dgmlab build --record-expected), released with checks.py for self-checks
-            recorded = self._checks.parent / probes.EXPECTED_FILE
-            if recorded.is_file():
-                (path.parent / probes.EXPECTED_FILE).write_bytes(recorded.read_bytes())
-            else:
-                (path.parent / probes.EXPECTED_FILE).unlink(missing_ok=True)
+            for name in (probes.EXPECTED_FILE, probes.POINTS_FILE):  # and each cell's points (@points summed)
+                recorded = self._checks.parent / name
+                if recorded.is_file():
+                    (path.parent / name).write_bytes(recorded.read_bytes())
+                else:
+                    (path.parent / name).unlink(missing_ok=True)
             # its hidden tests, for the grader only (nbgrader's CourseDirectory.ignore keeps them out of release/ and
             # of a submission's folder); a hidden.py left by an earlier build of a homework that has none goes
             if self._hidden is not None:

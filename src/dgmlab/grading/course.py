@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..probes import CHECKS_FILE, EXPECTED_FILE
+from ..probes import CHECKS_FILE, EXPECTED_FILE, POINTS_FILE
 from . import nbgrader_app as N
 from .autograde.clusters import on_this_machine
 from .hidden import FILE
@@ -196,6 +196,8 @@ def release(course: Course, hws=None, local_only: bool = False) -> list[StepResu
             shipped.add(CHECKS_FILE)
             if (checks.parent / EXPECTED_FILE).is_file():  # and the values they compare with (--record-expected)
                 shipped.add(EXPECTED_FILE)
+            if (checks.parent / POINTS_FILE).is_file():  # and each cell's points (its tests' @points summed)
+                shipped.add(POINTS_FILE)
         extra = sorted(p.relative_to(course.root).as_posix() for p in course.folder("release", hw).rglob("*")
                        if p.is_file() and p.relative_to(course.folder("release", hw)).as_posix() not in shipped)
         if extra:

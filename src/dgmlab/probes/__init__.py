@@ -19,9 +19,9 @@ return kept as plain data (:mod:`dgmlab.probes.wire`), and then
 
 :func:`judge` (:mod:`.judging`) is that decision; the kernel (visible tests only) and the grader (all) share it, so a
 student's preview and the grade agree on the visible points. Each test carries its points, ``@points(w)``
-(:func:`dgmlab.probes.points.points`): a kit homework's cell is worth their sum, the hidden tests' share theirs
-(:data:`POINTS_FILE`). A course's own ``checks.py`` gives a spec's ``points`` and how many of them go to the
-``hidden`` tests; there a test without ``@points`` shares what is left of its group's equally.
+(:func:`dgmlab.probes.points.points`): a cell is worth their sum, the hidden tests' share theirs (:data:`POINTS_FILE`,
+a course's beside its ``checks.py``). An older course ``checks.py`` may give a spec's ``points`` and ``hidden`` (equal
+to the sums); there a test without ``@points`` shares what is left of its group's equally.
 
 The kit's homeworks keep their specs in ``homeworks.<hw>.checks`` (in the kit's repository ``homeworks/<hw>/checks/``,
 beside the homework's statement: :data:`KIT_HOMEWORKS`). A course's own homework keeps them in
@@ -59,9 +59,9 @@ class CheckSpec:
     """What one graded test cell hands the grader, and its visible tests.
 
     ``cell``: the test cell's grade_id; ``points``/``hidden``: the cell's points and how many of them
-    hidden tests decide (a kit homework leaves both out: its tests' ``@points(w)`` are the one place they are
-    written, and :func:`specs` fills in their sums from :data:`POINTS_FILE`; a course's own ``checks.py`` gives
-    ``points``, and ``hidden`` when hidden tests decide some); ``names``: the notebook objects
+    hidden tests decide (left out: its tests' ``@points(w)`` are the one place they are written, and :func:`specs`
+    fills in their sums from :data:`POINTS_FILE`; an older course ``checks.py`` may give them, equal to those
+    sums: :func:`derive_points`); ``names``: the notebook objects
     ``check`` receives, in order;
     ``probe(objects, inputs) -> dict``: what the grader gets (default: the objects themselves, for
     values such as sympy expressions); ``inputs(seed) -> dict``: inputs made from the seed, the same in
@@ -161,6 +161,11 @@ def load_checks(hw: str, folder) -> bool:
         _course_expected[hw] = wire.loads(recorded.read_text(encoding="utf-8"))
     else:
         _course_expected.pop(hw, None)
+    summed = Path(folder) / POINTS_FILE  # its cells' points, its tests' @points summed by dgmlab build
+    if summed.is_file():
+        use_points(hw, json.loads(summed.read_text(encoding="utf-8")))
+    else:  # an older homework's checks.py gives each CheckSpec's points itself
+        use_points(hw, {})
     return load_checks_text(hw, path.read_text(encoding="utf-8"), str(path))
 
 
@@ -235,15 +240,30 @@ def use_points(hw: str, table: dict) -> None:
 
 
 def derive_points(hw: str, hidden_of: Callable) -> dict:
-    """``{test cell: {"points": total, "hidden": share}}`` of kit homework ``hw`` from its tests' ``@points``
+    """``{test cell: {"points": total, "hidden": share}}`` of homework ``hw`` from its tests' ``@points``
     (:func:`dgmlab.probes.points.derive`); ``hidden_of(cell)``: the cell's hidden tests
-    (:func:`dgmlab.grading.hidden.tests`). Raises :class:`PlanError` naming a cell whose points are not all there."""
+    (:func:`dgmlab.grading.hidden.tests`). Raises :class:`PlanError` naming a cell whose points are not all there.
+    A course's own ``checks.py`` may still give a CheckSpec's ``points``/``hidden``: kept when they equal the sums
+    (or when some test has no ``@points`` to sum), a PlanError saying to delete them when not."""
     out = {}
     for spec in _module(hw).CHECKS:
-        if spec.points is not None or spec.hidden is not None:
+        given = spec.points is not None or spec.hidden is not None
+        if given and hw not in _course_checks:
             raise PlanError(f"test cell {spec.cell!r}: its CheckSpec in homeworks.{hw}.checks gives points or hidden, "
                             f"but a kit homework's are its tests' @points summed: remove them from the CheckSpec")
+        tests = (*spec.visible, *hidden_of(spec.cell))
+        if spec.points is not None and any(getattr(f, "__dgmlab_points__", None) is None for f in tests):
+            out[spec.cell] = {"points": spec.points, "hidden": spec.hidden or 0}  # an older course checks.py: its
+            continue                                                # tests without @points share what it gives
         out[spec.cell] = derive(spec.cell, spec.visible, tuple(hidden_of(spec.cell)))
+        summed = out[spec.cell]
+        if given and (spec.points is None or abs(spec.points - summed["points"]) > 1e-9
+                      or abs((spec.hidden or 0) - summed["hidden"]) > 1e-9):  # an older course checks.py, not agreeing
+            written = ", ".join(f"{k}={v:g}" for k, v in (("points", spec.points), ("hidden", spec.hidden))
+                                if v is not None)
+            raise PlanError(f"test cell {spec.cell!r}: its CheckSpec in {CHECKS_FILE} gives {written}, but its tests' "
+                            f"@points add up to {summed['points']:g} ({summed['hidden']:g} hidden): delete points= and "
+                            "hidden= from the CheckSpec (a cell is worth its tests' @points), or correct the @points")
     return out
 
 

@@ -3,10 +3,10 @@ what a visible test compares with is ``ref``, the values hidden.py's ``EXPECTED`
 recorded into expected.json beside this file by ``dgmlab build --record-expected <hw>`` and computed by the
 grader when graded).
 
-Each test carries its points, ``@points(w)``. A ``CheckSpec`` gives its cell's points and how many of them hidden tests
-decide (``CheckSpec(cell, 4, 2, ...)``: this file is all a student's kernel has, never hidden.py); the visible tests'
-points add up to the rest and hidden.py's to the hidden share, which ``dgmlab build`` checks. The notebook's test cell
-takes its points from here (its header needs no ``points=``)."""
+Each test carries its points, ``@points(w)``, the one place they are written: a cell is worth its visible and hidden
+tests' points summed, its hidden share hidden.py's, which ``dgmlab build`` writes into points.json beside this file
+(released with it: a student's kernel has no hidden.py to sum), so a ``CheckSpec`` gives neither and the notebook's
+test cell header needs no ``points=``."""
 from dgmlab.probes import CheckSpec, attempt, on_working, seeded_generator, with_working, working
 from dgmlab.probes.points import points
 
@@ -88,8 +88,8 @@ def test_is_exact_and_zero_only_at_the_standard_normal(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q1_log_density_tests", 4, 2, ("gaussian_log_density",),
+    CheckSpec("q1_log_density_tests", names=("gaussian_log_density",),
               visible=(test_returns_one_float64_value_per_x, test_matches_the_reference_values),
               probe=on_working(_log_density_probe), inputs=with_working(_log_density_inputs)),
-    CheckSpec("q2_gaussian_kl_tests", 3, 2, ("kl_gauss",), visible=(test_is_exact_and_zero_only_at_the_standard_normal,)),
+    CheckSpec("q2_gaussian_kl_tests", names=("kl_gauss",), visible=(test_is_exact_and_zero_only_at_the_standard_normal,)),
 ]

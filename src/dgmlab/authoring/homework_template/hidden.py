@@ -4,7 +4,7 @@ live here).
 
 Each test is ``test_x(v, ref)``, written as the visible ones in checks.py: ``v.<name>`` the probe's values on the
 grader's draw, ``v.inputs`` that draw, ``ref`` the grader's side (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them
-by test cell, in order; each carries its points, ``@points(w)``, which add up to the cell's ``hidden`` in checks.py.
+by test cell, in order; each carries its points, ``@points(w)``, which add up to the cell's hidden share.
 
 ``EXPECTED`` (optional) gives, by test cell, the reference values on a draw of the cell's inputs, ``fn(inputs) ->
 {name: value}``: what ``ref.<name>`` reads in its visible and hidden tests. The grader computes them on its draw;

@@ -123,7 +123,7 @@ def _course_side(coursedir: CourseDirectory, hw: str | None, meta: dict) -> _Cou
     if os.path.isfile(checks):
         with open(checks, encoding="utf-8") as f:
             checks_text = f.read()
-        probes.load_checks_text(hw, checks_text, checks)  # here too: which files its cells grade
+        probes.load_checks(hw, os.path.dirname(checks))  # here too (and its points.json): which files its cells grade
 
     course_hidden = os.path.join(os.path.dirname(checks), hidden_tests.FILE)  # its hidden tests, which
     if hw not in probes.KIT_HOMEWORKS and os.path.isfile(course_hidden):  # nbgrader never copies for the kernel
