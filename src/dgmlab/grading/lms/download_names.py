@@ -11,8 +11,12 @@ from ..layout import CourseError
 
 FORMATS = ("canvas", "moodle")
 
-CANVAS = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<original>[^/]+)$")
-CANVAS_NO_SUBMISSION_ID = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<original>[^/]+)$")
+# Canvas: what follows the sortable name (with and without the attachment id), written once; parse_entry takes the
+# name up to the first _ (CANVAS_NAME), canvas_readings every split
+CANVAS_TAILS = (re.compile(r"(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<original>[^/]+)$"),
+                re.compile(r"(?P<late>_LATE)?_(?P<user>\d+)_(?P<original>[^/]+)$"))
+CANVAS_NAME = r"[^_/]+?"
+CANVAS, CANVAS_NO_SUBMISSION_ID = (re.compile(rf"^(?P<name>{CANVAS_NAME}){t.pattern}") for t in CANVAS_TAILS)
 # Moodle: the first _<id>_assignsubmission_<plugin>_ is the LMS's (the full name before it, the student's file or
 # folder after it: a folder in the submission named like a classmate's prefix comes later)
 MOODLE = re.compile(r"^(?P<name>[^/]+?)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_(?P<rest>.+)$")
@@ -64,24 +68,24 @@ def parse_entry(path: str, lms: str) -> Entry | None:
 
 def canvas_readings(path: str) -> list:
     """Every way the Canvas entry name ``path`` splits into ``<name>[_LATE]_<user id>_<attachment id>_<file>`` or
-    ``<name>[_LATE]_<user id>_<file>``, the name any non-empty text. Canvas does not keep a sortable name from
-    ending in ``_<digits>`` (its zipper rewrites only ``_<digits>_`` and an all-digit name), and the file name is the
-    student's: so ``x_1003_1004_<attachment id>_<file>``, written for user 1004 named ``x_1003``, reads as user 1003
-    as well (:func:`parse_entry` takes the first). :func:`canvas_doubt` says when another reading holds the entry
-    back."""
+    ``<name>[_LATE]_<user id>_<file>`` (:data:`CANVAS_TAILS`, the name any non-empty text). Canvas does not keep a
+    sortable name from ending in ``_<digits>`` (its zipper rewrites only ``_<digits>_`` and an all-digit name), and
+    the file name is the student's: so ``x_1003_1004_<attachment id>_<file>``, written for user 1004 named
+    ``x_1003``, reads as user 1003 as well (:func:`parse_entry` takes the first). :func:`canvas_doubt` says when
+    another reading holds the entry back."""
     if "/" in path:
         return []
     out = []
-    for i, c in enumerate(path):
-        if c != "_" or i == 0:
+    for i in range(1, len(path)):
+        name = path[:i]
+        if path[i] != "_":
             continue
-        name, late = path[:i], False
-        if name.endswith("_LATE") and len(name) > 5:
-            name, late = name[:-5], True
-        for m in (re.match(r"_(\d+)_(\d+)_(.+)$", path[i:]), re.match(r"_(\d+)_(.+)$", path[i:])):
-            if m:
-                sub = int(m.group(2)) if m.re.groups == 3 else 0
-                out.append(Entry(path, "canvas", name, m.group(1), sub, m.group(m.re.groups), late))
+        for tail in CANVAS_TAILS:
+            m = tail.match(path, i)
+            # a name ending in _LATE is read, as late, at the _ before it
+            if m and (m.group("late") or not name.endswith("_LATE") or len(name) == 5):
+                out.append(Entry(path, "canvas", name, m.group("user"), int(m.groupdict().get("sub") or 0),
+                                 m.group("original"), bool(m.group("late"))))
     return out
 
 
