@@ -63,8 +63,8 @@ def _dotted(node) -> str:
 
 class _Module:
     """What the AST of one module says about its imports: the names it imports statically, and each import by name
-    as ``(scope, kind, target, complete)`` (``target``: the module name, or when ``complete`` is false its part that
-    does not depend on run time, maybe ``""``)."""
+    as ``(function, line, target, complete)`` (``target``: the module name, or when ``complete`` is false its part
+    that does not depend on run time, maybe ``""``)."""
 
     def __init__(self, name: str, path: Path, package: bool):
         self.name, self.package = name, (name if package else name.rpartition(".")[0])
@@ -94,8 +94,8 @@ class _Module:
 
     def _by_name(self, call: ast.Call, scope: str) -> None:
         arg = call.args[0]
-        if isinstance(arg, ast.Name) and arg.id in self.bound:  # a module object (resources.files(assets))
-            return
+        if _dotted(call.func).endswith("resources.files") and isinstance(arg, ast.Name) and arg.id in self.bound:
+            return  # a module object (resources.files(assets)), no string
         target, complete = self._text(arg)
         if complete and target.startswith(".") and len(call.args) > 1:  # import_module(".x", __name__)
             anchor, known = self._text(call.args[1])
