@@ -11,6 +11,7 @@ of a manually graded question, never here.
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from ..inert import terminal
 
@@ -65,14 +66,31 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
     ``dates``: which due date the late policy took where the course's differs (``run.dates_note``)."""
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: {', '.join(VISIBILITY)}")
+    reason = terminal(graded.reason, newlines=True)
+    listed = _tests(cells, graded, visibility, reason)
+    said = _summary(graded.status, reason, listed, late=late, dates=dates, boundary=boundary)
+    if peak_memory is not None:
+        said.extra["peak_memory_mib"] = round(peak_memory / 2 ** 20, 1)
+    return {"score": round(said.score, 6), "execution_time": round(seconds, 1), "output": said.output,
+            "visibility": visibility, "stdout_visibility": "hidden", "tests": listed.tests, "extra_data": said.extra}
+
+
+class _Listed(NamedTuple):
+    """The tests of one results.json, the autograded points they earned, and the cells graded by hand instead."""
+    tests: list
+    earned: float
+    manual: list
+
+
+def _tests(cells: list, graded, visibility: str, reason: str) -> _Listed:
+    """One test per autograded cell, in order (``Not graded`` with the reason when the grading did not finish);
+    a cell graded by hand is set aside, never a test here."""
     status = graded.status
     scores = {(nb, gid): s for nb, gid, s in (graded.scores or {}).get("scores", [])}
-    notebooks = graded.autograded
     texts = {}
     for cell in cells:
         if cell["notebook"] not in texts:
-            texts[cell["notebook"]] = cell_outputs(notebooks.get(f"{cell['notebook']}.ipynb"))
-    reason = terminal(graded.reason, newlines=True)
+            texts[cell["notebook"]] = cell_outputs(graded.autograded.get(f"{cell['notebook']}.ipynb"))
     tests, earned, manual = [], 0.0, []
     for cell in cells:
         key = (cell["notebook"], cell["grade_id"])
@@ -90,11 +108,24 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
             earned += entry["score"]
         entry["status"] = "passed" if entry["score"] >= entry["max_score"] else "failed"
         tests.append(entry)
-    total = earned
+    return _Listed(tests, earned, manual)
+
+
+class _Summary(NamedTuple):
+    """The top of one results.json: the submission's score, the output's text and ``extra_data``."""
+    score: float
+    output: str
+    extra: dict
+
+
+def _summary(status: str, reason: str, listed: _Listed, *, late, dates: str, boundary: str) -> _Summary:
+    """The status and reason, then the late policy, the due dates, the hand-graded questions and the isolation; the
+    score is the late policy's final where it applied, else the autograded points."""
     lines = [f"dgmlab autograder: {status}" + (f": {reason}" if reason and status != "graded" else "")]
     if status == "graded" and reason:
         lines.append(reason)
-    extra = {"status": status, "autograded_points": round(earned, 6), "boundary": boundary}
+    extra = {"status": status, "autograded_points": round(listed.earned, 6), "boundary": boundary}
+    total = listed.earned
     if late is not None and late.reason:
         total = late.final
         lines.append(late_note(late))
@@ -102,6 +133,7 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
     if dates:
         lines.append(dates)
         extra["due_dates_differ"] = True
+    manual = listed.manual
     if manual:
         hand_points = sum(float(c["max_score"]) for c in manual)
         lines.append(HAND_NOTE.format(n=len(manual), points=f"{hand_points:g}",
@@ -111,10 +143,7 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
         extra["hand_points_possible"] = hand_points
     if boundary:
         lines.append(f"Isolation: {boundary}.")
-    if peak_memory is not None:
-        extra["peak_memory_mib"] = round(peak_memory / 2 ** 20, 1)
-    return {"score": round(total, 6), "execution_time": round(seconds, 1), "output": "\n".join(lines),
-            "visibility": visibility, "stdout_visibility": "hidden", "tests": tests, "extra_data": extra}
+    return _Summary(total, "\n".join(lines), extra)
 
 
 def late_note(late) -> str:
