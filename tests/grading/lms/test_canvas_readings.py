@@ -1,6 +1,7 @@
 """A Canvas name that ends in ``_<digits>`` (Canvas keeps ``x_1003``) makes the entries of the student so named read as
-the user id in it too: collect places no entry that another whole reading gives to another user id, or another
-reading to another student of the course (grading/lms/download_names.py: canvas_readings, canvas_doubt)."""
+the user id in it too: collect places no entry that another whole reading (or a text entry's) gives to another
+user id, or another reading to another student of the course (grading/lms/download_names.py: canvas_readings,
+canvas_doubt)."""
 import zipfile
 
 from dgmlab.grading.course import Course
@@ -57,3 +58,13 @@ def test_a_forged_name_of_a_student_missing_from_the_id_map_is_not_placed_either
     assert (folder / f"{HW}.ipynb").read_bytes() == VICTIM.encode()
     assert sorted(p.name for p in folder.iterdir() if p.name != "timestamp.txt") == [f"{HW}.ipynb"]
     assert set(dict(got.unplaced)) == set(FORGED[:2])
+
+
+def test_a_forged_text_entry_of_a_student_missing_from_the_id_map_is_not_placed_either(tmp_path):
+    # a text entry has no attachment id: Canvas writes <name>_<user id>_text.html, so user 1004 named x_1003 gets
+    # x_1003_1004_text.html, which reads as user 1003 with attachment id 1004
+    only_the_victim = I.index_of([("victim", "Vic", "Tim", "1003")])
+    _, got = _collect(tmp_path, [VICTIM, FORGED[2], "timvic_1003_text.html"], roster=only_the_victim)
+    why = dict(got.unplaced)
+    assert "user id 1003 (victim) and user id 1004 (no student)" in why[FORGED[2]]
+    assert "reads as" not in why["timvic_1003_text.html"]  # the victim's own text entry is not held back

@@ -17,6 +17,9 @@ CANVAS_TAILS = (re.compile(r"(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<ori
                 re.compile(r"(?P<late>_LATE)?_(?P<user>\d+)_(?P<original>[^/]+)$"))
 CANVAS_NAME = r"[^_/]+?"
 CANVAS, CANVAS_NO_SUBMISSION_ID = (re.compile(rf"^(?P<name>{CANVAS_NAME}){t.pattern}") for t in CANVAS_TAILS)
+# what Canvas writes after "<name>[_LATE]_<user id>_" for a text entry and a website URL (no attachment id); an
+# upload so named after another _<digits> is held back as well, and collect places no HTML in any case
+CANVAS_TEXT_ENTRIES = ("text.html", "link.html")
 # Moodle: the first _<id>_assignsubmission_<plugin>_ is the LMS's (the full name before it, the student's file or
 # folder after it: a folder in the submission named like a classmate's prefix comes later)
 MOODLE = re.compile(r"^(?P<name>[^/]+?)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_(?P<rest>.+)$")
@@ -92,11 +95,13 @@ def canvas_readings(path: str) -> list:
 def canvas_doubt(e: Entry, student_of) -> str:
     """Why the Canvas entry ``e`` (:func:`parse_entry`'s reading) is not placed, or ``""``: another of its
     :func:`canvas_readings` has another user id, so which student handed the file in cannot be told from the name
-    (``student_of(user id)``, a student id or ``None``, names them). Another whole reading (a user id and an
-    attachment id) is enough, known student or not: one missing from the id map (a late add, one ``dgmlab ids``
-    could not match) would otherwise place their file as the classmate their name reads as. A reading without an
-    attachment id counts only when its user id is a student's: every entry's attachment id reads as a user id so."""
-    others = sorted({r.user for r in canvas_readings(e.path) if r.submission or student_of(r.user)} - {e.user}, key=int)
+    (``student_of(user id)``, a student id or ``None``, names them). Another reading as Canvas writes an entry
+    (with an attachment id, or a text or URL entry: :data:`CANVAS_TEXT_ENTRIES`) is enough, known student or not:
+    one missing from the id map (a late add, one ``dgmlab ids`` could not match) would otherwise place their file as
+    the classmate their name reads as. Any other reading without an attachment id counts only when its user id is a
+    student's: every entry's attachment id reads as a user id so."""
+    others = sorted({r.user for r in canvas_readings(e.path)
+                     if r.submission or r.original in CANVAS_TEXT_ENTRIES or student_of(r.user)} - {e.user}, key=int)
     if not others:
         return ""
     ids = " and ".join(f"user id {u} ({student_of(u) or 'no student'})" for u in [e.user, *others])
