@@ -86,6 +86,32 @@ def test_check_exits_0_with_a_blank_answer_the_handout_takes_handwritten(tmp_pat
     assert main(["check", str(notebook), "--files", str(tmp_path)]) == 0
 
 
+def test_check_exits_1_while_the_notebook_ran_in_quick_mode(tmp_path, monkeypatch, capsys):
+    """The hand-in list said the notebook ran in quick mode (a careful-student trial, issue 62), and the check
+    exited 0."""
+    from dgmlab import selfcheck
+    from dgmlab.unfinished import Unfinished
+
+    notebook = tmp_path / "hw3_flows.ipynb"
+    notebook.write_text("{}")
+    passed = CellResult("q1_tests", "Q1. Flows", 5, 3, 3, 2)
+    report = Report(notebook, [passed], [], 0, unfinished=Unfinished(ran=True, quick=(2,)), hw="hw3_flows")
+    monkeypatch.setattr(selfcheck, "check_notebook", lambda *a, **k: report)
+    assert main(["check", str(notebook), "--files", str(tmp_path)]) == 1
+
+
+def test_check_exits_1_while_a_handed_in_file_is_incomplete(tmp_path, monkeypatch, capsys):
+    """Issue 62: hw4_results.json holding 1 of the 5 models' results; every visible check passed."""
+    from dgmlab import selfcheck
+
+    notebook = tmp_path / "hw4_gans.ipynb"
+    notebook.write_text("{}")
+    (tmp_path / "hw4_results.json").write_text('{"baseline": {"epochs": 50, "data": "full", "mnist_score": 9.1}}')
+    passed = CellResult("p0_tests", "P0", 1, 0.25, 0.25, 0.75, files=[("hw4_results.json", 70)])
+    monkeypatch.setattr(selfcheck, "check_notebook", lambda *a, **k: Report(notebook, [passed], [], 0, hw="hw4_gans"))
+    assert main(["check", str(notebook), "--files", str(tmp_path)]) == 1
+
+
 def test_a_file_fails_only_with_a_cell_whose_checks_fail_on_it():
     """trial4: weights that passed their own cell were listed as failing P0's checks, which lacked only the results
     file."""

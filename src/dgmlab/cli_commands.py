@@ -309,14 +309,16 @@ def cmd_check(args) -> int:
         return 2
     print(format_report(report, args.question))
     cells = asked(report, args.question)
-    # a graded file missing or a written answer blank counts with --question too: the hand-in list it prints says
-    # which (the student guide); blank answers do not where the handout takes them handwritten
-    missing = any(size is None for c in report.cells for _, size in c.files)
+    # a graded file missing or incomplete, a written answer blank or a quick-mode run counts with --question too: the
+    # hand-in list it prints says which (the student guide); blank answers do not where the handout takes them
+    # handwritten
+    missing = any(size is None for c in report.cells for _, size in c.files) or handin.incomplete(report.hw, files)
     if args.question is not None and not cells:
         return 2  # --question named nothing in this notebook (the report says which names there are)
     hand_in = handin.of(report.hw)
     blank = bool(report.unfinished and report.unfinished.blank) and not (hand_in and hand_in.written_apart)
-    return 0 if all(c.ok for c in cells) and not missing and not blank else 1
+    quick = bool(report.unfinished and report.unfinished.in_quick_mode)
+    return 0 if all(c.ok for c in cells) and not missing and not blank and not quick else 1
 
 
 def _ask(question: str):

@@ -161,6 +161,13 @@ def file_problems(hw: str, path: Path) -> list[str]:
         return problems(f.read(MAX_READ + 1))
 
 
+def incomplete(hw: str | None, folder) -> list[str]:
+    """The files of ``hw``'s hand-in present in ``folder`` that still lack something (:func:`file_problems`)."""
+    got = of(hw)
+    paths = [Path(folder) / name for name in (got.files if got else ())]
+    return [path.name for path in paths if path.is_file() and file_problems(hw, path)]
+
+
 def _found(name: str, folders) -> Path | None:
     for folder in folders:
         path = Path(folder) / name

@@ -11,8 +11,8 @@ hint, the points only hidden tests decide and the files graded cells read (prese
 shape, range and quality are checked by the cells themselves, which run here on your files). It ends with the
 hand-in list of the homework as its handout states it (:mod:`dgmlab.handin`: the notebook's name, whether the saved
 notebook was run and which written answers are blank (:mod:`dgmlab.unfinished`), the files, the PDFs) and what of it
-is missing. It exits 1 when a visible check fails, a check cannot run, a graded file is missing or a written
-answer is blank.
+is missing. It exits 1 when a visible check fails, a check cannot run, a graded file is missing or incomplete
+(:func:`dgmlab.handin.incomplete`), a written answer is blank or the saved notebook ran in quick mode.
 
 A ``dgmlab.check()`` cell in the notebook is never run again by the check's own run (nor by the autograder's):
 while graded or checked, :func:`check` does nothing (grading mode). A cell that runs past the autograder's cell

@@ -29,6 +29,10 @@ class Unfinished:
     quick: tuple = ()         # the numbers (from 1) of code cells that set DGMLAB_FAST (quick mode)
     quick_setup: int = 0      # the number of the setup cell if its saved output says mode=fast, else 0
 
+    @property
+    def in_quick_mode(self) -> bool:
+        return bool(self.quick or self.quick_setup)
+
 
 def _meta(cell) -> dict:
     """The cell's nbgrader metadata, ``{}`` when missing or not a mapping (a notebook a student's tools mangled)."""
