@@ -288,7 +288,7 @@ def cmd_report(args) -> int:
         from .grading.report import dashboard as D
 
         shared = SW.compare(course, data.hws)
-        if any(f.pairs or f.published for f in shared):
+        if any(f.pairs or f.published or not f.by_function for f in shared):  # or: compared by weights only
             print("\nweights shared between students, or taken from the kit's published files (a reason to look; "
                   "docs/novelty.md):\n" + SW.format_report(shared))
         html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
