@@ -54,8 +54,7 @@ def _copies(*arrays):
 # statement's. A library's solver (POT's ot.emd) formulates nothing: it earns the value's points, not these.
 _PRIMAL_POINTS = {  # test plan -> whether the statement's constraints allow it, and what it breaks if not
     "product": (True, ""), "north_west": (True, ""), "shifted": (True, ""),
-    "negative_entry": (False, "a plan with a negative entry (and the right marginals): T_ij >= 0 belongs in the "
-                              "program, as bounds (linprog's default bounds, (0, None), are that)"),
+    "negative_entry": (False, "a plan with a negative entry (and the right marginals): the program needs T_ij >= 0"),
     "rows_off": (False, "a plan whose row sums are not v: the program needs sum_j T_ij = v_i for every i"),
     "columns_off": (False, "a plan whose column sums are not w: the program needs sum_i T_ij = w_j for every j"),
     "scaled": (False, "a plan of total mass 1.1: the marginal constraints must be equalities"),
@@ -67,8 +66,8 @@ _DUAL_POINTS = {
     "phi_over": (False, "potentials with phi_i + psi_j > c_ij for some pair: the program needs phi_i + psi_j <= c_ij"),
     "psi_over": (False, "potentials with phi_i + psi_j > c_ij for some pair: the program needs phi_i + psi_j <= c_ij"),
 }
-_DUAL_SIGN = ("potentials of both signs: phi and psi are free in sign (bounds=(None, None); linprog's default bounds "
-              "keep every variable at 0 or above)")
+_DUAL_SIGN = ("potentials of both signs: the statement's phi and psi are free in sign, and linprog's default bounds "
+              "keep every variable at 0 or above")
 
 
 def _violation(call, x):
@@ -139,8 +138,11 @@ def _lp_report(call, costs, points):
     out = {}
     for layout, want in costs.items():
         try:
-            c = np.ravel(call["c"])
-            cost_gap = float(np.max(np.abs(c - want))) if c.shape == want.shape else float("inf")
+            c = np.ravel(call["c"]).astype(float)
+            # a positive factor on the costs leaves the program's solutions as they are: the gap is to the nearest
+            # positive multiple of the statement's costs, in the statement's units (inf for none)
+            factor = float(c @ want / (want @ want)) if c.shape == want.shape and want @ want > 0 else 0.0
+            cost_gap = float(np.max(np.abs(c / factor - want))) if factor > 0 else float("inf")
             lower, upper = linprog_bounds(call["bounds"], c.size)
             out[layout] = {"cost_gap": cost_gap, "pinned": int(np.sum(lower == upper)),
                            "violation": {name: _violation(call, x) for name, x in points[layout].items()}}
@@ -159,11 +161,13 @@ def _program_of(calls, n):
     return mine[-1] if mine else None
 
 
-def _unknowns(calls, n):
-    """The report of a function none of whose linprog calls is over its ``n`` unknowns: how many each call had."""
+def _unknowns(calls, n, shape):
+    """The report of a function none of whose linprog calls is over its ``n`` unknowns: how many each call had, and
+    the instance's ``shape`` (k1, k2)."""
     import numpy as np
 
-    return {"unknowns": {"want": int(n), "found": sorted({int(np.size(c["c"])) for c in calls if c["c"] is not None})}}
+    return {"unknowns": {"want": int(n), "found": sorted({int(np.size(c["c"])) for c in calls if c["c"] is not None}),
+                         "shape": [int(k) for k in shape]}}
 
 
 def _primal_formulation(ot_primal, inst):
@@ -173,7 +177,7 @@ def _primal_formulation(ot_primal, inst):
         return None
     call = _program_of(calls, C.size)
     if call is None:
-        return _unknowns(calls, C.size)
+        return _unknowns(calls, C.size, C.shape)
     plans = _primal_points(v, w, C)
     return _lp_report(call, {"row by row": C.ravel(), "column by column": C.T.ravel()},
                       {"row by row": {k: T.ravel() for k, T in plans.items()},
@@ -189,7 +193,7 @@ def _dual_formulation(ot_dual, inst):
         return None
     call = _program_of(calls, sum(C.shape))
     if call is None:
-        return _unknowns(calls, sum(C.shape))
+        return _unknowns(calls, sum(C.shape), C.shape)
     pots = _dual_points(v, w, C)
     return _lp_report(call, {"phi first": -np.concatenate([v, w]), "psi first": -np.concatenate([w, v])},
                       {"phi first": {k: np.concatenate([a, b]) for k, (a, b) in pots.items()},
@@ -201,17 +205,17 @@ def _layout_fails(layout, table, function, costs, too_narrow):
     if "error" in layout:
         return f"linprog cannot read the program {function} builds ({layout['error']})"
     if not layout["cost_gap"] <= 1e-9:
-        return f"the costs of the program {function} hands to linprog are not {costs}"
+        return f"the costs of the linear program {function} builds are not {costs}"
     for name, (allowed, why) in table.items():
         found = layout["violation"].get(name)
         if found is None or (found <= 1e-9) == allowed:
             continue
         if allowed and layout.get("pinned"):
-            return (f"the program {function} hands to linprog is too narrow: its bounds fix {layout['pinned']} of its "
+            return (f"the linear program {function} builds is too narrow: its bounds fix {layout['pinned']} of its "
                     f"unknowns (lower bound = upper bound), so it leaves out {too_narrow['pinned']}")
         if allowed:
-            return f"the program {function} hands to linprog is too narrow: {too_narrow.get(name, name)}"
-        return f"the program {function} hands to linprog allows {why}"
+            return f"the linear program {function} builds is too narrow: {too_narrow.get(name, name)}"
+        return f"the linear program {function} builds allows {why}"
     return ""
 
 
@@ -220,17 +224,25 @@ def _wrong_unknowns(unknowns, function, what):
     found = " and ".join(str(n) for n in unknowns["found"]) or "no"
     variables = ("one per entry T_ij of the plan, k1*k2" if what == "primal" else
                  "the potentials phi and psi, k1 + k2")
-    other = "dual" if what == "primal" else "primal"
-    return (f"the linear program {function} hands to linprog has {found} unknowns, not {unknowns['want']}: the "
-            f"{what}'s unknowns are {variables} (a program over the other count is the {other}'s, which the "
-            f"statement does not ask {function} to formulate)")
+    k1, k2 = unknowns.get("shape") or (0, 0)
+    counts = set(unknowns["found"])
+    head = f"the linear program {function} builds has {found} unknowns, not {unknowns['want']}"
+    if what == "dual" and k1 * k2 + k1 + k2 in counts:  # phi, psi and a slack per pair: the standard form
+        return (f"{head}: {k1} + {k2} + {k1}*{k2} are phi, psi and a slack per pair (phi_i + psi_j + s_ij = c_ij, "
+                "s_ij >= 0), but the statement asks for (phi, psi) alone stacked into one vector, with one inequality "
+                "phi_i + psi_j <= c_ij per pair (A_ub, b_ub): leave the slacks out")
+    other = (k1 + k2, "dual") if what == "primal" else (k1 * k2, "primal")
+    if other[0] in counts:
+        return (f"{head}: the {what}'s unknowns are {variables} (a program over {other[0]} unknowns is the "
+                f"{other[1]}'s, which the statement does not ask {function} to formulate)")
+    return f"{head}: the {what}'s unknowns are {variables}, and no others"
 
 
 def _formulation_fails(reports, table, function, what, costs, too_narrow):
     """Why the recorded programs (one report per instance) are not the statement's, or "" when they are: a program
     passes in any of the layouts it was read in; the message is the stated layout's (the first)."""
     if any(r is None for r in reports):
-        return (f"{function} hands no linear program to scipy.optimize.linprog: the statement asks you to formulate "
+        return (f"{function} solves no linear program with scipy.optimize.linprog: the statement asks you to formulate "
                 f"the {what} as a linear program and solve it with linprog (a library's transport solver earns the "
                 "value's points, not the formulation's)")
     for report in reports:
@@ -271,8 +283,9 @@ def _solved(wv, function: str, dual: bool):
                   "minus v.phi + w.psi (and negate the result); infeasible (status 2), that the constraint matrix "
                   "does not give phi_i + psi_j <= c_ij" if dual else
                   "infeasible (status 2) usually means the constraint matrix is built wrong: A_eq @ T.ravel() must "
-                  "give T's row sums (= v) and column sums (= w) for T flattened row by row (check the order of the "
-                  "np.kron factors); unbounded (status 3), that the objective's sign is wrong")
+                  "give T's row sums (= v) and column sums (= w) for T flattened row by row (which sums does each "
+                  "row take?); unbounded (status 3), that the objective decreases without end: its sign, or the "
+                  "bounds (the statement's T_ij >= 0)")
         raise TestFailure(f"{exc}. linprog returns None in res.fun and res.x when it finds no optimum: print "
                           f"res.status and res.message in {function}. An LP that is {likely}") from None
 
@@ -324,12 +337,12 @@ _DUAL_NARROW = {
 
 @points(3.5)
 def test_primal_is_formulated_as_the_statement_s_program(v, ref):
-    # the last program ot_primal hands to linprog, on each instance: its costs are C (T flattened row by row, or
-    # column by column throughout), and of plans built from v and w it allows exactly those the constraints allow
+    # the last program ot_primal hands to linprog, on each instance: its costs are C up to a positive factor (T
+    # flattened row by row, or column by column throughout), and of plans built from v and w it allows exactly those the constraints allow
     wv = working(v)
     reports = [r for r, _ in paired(value(wv.formulation, "ot_primal"), wv.inputs.instances, "programs, one per instance")]
     why = _formulation_fails(reports, _PRIMAL_POINTS, "ot_primal", "primal",
-                             "C flattened as T is", _PRIMAL_NARROW)
+                             "C flattened as T is (or a positive multiple of it)", _PRIMAL_NARROW)
     if why:
         raise AssertionError(why)
 
@@ -386,12 +399,13 @@ def _dual_hint(v):
 
 @points(3.5)
 def test_dual_is_formulated_as_the_statement_s_program(v, ref):
-    # the last program ot_dual hands to linprog, on each instance: it minimises -(v.phi + w.psi) over (phi, psi)
+    # the last program ot_dual hands to linprog, on each instance: it minimises -(v.phi + w.psi) (times any positive
+    # factor) over (phi, psi)
     # stacked (or psi first), and of potentials built from C it allows exactly those with phi_i + psi_j <= c_ij
     wv = working(v)
     reports = [r for r, _ in paired(value(wv.formulation, "ot_dual"), wv.inputs.instances, "programs, one per instance")]
     why = _formulation_fails(reports, _DUAL_POINTS, "ot_dual", "dual",
-                             "minus (v, w) (linprog minimises)", _DUAL_NARROW)
+                             "minus (v, w), or a positive multiple of it (linprog minimises)", _DUAL_NARROW)
     if why:
         raise AssertionError(why)
 
