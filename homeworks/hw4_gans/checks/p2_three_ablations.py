@@ -92,11 +92,11 @@ def _make_gan_probe(o, x):
     _seed_torch(x)
 
     def triple(name):
-        out = make_gan(name)
-        if not (isinstance(out, tuple) and len(out) == 3):
-            raise TypeError(f"make_gan({name!r}) returned {type(out).__name__[:80]}, not a tuple "
+        out = make_gan(name)  # a list unpacks as the tuple does: G, D, k = make_gan(name) reads either
+        if not (isinstance(out, tuple | list) and len(out) == 3):
+            raise TypeError(f"make_gan({name!r}) returned {type(out).__name__[:80]}, not the three "
                             "(generator, discriminator, d_steps)")
-        return out
+        return tuple(out)
 
     def one(name, x=x):
         g, d, k = triple(name)
