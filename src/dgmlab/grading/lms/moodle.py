@@ -28,6 +28,7 @@ files nor a summary saying dgmlab's mark. What was sent is kept in
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets import Dict, Unicode
@@ -247,17 +248,37 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
     check_maximum("Moodle", hw, grade_maximum(moodle, cm), subs, "Set the assignment's Maximum grade to {points} in "
                   "Moodle (its Settings > Grade, Type: Point)")
     in_moodle = current_grades(moodle, aid)
-    files_record = FR.read_record(course, "moodle", hw) if feedback else {}
-    out, files_out = Pushed(hw, where="Moodle"), (FR.Returned(hw, "Moodle") if feedback else None)
+    out = Pushed(hw, where="Moodle")
+    saves = _Saves(course, hw, moodle, aid, feedback, FR.read_record(course, "moodle", hw) if feedback else {},
+                   FR.Returned(hw, "Moodle") if feedback else None)
+    lms = Lms(id_hint="dgmlab ids moodle reads it from Moodle; or dgmlab ids import CSV, columns student,moodle",
+              shown=in_moodle.get, send=saves.send, beside=True, platform="moodle")
+    push_marks(course, data, subs, lms, out, _record_path(course, hw), force=force)
+    return out, saves.files_out
 
-    def files_for(st: Student) -> list:
+
+@dataclass(frozen=True)
+class _Saves:
+    """One push's grade saves in ``hw``'s Moodle assignment ``aid``: the record of the feedback files sent
+    (``files_record``, by student) and what became of them this time (``files_out``; ``None`` without ``feedback``)."""
+
+    course: Course
+    hw: str
+    moodle: Moodle
+    aid: int
+    feedback: bool
+    files_record: dict
+    files_out: FR.Returned | None
+
+    def files_for(self, st: Student) -> list:
         """The student's feedback files to attach (all of them when one is new), or none, listed in files_out."""
+        course, hw, files_out = self.course, self.hw, self.files_out
         if not st.send_mark and (st.theirs is None or abs(st.theirs - st.mark.number) > 1e-6):  # Moodle's mark kept
             files_out.skipped.append((st.sid, "no feedback files: Moodle's own mark was kept, and files go in a grade "
                                               "save, with dgmlab's summary as its comment (--force sends all three)"))
             return []
         try:
-            new, none_why = FR.to_send(course, hw, st.sid, files_record.get(st.sid, {}))
+            new, none_why = FR.to_send(course, hw, st.sid, self.files_record.get(st.sid, {}))
             # the draft area replaces the feedback files Moodle has: all of them go when one is new
             files = FR.feedback_files(course, hw, st.sid) if new else []
         except CourseError as exc:
@@ -270,13 +291,13 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
             files_out.skipped += [(st.sid, why) for why in FR.page_problems(course, hw, st.sid)]
         return files
 
-    def send(st: Student) -> None:
-        files = files_for(st) if feedback else []
+    def send(self, st: Student) -> None:
+        """One save per student: the mark (or, new files only, the same mark again) and always the comment, which
+        Moodle's comment plugin would otherwise save blank; a kept Moodle mark gets no save (:meth:`files_for`)."""
+        files = self.files_for(st) if self.feedback else []
         if not st.send_mark and not files:
             return
-        # one save per student: the mark (or, new files only, the same mark again) and always the comment, which
-        # Moodle's comment plugin would otherwise save blank; a kept Moodle mark gets no save (files_for)
-        params = {"assignmentid": aid, "userid": int(st.uid), "attemptnumber": -1, "addattempt": 0,
+        params = {"assignmentid": self.aid, "userid": int(st.uid), "attemptnumber": -1, "addattempt": 0,
                   "workflowstate": "", "applytoall": 0,  # this student's grade only, even in a group assignment
                   "grade": st.mark.number,
                   "plugindata": {"assignfeedbackcomments_editor": {"text": st.comment, "format": FORMAT_PLAIN}}}
@@ -284,17 +305,12 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
             if files:
                 item = 0
                 for p in files:
-                    item = moodle.upload(p, item)
+                    item = self.moodle.upload(p, item)
                 params["plugindata"]["files_filemanager"] = item
-            moodle.call("mod_assign_save_grade", **params)
+            self.moodle.call("mod_assign_save_grade", **params)
         except CourseError as exc:
             raise Skip(f"Moodle refused the mark: {exc}") from None
         if files:
-            files_record.setdefault(st.sid, {}).update({p.name: FR.digest(p) for p in files})
-            FR.write_record(course, "moodle", hw, files_record)
-            files_out.attached += [(st.sid, p.name) for p in files]
-
-    lms = Lms(id_hint="dgmlab ids moodle reads it from Moodle; or dgmlab ids import CSV, columns student,moodle",
-              shown=in_moodle.get, send=send, beside=True, platform="moodle")
-    push_marks(course, data, subs, lms, out, _record_path(course, hw), force=force)
-    return out, files_out
+            self.files_record.setdefault(st.sid, {}).update({p.name: FR.digest(p) for p in files})
+            FR.write_record(self.course, "moodle", self.hw, self.files_record)
+            self.files_out.attached += [(st.sid, p.name) for p in files]
