@@ -21,6 +21,7 @@ This module reads them (:func:`collect`); the parts, one job each: :mod:`.class_
 from __future__ import annotations
 
 import datetime as _dt
+from typing import NamedTuple
 
 import nbformat
 from nbgrader.api import Gradebook
@@ -78,95 +79,151 @@ def collect(course: Course, hws=None) -> ClassData:
     db = course.root / "gradebook.db"
     if not db.exists():
         raise CourseError(f"no gradebook at {db}: autograde something first (dgmlab autograde <hw>)")
-    cells, subs, order, maxes, roster, problems = [], [], {}, {}, {}, []
+    cells, subs, order, maxes = [], [], {}, {}
     delimiters = hidden_delimiters(course.config())
     dates = deadlines(course)
     dropped = course.dropped()  # c.DgmlabTerm.dropped: out of every report and export, their rows kept
     with Gradebook(f"sqlite:///{db}") as gb:
-        for st in gb.students:
-            if st.id in dropped:
-                continue
-            roster[st.id] = RosterEntry(st.id, st.first_name, st.last_name, st.email, st.lms_user_id)
-        known = [a.name for a in gb.assignments]
-        if hws:
-            unknown = [h for h in hws if h not in known]
-            if unknown:
-                raise CourseError(f"no grades for {', '.join(unknown)} in the gradebook (it has "
-                                  f"{', '.join(known) or 'none'}): autograde it first")
-        hws = [h for h in known if not hws or h in hws]
+        roster = {st.id: RosterEntry(st.id, st.first_name, st.last_name, st.email, st.lms_user_id)
+                  for st in gb.students if st.id not in dropped}
+        hws = _chosen(gb, hws)
         for assignment in gb.assignments:
-            hw = assignment.name
-            if hw not in hws:
+            if assignment.name not in hws:
                 continue
-            rank = {name: i for i, name in enumerate(_source_order(course, hw))}
-            layout = []
-            for nb in assignment.notebooks:
-                solution = {c.name for c in nb.solution_cells}
-                for gc in nb.grade_cells:
-                    kind = "manual" if (gc.cell_type == "markdown" or gc.name in solution) else "auto"
-                    layout.append((nb.name, gc.name, float(gc.max_score), kind))
-            layout.sort(key=lambda t: (rank.get(t[1], len(rank)), t[1]))
-            order[hw] = layout
-            maxes[hw] = sum(t[2] for t in layout)
-            kinds = {(t[0], t[1]): t[3] for t in layout}
-            records = load_records(course, hw)
+            home = _homework(course, assignment)
+            order[home.hw], maxes[home.hw] = home.layout, home.max_points
             seen = set()
             for sub in assignment.submissions:
-                sid = sub.student.id
-                seen.add(sid)
-                if sid in dropped:
+                seen.add(sub.student.id)
+                if sub.student.id in dropped:
                     continue
-                auto = manual = 0.0
-                pending, points, ungraded = 0, [], []
-                for snb in sub.notebooks:
-                    graded = course.folder("autograded", hw, sid) / f"{snb.name}.ipynb"
-                    tests = {n for (b, n), k in kinds.items() if b == snb.name and k == "auto"}  # the gradebook's
-                    outcomes = read_graded_notebook(graded, delimiters, cells=tests)
-                    comments = {c.name: c.manual_comment for c in snb.comments}
-                    for g in snb.grades:
-                        kind = kinds.get((snb.name, g.name), "auto")
-                        needs = bool(g.needs_manual_grade)
-                        comment = comments.get(g.name)
-                        if kind == "manual":
-                            pts = None if (g.manual_score is None and g.auto_score is None) else float(g.score)
-                            if g.manual_score is None and g.auto_score is not None and not needs:
-                                comment = "answer left as released: nbgrader gave it 0 without hand grading"
-                            if still_to_grade(True, needs, g.manual_score, g.auto_score):
-                                pending += 1
-                                ungraded.append(g.name)
-                            manual += pts or 0.0
-                        else:
-                            pts = float(g.score)
-                            auto += pts
-                        points.append(pts)
-                        out = outcomes.get(g.name)
-                        cr = CellResult(sid, hw, snb.name, g.name, pts, float(g.max_score), kind, needs,
-                                        _reason(kind, pts, float(g.max_score), needs, out, comment))
-                        if out:
-                            cr.passed, cr.failed, _, cr.visible, cr.hidden = out
-                        cells.append(cr)
-                rec = records.get(sid, {})
-                status = rec.get("status", "graded")
-                late = _late(dates, assignment, sub, auto + manual)
-                subs.append(Submission(sid, hw, status, rec.get("reason", ""), rec.get("seconds"), late.final,
-                                       maxes[hw], auto, manual, pending, rec.get("timings") or {}, late,
-                                       tuple(points), tuple(sorted(ungraded, key=lambda n: rank.get(n, len(rank)))),
-                                       _due_text(dates, assignment, sub)))
-            # submissions that never reached the gradebook: recorded outcomes, else what the files say
-            folder = course.folder("submitted")
-            on_disk = set(course.submitted(hw)) if folder.is_dir() else set()
-            for sid in sorted((set(records) | on_disk) - seen - dropped):
-                rec = records.get(sid)
-                if rec:
-                    subs.append(Submission(sid, hw, rec["status"], rec.get("reason", ""), rec.get("seconds"),
-                                           None, maxes[hw]))
-                else:
-                    why = check_submission(course.folder("submitted", hw, sid) / f"{hw}.ipynb")
-                    subs.append(Submission(sid, hw, "invalid" if why else "not graded",
-                                           why or f"collected, not autograded yet: dgmlab autograde {hw}", None,
-                                           None, maxes[hw]))
+                graded = _graded_submission(course, home, sub, delimiters, dates)
+                cells += graded.cells
+                subs.append(graded.submission)
+            subs += _not_in_gradebook(course, home, seen | dropped)
     cells.sort(key=lambda c: (c.hw, c.student, _pos(order[c.hw], c.cell)))
     subs.sort(key=lambda s: (s.hw, s.student))
+    return ClassData(hws, roster, cells, subs, order, maxes, _roster_problems(roster, subs))
+
+
+def _chosen(gb: Gradebook, hws) -> list:
+    """The gradebook's homeworks among ``hws`` (all of them where none is named), in its order; one it lacks is
+    refused."""
+    known = [a.name for a in gb.assignments]
+    if hws:
+        unknown = [h for h in hws if h not in known]
+        if unknown:
+            raise CourseError(f"no grades for {', '.join(unknown)} in the gradebook (it has "
+                              f"{', '.join(known) or 'none'}): autograde it first")
+    return [h for h in known if not hws or h in hws]
+
+
+class _Homework(NamedTuple):
+    """One homework as the gradebook lays it out: its grade cells ``(notebook, cell, max points, kind)`` in the
+    source notebook's order, each cell's kind, its points in all and the grading records of its submissions."""
+    hw: str
+    assignment: object
+    rank: dict
+    layout: list
+    kinds: dict
+    max_points: float
+    records: dict
+
+
+def _homework(course: Course, assignment) -> _Homework:
+    hw = assignment.name
+    rank = {name: i for i, name in enumerate(_source_order(course, hw))}
+    layout = []
+    for nb in assignment.notebooks:
+        solution = {c.name for c in nb.solution_cells}
+        for gc in nb.grade_cells:
+            kind = "manual" if (gc.cell_type == "markdown" or gc.name in solution) else "auto"
+            layout.append((nb.name, gc.name, float(gc.max_score), kind))
+    layout.sort(key=lambda t: (rank.get(t[1], len(rank)), t[1]))
+    return _Homework(hw, assignment, rank, layout, {(t[0], t[1]): t[3] for t in layout}, sum(t[2] for t in layout),
+                     load_records(course, hw))
+
+
+class _Graded(NamedTuple):
+    """One submission in the gradebook: its cells' results and its row."""
+    cells: list
+    submission: Submission
+
+
+class _NotebookMarks(NamedTuple):
+    """One submitted notebook's cells: their results in order, and the hand-graded cells still to grade."""
+    cells: list
+    ungraded: list
+
+
+def _graded_submission(course: Course, home: _Homework, sub, delimiters, dates) -> _Graded:
+    """``sub``'s cells and its row: its points, the late policy on them, its recorded outcome, its due date."""
+    sid, hw, rank = sub.student.id, home.hw, home.rank
+    marks = [_notebook_marks(course, home, sid, snb, delimiters) for snb in sub.notebooks]
+    cells, ungraded = [c for m in marks for c in m.cells], [n for m in marks for n in m.ungraded]
+    auto = sum((c.points for c in cells if c.kind == "auto"), 0.0)  # in the cells' order, as nbgrader adds them
+    manual = sum((c.points or 0.0 for c in cells if c.kind == "manual"), 0.0)
+    rec = home.records.get(sid, {})
+    late = _late(dates, home.assignment, sub, auto + manual)
+    row = Submission(sid, hw, rec.get("status", "graded"), rec.get("reason", ""), rec.get("seconds"), late.final,
+                     home.max_points, auto, manual, len(ungraded), rec.get("timings") or {}, late,
+                     tuple(c.points for c in cells),
+                     tuple(sorted(ungraded, key=lambda n: rank.get(n, len(rank)))),
+                     _due_text(dates, home.assignment, sub))
+    return _Graded(cells, row)
+
+
+def _notebook_marks(course: Course, home: _Homework, sid: str, snb, delimiters) -> _NotebookMarks:
+    """Each grade of one submitted notebook, with the reason its autograded notebook gives for lost points."""
+    hw, kinds = home.hw, home.kinds
+    graded = course.folder("autograded", hw, sid) / f"{snb.name}.ipynb"
+    tests = {n for (b, n), k in kinds.items() if b == snb.name and k == "auto"}  # the gradebook's
+    outcomes = read_graded_notebook(graded, delimiters, cells=tests)
+    comments = {c.name: c.manual_comment for c in snb.comments}
+    cells, ungraded = [], []
+    for g in snb.grades:
+        kind = kinds.get((snb.name, g.name), "auto")
+        needs = bool(g.needs_manual_grade)
+        comment = comments.get(g.name)
+        if kind == "manual":
+            pts = None if (g.manual_score is None and g.auto_score is None) else float(g.score)
+            if g.manual_score is None and g.auto_score is not None and not needs:
+                comment = "answer left as released: nbgrader gave it 0 without hand grading"
+            if still_to_grade(True, needs, g.manual_score, g.auto_score):
+                ungraded.append(g.name)
+        else:
+            pts = float(g.score)
+        out = outcomes.get(g.name)
+        cr = CellResult(sid, hw, snb.name, g.name, pts, float(g.max_score), kind, needs,
+                        _reason(kind, pts, float(g.max_score), needs, out, comment))
+        if out:
+            cr.passed, cr.failed, _, cr.visible, cr.hidden = out
+        cells.append(cr)
+    return _NotebookMarks(cells, ungraded)
+
+
+def _not_in_gradebook(course: Course, home: _Homework, left_out: set) -> list:
+    """Rows for the submissions that never reached the gradebook (none of ``left_out``): recorded outcomes, else
+    what the files say."""
+    hw, records, subs = home.hw, home.records, []
+    folder = course.folder("submitted")
+    on_disk = set(course.submitted(hw)) if folder.is_dir() else set()
+    for sid in sorted((set(records) | on_disk) - left_out):
+        rec = records.get(sid)
+        if rec:
+            subs.append(Submission(sid, hw, rec["status"], rec.get("reason", ""), rec.get("seconds"),
+                                   None, home.max_points))
+        else:
+            why = check_submission(course.folder("submitted", hw, sid) / f"{hw}.ipynb")
+            subs.append(Submission(sid, hw, "invalid" if why else "not graded",
+                                   why or f"collected, not autograded yet: dgmlab autograde {hw}", None,
+                                   None, home.max_points))
+    return subs
+
+
+def _roster_problems(roster: dict, subs: list) -> list:
+    """What nbgrader's student table lacks for the students who submitted: a row, or any name, email or LMS id."""
+    problems = []
     for sid in sorted({s.student for s in subs}):
         entry = roster.get(sid)
         if entry is None:
@@ -177,7 +234,7 @@ def collect(course: Course, hws=None) -> ClassData:
             problems.append(f"{sid}: no name, email or LMS id in nbgrader's student table (nbgrader added them "
                             f"while grading); set them with nbgrader db student add {sid} --first-name ... "
                             f"--last-name ... (their LMS ids: dgmlab ids import)")
-    return ClassData(hws, roster, cells, subs, order, maxes, problems)
+    return problems
 
 
 def _late(dates, assignment, sub, raw: float):
