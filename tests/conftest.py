@@ -12,9 +12,12 @@ SHARED_DATA = ROOT.parent / "shared" / "datasets"
 # child process the tests start), so a test run trains the same networks every time. Tests of run_seed itself
 # unset it; the resume tests choose their own seeds.
 os.environ.setdefault("DGMLAB_SEED", "0")
-# The grader is installed here: importing its references hands them to the protocol (dgmlab.probes.use_references),
-# as the judge process does, so a test may judge a graded draw with probes.judge alone.
-import dgmlab.grading.references.recorded  # noqa: E402, F401
+# The grader is installed here: its references are handed to the protocol (dgmlab.probes.use_references), so a test
+# may judge a graded draw with probes.judge alone (the grader's judge passes them to probes.judge itself).
+from dgmlab import probes  # noqa: E402
+from dgmlab.grading.references import recorded  # noqa: E402
+
+probes.use_references(recorded.expected_at)
 
 
 def load_script(path: Path):

@@ -400,3 +400,15 @@ def test_the_checks_tolerances_stay_above_the_measured_float_noise():
           ", ".join(f"{name} {room:.2g}x" for room, name in sorted(rooms)[:6]))
     assert not beyond, f"float noise beyond what the visible check allows: {beyond}"
     assert used == set(BEYOND_THE_CHECK), f"BEYOND_THE_CHECK lists {set(BEYOND_THE_CHECK) - used}, now within"
+
+
+def test_importing_the_graders_references_hands_the_protocol_nothing():
+    """The grader's judge passes its references to probes.judge; an import has no effect on the protocol (a caller
+    that wants probes.judge alone to use them hands them over: probes.use_references, as tests/conftest.py does)."""
+    import subprocess
+    import sys
+
+    code = ("import dgmlab.grading.references.recorded\nfrom dgmlab import probes\n"
+            "print(len(probes._REFERENCES))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.split() == ["0"], out.stderr[-2000:]

@@ -366,14 +366,15 @@ _course_expected: dict = {}  # {hw: {cell: {name: value}}}: a course's own expec
 _JUDGED = contextvars.ContextVar("dgmlab_judged_seed", default=None)
 
 
-_REFERENCES: list = []  # [expected_at]: the grader's references, handed over by the grader (use_references)
+_REFERENCES: list = []  # [expected_at]: the grader's references, handed over by a caller (use_references)
 
 
 def use_references(expected_at: Callable) -> None:
     """Hand the protocol the grader's references: ``expected_at(hw, cell, seed)``, what visible tests compare with on
-    a graded draw when a caller of :func:`judge` passes none. The grader does it when its references module is
-    imported (:mod:`dgmlab.grading.references.recorded`); a student's environment has none, and its self-check only
-    ever decides the working seed. The protocol never imports the grader."""
+    a graded draw when a caller of :func:`judge` passes none (the kit's tests hand
+    :func:`dgmlab.grading.references.recorded.expected_at` over in ``tests/conftest.py``). The grader's judge passes
+    its own to :func:`judge` every time; importing the grader hands nothing over. A student's environment has none,
+    and its self-check only ever decides the working seed. The protocol never imports the grader."""
     _REFERENCES[:] = [expected_at]
 
 

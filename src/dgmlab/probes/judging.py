@@ -200,7 +200,7 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, *, folder=None, handed: dic
     ``keep(name, data)``: where hidden tests may leave a small file of bytes for the class dashboard
     (``ref.keep``; by default nothing is kept); ``expected_at(hw, cell, seed)``: the grader's references on
     ``seed``'s draw, what visible tests compare with off the working seed (:func:`expected`; default: the
-    grader's where it is installed). The lines are what the student reads."""
+    references handed over with :func:`dgmlab.probes.use_references`, if any). The lines are what the student reads."""
     token = _JUDGED.set((seed, expected_at))
     try:
         return _judge(hw, spec, data, seed, folder, handed, seeds, reference, keep, hidden)
