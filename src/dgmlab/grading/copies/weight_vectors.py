@@ -12,13 +12,15 @@ from pathlib import Path
 
 from ... import weights_files as WF
 from . import functional_copies as FC
+from . import weight_spectra as WS
 
-MIN_NUMEL = 1000  # smaller tensors are too noisy to compare (a cosine of random tensors is about 1/sqrt(numel))
+MIN_NUMEL = WS.MIN_NUMEL  # 1000: smaller tensors are too noisy (a cosine of random tensors is about 1/sqrt(numel))
 SAMPLE = 16_384  # numbers compared per tensor at most, the same coordinates in every file (4,096: hw4 cGAN 0.075)
 MAX_BYTES = WF.MAX_BYTES  # larger .pt files are not read (a checkpoint, not a weights file)
-SPECTRUM_K = 16  # singular values compared per weight matrix, after its largest
+SPECTRUM_K = WS.SPECTRUM_K  # singular values compared per weight matrix, after its largest
 SPECTRUM_COPY = 0.035  # spectral distance up to which a generator is the same network (benchmarks/results/
-# copies_calibration.md: a disguised copy 0.000, with 0.2 x std noise <= 0.030; an independent run 0.100)
+# copies_calibration.md: a disguised copy 0.000, rescaled too <= 0.005, with 0.2 x std noise <= 0.030; an
+# independent run 0.084)
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Weights:
     function: object = None  # its functional_copies.Fingerprint, where it loads into one of the kit's networks
     unread: str | None = None  # why it was not unpickled (weights_files.RefusedFile), if it was refused
     spectra: list = field(default_factory=list)  # [(shape, log singular value ratios)]: a generator's only
+    # (weight_spectra: of the network folded and balanced, so rescaled hidden units do not change them)
 
 
 @functools.lru_cache(maxsize=256)  # tensor sizes met in one report: a few per network; each entry SAMPLE indices
@@ -55,25 +58,12 @@ def _weight_vector(t):
     return v / norm if torch.isfinite(norm) and norm > 0 else None
 
 
-def _spectrum(t):
-    """``log(s_i / s_1)`` for the :data:`SPECTRUM_K` singular values after the largest, ``s_1``, of the weight
-    tensor ``t`` as a matrix (its first dimension by the rest). A generator's input is N(0, I) noise, so
-    ``G(Qz)`` for an orthogonal ``Q`` draws what ``G`` draws while its outputs on fixed noise are unrelated; the
-    singular values do not change when the first layer's inputs are rotated (``W Q``), when hidden units are
-    permuted (rows and columns of ``W`` permuted) or when a layer is scaled as a whole (the ratios)."""
-    import numpy as np
-    import torch
-
-    s = torch.linalg.svdvals(t.detach().double().reshape(t.shape[0], -1))[:SPECTRUM_K + 1]
-    s = s[s > 0]
-    return np.log((s[1:] / s[0]).numpy()) if s.numel() > 1 else np.zeros(0)
-
-
 def spectral_distance(a: Weights, b: Weights) -> float | None:
-    """How far apart two generators' weight spectra (:func:`_spectrum`) are: the median, over the weight matrices
-    of both files, of each one's smallest largest-difference with a same-shape matrix of the other; None where
-    either is not a generator of the kit, they are of two networks or share no shape. A copy disguised by a rotation of its noise and
-    permuted hidden units is at 0 (float rounding), noise added to its weights moves it away."""
+    """How far apart two generators' weight spectra (:func:`weight_spectra.spectra`) are: the median, over the
+    weight matrices of both files, of each one's smallest largest-difference with a same-shape matrix of the other;
+    None where either is not a generator of the kit, they are of two networks or share no shape. A copy disguised by
+    a rotation of its noise, permuted and rescaled hidden units is at 0 (float rounding), noise added to its
+    weights moves it away."""
     import numpy as np
 
     def best(mine, theirs):
@@ -113,7 +103,7 @@ def weights_of(data: bytes, networks=(), name: str = "the file") -> Weights:
         if isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values()):
             out.tensors = [(tuple(t.shape), v) for t in state.values() if (v := _weight_vector(t)) is not None]
             if out.function is not None and out.function.network.refuse == FC.REFUSE_GENERATOR:
-                out.spectra = [(tuple(t.shape), _spectrum(t)) for t in state.values() if _weight_vector(t) is not None]
+                out.spectra = WS.spectra(state)
     except Exception:  # odd tensors: compared byte for byte only
         pass
     return out
