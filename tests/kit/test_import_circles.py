@@ -278,3 +278,18 @@ def test_sibling_packages_in_a_circle_are_found_through_their_modules():
     graph = {"d.p.x": {"d.q.y"}, "d.q.y": set(), "d.q.z": {"d.p.w"}, "d.p.w": set()}  # no two modules in a circle
     assert _circles(graph) == []
     assert {k: _circles(v) for k, v in _siblings(graph).items()} == {"d": [["p", "q"]]}
+
+
+def test_the_circle_the_protocol_once_closed_by_a_string_is_found(tmp_path):
+    """dgmlab.probes imported the grader's references by name, and they imported it back (issue 64)."""
+    files = {"dgmlab.probes": ("import importlib\ndef use():\n"
+                               "    return importlib.import_module('dgmlab.grading.references.recorded')\n", True),
+             "dgmlab.grading.references.recorded": ("from ... import probes\nfrom .. import hidden\n", False),
+             "dgmlab.grading.hidden": ("from ... import probes\n", True)}
+    modules = {}
+    for name, (text, package) in files.items():
+        (path := tmp_path / f"{name}.py").write_text(text)
+        modules[name] = (path, package)
+    read = _read(modules)
+    assert _circles(_graph(read)) == [sorted(files)]
+    assert read["dgmlab.probes"].by_name == [("use", 3, "dgmlab.grading.references.recorded", True)]
