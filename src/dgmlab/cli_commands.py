@@ -122,36 +122,19 @@ def cmd_autograde(args) -> int:
     if given and opts.cluster != "slurm":
         print(f"dgmlab: error: {', '.join(given)} apply to --cluster slurm", file=sys.stderr)
         return 2
-    from .grading.autograde.tests_origin import origin
-
-    hw = args.hw
-    try:  # which tests are graded, and a copy in the course's homeworks/ that differs from them (an unknown
-        if hw in course.homeworks():  # homework is refused below, naming the course's)
-            print("\n".join(origin(course.root, hw).lines()))
-    except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        print(terminal(f"WARNING: where {hw}'s tests are loaded from could not be told: {exc}"))
+    _say_tests_origin(course, args.hw)
     total = len(args.student) if args.student else len(course.submitted(args.hw))
     bar = tqdm(total=total, unit="submission", desc=f"autograde {args.hw}", disable=total == 0)
-    counts_so_far = {}
-
-    def show(r):  # the record (outcome, reason, timings for `dgmlab report --html`) is already written
-        label = "unchanged" if r.skipped else r.status
-        counts_so_far[label] = counts_so_far.get(label, 0) + 1
-        bar.set_postfix({k: v for k, v in sorted(counts_so_far.items())}, refresh=False)
-        bar.update(1)
-        if not r.skipped:
-            bar.write(terminal(f"{r.hw} / {r.student}: {r.status} in {r.seconds:.0f} s"
-                               + (f" ({r.reason})" if r.reason else "")))
-
     options = run_options(opts, cell_timeout=args.cell_timeout,
                           slurm={"partition": args.partition, "account": args.account, "jobs": args.slurm_jobs})
     results = C.autograde(course, args.hw, args.student, options=options, cluster=opts.cluster or None,
-                          progress=show)
+                          progress=_progress(bar))
     bar.close()
     from .grading.autograde.run_summary import sandboxed, summary_lines
 
     # what was graded now, what was left unchanged, and whether the kernels ran in the sandbox
-    dropped = [] if args.student else [s for s in course.dropped() if course.folder("submitted", hw, s).is_dir()]
+    dropped = [] if args.student else [s for s in course.dropped()
+                                       if course.folder("submitted", args.hw, s).is_dir()]
     print("\n".join(summary_lines(results, sandboxed(options.sandbox, C._on_this_machine(opts.cluster or None)),
                                    dropped)))
     for r in results:
@@ -168,6 +151,37 @@ def cmd_autograde(args) -> int:
         if rows:  # the final mark, or pending while an answer is still to grade by hand (dgmlab report's)
             print("\nmarks (final, or pending until graded by hand):\n" + R.table(rows))
     return 0 if all(r.status == "graded" for r in results) else 1
+
+
+def _say_tests_origin(course, hw: str) -> None:
+    """Which tests are graded, and a copy in the course's homeworks/ that differs from them (an unknown homework is
+    refused later, naming the course's); a warning where that cannot be told."""
+    from .grading.autograde.tests_origin import origin
+    from .grading.inert import terminal
+
+    try:
+        if hw in course.homeworks():
+            print("\n".join(origin(course.root, hw).lines()))
+    except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        print(terminal(f"WARNING: where {hw}'s tests are loaded from could not be told: {exc}"))
+
+
+def _progress(bar):
+    """autograde's ``progress``: each result counted on ``bar`` by outcome, and a line for each one graded now
+    (the record, outcome, reason and timings for `dgmlab report --html`, is already written)."""
+    from .grading.inert import terminal
+
+    counts_so_far = {}
+
+    def show(r):
+        label = "unchanged" if r.skipped else r.status
+        counts_so_far[label] = counts_so_far.get(label, 0) + 1
+        bar.set_postfix({k: v for k, v in sorted(counts_so_far.items())}, refresh=False)
+        bar.update(1)
+        if not r.skipped:
+            bar.write(terminal(f"{r.hw} / {r.student}: {r.status} in {r.seconds:.0f} s"
+                               + (f" ({r.reason})" if r.reason else "")))
+    return show
 
 
 def cmd_gradescope(args) -> int:
@@ -201,7 +215,8 @@ def cmd_report(args) -> int:
     hws = course.check_homeworks(args.hw) if args.hw else None
     from .grading.lms import hand_in_names as HN
 
-    deductions = HN.deduct(course, hws or course.homeworks())  # before any mark is read or written
+    every = hws or course.homeworks()
+    deductions = HN.deduct(course, every)  # before any mark is read or written
     path = R.export_csv(course, args.csv)
     print(R.table(R.grades(course, hws=hws)))
     ungraded = R.not_in_gradebook(course, hws)
@@ -209,30 +224,16 @@ def cmd_report(args) -> int:
         print("\nhanded in, no mark yet (pending everywhere, never a 0):\n" + "\n".join(
             terminal(f"  {sid} {hw}: {why}") for (hw, sid), why in sorted(ungraded.items())))
     print(f"\ngrades CSV (nbgrader): {path}")
-    similar = None
-    if not args.no_similarity:
-        from .grading.copies import similarity as SIM
-
-        similar = SIM.compare(course, hws or course.homeworks())
-        where = SIM.write_csv(similar, course.root / "reports" / "similarity.csv")
-        lines = SIM.format_report(similar)
-        print(f"\nanswers alike a classmate's or the kit's (a reason to look; docs/similarity.md): {where}"
-              + (f"\n{lines}" if lines else "\nnone"))
-    from .grading.copies import runtime_code as RC
-
-    runtime = RC.scan(course, hws or course.homeworks())  # read by the parser, never run: cheap, always done
-    where = RC.write_csv(runtime, course.root / "reports" / "runtime_code.csv")
-    lines = RC.format_report(runtime)
-    print(f"\nanswer cells that build code or names at run time (a reason to look; docs/similarity.md): {where}"
-          + (f"\n{lines}" if lines else "\nnone"))
-    for line in HN.report_lines(course, hws or course.homeworks()) + deductions:  # as dgmlab collect checked them
+    similar = None if args.no_similarity else _similarity(course, every)
+    runtime = _runtime_code(course, every)
+    for line in HN.report_lines(course, every) + deductions:  # as dgmlab collect checked them
         print(line)
     from .grading.autograde.nbgrader_run import run_feedback
     from .grading.report import analysis as A
     from .grading.report import current_feedback as CF
     from .grading.report import grade_summary as GS
 
-    renewed = CF.renew(course, hws or course.homeworks(), run_feedback)  # feedback older than the hand grades
+    renewed = CF.renew(course, every, run_feedback)  # feedback older than the hand grades
     for line in renewed.lines():
         print(line, file=sys.stderr if line.startswith("feedback of") else sys.stdout)
     data = A.collect(course, hws)  # final marks: auto + hand points, the late policy applied now
@@ -240,61 +241,108 @@ def cmd_report(args) -> int:
         print(terminal(f"roster: {problem}"), file=sys.stderr)
     n = len(GS.write_summaries(course, data))
     print(f"grade summaries (final mark, late penalty and why): feedback/<student>/<hw>/{GS.FILE}.html ({n})")
-    status = 0
+    status = _feedback_page_problems(course, data)
+    if args.exports and _exports(course, args, data):
+        status = 1
+    if args.html:
+        _dashboard(course, args, hws, data, similar=similar, runtime=runtime)
+    return status
+
+
+def _similarity(course, hws: list) -> list:
+    """``dgmlab report``'s answers alike a classmate's or the kit's, written to reports/similarity.csv and said."""
+    from .grading.copies import similarity as SIM
+
+    similar = SIM.compare(course, hws)
+    where = SIM.write_csv(similar, course.root / "reports" / "similarity.csv")
+    lines = SIM.format_report(similar)
+    print(f"\nanswers alike a classmate's or the kit's (a reason to look; docs/similarity.md): {where}"
+          + (f"\n{lines}" if lines else "\nnone"))
+    return similar
+
+
+def _runtime_code(course, hws: list) -> list:
+    """``dgmlab report``'s answer cells that build code or names at run time (read by the parser, never run: cheap,
+    always done), written to reports/runtime_code.csv and said."""
+    from .grading.copies import runtime_code as RC
+
+    runtime = RC.scan(course, hws)
+    where = RC.write_csv(runtime, course.root / "reports" / "runtime_code.csv")
+    lines = RC.format_report(runtime)
+    print(f"\nanswer cells that build code or names at run time (a reason to look; docs/similarity.md): {where}"
+          + (f"\n{lines}" if lines else "\nnone"))
+    return runtime
+
+
+def _feedback_page_problems(course, data) -> int:
+    """1 where a feedback page was made without an answer nbconvert could not draw (the student misses it), each
+    said; else 0."""
+    from .grading.inert import terminal
     from .grading.lms import feedback_return as FR
 
+    status = 0
     names = {hw: FR.feedback_names(course, hw) for hw in data.hws}  # the gradebook read once per homework
-    for sub in data.submissions:  # a page made without an answer nbconvert could not draw: the student misses it
+    for sub in data.submissions:
         for why in FR.page_problems(course, sub.hw, sub.student, missing_too=False, names=names.get(sub.hw)):
             print(terminal(f"feedback of {sub.student} {sub.hw}: {why}"), file=sys.stderr)
             status = 1
-    if args.exports:
-        from .grading.layout import CourseError
-        from .grading.lms import id_map as IM
-        from .grading.lms import lms, moodle
-        from .grading.report import exports as X
-
-        folder = course.root / args.exports
-        ids = dict(lms.settings(course).assignments)
-        for given in args.canvas_assignment or []:
-            hw, _, aid = given.partition("=")
-            ids[hw.strip()] = aid.strip()
-        in_moodle = [hw for hw in data.hws if hw in moodle.settings(course).assignments and hw not in ids]
-        in_canvas = [hw for hw in data.hws if hw not in in_moodle]
-        if in_moodle:
-            print(f"Canvas import CSV:     without {', '.join(in_moodle)}: graded in Moodle (c.DgmlabMoodle."
-                  "assignments); dgmlab push --moodle sends them")
-        try:
-            from .grading.term.term_rules import term_rules
-
-            excused = term_rules(course).is_excused
-            if in_canvas:
-                path = X.canvas_csv(data, folder / "canvas.csv", ids, excused, IM.platform_ids(course, "canvas"),
-                                    in_canvas, IM.IdMap.load(course).column("sis"))
-                print(f"Canvas import CSV:     {path}")
-        except X.CanvasColumnsLeftOut as exc:
-            print(f"Canvas import CSV:     {exc.path} (without {', '.join(exc.left_out)})")
-            print(f"dgmlab report: Canvas import CSV: {exc}", file=sys.stderr)
-            status = 1
-        except CourseError as exc:
-            print(f"dgmlab report: Canvas import CSV not written: {exc}", file=sys.stderr)
-            status = 1
-        print(f"per-question CSV:      {X.long_csv(data, folder / 'questions.csv')}")
-        if (folder / "gradescope").is_dir():
-            print(f"note: {folder / 'gradescope'} is from an earlier dgmlab and no longer written: Gradescope imports "
-                  "no scores (grade there with `dgmlab gradescope <hw>`'s autograder); remove it")
-    if args.html:
-        from .grading.copies import shared_weights as SW
-        from .grading.report import dashboard as D
-
-        shared = SW.compare(course, data.hws)
-        if any(f.pairs or f.published or not f.by_function for f in shared):  # or: compared by weights only
-            print("\nweights shared between students, or taken from the kit's published files (a reason to look; "
-                  "docs/novelty.md):\n" + SW.format_report(shared))
-        html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
-                               similar=similar if similar is not None else [], runtime=runtime)
-        print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
     return status
+
+
+def _exports(course, args, data) -> int:
+    """``dgmlab report --exports``: Canvas's import CSV (without the homeworks graded in Moodle) and the
+    per-question CSV; 1 where the Canvas CSV is not whole, else 0."""
+    from .grading.layout import CourseError
+    from .grading.lms import id_map as IM
+    from .grading.lms import lms, moodle
+    from .grading.report import exports as X
+
+    status = 0
+    folder = course.root / args.exports
+    ids = dict(lms.settings(course).assignments)
+    for given in args.canvas_assignment or []:
+        hw, _, aid = given.partition("=")
+        ids[hw.strip()] = aid.strip()
+    in_moodle = [hw for hw in data.hws if hw in moodle.settings(course).assignments and hw not in ids]
+    in_canvas = [hw for hw in data.hws if hw not in in_moodle]
+    if in_moodle:
+        print(f"Canvas import CSV:     without {', '.join(in_moodle)}: graded in Moodle (c.DgmlabMoodle."
+              "assignments); dgmlab push --moodle sends them")
+    try:
+        from .grading.term.term_rules import term_rules
+
+        excused = term_rules(course).is_excused
+        if in_canvas:
+            path = X.canvas_csv(data, folder / "canvas.csv", ids, excused, IM.platform_ids(course, "canvas"),
+                                in_canvas, IM.IdMap.load(course).column("sis"))
+            print(f"Canvas import CSV:     {path}")
+    except X.CanvasColumnsLeftOut as exc:
+        print(f"Canvas import CSV:     {exc.path} (without {', '.join(exc.left_out)})")
+        print(f"dgmlab report: Canvas import CSV: {exc}", file=sys.stderr)
+        status = 1
+    except CourseError as exc:
+        print(f"dgmlab report: Canvas import CSV not written: {exc}", file=sys.stderr)
+        status = 1
+    print(f"per-question CSV:      {X.long_csv(data, folder / 'questions.csv')}")
+    if (folder / "gradescope").is_dir():
+        print(f"note: {folder / 'gradescope'} is from an earlier dgmlab and no longer written: Gradescope imports "
+              "no scores (grade there with `dgmlab gradescope <hw>`'s autograder); remove it")
+    return status
+
+
+def _dashboard(course, args, hws, data, *, similar, runtime) -> None:
+    """``dgmlab report --html``: the weights shared between students or taken from the kit's, said, and the
+    dashboard (pseudonymized with ``--anonymize``)."""
+    from .grading.copies import shared_weights as SW
+    from .grading.report import dashboard as D
+
+    shared = SW.compare(course, data.hws)
+    if any(f.pairs or f.published or not f.by_function for f in shared):  # or: compared by weights only
+        print("\nweights shared between students, or taken from the kit's published files (a reason to look; "
+              "docs/novelty.md):\n" + SW.format_report(shared))
+    html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
+                           similar=similar if similar is not None else [], runtime=runtime)
+    print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
 
 
 def cmd_check(args) -> int:
