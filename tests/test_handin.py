@@ -183,3 +183,10 @@ def test_the_hand_in_heading_ends_the_last_question_of_the_pdfs():
 
     heading = handin.markdown("hw5_explicit").splitlines()[0]
     assert ENDING_HEADING.match(heading) and not QUESTION_HEADING.match(heading)
+
+
+def test_hw4_hand_in_cell_says_which_files_the_course_adds_to_the_handout_s():
+    """Careful-student trial (issue 62): the cell said "as the handout asks" over three files the handout never names."""
+    asked, added = handin.markdown("hw4_gans").split("The handout lists only these")
+    assert "<your kerberos>.pdf" in asked and not any(name in asked for name in handin.of("hw4_gans").files)
+    assert all(name in added for name in handin.of("hw4_gans").files) and "scored from these files" in added

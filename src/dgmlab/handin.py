@@ -46,6 +46,7 @@ class HandIn:
     notes: tuple = field(default_factory=tuple)  # what else the handout asks, one sentence each
     stated: bool = True        # False: the handout says nothing of a hand-in, so this is the kit's default
     written_apart: bool = False  # the handout lets written answers be handed in apart from the notebook (handwritten)
+    files_added: str = ""      # the handout does not list ``files``: why the course adds them ("": the handout does)
 
 
 HAND_IN = {
@@ -63,7 +64,9 @@ HAND_IN = {
                        ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"),
                        pdfs=PDF_REPORT, report="<your kerberos>.pdf", run_note="with all the cells run",
                        report_note="your answers to every question with the images and plots of your results and "
-                                   "the code you wrote; the PDF of the whole notebook is one, renamed"),
+                                   "the code you wrote; the PDF of the whole notebook is one, renamed",
+                       files_added="P0's results and P2's and P3's trained generators are scored from these "
+                                   "files, not from the notebook"),
     "hw5_explicit": HandIn("Crowdmark", "<YourLastname>_<YourFirstname>_Assgn2.ipynb",
                            ("p1_pixelcnn_weights.pt", "p2_realnvp_weights.pt"), pdfs=PDF_PER_QUESTION, written_apart=True,
                            notes=("each question's PDF uploaded to its own field on Crowdmark; the notebook, run, "
@@ -95,11 +98,14 @@ def markdown(hw: str) -> str:
     own = "<" in got.notebook  # a name of the student's own
     items = [f"this notebook, saved as `{got.notebook}`" + (" (with your own name)" if own else "")
              + (f", {got.run_note}" if got.run_note else "")]
+    files = ""
     if got.files:
         names = [f"`{name}`" for name in got.files]
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        items.append(f"{listed}, which the notebook saves in the homework folder (in Colab, download "
-                     f"{'it' if len(names) == 1 else 'them'} from Google Drive, `MyDrive/dgm-course/{hw}/`)")
+        files = (f"{listed}, which the notebook saves in the homework folder (in Colab, download "
+                 f"{'it' if len(names) == 1 else 'them'} from Google Drive, `MyDrive/dgm-course/{hw}/`)")
+        if not got.files_added:
+            items.append(files)
     if got.pdfs == PDF_PER_QUESTION:
         items.append("one PDF per question")
     if got.report_note:
@@ -109,6 +115,9 @@ def markdown(hw: str) -> str:
             "The handout does not say what to hand in; the course asks for:")
     out = ["## What to hand in", "", asks, "",
            *[f"- {item};" for item in items[:-1]], f"- {items[-1]}."]
+    if files and got.files_added:
+        out += ["", f"The handout lists only these; this course also needs {files}, handed in with them: "
+                    f"{got.files_added}."]
     if got.pdfs != PDF_NONE:
         what = "the PDF of the notebook" if got.pdfs == PDF_REPORT else "one PDF per question (and one of the whole)"
         out += ["", f"Make {what} with `dgmlab pdf`. In Colab, save the notebook, then run in a new cell (the first "
@@ -198,8 +207,8 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
         return []
     notebook, files_folder = Path(notebook).resolve(), Path(files_folder).resolve()
     pdf_folders = [notebook.parent / "pdf", files_folder / "pdf", files_folder, notebook.parent]
-    out = [(f"Hand in on {got.where}, as" if got.where else "Hand in, as") + f" the handout of {hw} asks:"
-           if got.stated else f"Hand in (the handout of {hw} does not say; the course asks for):"]
+    out = [(f"Hand in on {got.where}, as" if got.where else "Hand in, as") + f" the handout of {hw} asks"
+           + (", with the files this course adds:" if got.files_added else ":") if got.stated else f"Hand in (the handout of {hw} does not say; the course asks for):"]
     missing = []
     run = f", {got.run_note}" if got.run_note else ""
     if "<" in got.notebook:  # a name of the student's own
