@@ -57,6 +57,10 @@ def test_second_derivative_is_negative(v, ref):
 
     s = symbols()
     second = asserts.as_sympy(v.second_derivative, "second_derivative")
+    extra = sorted(str(x) for x in second.free_symbols - {s["p_data"], s["p_g"]})
+    if extra:
+        raise AssertionError(f"expected second_derivative to depend on p_data and p_g only (taken at d = D_star), "
+                             f"found it depends on {', '.join(extra)} too: substitute D_star for d")
     rng = np.random.default_rng(0)
     for a, b in rng.integers(1, 50, size=(12, 2)):
         found = complex(sp.N(second.subs({s["p_data"]: sp.Rational(int(a), 7), s["p_g"]: sp.Rational(int(b), 7)})))
@@ -176,7 +180,9 @@ def test_disjoint_supports_give_log_two(v, ref):
                                  "(scipy.special.xlogy handles the zeros)"))
     js = float(v.js_disjoint)
     hints = {round(1.0, 4): ": that is 1 bit; give the divergence in nats (natural logarithms)",
-             round(2 * np.log(2), 4): ": that is twice log 2: the two KL terms each need their weight 1/2"}
+             round(2 * np.log(2), 4): ": that is twice log 2: the two KL terms each need their weight 1/2",
+             round(np.sqrt(np.log(2)), 4): ": that is the square root of log 2, the Jensen-Shannon distance "
+                                           "(what scipy's jensenshannon returns); the divergence is its square"}
     found = f"{js:.4f}" if np.isfinite(js) else f"{js} (0 log 0 must count as 0: scipy.special.xlogy)"
     if not (np.isfinite(js) and abs(js - np.log(2)) < 1e-9):
         raise AssertionError(
