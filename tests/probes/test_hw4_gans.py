@@ -978,3 +978,129 @@ def test_a_correct_derivation_in_plain_symbols_earns_every_point(reference_objec
     spec = probes.spec_for("hw4_gans", cell)
     result = _judged_objects(cell, tuple(ns[n] for n in spec.names))
     assert result.earned == result.points, "\n".join(result.lines)
+
+
+# ------------------------------------------------------------------ correct forms a careful student wrote (issue 62)
+# Each is right by the statement's words and once lost points: a positive factor on the LP's costs (the same program's
+# solutions), a list that unpacks as make_gan's triple, a stable BCE written by hand (autograd gives its max and |x|
+# zero slope at a logit of exactly 0, so the sign check reads gradients at nonzero logits).
+STUDENT_FORMS = {
+    "p5_ot_dual_tests": '''
+def ot_dual(v, w, C):
+    k1, k2 = C.shape
+    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])
+    res = linprog(-0.5 * np.r_[v, w], A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")
+    return float(-2 * res.fun), res.x[:k1], res.x[k1:]
+''',
+    "p5_ot_primal_tests": '''
+def ot_primal(v, w, C):
+    k1, k2 = C.shape
+    s = C.max() if C.max() > 0 else 1.0
+    A_eq = np.vstack([np.kron(np.eye(k1), np.ones((1, k2))), np.kron(np.ones((1, k1)), np.eye(k2))])
+    res = linprog(C.ravel() / s, A_eq=A_eq, b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")
+    return float(res.fun * s), res.x.reshape(k1, k2)
+''',
+    "p2_make_gan_tests": '''
+def make_gan(experiment, latent_dim=100):
+    if experiment not in EXPERIMENTS:
+        raise ValueError("bad experiment")
+    g = Generator(latent_dim, [256, 512, 1024] if experiment == "wide_generator" else [128, 256, 512])
+    d = Discriminator([1024, 512, 256, 128] if experiment == "deep_discriminator" else [512, 256, 128])
+    return [g, d, 10 if experiment == "d_steps_10" else 1]
+''',
+    "p1_losses_tests": '''
+def _bce_logits(x, y):
+    return (x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))).mean()
+def discriminator_loss(real_logits, fake_logits):
+    return _bce_logits(real_logits, 1.0) + _bce_logits(fake_logits, 0.0)
+def generator_loss(fake_logits):
+    return _bce_logits(fake_logits, 1.0)
+''',
+}
+
+
+@pytest.mark.parametrize("seed", [0, 987_654])  # the self-check's working seed, and a graded draw
+@pytest.mark.parametrize("cell", sorted(STUDENT_FORMS))
+def test_a_correct_form_a_student_wrote_earns_every_point(reference_objects, cell, seed):
+    from dgmlab import probes
+    from dgmlab.probes import wire
+
+    ns = dict(reference_objects)
+    exec(STUDENT_FORMS[cell], ns)
+    spec = probes.spec_for("hw4_gans", cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(ns[n] for n in spec.names), seed)))
+    assert_earns_every_point("hw4_gans", spec, data, seed)
+
+
+SLACK_DUAL = '''
+def ot_dual(v, w, C):
+    k1, k2 = C.shape
+    A = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])
+    A_eq = np.hstack([A, np.eye(k1 * k2)])
+    c = np.concatenate([-v, -w, np.zeros(k1 * k2)])
+    bounds = [(None, None)] * (k1 + k2) + [(0, None)] * (k1 * k2)
+    res = linprog(c, A_eq=A_eq, b_eq=C.ravel(), bounds=bounds, method="highs")
+    return float(-res.fun), res.x[:k1], res.x[k1:k1 + k2]
+'''
+
+
+def test_a_dual_with_slack_variables_is_told_the_statement_asks_for_one_inequality_per_pair(reference_objects):
+    # P5(c) asks for (phi, psi) stacked into one vector with one inequality per pair: the standard form with a slack
+    # per pair is another program (over k1 + k2 + k1*k2 unknowns); it loses the formulation's points, and is told so
+    # in its own terms (not as the primal, whose unknowns number k1*k2)
+    from dgmlab import probes
+
+    ns = dict(reference_objects)
+    exec(SLACK_DUAL, ns)
+    result = _judged_objects("p5_ot_dual_tests", (ns["ot_dual"],), seed=probes.WORKING_SEED)
+    line = next(line for line in result.lines if "test_dual_is_formulated_as_the_statement_s_program" in line)
+    assert result.earned == result.points - 3.5, result.lines  # all but the formulation's 3.5
+    assert "a slack per pair" in line and "one inequality" in line and "primal" not in line, line
+
+
+# mistakes the same trial made, each told what is wrong in its own terms: (cell, the mistake, the failing test, words)
+_TRAIN_GAN = '''
+def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True):
+    dev = next(generator.parameters()).device
+    history = {"d_loss": [], "g_loss": []}
+    count = 0
+    for _ in range(epochs):
+        for i, (real, _labels) in enumerate(loader):
+            real = real.to(dev)
+            z = torch.randn(len(real), generator.latent_dim, device=dev)
+            history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
+            if WHEN:
+                history["g_loss"].append(generator_step(generator, discriminator, g_opt,
+                                                        torch.randn(len(real), generator.latent_dim, device=dev)))
+            count += 1
+    return history
+'''
+TOLD_MISTAKES = [
+    ("p2_train_gan_tests", _TRAIN_GAN.replace("WHEN", "count % d_steps == 0"),
+     "test_generator_update_follows_d_steps_discriminator_updates", "none after update number 1"),
+    ("p2_train_gan_tests", _TRAIN_GAN.replace("WHEN", "(i + 1) % d_steps == 0"),
+     "test_generator_update_follows_d_steps_discriminator_updates", "does not restart with each epoch"),
+    ("p4b_tests", "from scipy.spatial.distance import jensenshannon\n"
+                  "def js_divergence(p, q):\n    return float(jensenshannon(p, q))\n",
+     "test_disjoint_supports_give_log_two", "the divergence is its square"),
+    ("p4a_tests", "second_derivative = sp.diff(V_point, d, 2)\n",
+     "test_second_derivative_is_negative", "substitute D_star for d"),
+    ("p1_losses_tests", "def discriminator_loss(real_logits, fake_logits):\n"
+                        "    return (F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits))\n"
+                        "            + F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)))\n",
+     "test_real_logits_pushed_up_fake_logits_down", "labels are swapped"),
+]
+
+
+@pytest.mark.parametrize("cell, source, test, words", TOLD_MISTAKES, ids=[f"{m[0]}-{m[3]}" for m in TOLD_MISTAKES])
+def test_a_mistake_is_told_what_is_wrong(reference_objects, cell, source, test, words):
+    from dgmlab import probes
+
+    ns = dict(reference_objects)
+    exec(source, ns)
+    spec = probes.spec_for("hw4_gans", cell)
+    result = probes.judge("hw4_gans", spec, probes.run_probe(spec, tuple(ns[n] for n in spec.names), probes.WORKING_SEED),
+                          probes.WORKING_SEED)
+    line = next((line for line in result.lines if line.startswith(f"FAILED {test}:")), None)
+    assert line is not None and words in line, result.lines
+    assert "TypeError" not in " ".join(result.lines), result.lines
