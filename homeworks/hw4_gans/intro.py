@@ -6,14 +6,20 @@
 # the Wasserstein distance. *Adapted from Problem Set 3 of MIT 6.S978 Deep Generative Models (Fall 2024).*
 #
 # **Problems** (points): P0 runs top to bottom (1); P1 unconditional GAN (20); P2 three ablations (15);
-# P3 conditional GAN (15); P4 the GAN objective (20); P5 Kantorovich duality (20).
+# P3 conditional GAN (15); P4 the GAN objective (20); P5 Kantorovich duality (20). P1 to P5 carry the handout's
+# points, split differently inside P4 and P5: here half of P4's 20 points go to sympy and numpy code, and P5's 20
+# to the handout's derivation of the dual (6) and two linear programs to code (7 each), which the handout does not ask.
 #
-# **Grading.** Each check cell prints its visible points as you work; more checks run when the notebook is
-# graded. Written answers are graded by hand.
+# **Points.** Each test cell prints the points your answer earns on its visible tests as you work, and how many more
+# the hidden tests decide, and for which requirement. Written answers are marked by hand.
 #
-# **Hand in** this notebook, run top to bottom (a GPU helps), and the three files it saves in the homework folder
-# (`MyDrive/dgm-course/hw4_gans/` in Colab): `baseline_generator_weights.pt`, `cgan_generator_weights.pt`,
-# `hw4_results.json`.
+# **Hyperparameters are fixed here** (learning rate, epochs, batch size), unlike the handout's "you may need to
+# adjust": P0 asks for every model's results after the notebook's 50 epochs. A GPU helps: on a CPU the five 50-epoch
+# runs take hours.
+#
+# **Hand in** this notebook, run top to bottom, the report PDF the handout asks for, and the three files the notebook
+# saves in the homework folder (`MyDrive/dgm-course/hw4_gans/` in Colab): `baseline_generator_weights.pt`,
+# `cgan_generator_weights.pt`, `hw4_results.json` (the last cell says why).
 
 # %% kind="setup"
 
@@ -54,7 +60,7 @@ LR, BETAS = 5e-4, (0.5, 0.999)      # Adam for both players
 AVERAGE_EPOCHS = 2                  # digits are drawn from an average of the generator's last ~2 epochs of weights
 FIGURES, ARTIFACTS = Path("figures"), Path("artifacts")
 RESULTS = {}                        # filled by the training cells, read by the summary
-# the graded files, written in the homework folder
+# the files handed in with the notebook, written in the homework folder
 BASELINE_FILE, CGAN_FILE, RESULTS_FILE = (
     pick(full=Path(name), fast=ARTIFACTS / name.replace(".", "_fast.", 1))
     for name in ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"))

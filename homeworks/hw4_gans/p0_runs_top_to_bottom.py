@@ -2,7 +2,8 @@
 # ## P0. The notebook runs from top to bottom (1 point)
 #
 # Restart the kernel and run every cell before you hand in. This point needs every piece defined and running,
-# and `hw4_results.json` holding every model's result after 50 epochs, in agreement with your two weight files.
+# and `hw4_results.json` holding every model's result after 50 epochs, from the same runs as your two weight files
+# (its baseline and conditional GAN results are those of the generators you hand in).
 
 # %% kind="tests" grade_id="p0_tests"
 from dgmlab.probes import check

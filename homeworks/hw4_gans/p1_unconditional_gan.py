@@ -13,7 +13,7 @@
 # * **No normalisation layer** in either network, and **dropout only in the discriminator** (it regularises
 #   the judge; in the generator it would only blur samples).
 # * Both are **trained by gradient descent**: `forward` keeps every parameter in the autograd graph (no
-#   `torch.no_grad()`, `.detach()` or NumPy inside it); a network no gradient reaches earns no points.
+#   `torch.no_grad()`, `.detach()` or NumPy inside it); a network whose parameters no gradient reaches cannot learn, and earns no points.
 #
 # Both classes take their hidden widths as an argument; P2 reuses them.
 
@@ -22,11 +22,9 @@
 
 # %% kind="answer" grade_id="p1_generator"
 class Generator(nn.Module):
-    """MLP generator: noise ``z`` (N, latent_dim) float32 -> images (N, 784) float32 in (-1, 1).
+    """The statement's generator: noise ``z`` (N, latent_dim) float32 -> images (N, 784) float32 in (-1, 1), one
+    hidden layer per width in ``widths``.
 
-    Hidden layers: for each width w in ``widths``, a Linear(previous, w) then a LeakyReLU of slope 0.2
-    (nn.LeakyReLU(0.2), or F.leaky_relu(h, 0.2) in forward); output: Linear(widths[-1], 784) then tanh.
-    No normalisation, no dropout.
     Keeps ``self.latent_dim`` (training code reads it to draw noise).
     """
 
@@ -58,10 +56,8 @@ check("p1_generator_tests", Generator)
 
 # %% kind="answer" grade_id="p1_discriminator"
 class Discriminator(nn.Module):
-    """MLP discriminator: images (N, 1, 28, 28) or (N, 784) float32 -> logits (N, 1) float32.
-
-    For each width w in ``widths``: Linear(previous, w), LeakyReLU of slope 0.2, Dropout(dropout) (active in
-    training mode only); then Linear(widths[-1], 1). No sigmoid at the end, no normalisation.
+    """The statement's discriminator: images (N, 1, 28, 28) or (N, 784) float32 -> logits (N, 1) float32, one hidden
+    layer per width in ``widths``, each with dropout of probability ``dropout`` (active in training mode only).
     """
 
     def __init__(self, widths=(512, 256, 128), in_dim=784, dropout=0.3):
@@ -91,12 +87,12 @@ check("p1_discriminator_tests", Discriminator)
 # With labels 1 for real and 0 for fake, the discriminator minimises
 # $$\mathcal L_D = -\frac1N\sum_{i}\log\sigma(D(x_i)) \;-\; \frac1N\sum_{i}\log\bigl(1-\sigma(D(G(z_i)))\bigr).$$
 # The minimax generator loss $\log(1-\sigma(D(G(z))))$ has no gradient when $D$ confidently rejects fakes, so the
-# generator minimises the **non-saturating** loss $-\frac1N\sum_i \log\sigma(D(G(z_i)))$ instead. Work on logits
-# with a stable form (`F.binary_cross_entropy_with_logits` or `F.softplus`): logits reach $\pm 30$.
+# generator minimises the **non-saturating** loss $-\frac1N\sum_i \log\sigma(D(G(z_i)))$ instead. Compute both
+# from the logits in a numerically stable form: logits reach $\pm 30$, where $1-\sigma$ rounds to 0 in float32.
 
 # %% kind="answer" grade_id="p1_losses"
 def discriminator_loss(real_logits, fake_logits):
-    """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor: mean BCE(real, 1) + mean BCE(fake, 0)."""
+    """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor, the discriminator loss L_D above."""
     ### BEGIN SOLUTION
     real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
     fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
@@ -105,7 +101,7 @@ def discriminator_loss(real_logits, fake_logits):
 
 
 def generator_loss(fake_logits):
-    """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor: mean BCE(fake, 1) (non-saturating)."""
+    """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor, the non-saturating generator loss."""
     ### BEGIN SOLUTION
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
     ### END SOLUTION

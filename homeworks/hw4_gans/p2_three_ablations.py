@@ -42,10 +42,11 @@ check("p2_make_gan_tests", make_gan)
 #
 # **Every batch is one discriminator update**, and **after every `d_steps`-th one** comes one generator update,
 # each with fresh noise (`generator.latent_dim` columns, on the generator's device): the generator's step draws its
-# own $z$. Within one call the count of discriminator updates **runs on across epochs** (it is not reset when an
+# own $z$. The count of discriminator updates **runs on across the epochs of one call** (it is not reset when an
 # epoch starts), so with `d_steps=10` both players see the baseline's data, but the generator moves ten times less
-# often. (The runner below calls `train_gan` once per epoch, so there the count starts afresh each epoch.) Labels are
-# ignored here.
+# often. The runner below calls `train_gan` once per epoch (to save a checkpoint after each), so each of its calls
+# counts from 0 and an epoch's last few updates may get no generator update: the same rule, one epoch per call.
+# Labels are ignored here.
 
 # %% kind="answer" grade_id="p2_train_gan"
 def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True):
@@ -146,29 +147,31 @@ def show(fig):
     plt.close(fig)
 
 
-def report_graded_draw(path, labels=None):
-    """Print what the graded check measures on the generator weights saved at ``path``: 1,000 images of your P1
-    generator (P3's for ``labels``, 100 of each digit) with these weights (graded: the statement's network with them)."""
+def report_bars(path, labels=None):
+    """Print how the generator weights saved at ``path`` fare against the bars of their part: 1,000 images of the P1
+    generator (P3's for ``labels``, 100 of each digit) with these weights."""
     from dgmlab import artifacts, metrics
     state = torch.load(path, weights_only=True)
     try:  # the file must hold exactly the stated network's tensors
         artifacts.mlp_tensors(state, in_dim=LATENT_DIM, widths=(128, 256, 512),
                               embedding=None if labels is None else (10, 10), name=f"the weights in {Path(path).name}")
     except artifacts.ArtifactError as exc:
-        print(f"{Path(path).name} cannot be graded: {exc}")
+        print(f"{Path(path).name} cannot be scored: {exc}")
         return
     generator = Generator() if labels is None else ConditionalGenerator()
     generator.load_state_dict({k: v.float() for k, v in state.items()})
     z = torch.randn(1000, LATENT_DIM, generator=torch.Generator().manual_seed(0))  # (1000, LATENT_DIM)
     with torch.no_grad():
         x = generator.eval()(z) if labels is None else generator.eval()(z, labels)
+    quick = " (quick mode: expect far below the bar; it only shows the code runs)" if is_fast() else ""
     if labels is None:
         score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
         classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
-        print(f"a graded draw: MNIST classifier score {float(score):.2f} (bar 8.0), {classes} digit classes (need 9)")
+        print(f"1,000 images: MNIST classifier score {float(score):.2f} (bar 8.0), {classes} digit classes (need 9)"
+              + quick)
     else:
         accuracy = int((metrics.mnist_predict(x, scale="[-1,1]") == labels).sum()) / len(labels)
-        print(f"a graded draw: conditional accuracy {accuracy:.1%} (bar 95%)")
+        print(f"1,000 images: conditional accuracy {accuracy:.1%} (bar 95%){quick}")
 
 
 def plot_history(name, history, d_steps=1):
@@ -220,9 +223,9 @@ def run_experiment(name, data, retrain=False):
     ARTIFACTS.mkdir(exist_ok=True)
     torch.save(images[:100].clone(), ARTIFACTS / f"samples_{name}.pt")
     dgmlab.workspace.saved(ARTIFACTS / f"samples_{name}.pt")
-    if name == "baseline":  # the baseline's generator is graded: its weights (float16) in the homework folder
+    if name == "baseline":  # the baseline's generator is handed in: its weights (float16) in the homework folder
         dgmlab.workspace.saved(dgmlab.artifacts.save_weights(generator, BASELINE_FILE), graded=not is_fast())
-        report_graded_draw(BASELINE_FILE)
+        report_bars(BASELINE_FILE)
     RESULTS[name] = {"epochs": EPOCHS, "seconds_per_epoch": seconds_per_epoch, "d_steps": d_steps,
                      "generator_updates": len(history["g_loss"]), "data": data.source,
                      "final_d_loss": float(np.mean(history["d_loss"][-50:])),
@@ -236,7 +239,8 @@ def run_experiment(name, data, retrain=False):
 # %% [markdown]
 # Train the P1 baseline. Expect blobs (often mostly "1"s) for the first few thousand updates; then the
 # discriminator's loss settles a little below $\log 4 \approx 1.39$ (where it cannot tell real from fake), the
-# generator's a little above $\log 2$, and digits are recognisable after about 5 epochs.
+# generator's a little above $\log 2$, and digits are recognisable after about 5 epochs. In quick mode (2 epochs on 640
+# digits) expect blobs and scores far below the bars: quick mode only shows that the code runs.
 
 # %% uses_answers=true
 if not is_grading():
@@ -245,12 +249,12 @@ if not is_grading():
     baseline_generator = run_experiment("baseline", TRAIN)
 
 # %% [markdown]
-# ### Graded from your baseline's trained generator (3 points)
+# ### Your baseline's trained generator (3 points)
 #
-# Hand in `baseline_generator_weights.pt`, saved by the training cell; it is graded alone, by 1,000 images of P1's
-# generator with these weights. Weights that fit and draw new, varied digits earn 1 point; 2 more if those images have
-# an **MNIST classifier score of at least 8.0** (real digits: about 9.7) and show at least **9** of the 10
-# digits. More than 10 near-copies of MNIST digits earn 0.
+# Hand in `baseline_generator_weights.pt`, saved by the training cell. This part is scored from that file: 1,000
+# images of P1's generator with these weights. Weights that fit and draw new, varied digits earn 1 point; 2 more if
+# those images have an **MNIST classifier score of at least 8.0** (real digits: about 9.7) and show at least **9** of
+# the 10 digits. A generator with more than 10 near-copies of MNIST digits among them earns 0.
 
 # %% kind="tests" grade_id="p2_baseline_samples_tests"
 from dgmlab.probes import check

@@ -174,9 +174,9 @@ def run_cgan(data, retrain=False):
     rows = torch.arange(10).repeat_interleave(10)
     grid = sample(generator, 100, rows)
     show(dgmlab.plots.image_grid(grid, nrow=10, title="conditional GAN: row k shows digit k", save=FIGURES / "cgan_grid.png"))
-    # graded: the averaged generator's weights (float16) in the homework folder
+    # handed in: the averaged generator's weights (float16) in the homework folder
     dgmlab.workspace.saved(dgmlab.artifacts.save_weights(generator, CGAN_FILE), graded=not is_fast())
-    report_graded_draw(CGAN_FILE, labels=torch.arange(10).repeat_interleave(100))  # the graded draw's 1,000 labels
+    report_bars(CGAN_FILE, labels=torch.arange(10).repeat_interleave(100))  # 100 of each digit
     acc = conditional_accuracy(generator, N_EVAL // 10)
     RESULTS["cgan"] = {"epochs": EPOCHS, "seconds_per_epoch": seconds_per_epoch, "data": data.source,
                        "conditional_accuracy": acc,
@@ -192,12 +192,13 @@ if not is_grading():
     cgan_generator = run_cgan(TRAIN)
 
 # %% [markdown]
-# ### Graded from your trained conditional generator (3 points)
+# ### Your trained conditional generator (3 points)
 #
-# Hand in `cgan_generator_weights.pt`, saved by the training cell; it is graded alone, by 100 images of each digit
-# from the conditional generator ($[z, e_G(y)]$ in that order) with these weights. Weights that fit and draw new
-# digits earn 1 point; 2 more if the **conditional accuracy** (digits the MNIST classifier assigns to the
-# requested label) is at least **95%** (real digits: 99%). More than 10 near-copies of MNIST digits earn 0.
+# Hand in `cgan_generator_weights.pt`, saved by the training cell. This part is scored from that file: 100 images of
+# each digit from the conditional generator ($[z, e_G(y)]$ in that order) with these weights. Weights that fit and
+# draw new digits earn 1 point; 2 more if the **conditional accuracy** (digits the MNIST classifier assigns to the
+# requested label) is at least **95%** (real digits: 99%). A generator with more than 10 near-copies of MNIST digits
+# among them earns 0.
 
 # %% kind="tests" grade_id="p3_cgan_samples_tests"
 from dgmlab.probes import check

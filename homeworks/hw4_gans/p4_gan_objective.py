@@ -70,9 +70,9 @@ check("p4a_tests", V_point, D_star, second_derivative, D_star_pi)
 # 1. `C_point`: the sympy integrand of $C(G)$ at one point, obtained by **substituting** `D_star` into `V_point`.
 # 2. For discrete distributions (numpy vectors `p`, `q` of the same length, non-negative, summing to one,
 #    possibly with zero entries; use $0\log 0 = 0$): `virtual_criterion(p, q)` $= \sum_x$ `C_point` with
-#    $p_{\text{data}} = p$, $p_g = q$, and `js_divergence(p, q)` in nats. Both return Python floats.
-#    (`scipy.special.xlogy` handles the zeros. You may use `scipy.spatial.distance.jensenshannon`, which returns
-#    the square root of the divergence.) Compare the two functions on a few pairs before the derivation.
+#    $p_{\text{data}} = p$, $p_g = q$, and `js_divergence(p, q)` in nats, from the definition above. Both return
+#    Python floats (`scipy.special.xlogy` handles the zeros). Compare the two functions on a few pairs before the
+#    derivation.
 
 # %% kind="answer" grade_id="p4b" check_output=true
 # C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d

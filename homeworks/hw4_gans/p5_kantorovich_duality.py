@@ -33,10 +33,10 @@
 # %% [markdown]
 # ### P5(b) The primal as a linear program (7 points)
 #
-# Write the primal yourself as a linear program in $T$ flattened row by row (its costs, the marginal constraints,
-# which `np.kron` builds, and the bounds) and solve it with `scipy.optimize.linprog(..., method="highs")`. Both are
-# asked for, 3.5 points each: the program `ot_primal` hands to `linprog` (its costs, and which plans its constraints
-# and bounds allow), and the optimal plan and value it returns.
+# Write the primal yourself as a linear program in $T$ flattened row by row (its costs, the marginal constraints and
+# the bounds) and solve it with `scipy.optimize.linprog(..., method="highs")`. Both are asked for, 3.5 points each:
+# the linear program you build (its costs, and which plans its constraints and bounds allow), and the optimal plan
+# and value.
 
 # %% kind="answer" grade_id="p5_ot_primal"
 def ot_primal(v, w, C):
@@ -66,8 +66,8 @@ check("p5_ot_primal_tests", ot_primal)
 #
 # Write it yourself, again for `linprog`, which minimises: stack $(\phi, \psi)$ into one vector, every potential
 # free in sign (none fixed), with one inequality per pair $(i, j)$. As in P5(b), both are asked for, 3.5 points
-# each: the program `ot_dual` hands to `linprog` (its costs, and which potentials its constraints and bounds allow),
-# and the optimal potentials and value.
+# each: the linear program you build (its costs, and which potentials its constraints and bounds allow), and the
+# optimal potentials and value.
 
 # %% kind="answer" grade_id="p5_ot_dual"
 def ot_dual(v, w, C):

@@ -23,10 +23,10 @@ MAX_FILE_BYTES = 1_500_000                       # the weight files' limit: floa
 _G_LAYER = "layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]"
 _D_LAYER = "layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]"
 # P1.3's two losses, docstring and body;
-_G_LOSS = ('    """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor: mean BCE(fake, 1) '
-           '(non-saturating)."""\n'
+_G_LOSS = ('    """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor, the non-saturating generator '
+           'loss."""\n'
            "    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))")
-_D_LOSS = ('    """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor: mean BCE(real, 1) + mean BCE(fake, 0)."""\n'
+_D_LOSS = ('    """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor, the discriminator loss L_D above."""\n'
            "    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n"
            "    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))\n"
            "    return real + fake")

@@ -393,8 +393,8 @@ def _drawing(state, layout: dict, conditional: bool, *, own=None, seed=None):
     kind = "ConditionalGenerator" if conditional else "Generator"
     cls = getattr(__main__, kind, None)
     if cls is None:
-        raise artifacts.ArtifactError(f"run the cell that defines {kind} first: this check draws from "
-                                      f"{layout['name']} with your {kind} (graded, with the statement's)")
+        raise artifacts.ArtifactError(f"run the cell that defines {kind} first: the images are made from "
+                                      f"{layout['name']} with your {kind}")
     net = load_by_shape(cls(), tensors, f"your {kind}()").eval()
     return (lambda z, labels: net(z, labels)) if conditional else (lambda z: net(z))
 
