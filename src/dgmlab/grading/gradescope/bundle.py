@@ -171,17 +171,7 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
 
     options = options or RunOptions()
     (hw,) = course.check_homeworks([hw])
-
-    problem = hidden_tests_copied(course, hw)  # Gradescope's nbgrader would copy them to the kernel's folder
-    if problem:
-        raise C.CourseError(f"{problem}; no autograder was written")
-    if visibility not in VISIBILITY:
-        raise C.CourseError(f"--visibility must be one of {', '.join(VISIBILITY)} (got {visibility!r})")
-    if out.exists() and not force:
-        raise C.CourseError(f"{out} exists: remove it or pass --force to replace it")
-    if pip and wheels:
-        raise C.CourseError("--pip and --wheels say two ways to install the grader: give one (neither: the zip "
-                            "carries wheels built from this checkout)")
+    _refuse(course, hw, out, visibility=visibility, pip=pip, wheels=wheels, force=force)
     config = course.config()
     cid = course_id(config)
     with tempfile.TemporaryDirectory(prefix="dgmlab-gradescope-") as tmp:
@@ -193,22 +183,8 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
         notebooks = sorted({c["notebook"] for c in graded_cells(grader / "gradebook.db", cid, hw, [])})
         cells = graded_cells(grader / "gradebook.db", cid, hw, notebook_order(course.source_notebook(hw)))
         shutil.copy(course.root / "nbgrader_config.py", grader / "nbgrader_config.py")
-        # source/<hw>/ where the course's config puts it: its files (nbgrader copies them over the submission) and
-        # the source notebook (the published networks' architectures are read from it)
-        source_rel = course.folder("source", hw).relative_to(course.root)
-        source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
-                  if not ignored_in_source(k) and not k.endswith(".ipynb")}
-        source[f"{hw}.ipynb"] = course.source_notebook(hw).read_bytes()
-        for rel, data in source.items():
-            (grader / source_rel / rel).parent.mkdir(parents=True, exist_ok=True)
-            (grader / source_rel / rel).write_bytes(data)
-        published = []
-        if options.refuse_published:  # the kit's own weights files: a handed-in copy of one is refused, as by autograde
-
-            published = [p.relative_to(course.root).as_posix() for p in published_files(course, hw)]
-            for rel in published:
-                (grader / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(course.root / rel, grader / rel)
+        source_rel = _copy_source(course, hw, grader)
+        published = _copy_published(course, hw, grader) if options.refuse_published else []
         (grader / "draw.key").write_text(DS.course_key(course).hex() + "\n", encoding="utf-8")
         policy, tz, due = _late_settings(course, hw, grader)
         limits, sandbox = options.limits, options.sandbox
@@ -219,32 +195,82 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
                     "late_policy": policy, "timezone": tz, "course_due": due, "source_folder": source_rel.as_posix(),
                     "published": published}
         (grader / "settings.json").write_text(json.dumps(settings, indent=1), encoding="utf-8")
-        if wheel_files:  # by path: these files, whatever the index holds of the same names
-            install = '"$PY" -m pip install ' + " ".join(f'"$SRC/wheels/{w.name}"' for w in wheel_files)
-        else:
-            install = '"$PY" -m pip install ' + " ".join(shlex.quote(w) for w in pip.split())
-        words = {"version": __version__, "hw": hw, "torch_install": torch_install(), "kernel_user": KERNEL_USER,
-                 "install": install}
-        scripts = {"setup.sh": SETUP.format(**words), "run_autograder": RUN.format(**words)}
-        out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(f".{out.name}.partial")
-        partial.touch(mode=0o600)
-        partial.chmod(0o600)
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, text in scripts.items():
-                _add(zf, name, text.encode("utf-8"), 0o755)
-            _add_dir(zf, "grader/", 0o700)
-            for path in sorted(grader.rglob("*")):
-                rel = path.relative_to(stage).as_posix()
-                if path.is_dir():
-                    _add_dir(zf, rel + "/", 0o700)
-                else:
-                    _add(zf, rel, path.read_bytes(), 0o600)
-            for wheel in wheel_files:
-                _add(zf, f"wheels/{wheel.name}", wheel.read_bytes(), 0o644)
-        partial.chmod(0o600)  # it holds the draw key, the hidden tests and the solutions: the owner's alone
-        partial.replace(out)
+        _write_zip(out, stage, _scripts(hw, wheel_files, pip), wheel_files)
     return out
+
+
+def _refuse(course: C.Course, hw: str, out: Path, *, visibility: str, pip: str | None, wheels: Path | None,
+            force: bool) -> None:
+    """Raises :class:`~dgmlab.grading.layout.CourseError` where no autograder can be written as asked."""
+    problem = hidden_tests_copied(course, hw)  # Gradescope's nbgrader would copy them to the kernel's folder
+    if problem:
+        raise C.CourseError(f"{problem}; no autograder was written")
+    if visibility not in VISIBILITY:
+        raise C.CourseError(f"--visibility must be one of {', '.join(VISIBILITY)} (got {visibility!r})")
+    if out.exists() and not force:
+        raise C.CourseError(f"{out} exists: remove it or pass --force to replace it")
+    if pip and wheels:
+        raise C.CourseError("--pip and --wheels say two ways to install the grader: give one (neither: the zip "
+                            "carries wheels built from this checkout)")
+
+
+def _copy_source(course: C.Course, hw: str, grader: Path) -> Path:
+    """Copies source/<hw>/ under ``grader`` where the course's config puts it (returned, relative): its files
+    (nbgrader copies them over the submission) and the source notebook (the published networks' architectures are
+    read from it)."""
+    source_rel = course.folder("source", hw).relative_to(course.root)
+    source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
+              if not ignored_in_source(k) and not k.endswith(".ipynb")}
+    source[f"{hw}.ipynb"] = course.source_notebook(hw).read_bytes()
+    for rel, data in source.items():
+        (grader / source_rel / rel).parent.mkdir(parents=True, exist_ok=True)
+        (grader / source_rel / rel).write_bytes(data)
+    return source_rel
+
+
+def _copy_published(course: C.Course, hw: str, grader: Path) -> list:
+    """Copies the kit's own weights files of ``hw`` under ``grader`` (a handed-in copy of one is refused, as by
+    autograde); returns their paths, relative to the course."""
+    published = [p.relative_to(course.root).as_posix() for p in published_files(course, hw)]
+    for rel in published:
+        (grader / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(course.root / rel, grader / rel)
+    return published
+
+
+def _scripts(hw: str, wheel_files: list, pip: str | None) -> dict:
+    """``{name: text}`` of setup.sh and run_autograder, installing the zip's wheels by path (these files, whatever
+    the index holds of the same names) or else ``pip``'s requirement."""
+    if wheel_files:
+        install = '"$PY" -m pip install ' + " ".join(f'"$SRC/wheels/{w.name}"' for w in wheel_files)
+    else:
+        install = '"$PY" -m pip install ' + " ".join(shlex.quote(w) for w in pip.split())
+    words = {"version": __version__, "hw": hw, "torch_install": torch_install(), "kernel_user": KERNEL_USER,
+             "install": install}
+    return {"setup.sh": SETUP.format(**words), "run_autograder": RUN.format(**words)}
+
+
+def _write_zip(out: Path, stage: Path, scripts: dict, wheel_files: list) -> None:
+    """The zip, written beside ``out`` (the owner's alone: it holds the draw key, the hidden tests and the
+    solutions) and then moved onto it: the scripts, ``stage``'s ``grader/`` and the wheels."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.touch(mode=0o600)
+    partial.chmod(0o600)
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in scripts.items():
+            _add(zf, name, text.encode("utf-8"), 0o755)
+        _add_dir(zf, "grader/", 0o700)
+        for path in sorted((stage / "grader").rglob("*")):
+            rel = path.relative_to(stage).as_posix()
+            if path.is_dir():
+                _add_dir(zf, rel + "/", 0o700)
+            else:
+                _add(zf, rel, path.read_bytes(), 0o600)
+        for wheel in wheel_files:
+            _add(zf, f"wheels/{wheel.name}", wheel.read_bytes(), 0o644)
+    partial.chmod(0o600)  # it holds the draw key, the hidden tests and the solutions: the owner's alone
+    partial.replace(out)
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
