@@ -71,11 +71,10 @@ def parse_entry(path: str, lms: str) -> Entry | None:
 
 def canvas_readings(path: str) -> list:
     """Every way the Canvas entry name ``path`` splits into ``<name>[_LATE]_<user id>_<attachment id>_<file>`` or
-    ``<name>[_LATE]_<user id>_<file>`` (:data:`CANVAS_TAILS`, the name any non-empty text). Canvas does not keep a
-    sortable name from ending in ``_<digits>`` (its zipper rewrites only ``_<digits>_`` and an all-digit name), and
-    the file name is the student's: so ``x_1003_1004_<attachment id>_<file>``, written for user 1004 named
-    ``x_1003``, reads as user 1003 as well (:func:`parse_entry` takes the first). :func:`canvas_doubt` says when
-    another reading holds the entry back."""
+    ``<name>[_LATE]_<user id>_<file>`` (:data:`CANVAS_TAILS`, the name any non-empty text) with ids as Canvas writes
+    them (no leading 0). Canvas does not keep a sortable name from ending in ``_<digits>`` and the file name
+    is the student's: so ``x_1003_1004_<attachment id>_<file>``, written for user 1004 named ``x_1003``, reads as
+    user 1003 as well (:func:`parse_entry` takes the first). :func:`canvas_entry` says which is placed."""
     if "/" in path:
         return []
     out = []
@@ -86,28 +85,76 @@ def canvas_readings(path: str) -> list:
         for tail in CANVAS_TAILS:
             m = tail.match(path, i)
             # a name ending in _LATE is read, as late, at the _ before it
-            if m and (m.group("late") or not name.endswith("_LATE") or len(name) == 5):
+            if m and (m.group("late") or not name.endswith("_LATE") or len(name) == 5) \
+                    and all(_canvas_id(m.groupdict().get(k) or "1") for k in ("user", "sub")):
                 out.append(Entry(path, "canvas", name, m.group("user"), int(m.groupdict().get("sub") or 0),
                                  m.group("original"), bool(m.group("late"))))
     return out
 
 
-def canvas_doubt(e: Entry, student_of) -> str:
-    """Why the Canvas entry ``e`` (:func:`parse_entry`'s reading) is not placed, or ``""``: another of its
-    :func:`canvas_readings` has another user id, so which student handed the file in cannot be told from the name
-    (``student_of(user id)``, a student id or ``None``, names them). Another reading as Canvas writes an entry
-    (with an attachment id, or a text or URL entry: :data:`CANVAS_TEXT_ENTRIES`) is enough, known student or not:
-    one missing from the id map (a late add, one ``dgmlab ids`` could not match) would otherwise place their file as
-    the classmate their name reads as. Any other reading without an attachment id counts only when its user id is a
-    student's: every entry's attachment id reads as a user id so."""
-    others = sorted({r.user for r in canvas_readings(e.path)
-                     if r.submission or r.original in CANVAS_TEXT_ENTRIES or student_of(r.user)} - {e.user}, key=int)
-    if not others:
-        return ""
-    ids = " and ".join(f"user id {u} ({student_of(u) or 'no student'})" for u in [e.user, *others])
-    return (f"Canvas's name for it reads as {ids}: a Canvas name ending in _<digits> can make one student's entry "
-            f"read as a classmate's, so whose it is cannot be told; not placed. Check in Canvas (SpeedGrader) which "
-            f"of them handed in this file, then copy it by hand into submitted/<that student>/<hw>/")
+def _canvas_id(digits: str) -> bool:
+    return not digits.startswith("0")  # Canvas writes an id as a number
+
+
+def _prefix(r: Entry) -> str:
+    return r.name + ("_LATE" if r.late_flag else "")  # what Canvas writes once per user id in a download
+
+
+def _candidates(path: str, student_of) -> list:
+    """The readings of ``path`` that may be Canvas's: one as Canvas writes an entry (with an attachment id, or a
+    text or URL entry: :data:`CANVAS_TEXT_ENTRIES`), known student or not (one missing from the id map, a late add,
+    would otherwise place their file as the classmate their name reads as), :func:`parse_entry`'s, and any other
+    whose user id is a student's (``student_of(user id)``: a student id or ``None``; every entry's attachment id
+    reads as a user id without one)."""
+    first = parse_entry(path, "canvas")
+    return [r for r in canvas_readings(path)
+            if r.submission or r.original in CANVAS_TEXT_ENTRIES or r == first or student_of(r.user)]
+
+
+def canvas_pins(paths, student_of) -> dict:
+    """``{user id: "<name>[_LATE]"}`` that the Canvas download of entry names ``paths`` shows: Canvas writes one
+    sortable name (and late flag) per user id in a download, so an entry whose every :func:`_candidates` reading
+    is one user's under one name pins that user's name, and a reading that gives a pinned user another name is
+    not Canvas's (which can pin more, to the end). Only entries :func:`parse_entry` reads pin: Canvas's own reading
+    of one whose name is empty (``_<user id>_...``) or anonymous (``anon_<id>_...``) may be none of them. Empty when
+    the names contradict that (no entry is then told apart by them)."""
+    cands = [c for c in (_candidates(p, student_of) for p in paths if parse_entry(p, "canvas")) if c]
+    pins: dict = {}
+    grown = True
+    while grown:
+        grown = False
+        for c in cands:
+            live = {(r.user, _prefix(r)) for r in c if pins.get(r.user, _prefix(r)) == _prefix(r)}
+            if not live:
+                return {}
+            if len(live) == 1 and next(iter(live))[0] not in pins:
+                pins.update(live)
+                grown = True
+    return pins
+
+
+def canvas_entry(path: str, student_of, pins: dict) -> tuple:
+    """``(reading, "")``: the one reading of the Canvas entry name ``path`` that can be Canvas's, or ``(None,
+    why)`` when whose it is cannot be told, or ``(None, "")`` when no reading is Canvas's. A reading is struck when
+    ``pins`` (:func:`canvas_pins`) gives its user another name; the entry is held back when the readings left have
+    two user ids, or when a struck one named a student (``student_of``): an entry made to read as a classmate's."""
+    cands = _candidates(path, student_of)
+    live = [r for r in cands if pins.get(r.user, _prefix(r)) == _prefix(r)]
+    users = {r.user for r in live}
+    named = sorted({r.user for r in cands if r not in live and student_of(r.user)} - users, key=int)
+    if len(users) == 1 and not named:
+        first = parse_entry(path, "canvas")  # else one as Canvas writes an entry
+        return min(live, key=lambda r: not (r == first or r.submission or r.original in CANVAS_TEXT_ENTRIES)), ""
+    if not cands:
+        return None, ""
+    order = [cands[0].user, *sorted({r.user for r in cands} - {cands[0].user}, key=int)]
+    ids = " and ".join(f"user id {u} ({student_of(u) or 'no student'})" for u in order)
+    why = (f"it gives user id {' and '.join(named)} another name than their other entries have: a Canvas name "
+           "ending in _<digits> makes it read as a classmate's" if named else
+           "a Canvas name ending in _<digits> can make one student's entry read as a classmate's, so whose it is "
+           "cannot be told")
+    return None, (f"Canvas's name for it reads as {ids}: {why}; not placed. Check in Canvas (SpeedGrader) which of "
+                  f"them handed in this file, then copy it by hand into submitted/<that student>/<hw>/")
 
 
 def detect_lms(names) -> str:

@@ -16,7 +16,7 @@ zip's format is decided once for the whole download (``lms``, else :func:`detect
 when it cannot tell), each entry is read as that format only (:func:`parse_entry`), and the student is the one
 the LMS's own fields name: Canvas's user id before the submission id, Moodle's folder (or flat prefix). An entry
 that is not named as that format is listed, never placed; so is a Canvas entry whose name also reads as another
-student's user id (Canvas keeps a name ending in ``_<digits>``: :func:`.download_names.canvas_doubt`).
+student's user id (Canvas keeps a name ending in ``_<digits>``: :func:`.download_names.canvas_entry`).
 
 Each student is found by the id that LMS owns, in the course's id map (``lms_ids.csv``, :mod:`.id_map`; nbgrader's
 ``lms_user_id`` for the one platform it is read as): Canvas's user id; for Moodle the participant id the map records
@@ -74,7 +74,7 @@ from . import hand_in_names as HN
 from . import hand_in_rules as HR
 from . import id_map as IM
 from . import moodle
-from .download_names import FORMATS, SHAPES, Entry, canvas_doubt, detect_lms, parse_entry
+from .download_names import FORMATS, SHAPES, Entry, canvas_entry, canvas_pins, detect_lms, parse_entry
 from .download_zip import MIB, inert, open_zip, read_entry, screen
 from .roster_match import index_of, match, roster_index, roster_names  # noqa: F401 (index_of: read here too)
 
@@ -370,18 +370,24 @@ def _sort(infos: list, refused: dict, lms: str, index: dict, mappings: dict | No
     asked: dict = {}  # (the entry's LMS number, name) -> match's answer: each account is asked about once
     named: dict = {}
     readable = []
+
+    def student_of(uid):
+        return index.get(("lms", uid))
+
+    pins = canvas_pins([i.filename for i in infos if id(i) not in refused], student_of) if lms == "canvas" else {}
     for info in infos:
         if id(info) in refused:
             out.unplaced.append((info.filename, refused[id(info)]))
             continue
         readable.append(info)
-        e = parse_entry(info.filename, lms)
-        if e is None:
-            out.unplaced.append((info.filename, f"not named as {lms.title()} names a submission ({SHAPES[lms]})"))
-            continue
-        doubt = canvas_doubt(e, lambda uid: index.get(("lms", uid))) if lms == "canvas" else ""
+        e, doubt = parse_entry(info.filename, lms), ""
+        if e is not None and lms == "canvas":
+            e, doubt = canvas_entry(info.filename, student_of, pins)
         if doubt:
             out.unplaced.append((info.filename, doubt))
+            continue
+        if e is None:
+            out.unplaced.append((info.filename, f"not named as {lms.title()} names a submission ({SHAPES[lms]})"))
             continue
         # Canvas's number is the user id; Moodle's a participant id, whose user id only a mapping tells
         user = e.user if lms == "canvas" else (mappings or {}).get(e.user)
