@@ -465,7 +465,7 @@ if not runtime.is_grading():
 # %% [markdown]
 # ### Graded from your trained generator (7 points)
 #
-# Graded from `generator_weights.pt` alone: 1,000 samples of the `Generator` given above with your weights,
+# This part is scored from `generator_weights.pt`: 1,000 samples of the `Generator` given above with your weights,
 # scored by the MNIST classifier (1,000 real test digits score 9.7 to 9.8). A trained generator (an MNIST
 # classifier score of at least **5** over the 1,000, with at least 8 digit classes present) earns 2 points (the
 # test cell below shows it); a score of at least **8.5**, with all 10 digit classes present, earns the other 5. If more than 10 samples are near-copies of MNIST digits, the

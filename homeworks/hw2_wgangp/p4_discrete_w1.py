@@ -35,8 +35,8 @@
 #   column sums: then couplings of $(p, q)$ meet `b_eq` and matrices with a wrong row or column sum do not.
 # - `w1_linprog(p, q, C)` (1.5 points) solves that program, with the constraints `marginal_constraints(p, q)`
 #   returns, by `scipy.optimize.linprog(..., method="highs")`, and returns the optimal value and the optimal
-#   $n\times n$ plan, which meets those constraints. Half of its points (0.75) are for the program it hands to
-#   `linprog`: its costs `C.reshape(-1)`, and which plans its constraints and bounds allow (exactly the non-negative
+#   $n\times n$ plan, which meets those constraints. Half of its points (0.75) are for the linear program it
+#   builds: its costs `C.reshape(-1)`, and which plans its constraints and bounds allow (exactly the non-negative
 #   matrices with row sums $p$ and column sums $q$). The other half are for the optimal value and plan, which a
 #   transport library's solver (POT's `ot.emd`) also gives, without formulating anything: it earns that half only.
 

@@ -371,7 +371,7 @@ if not runtime.is_grading():
 
 # %% [markdown]
 # ### P5(g) (2 points): graded from your trained generator
-# Graded from `p5_generator_weights.pt` alone: 1,000 samples of the `Generator(capacity=32)` given above with
+# This part is scored from `p5_generator_weights.pt`: 1,000 samples of the `Generator(capacity=32)` given above with
 # your weights, scored with the MNIST classifier score. A trained generator (a score of at least
 # **5** over the 1,000, with at least **8** digit classes present) earns 0.5 points; a score of at least
 # **8.5**, with at least **9** digit classes present, earns the other 1.5. If more than 10 samples are

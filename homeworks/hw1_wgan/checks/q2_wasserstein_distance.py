@@ -86,7 +86,7 @@ def test_integrand_is_p_g_times_the_log_ratio(v, ref):
     points_ = _working_points(v)
     wants = ref["integrand"]
     if len(wants) != len(points_):
-        raise AssertionError("the recorded values do not match the check's points: reinstall dgmlab")
+        raise AssertionError("the recorded values do not match this cell's points: reinstall dgmlab")
     for (t, t0, sg, sd), want in zip(points_, wants, strict=True):
         point = {s["x"]: sp.Rational(1, 3), s["theta"]: sp.Rational(str(t)), s["theta0"]: sp.Rational(str(t0)),
                  s["sigma_g"]: sp.Rational(str(sg)), s["sigma_data"]: sp.Rational(str(sd))}
@@ -101,7 +101,7 @@ def test_general_kl_matches_numerical_integration(v, ref):
     s = symbols()
     points_, wants = _working_points(v), ref["kl"]
     if len(wants) != len(points_):
-        raise AssertionError("the recorded values do not match the check's points: reinstall dgmlab")
+        raise AssertionError("the recorded values do not match this cell's points: reinstall dgmlab")
     for (t, t0, sg, sd), want in zip(points_, wants, strict=True):
         got = asserts.sympy_number(v.kl_general, {s["theta"]: t, s["theta0"]: t0, s["sigma_g"]: sg,
                                                   s["sigma_data"]: sd}, "kl_general", digits=20)

@@ -16,7 +16,7 @@ from dgmlab.probes import (
 from dgmlab.probes.linprog import linprog_bounds, recording_linprog
 from dgmlab.probes.points import points
 
-# ------------------------------------------------------------------ P4(b): the program w1_linprog hands to linprog
+# ------------------------------------------------------------------ P4(b): the linear program w1_linprog builds
 # w1_linprog is asked to solve the LP with scipy.optimize.linprog. The probe records the last program it hands to
 # linprog on each problem and hands it back as data (its costs, constraint arrays and bounds, at most 16 x 64 for a
 # right one); the test asks in the judge which plans built from (p, q) that program allows. A transport library's
@@ -88,7 +88,7 @@ def _recorded(program, key):
         return None
     found = usable(f"the {key} handed to linprog", found)
     if isinstance(found, dict) and "shape" in found:
-        raise AssertionError(f"the {key} w1_linprog hands to linprog has shape {tuple(found['shape'])}: far more "
+        raise AssertionError(f"the {key} of the linear program w1_linprog builds has shape {tuple(found['shape'])}: far more "
                              "entries than a program in the n*n entries of pi needs")
     if not (isinstance(found, np.ndarray) and found.dtype.kind == "f"):
         raise AssertionError(f"linprog cannot read the {key} w1_linprog hands it (found {type(found).__name__})")
@@ -125,15 +125,15 @@ def _program_fails(program, p, q, C):
     np = _np()
     n = len(p)
     if program is None:
-        return ("w1_linprog hands no linear program to scipy.optimize.linprog: P4(b) asks you to solve the "
+        return ("w1_linprog solves no linear program with scipy.optimize.linprog: P4(b) asks you to solve the "
                 "program with linprog (a transport solver such as POT's ot.emd gives the value and plan, which "
                 "earn the other half of w1_linprog's points, not this one)")
-    program = usable("the program w1_linprog hands to linprog", program)
+    program = usable("the linear program w1_linprog builds", program)
     if not isinstance(program, dict):
-        raise AssertionError("the program w1_linprog hands to linprog is not a table of arrays")
+        raise AssertionError("the linear program w1_linprog builds is not a table of arrays")
     c = _recorded(program, "c")
     if c is None or c.reshape(-1).shape != (n * n,):
-        return (f"n={n}: the costs w1_linprog hands to linprog are not C.reshape(-1) ({n * n} entries, one per entry "
+        return (f"n={n}: the costs of the linear program w1_linprog builds are not C.reshape(-1) ({n * n} entries, one per entry "
                 f"of pi)")
     c, want = c.reshape(-1), C.reshape(-1)
     if not np.allclose(c, want, rtol=1e-9, atol=1e-12):
@@ -142,14 +142,14 @@ def _program_fails(program, p, q, C):
             hint = ": they are C transposed, so pi_ij is charged c(j, i); flatten C as x = pi.reshape(-1) is (row by row)"
         elif np.allclose(c, -want, rtol=1e-9, atol=1e-12):
             hint = ": they are minus C; linprog minimises, and W1 is a minimum, so pass the costs themselves"
-        return f"n={n}: the costs w1_linprog hands to linprog are not C.reshape(-1){hint}"
+        return f"n={n}: the costs of the linear program w1_linprog builds are not C.reshape(-1){hint}"
     for name, x in _program_plans(p, q).items():
         allowed, why = _PROGRAM_PLANS[name]
         if (_violation(program, x) <= 1e-9) == allowed:
             continue
         if allowed:
-            return f"n={n}: the program w1_linprog hands to linprog is too narrow: it leaves out {_PROGRAM_NARROW[name]}"
-        return f"n={n}: the program w1_linprog hands to linprog allows {why}"
+            return f"n={n}: the linear program w1_linprog builds is too narrow: it leaves out {_PROGRAM_NARROW[name]}"
+        return f"n={n}: the linear program w1_linprog builds allows {why}"
     return ""
 
 
