@@ -144,6 +144,72 @@ def test_a_sandboxed_kernel_has_the_student_package_and_not_the_grader(tmp_path)
                                                                      "dgmlab.authoring", "nbgrader")]
 
 
+def test_a_kernels_pythonpath_is_src_and_the_checkout_that_grades(tmp_path):
+    """The kernel's PYTHONPATH names the folders of the dgmlab and homeworks that grade (in a checkout: src/ and the
+    checkout), as the judge's does: not only src/, which left homeworks to another checkout's editable install."""
+    import os
+    from pathlib import Path
+
+    import dgmlab
+    import homeworks
+
+    argv = sandbox.kernel_argv(tmp_path, tmp_path, sandbox.Limits())
+    path = argv[argv.index("PYTHONPATH") + 1].split(os.pathsep) if "PYTHONPATH" in argv else []
+    assert path == bubblewrap.import_roots()
+    for package in (dgmlab, homeworks):
+        folder = Path(package.__file__).resolve().parent.parent
+        if not bubblewrap.is_inside(folder, Path(__import__("sys").prefix)):
+            assert str(folder) in path
+
+
+TWO_CHECKOUTS = """
+import importlib, json, os, sys
+# as where this Python's editable install names another checkout, which the sandbox does not show: no finder but
+# PYTHONPATH's may find the kit
+sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in getattr(f, "__module__", type(f).__module__)]
+import dgmlab.probes, homeworks
+print(json.dumps([os.path.dirname(homeworks.__file__)] + [importlib.import_module(dgmlab.probes.checks_package(hw))
+                  and hw for hw in dgmlab.probes.KIT_HOMEWORKS]))
+for hw in dgmlab.probes.KIT_HOMEWORKS:
+    folder = os.path.join(os.path.dirname(homeworks.__file__), hw)
+    for name in ("proofs.py", "hidden/__init__.py", "hidden/references.py"):
+        print(os.path.exists(os.path.join(folder, name)))
+    try:
+        importlib.import_module(f"homeworks.{hw}.hidden")
+        print(True)
+    except ImportError:
+        print(False)
+"""
+
+
+def test_a_kernel_imports_the_checkout_that_grades_and_none_of_its_hidden_tests(tmp_path):
+    """With only PYTHONPATH to find the kit (this Python's editable install naming another checkout), the kernel
+    imports this checkout's homeworks and every homework's checks, and still finds no proofs.py, no hidden/ file and
+    no importable homeworks.<hw>.hidden: PYTHONPATH binds nothing (the trial whose reference got 0 of 8)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import homeworks
+    from dgmlab import probes
+
+    _bwrap()
+    if Path(homeworks.__file__).resolve().parent.parent.as_posix() not in bubblewrap.import_roots():
+        pytest.skip("homeworks is installed, not a checkout's")
+    assert any((Path(homeworks.__file__).parent / hw / "proofs.py").exists() for hw in probes.KIT_HOMEWORKS)
+    work, runtime = tmp_path / "work", tmp_path / "runtime"
+    work.mkdir()
+    runtime.mkdir()
+    argv = sandbox.with_workdir_files(sandbox.kernel_argv(work, runtime, sandbox.Limits()))
+    python = argv.index(sys.executable)
+    res = subprocess.run(argv[:python + 1] + ["-c", TWO_CHECKOUTS], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    first, *seen = res.stdout.split("\n")[:-1]
+    assert json.loads(first) == [str(Path(homeworks.__file__).resolve().parent), *probes.KIT_HOMEWORKS]
+    assert seen == ["False"] * 4 * len(probes.KIT_HOMEWORKS)
+
+
 # What a cell tries with the capabilities of the user that started bwrap (root, on a CI machine or in a container):
 # unmount the student view (the grader appears under it) and remount a bound folder read-write (code the grader runs).
 ESCAPE = """

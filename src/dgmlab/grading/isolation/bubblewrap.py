@@ -64,6 +64,16 @@ def environment_paths(grader: bool = False) -> list[Path]:
     return [p for p in _outermost(paths) if not any(is_inside(p, Path(s)) for s in SYSTEM if os.path.isdir(s))]
 
 
+def import_roots() -> list:
+    """The ``PYTHONPATH`` of every sandbox that imports the kit (a grading kernel, the judge): the parent folders of
+    ``dgmlab`` and ``homeworks`` as imported here, where not inside this Python's environment (a checkout: ``src/``
+    and the checkout). Else the sandbox could import another checkout's, one this Python's editable install names,
+    which it cannot see (every import of the kit failed). It binds nothing: of the checkout a sandbox sees only what
+    :func:`environment_paths` binds. A namespace package (the wheels') has no ``__file__``."""
+    roots = [str(Path(p.__file__).resolve().parent.parent) for p in (dgmlab, homeworks) if getattr(p, "__file__", 0)]
+    return [r for i, r in enumerate(roots) if r not in roots[:i] and not is_inside(Path(r), Path(sys.prefix))]
+
+
 def host_view(data: bool = True, grader: bool = False) -> list[str]:
     """bwrap arguments that show a sandbox only what it may see of this machine, all read-only: the system's
     programs and libraries (:data:`SYSTEM`, :data:`SYSTEM_FILES`), the Python environment and dgmlab

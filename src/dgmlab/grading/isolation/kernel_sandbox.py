@@ -189,10 +189,9 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | No
         if value is not None:
             args += ["--setenv", name, value]
 
-    dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
-    if not B.is_inside(dgmlab_root, Path(sys.prefix)):
-        # the kernel must import the dgmlab that grades (a checkout on PYTHONPATH, not another install)
-        args += ["--setenv", "PYTHONPATH", str(dgmlab_root)]
+    roots = B.import_roots()  # the dgmlab and homeworks that grade (a checkout: src/ and the checkout), not another
+    if roots:  # checkout an editable install names; of the checkout the kernel sees only what host_view binds
+        args += ["--setenv", "PYTHONPATH", os.pathsep.join(roots)]
     args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", "--",
              sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     return args

@@ -51,9 +51,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import dgmlab
-import homeworks
-
 from ... import probes
 from .. import hidden
 from ..inert import terminal
@@ -135,13 +132,7 @@ def command(sandbox: bool, tmp: str) -> list:
     return [*args, "--", "prlimit", f"--as={MEMORY}", "--", *python, "0"]
 
 
-def import_roots() -> list:
-    """The judge's ``PYTHONPATH``, first: the parent folders of ``dgmlab`` and ``homeworks`` as imported here, where
-    not inside this Python's environment (a checkout: ``src/`` and the checkout). Else the judge (in ``/``, ``-P``, in
-    the sandbox a cleared environment) could judge with another checkout's ``homeworks``, one that this Python's
-    editable install or a relative ``PYTHONPATH`` names. A namespace package (the wheels') has no ``__file__``."""
-    roots = [str(Path(p.__file__).resolve().parent.parent) for p in (dgmlab, homeworks) if getattr(p, "__file__", 0)]
-    return [r for i, r in enumerate(roots) if r not in roots[:i] and not S.is_inside(Path(r), Path(sys.prefix))]
+import_roots = S.import_roots  # the judge's PYTHONPATH, the same as a grading kernel's
 
 
 def _start(sandbox: bool = False) -> subprocess.Popen:
