@@ -99,3 +99,30 @@ def test_the_judge_imports_the_homeworks_of_the_checkout_that_grades():
                            env={"PATH": os.environ["PATH"], "PYTHONPATH": path}, capture_output=True, text=True,
                            timeout=60)
     assert found.stdout.strip() == homeworks.__file__
+
+
+def _error(evalue):
+    return [{"output_type": "error", "ename": "ModuleNotFoundError", "evalue": evalue, "traceback": []}]
+
+
+@pytest.mark.parametrize("name", ["homeworks", "dgmlab"])
+def test_a_kernel_that_cannot_import_the_kit_is_said_to_be_the_grading_setup(name):
+    """A kernel with no ``homeworks`` or ``dgmlab`` (the trial's two checkouts) is the grader's fault: the reason
+    says so, and does not tell the student to rerun the notebook."""
+    from dgmlab.grading.judge.judging import probe_data
+    from dgmlab.probes import wire
+
+    with pytest.raises(wire.WireError) as raised:
+        probe_data(_error(f"No module named '{name}'"), CELL)
+    assert "grading setup, not of this notebook" in str(raised.value)
+    assert "run the notebook from the top" not in str(raised.value)
+
+
+def test_a_module_of_the_grader_missing_in_the_kernel_is_still_the_notebooks_error():
+    """``dgmlab.grading`` is absent from every kernel, as in Colab: a notebook importing it is told to fix it."""
+    from dgmlab.grading.judge.judging import probe_data
+    from dgmlab.probes import wire
+
+    with pytest.raises(wire.WireError) as raised:
+        probe_data(_error("No module named 'dgmlab.grading'"), CELL)
+    assert "run the notebook from the top" in str(raised.value)

@@ -88,6 +88,9 @@ def gradebook_cells(db_url, course_id, hw, notebook) -> dict:
         return {cell.name: cell.source for cell in gb.find_notebook(notebook, hw).source_cells}
 
 
+KIT_MISSING = tuple(f"ModuleNotFoundError: No module named '{name}'" for name in ("homeworks", "dgmlab"))
+
+
 def probe_data(outputs, gid: str):
     """The decoded probe data of a test cell's ``outputs``, or raises :class:`dgmlab.probes.wire.WireError`
     (with the reason a student reads) when there is not exactly one readable probe for this cell."""
@@ -102,6 +105,9 @@ def probe_data(outputs, gid: str):
                 found.append(data[probes.PROBE_MIME])
     if not found:
         why = f" ({errors[0]})" if errors else ""
+        if any(e.startswith(KIT_MISSING) for e in errors):  # the kit itself: the grader's setup, not the notebook
+            raise wire.WireError(f"the check did not run{why}: the grading kernel cannot import the kit, a fault of "
+                                 "the grading setup, not of this notebook: the instructor must fix it and regrade")
         raise wire.WireError(f"the check did not run{why}: run the notebook from the top and fix the first error")
     if len(found) > 1:
         raise wire.WireError(f"the cell showed {len(found)} check results; only one is read")
