@@ -18,8 +18,6 @@ KIT = set(homeworks.names())
 PER_HOMEWORK_DATA = {
     "src/dgmlab/handin.py": "HAND_IN: what each handout asks to hand in; a homework without one gets handin.default",
     "tests/authoring/test_lottery.py": "CI_CELLS: which cells CI grades per homework (the rest take hours)",
-    "tests/authoring/test_library_shortcuts.py": "the audit was written for the five; a new homework's cells are held "
-                                                 "by test_every_code_answer_cell_is_audited_or_says_why...",
 }
 
 
@@ -91,7 +89,8 @@ def test_no_module_keeps_its_own_list_of_the_homeworks():
 
 def test_the_per_homework_data_allowed_is_still_there():
     """An entry of PER_HOMEWORK_DATA whose file no longer keys several homeworks is dropped, not left to cover."""
-    assert [path for path in PER_HOMEWORK_DATA if not hand_kept(ROOT / path)] == []
+    stale = [path for path in PER_HOMEWORK_DATA if not hand_kept(ROOT / path)]
+    assert not stale, f"these files no longer key several homeworks: drop them from PER_HOMEWORK_DATA: {stale}"
 
 
 def test_a_homework_in_two_folders_of_the_package_is_named_once(new_kit, tmp_path, monkeypatch):
