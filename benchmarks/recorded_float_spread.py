@@ -11,7 +11,7 @@ convolution kernels of an AVX2 CPU) and ``MKL_CBWR=COMPATIBLE`` (MKL's reproduci
 build), and all of these at once. Writes ``benchmarks/results/recorded_float_spread.md`` (the tables) and
 ``recorded_float_spread.json`` (each recorded number's largest absolute and relative difference over the settings,
 which ``tests/grading/test_recorded_expected.py`` holds its tolerances against). ``--no-write`` prints the tables;
-``--hw`` limits the homeworks.
+``--hw`` limits the homeworks measured (a new one: ``--hw <hw>``); the others' recorded spreads are kept.
 """
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ def tables(runs: dict, hws: list[str]) -> tuple[str, dict]:
     mismatches = []
     for name, run in runs.items():
         for hw in hws:
-            for path, d in run["homeworks"][hw]["leaves"].items():
+            for path, d in run["homeworks"].get(hw, {"leaves": {}})["leaves"].items():
                 if d["kind"] == "mismatch":
                     mismatches.append(f"{name}: {hw} {path}")
                     continue
@@ -163,7 +163,7 @@ def tables(runs: dict, hws: list[str]) -> tuple[str, dict]:
     for name, run in runs.items():
         cells = []
         for hw in hws:
-            ds = [d for d in run["homeworks"][hw]["leaves"].values() if d["kind"] != "mismatch"]
+            ds = [d for d in run["homeworks"].get(hw, {"leaves": {}})["leaves"].values() if d["kind"] != "mismatch"]
             t = [d for d in ds if d["kind"].startswith("tensor")]
             f = [d for d in ds if d["kind"] == "float"]
             cells.append(f"{_fmt(max((d['abs'] for d in t), default=0))} / {_fmt(max((d['rel'] for d in t), default=0))}"
@@ -206,8 +206,10 @@ def main(argv=None) -> None:
     for name in args.setting:
         runs[name] = run_setting(name, args.hw)
         print(f"{name}: {sum(r['seconds'] for r in runs[name]['homeworks'].values()):.0f} s", file=sys.stderr)
-    text, per_leaf = tables(runs, args.hw)
     first = next(iter(runs.values()))
+    kept = [] if args.no_write else keep_recorded(runs, args.hw)
+    hws = sorted({*args.hw, *kept})
+    text, per_leaf = tables(runs, hws)
     head = [
         "# Float noise of the recorded values (expected.json) across threads, instruction sets and kernels", "",
         f"`{COMMAND}` ({time.perf_counter() - start:.0f} s), on {platform.processor() or platform.machine()} "
@@ -217,7 +219,9 @@ def main(argv=None) -> None:
         "`homeworks/<hw>/checks/expected.json`; abs = |now - stored|, rel = abs / |stored| (entries stored as 0 "
         "count in abs only). Float64 values and exact kinds (ints, strings, sympy) are in the tables only if they "
         "moved. `recorded_float_spread.json` holds each number's spread; "
-        "`tests/grading/test_recorded_expected.py` keeps its tolerances (the visible checks' own) above it.", "",
+        "`tests/grading/test_recorded_expected.py` keeps its tolerances (the visible checks' own) above it."
+        + (f" This run measured {', '.join(args.hw)}; {', '.join(kept)} are as an earlier run recorded them." if kept
+           else ""), "",
     ]
     doc = "\n".join(head) + "\n" + text + "\n"
     if args.no_write:
@@ -225,10 +229,32 @@ def main(argv=None) -> None:
         return
     DOC.write_text(doc, encoding="utf-8")
     settings = {name: {"capability": run["capability"], "threads": run["threads"], "mkldnn": run["mkldnn"],
-                       "environment": SETTINGS[name][2]} for name, run in runs.items()}
+                       "environment": run.get("environment", SETTINGS.get(name, (0, 0, {}))[2])}
+                for name, run in runs.items()}
     write_data({"command": COMMAND, "settings": settings, "cpu": _cpu_name(), "torch": first["torch"],
                 "spread": per_leaf})
     print(f"wrote {DOC.relative_to(ROOT)} and {DATA.relative_to(ROOT)}", file=sys.stderr)
+
+
+def keep_recorded(runs: dict, measured: list[str], path: Path = DATA) -> list[str]:
+    """Add to ``runs`` what ``path`` recorded of the kit's homeworks this run did not measure (``--hw``), setting by
+    setting, so that writing them keeps those homeworks' spreads instead of dropping them; the homeworks kept."""
+    if not path.exists():
+        return []
+    old = json.loads(path.read_text(encoding="utf-8"))
+    kept = [hw for hw in old.get("spread", {}) if hw in HOMEWORKS and hw not in measured]
+    gone = sorted(set(old.get("spread", {})) - set(HOMEWORKS))
+    if gone:
+        print(f"dropped {', '.join(gone)}: no such homework folder any more", file=sys.stderr)
+    for name, setting in old.get("settings", {}).items():
+        run = runs.setdefault(name, {**setting, "homeworks": {}})
+        for hw in kept:
+            run["homeworks"][hw] = {"leaves": {
+                leaf: {"kind": d["kind"], **dict(zip(("abs", "rel"), d["by_setting"].get(name, [0.0, 0.0])))}
+                for leaf, d in old["spread"][hw].items()}}
+    if kept:
+        print(f"kept the recorded spread of {', '.join(kept)} (not measured now)", file=sys.stderr)
+    return kept
 
 
 def write_data(data: dict, path: Path = DATA) -> None:

@@ -42,3 +42,22 @@ def test_the_data_file_is_json_one_line_per_number(tmp_path):
     back = json.loads(path.read_text())
     assert back["spread"]["hw"]["cell/x"]["abs"] == 1.23e-7 and back["settings"] == data["settings"]
     assert sum('"cell/x"' in line for line in path.read_text().splitlines()) == 1
+
+
+def test_a_run_over_some_homeworks_keeps_the_others_recorded_spread(tmp_path, capsys):
+    """``--hw hw6_vae`` measures one homework; every other homework's spread recorded before is kept, setting by
+    setting, and a homework whose folder is gone is dropped, saying so (the trial's run had deleted the five's)."""
+    kept_hw, measured_hw = spread.HOMEWORKS[0], spread.HOMEWORKS[-1]
+    path = tmp_path / "spread.json"
+    spread.write_data({"command": "c", "settings": {"1 thread": {"capability": "AVX2", "threads": 1, "mkldnn": True}},
+                       "spread": {kept_hw: {"cell/x": {"kind": "float", "abs": 1e-7, "rel": 0.5,
+                                                       "by_setting": {"1 thread": [1e-7, 0.5]}}},
+                                  "hw0_gone": {"cell/y": {"kind": "float", "abs": 0, "rel": 0, "by_setting": {}}}}},
+                      path)
+    runs = {"1 thread": {"capability": "AVX2", "threads": 1, "mkldnn": True, "homeworks": {measured_hw: {
+        "leaves": {"cell/z": {"kind": "float", "abs": 2e-7, "rel": 0.1}}, "seconds": 1.0}}}}
+    assert spread.keep_recorded(runs, [measured_hw], path) == [kept_hw]
+    assert "dropped hw0_gone" in capsys.readouterr().err
+    _, per_leaf = spread.tables(runs, [kept_hw, measured_hw])
+    assert per_leaf[kept_hw]["cell/x"]["by_setting"] == {"1 thread": [1e-7, 0.5]}
+    assert per_leaf[measured_hw]["cell/z"]["abs"] == 2e-7 and "hw0_gone" not in per_leaf
