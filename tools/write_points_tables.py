@@ -175,9 +175,8 @@ def missing_page(hw: str, table: dict) -> str:
                       *rows])
 
 
-def render_readme(text: str, tables: dict) -> str:
-    """The README with each kit homework's ``total (autograded + by hand)`` written from its table."""
-    lines = text.split("\n")
+def _readme_rows(lines: list[str]):
+    """``(line number, homework id, points column)`` of each row of the README's homework table."""
     at = None
     for n, line in enumerate(lines):
         if not line.startswith("|"):
@@ -186,16 +185,26 @@ def render_readme(text: str, tables: dict) -> str:
         columns = [c.strip() for c in _columns(line)]
         if README_POINTS in columns:
             at = columns.index(README_POINTS)
-            continue
-        if at is None:
-            continue
-        hw = columns[0].strip("`")
+        elif at is not None:
+            yield n, columns[0].strip("`"), at
+
+
+def render_readme(text: str, tables: dict) -> str:
+    """The README with each kit homework's ``total (autograded + by hand)`` written from its table."""
+    lines = text.split("\n")
+    for n, hw, at in list(_readme_rows(lines)):
         if hw in tables:
             s = {k: _fmt(v) for k, v in totals(tables[hw]).items()}
-            row = _columns(line)
+            row = _columns(lines[n])
             row[at] = f" {s['total']} ({s['auto']} + {s['hand']}) "
             lines[n] = "|" + "|".join(row) + "|"
     return "\n".join(lines)
+
+
+def readme_missing(text: str, tables: dict) -> list[str]:
+    """The homeworks of ``tables`` that the README's homework table has no row for (their points are not shown)."""
+    found = {hw for _, hw, _ in _readme_rows(text.split("\n"))}
+    return [hw for hw in tables if hw not in found]
 
 
 def rendered(root: Path = ROOT) -> dict:
@@ -211,6 +220,10 @@ def rendered(root: Path = ROOT) -> dict:
         out[page] = render_page(page.read_text(encoding="utf-8"), table, f"docs/{hw}.md")
     readme = root / "README.md"
     out[readme] = render_readme(readme.read_text(encoding="utf-8"), tables)
+    for hw in readme_missing(out[readme], tables):
+        print(f"write_points_tables: warning: README.md's homework table has no row for {hw}, so its points are not "
+              f"shown: add a row starting | `{hw}` | and run this again (it fills in the {README_POINTS!r} column)",
+              file=sys.stderr)
     return out
 
 

@@ -77,6 +77,11 @@ def test_the_readme_row_gets_the_total_and_its_split():
     assert "| `hw9` | 12 (8 + 4) |" in writer.render_readme(text, {"hw9": TABLE})
 
 
+def test_a_homework_without_a_readme_row_is_named():
+    text = "| id | points (autograded + by hand) |\n|---|---|\n| `hw9` | 1 (1 + 0) |\n"
+    assert writer.readme_missing(text, {"hw9": TABLE, "hw6_new": TABLE}) == ["hw6_new"]
+
+
 def test_a_homework_without_a_page_is_refused_naming_the_page_and_a_section_that_renders():
     message = writer.missing_page("hw9", TABLE)
     assert message.startswith("docs/hw9.md does not exist: write the homework's page")
