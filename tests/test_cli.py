@@ -53,6 +53,24 @@ def test_new_homeworks_help_names_every_file_it_creates(capsys):
     assert "never released" in text
 
 
+def test_new_homeworks_help_describes_the_kit_layout_too(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["new-homework", "--help"])
+    text = capsys.readouterr().out
+    assert "With --kit" in text and "checks/ and hidden/ packages" in text and "docs/authoring.md" in text
+
+
+def test_a_kit_homeworks_next_steps_write_its_page_first_and_record_outputs_after_the_build():
+    """make notebooks ends with the points tables, which need docs/<hw>.md; the template's checked cell needs
+    --record-outputs (the engineer trial's F3 and F4)."""
+    from dgmlab.authoring.template import kit_next_steps
+
+    text = kit_next_steps("hw6_vae")
+    at = {step: text.index(step) for step in ("docs/hw6_vae.md", "README.md", "make notebooks HW=hw6_vae",
+                                               "dgmlab build --record-outputs hw6_vae", "test_proofs.py -k hw6_vae")}
+    assert list(at.values()) == sorted(at.values()), text
+
+
 def _help(capsys) -> str:
     with pytest.raises(SystemExit):
         cli.main(["--help"])

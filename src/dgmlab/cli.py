@@ -32,8 +32,8 @@ from .cli_commands import (
 )
 
 NEW_HOMEWORK = """\
-Copy the kit's template homework into homeworks/<hw>/ of the course: a homework of the course's own, with one
-code question, one derivation graded by exact sympy comparison and one written answer. It creates:
+Copy the kit's template homework into homeworks/<hw>/: one code question, one derivation graded by exact sympy
+comparison, one written answer. A course's own homework (docs/own_homework.md) gets:
 
   __init__.py        its description (the notebook is intro.py, the q<N>_*.py, then the p<N>_*.py)
   intro.py           title, setup cell, imports
@@ -44,8 +44,8 @@ code question, one derivation graded by exact sympy comparison and one written a
   hidden.py          the hidden tests test_x(v, ref), HIDDEN by test cell (the grader's only: never released)
   proofs.py          MUTANTS (wrong answers and what each earns) and PARTIAL
 
-Next: dgmlab build --record-expected --record-outputs <hw> (records the values checks.py's visible tests compare
-with from hidden.py's EXPECTED, and the checked cells' outputs), then dgmlab release <hw> (docs/own_homework.md)."""
+Next: dgmlab build --record-expected --record-outputs <hw>, then dgmlab release <hw>.
+With --kit (docs/authoring.md): checks/ and hidden/ packages instead (EXPECTED in hidden/references.py)."""
 
 
 STUDENT_COMMANDS = ("check", "pdf", "info")  # what the student package (dgmlab) does; the rest is the grader's
@@ -115,8 +115,7 @@ def _add_new_homework(sub) -> None:
                                             "answer) into homeworks/<hw>/ (authors; docs/own_homework.md)",
                        formatter_class=argparse.RawDescriptionHelpFormatter, description=NEW_HOMEWORK)
     s.add_argument("hw", help="the new homework's id, e.g. hw6_vae")
-    s.add_argument("--kit", action="store_true", help="a kit homework instead, in a kit checkout: checks/ and hidden/ "
-                                                      "packages, points from @points; make notebooks HW=<hw> builds it")
+    s.add_argument("--kit", action="store_true", help="a kit homework, in a kit checkout; it prints the next steps")
     s.set_defaults(func=cmd_new_homework)
 
 

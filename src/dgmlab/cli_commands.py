@@ -66,8 +66,7 @@ def cmd_new_homework(args) -> int:
         print(f"dgmlab: error: {exc}", file=sys.stderr)
         return 2
     if args.kit:
-        print(f"wrote {folder}: a kit homework (docs/authoring.md); next: make notebooks HW={args.hw}, then "
-              f"pytest tests/authoring/test_proofs.py -k {args.hw}")
+        print(f"wrote {folder}: a kit homework\n{template.kit_next_steps(args.hw)}")
         return 0
     print(f"wrote {folder}: a template homework (docs/own_homework.md); next: "
           f"dgmlab build --record-expected --record-outputs {args.hw}, then dgmlab release {args.hw}")

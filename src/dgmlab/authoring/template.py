@@ -26,6 +26,21 @@ TEMPLATE = "homework_template"
 KIT_TEMPLATE = "kit_homework_template"  # the same homework in the kit's layout (checks/, hidden/)
 
 
+def kit_next_steps(hw: str) -> str:
+    """What to do after ``new-homework --kit <hw>``, in the order that works (``make notebooks`` ends by writing the
+    points tables, which need the page; the template's checked cell needs a recorded output)."""
+    return "\n".join([
+        "next, in a kit checkout (docs/authoring.md, CONTRIBUTING.md):",
+        f"  1. write the questions in homeworks/{hw}/ (checks/, hidden/, proofs.py)",
+        f"  2. write docs/{hw}.md with its '## Points' section (python tools/write_points_tables.py prints one to "
+        f"start from), link it from docs/README.md and add a `{hw}` row to README.md's homework table",
+        f"  3. make notebooks HW={hw}",
+        f"  4. dgmlab build --record-outputs {hw} (the checked cells' outputs, which nbval compares)",
+        f"  5. pytest tests/authoring/test_proofs.py -k {hw}; make check-notebooks HW={hw}",
+        "  6. the kit's tests: a new homework's numbers need tolerances and float-noise measures, its code cells a "
+        "library-shortcut audit; each failure says what to add"])
+
+
 def template_folder(kit: bool = False) -> Path:
     """The template's files (the kit layout's with ``kit``), as shipped in :mod:`dgmlab.authoring`."""
     return Path(str(resources.files(__package__) / (KIT_TEMPLATE if kit else TEMPLATE)))
