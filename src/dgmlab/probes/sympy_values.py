@@ -248,6 +248,9 @@ class _Evaluator:
                 if self.truth(piece.cond):
                     return self.value(piece.expr)
             return mpmath.nan  # no piece holds: undefined here, as sympy says
+        if name in UNEVALUATED and name not in ("Integral", "Sum", "Product"):  # Derivative, Subs, Limit
+            raise NotEvaluable(f"it holds an unevaluated {name}: sympy did not compute it; call .doit() on it "
+                               "(then sp.simplify)")
         if name in UNEVALUATED:
             raise NotEvaluable(f"it holds an unevaluated {name}: sympy did not compute it (for an integral, try "
                                f"expanding the integrand first, e.g. sp.expand or sp.expand_log(..., force=True), or "

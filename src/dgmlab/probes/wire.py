@@ -110,10 +110,12 @@ def _at(where: str) -> str:
 
 def cannot_read(name: str) -> str:
     """Why a sympy expression using node ``name`` cannot be checked, and what to change, in the student's words."""
-    if name in UNEVALUATED:
+    if name in ("Integral", "Sum", "Product"):
         return (f"it holds an unevaluated {name}: sympy did not compute it (for an integral, expand the integrand "
                 f"first, e.g. sp.expand or sp.expand_log(..., force=True), or pass conds=\"none\"; otherwise call "
                 f".doit())")
+    if name in UNEVALUATED:  # Derivative, Subs, Limit: written but not carried out
+        return f"it holds an unevaluated {name}: sympy did not compute it; call .doit() on it (then sp.simplify)"
     return (f"it uses sympy's {name[:40]}, which the checks do not evaluate: write it with exp, log, powers, "
             f"trigonometric or special functions such as erf, erfc, gamma, expint (try .rewrite(sp.exp) or "
             f"sp.simplify)")
