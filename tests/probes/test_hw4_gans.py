@@ -1032,6 +1032,44 @@ def test_a_correct_form_a_student_wrote_earns_every_point(reference_objects, cel
     assert_earns_every_point("hw4_gans", spec, data, seed)
 
 
+# two more a second careful student wrote (the trial's exact forms): a Piecewise D_star_pi that guards its zero
+# denominator (sp.limit of it raised sympy's NotImplementedError, so the limit is read by value near pi_real = 1), and
+# make_gan's d_steps as a numpy integer (an int by the statement's words; once charged in three tests)
+CAREFUL_FORMS = [
+    ("p4a_tests", "D_star_pi = sp.Piecewise((pi_real * p_data / (pi_real * p_data + (1 - pi_real) * p_g), "
+                  "sp.Ne(pi_real * p_data + (1 - pi_real) * p_g, 0)), (sp.Rational(1, 2), True))\n"),
+    ("p2_make_gan_tests", "_mk = make_gan\ndef make_gan(experiment, latent_dim=100):\n"
+                          "    g, d_, k = _mk(experiment, latent_dim)\n    return g, d_, np.int64(k)\n"),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 987_654])
+@pytest.mark.parametrize("cell, source", CAREFUL_FORMS, ids=[c for c, _ in CAREFUL_FORMS])
+def test_a_guarded_or_numpy_typed_correct_form_earns_every_point(reference_objects, cell, source, seed):
+    from dgmlab import probes
+    from dgmlab.probes import wire
+
+    ns = dict(reference_objects)
+    exec(source, ns)
+    spec = probes.spec_for("hw4_gans", cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(ns[n] for n in spec.names), seed)))
+    assert_earns_every_point("hw4_gans", spec, data, seed)
+
+
+def test_an_unevaluated_second_derivative_is_told_to_call_doit_not_about_integrals(reference_objects):
+    # sp.Derivative(...).subs(d, D_star) is a Subs: as handed in, sympy has not computed it
+    from dgmlab import probes
+    from dgmlab.probes import wire
+
+    ns = dict(reference_objects)
+    exec("second_derivative = sp.Derivative(V_point, (d, 2)).subs(d, D_star)\n", ns)
+    spec = probes.spec_for("hw4_gans", "p4a_tests")
+    data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(ns[n] for n in spec.names), probes.WORKING_SEED)))
+    failed = [line for line in probes.judge("hw4_gans", spec, data, probes.WORKING_SEED).lines if "FAILED" in line]
+    assert failed and all("unevaluated Subs" in line and "call .doit()" in line for line in failed), failed
+    assert not any("integral" in line or "conds" in line for line in failed), failed
+
+
 SLACK_DUAL = '''
 def ot_dual(v, w, C):
     k1, k2 = C.shape

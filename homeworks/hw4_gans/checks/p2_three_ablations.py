@@ -4,6 +4,7 @@ schedule) and the baseline's handed-in weights; their inputs, probes, visible te
 from __future__ import annotations
 
 import contextlib
+import numbers
 import types
 
 from dgmlab.probes import (
@@ -105,7 +106,7 @@ def _make_gan_probe(o, x):
                 "d_out": attempt(_run_discriminator, d, x, x["d_params"][dw], f"make_gan({name!r})'s discriminator"),
                 "d_train": attempt(_run_discriminator, d, x, x["d_params"][dw], f"make_gan({name!r})'s discriminator",
                                    True),
-                "d_steps": k if type(k) is int else repr(k)[:80]}
+                "d_steps": int(k) if isinstance(k, numbers.Integral) and not isinstance(k, bool) else repr(k)[:80]}
 
     def with_latent_dim(name, k):
         g = make_gan(name, latent_dim=k)[0]

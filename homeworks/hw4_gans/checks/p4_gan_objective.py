@@ -102,14 +102,23 @@ def test_D_star_is_a_stationary_point_of_V_point(v, ref):
 
 
 def test_D_star_pi_tends_to_one_when_every_image_is_real(v, ref):
+    # read by value at pi_real = 1 - 10^-12 and a few densities (the kit's bounded evaluation, which takes a
+    # Piecewise or a 0/0 as it comes), never through sp.limit, which cannot handle a Piecewise guard such as
+    # Ne(pi_real p_data + (1 - pi_real) p_g, 0)
     import sympy as sp
 
-    pi_real = symbols()["pi_real"]
-    limit = sp.simplify(sp.limit(asserts.as_sympy(v.D_star_pi, "D_star_pi"), pi_real, 1))  # sp.limit sympifies a string
-    if limit != 1:
-        raise AssertionError(
-            f"expected D_star_pi -> 1 as pi_real -> 1 (a discriminator that only sees real images calls everything "
-            f"real), found {limit}: pi_real weighs the p_data term, 1 - pi_real the p_g term")
+    s = symbols()
+    D_star_pi = statement_symbols(asserts.as_sympy(v.D_star_pi, "D_star_pi"))  # as_sympy never sympifies a string
+    near = 1 - sp.Rational(1, 10**12)
+    for a, b in ((3, 7), (1, 40), (40, 1), (5, 5)):
+        found = asserts.sympy_number(D_star_pi, {s["p_data"]: sp.Rational(a, 7), s["p_g"]: sp.Rational(b, 7),
+                                                 s["pi_real"]: near}, "D_star_pi")
+        if not (math.isfinite(found.real) and abs(found - 1) < 1e-6):
+            value = f"{found.real:.4g}" if math.isfinite(found.real) and abs(found.imag) < 1e-12 else "no real number"
+            raise AssertionError(
+                f"expected D_star_pi -> 1 as pi_real -> 1 (a discriminator that only sees real images calls "
+                f"everything real), found {value} at pi_real = 1 - 10^-12: pi_real weighs the p_data term, "
+                "1 - pi_real the p_g term")
 
 
 for _f in (test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
