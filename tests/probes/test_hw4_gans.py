@@ -1142,3 +1142,15 @@ def test_a_mistake_is_told_what_is_wrong(reference_objects, cell, source, test, 
     line = next((line for line in result.lines if line.startswith(f"FAILED {test}:")), None)
     assert line is not None and words in line, result.lines
     assert "TypeError" not in " ".join(result.lines), result.lines
+
+
+@pytest.mark.parametrize("score, accuracy", [("9" * 400, "0.97"), ("9.1", "true"), ("true", "0.97")])
+def test_a_results_file_with_a_huge_or_boolean_number_is_named_not_raised(score, accuracy):
+    """Attacker trial: a 400-digit score raised OverflowError in the hand-in check; `true` passed as an accuracy."""
+    from homeworks.hw4_gans.checks.p0_runs_top_to_bottom import EXPERIMENTS, results_file_problems
+
+    run = '{"epochs": 50, "data": "full", "mnist_score": %s}'
+    models = ", ".join(f'"{name}": {run % score}' for name in EXPERIMENTS)
+    cgan = run[:-1] % score + ', "conditional_accuracy": %s}' % accuracy
+    problems = results_file_problems(("{%s, \"cgan\": %s}" % (models, cgan)).encode())
+    assert problems and all("not a finite number" in p or "not a share" in p for p in problems), problems

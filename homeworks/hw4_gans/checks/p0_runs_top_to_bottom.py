@@ -57,6 +57,16 @@ def test_everything_is_defined(v, ref):
             f"expected every answer defined, found {v.defined} of {len(P0_NAMES)} (run every cell in order)")
 
 
+def _finite_number(value) -> bool:
+    """A JSON number a float holds: not ``true``/``false``, not an integer of hundreds of digits."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def results_file_problems(data: bytes) -> list[str]:
     """What ``hw4_results.json`` (its bytes, as handed in) lacks for the hand-in, each said after the file's name
     (``"records no result for cgan: ..."``); ``[]`` when it holds every model's full-mode result. P0's hidden test
@@ -82,10 +92,10 @@ def results_file_problems(data: bytes) -> list[str]:
         if not (r.get("epochs") == FULL_EPOCHS and r.get("data") == "full"):
             out.append(f"records {name} not trained in full mode ({FULL_EPOCHS} epochs on all MNIST digits): "
                        f"epochs={r.get('epochs')}, data={r.get('data')}")
-        elif not (isinstance(r.get("mnist_score"), (int, float)) and math.isfinite(r["mnist_score"])):
+        elif not _finite_number(r.get("mnist_score")):
             out.append(f"records an MNIST classifier score for {name} that is not a finite number")
     accuracy = got["cgan"].get("conditional_accuracy") if "cgan" not in absent else 0
-    if not (isinstance(accuracy, (int, float)) and 0 <= accuracy <= 1):
+    if not (_finite_number(accuracy) and 0 <= accuracy <= 1):
         out.append("records a conditional accuracy for cgan that is not a share (from 0 to 1)")
     return out
 
