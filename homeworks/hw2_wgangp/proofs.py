@@ -324,6 +324,8 @@ def glue_couplings(pi_p, pi_q, r):
     Mutant("p5_critic", "only two blocks after the stride-4 block", edits=[("range(3)", "range(2)")],
            earns={"p5_critic_tests": 0}),
     Mutant("p5_critic", "scores of shape (N, 1)", edits=[(".squeeze(1)", "")], earns={"p5_critic_tests": 4}),
+    # issue 62: squeeze() with no dim turns the score of a batch of one into a 0-d tensor
+    Mutant("p5_critic", "scores squeezed with no dim", edits=[(".squeeze(1)", ".squeeze()")], earns={"p5_critic_tests": 5}),
     Mutant("p5_critic", "a layer defined but never used", edits=[
         (_HEAD, _HEAD + "\n        self.hidden = nn.Linear(capacity, capacity)")], earns={"p5_critic_tests": 5}),
     Mutant("p5_critic", "mean pooling instead of the spatial sum", edits=[("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")],

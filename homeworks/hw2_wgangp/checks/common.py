@@ -396,6 +396,11 @@ def _critic_probe(o, x, cls_name):
         with torch.no_grad():
             return made()(x["five"].clone())
 
+    def one_image():
+        # a batch of one keeps its batch dimension: scores (1,)
+        with torch.no_grad():
+            return made()(x["five"][:1].clone())
+
     def batchnorm():
         return [n for n, m in Critic(capacity=NET_CAPACITY).named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
@@ -419,7 +424,8 @@ def _critic_probe(o, x, cls_name):
         critic(inp).sum().backward()
         return {"input": inp.grad, "parameters": {r: t.grad for r, t in roles(critic, Block) if isinstance(t, nn.Parameter)}}
 
-    return {name: attempt(fn) for name, fn in (("scores", scores), ("batchnorm", batchnorm), ("per_sample", per_sample),
+    return {name: attempt(fn) for name, fn in (("scores", scores), ("one_image", one_image),
+                                                ("batchnorm", batchnorm), ("per_sample", per_sample),
                                                 ("blocks", blocks), ("gradients", gradients))}
 
 
@@ -495,6 +501,8 @@ def _scores_test(cell: str, weight: float, network: str):
         torch, w = _torch(), working(v)
         got, want = w.scores, ref
         asserts.assert_tensor(got, f"the scores of {network}", shape=(5,))
+        # the statement's (N,) holds for every N: a batch of one image gives one score, of shape (1,)
+        asserts.assert_tensor(w.one_image, f"the scores of {network} on a batch of one image (N = 1)", shape=(1,))
         if bool(torch.allclose(got, want["scores"], rtol=1e-4, atol=1e-4)):
             return
         hint = next((f": {say}" for name, say in _CRITIC_SLIPS
