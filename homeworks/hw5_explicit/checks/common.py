@@ -259,3 +259,21 @@ def flow_input(x):
     :func:`flow_on_digits` feeds the flow, ``(N, D)``."""
     torch = _torch()
     return torch.logit((torch.round(x.reshape(len(x), -1) * 255) + 0.5) / 256)
+
+
+def _state_names(module):
+    """The names in ``module``'s state dict (parameters and buffers: what a weights file holds), sorted."""
+    return sorted(module.state_dict())
+
+
+def _assert_names(got, want, what, why):
+    """``got`` (a probe's :func:`_state_names`) holds the names ``want``; an error naming the first that differ."""
+    if not isinstance(got, list):
+        raise AssertionError(f"the state dict of {what} could not be read ({got})")
+    missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    if not (missing or extra):
+        return
+    detail = "; ".join(part for part in (
+        f"missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}" if missing else "",
+        f"not stated: {', '.join(extra[:3])}{' ...' if len(extra) > 3 else ''}" if extra else "") if part)
+    raise AssertionError(f"the state dict of {what} does not hold the stated names ({detail}): {why}")

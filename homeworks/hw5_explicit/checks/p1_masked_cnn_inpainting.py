@@ -20,12 +20,14 @@ from .common import (
     P1_WEIGHTS_FILE,
     NotAsStated,
     _assert_causal,
+    _assert_names,
     _detached,
     _file_from_full_mode,
     _file_network,
     _gradients_reach,
     _maybe,
     _seeded,
+    _state_names,
     _stated,
     _training_digits,
     _without_gradient,
@@ -75,8 +77,8 @@ def _p1_conv_probe(o, x):
         layer = _load_conv(cls("B", 3, 2, 5), x["w_B5"][0], x["b_B5"])
         return _without_gradient(layer, layer(x["x"].clone()))
 
-    return {**{f"out_{kind}{k}": attempt(outputs, kind, k) for kind, k in CONV_CASES},
-            "without_gradient": attempt(_stated, without_gradient)}
+    return {**{f"out_{kind}{k}": attempt(outputs, kind, k) for kind, k in CONV_CASES},  # state: what a file holds
+            "without_gradient": attempt(_stated, without_gradient), "state": attempt(lambda: _state_names(cls("B", 3, 2, 5)))}
 
 
 def _conv_matches(v, ref, kind, which):
@@ -127,6 +129,11 @@ def test_the_mask_acts_on_new_weights(v, ref):
     _conv_matches(v, ref, "A", 1)
     _conv_matches(v, ref, "B", 1)
     _gradients_reach(working(v).without_gradient, "MaskedConv2d('B', 3, 2, 5)", "the weight and the bias")
+    # the mask is a buffer named mask: it is saved with the weights and follows the layer in .to(device)
+    _assert_names(working(v).state, ("weight", "bias", "mask"),
+                  "MaskedConv2d('B', 3, 2, 5)", "keep the mask in a buffer (register_buffer) named mask, of shape "
+                  "(1, 1, kernel_size, kernel_size), so that it is saved and loaded with the weights and moves with "
+                  "the layer in .to(device)")
 
 
 # ---------------------------------------------------------------------- P1 model
@@ -214,7 +221,11 @@ def _p1_model_probe(o, x):
         model = _load_params(cls(*P1_SMALL), x["small_upper"], f"PixelCNN{P1_SMALL}")
         return _without_gradient(model, model(x["x_small"].clone()))
 
-    return {"without_gradient": attempt(_stated, without_gradient),
+    def state():
+        with _seeded(x["seed"], 55):
+            return _state_names(cls(*P1_SMALL))
+
+    return {"without_gradient": attempt(_stated, without_gradient), "state": attempt(state),
             "small_upper": attempt(_stated, logits, P1_SMALL, x["small_upper"], x["x_small"]),
             "default_upper": attempt(_stated, logits, (), x["default_upper"], x["x_default"]),
             "small_full": attempt(_stated, logits, P1_SMALL, x["small_full"], x["x_small"]),
@@ -240,6 +251,10 @@ def _stack_matches(v, ref, key, image_key, args):
 def test_small_stack_as_stated(v, ref):
     _stack_matches(v, ref, "small_upper", "x_small", P1_SMALL)
     _gradients_reach(working(v).without_gradient, "PixelCNN(4, 2, 3)", "every layer's weights")
+    # the names a weights file holds: the stated layers in self.net, each convolution a MaskedConv2d with its mask
+    _assert_names(working(v).state, tuple(_layout_pixelcnn(*P1_SMALL)), "PixelCNN(4, 2, 3)",
+                  "keep the docstring's layers, every convolution a MaskedConv2d (the 1x1 output layer too), in "
+                  "this order in self.net = nn.Sequential(...): the weights file is read by these names")
 
 
 @points(1)
