@@ -11,6 +11,7 @@ from dgmlab.authoring import fixture_copier
 from dgmlab.authoring.proofs import Mutant
 
 from .equivalent_mutants import EQUIVALENT_MUTANTS  # noqa: F401 - the builder's, with MUTANTS and PARTIAL
+from .name_mutants import STATE_NAME_MUTANTS
 
 HW = "hw5_explicit"
 # The files a full-mode run writes in the homework folder and two artifact cells grade (docs/hw5_explicit.md):
@@ -323,10 +324,6 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     Mutant("p1_masked_conv", "centre hard-coded for a 3x3 kernel", edits=[("k, c = kernel_size, kernel_size // 2", "k, c = kernel_size, 1")], earns={"p1_masked_conv_tests": 0}),
     Mutant("p1_masked_conv", "only the first input channel masked", edits=[("return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)", "w = self.weight.clone()\n        w[:, :1] = w[:, :1] * self.mask[:, :1]\n"
            "        return F.conv2d(x, w, self.bias, padding=self.padding)")], earns={"p1_masked_conv_tests": 0}),
-    # issue 62: the mask as a plain attribute (not saved with the weights, left behind by .to(device)); the model
-    # built from it loses its state-dict names too
-    Mutant("p1_masked_conv", "mask kept as a plain attribute, not a buffer", edits=[('self.register_buffer("mask", mask[None, None])', "self.mask = mask[None, None]")],
-           earns={"p1_masked_conv_tests": 4, "p1_model_tests": 4}),
     Mutant("p1_masked_conv", "correct variant: weight masked through a hook-free multiply of a full-shape mask", edits=[('self.register_buffer("mask", mask[None, None])', 'self.register_buffer("mask", mask.expand(out_channels, in_channels, k, k).clone())')],
            passes=["p1_masked_conv_tests", "p1_model_tests"]),
     Mutant("p1_model", "mask B in the first layer", edits=[('layers = [MaskedConv2d("A", 1, channels, 7), nn.ReLU()]', 'layers = [MaskedConv2d("B", 1, channels, 7), nn.ReLU()]')],
@@ -335,12 +332,6 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
            earns={"p1_model_tests": 2}),
     Mutant("p1_model", "plain convolution in the hidden layers", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', 'layers += [nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2), nn.ReLU()]')],
            earns={"p1_model_tests": 1}),  # issue 62: their masks missing from the state dict cost the small stack's 1
-    # issue 62: the same numbers as the stated stack, but not the names the weights file is read by
-    Mutant("p1_model", "plain 1x1 nn.Conv2d as the last layer", edits=[('layers.append(MaskedConv2d("B", channels, 1, 1))', "layers.append(nn.Conv2d(channels, 1, 1))")],
-           earns={"p1_model_tests": 4}),
-    Mutant("p1_model", "layers kept in self.layers, a ModuleList", edits=[("self.net = nn.Sequential(*layers)", "self.layers = nn.ModuleList(layers)"),
-           ("return self.net(x)", "for layer in self.layers:\n            x = layer(x)\n        return x")],
-           earns={"p1_model_tests": 4}),
     # causal (only blind), so it keeps the visible causality check's .5
     Mutant("p1_model", "forward outside autograd (no gradient reaches the layers)", edits=[("return self.net(x)", "return self.net(x).detach()")],
            earns={"p1_model_tests": 4}),
@@ -584,8 +575,7 @@ class CouplingLayer(nn.Module):
     Mutant("p2_bpd", "not divided by the number of dimensions", edits=[("(-log_p_y / num_dims + math.log(256))", "(-log_p_y + num_dims * math.log(256))")], earns={"p2_bpd_tests": 0}),
     Mutant("p2_bpd", "correct variant: log2", "def bits_per_dim(log_p_y, num_dims):\n    return 8.0 - log_p_y / (num_dims * math.log(2))",
            passes=["p2_bpd_tests"]),
-]
-
+] + STATE_NAME_MUTANTS  # issue 62: same numbers, not the names the weights file is read by
 PARTIAL = [
     "mask A and B swapped",
     "missing logit-transform Jacobian",
