@@ -108,12 +108,15 @@ THREAD_ENVS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")  # set: the user chose torc
 _torch_threads = None  # torch's own default (the physical cores), read before the first set_num_threads
 
 
-def cpu_threads(sample: float = 0.3) -> int:
+IDLE_SAMPLE_S = 0.3  # seconds of /proc/stat that cpu_threads reads for the CPUs other programs leave idle
+
+
+def cpu_threads() -> int:
     """How many threads torch should use on the CPU here (:func:`dgmlab.setup` sets it when the device is the CPU).
 
     One in fast and grading mode (small models: more threads only contend). In full mode: the CPUs this process may
     use (its affinity, a container's CPU quota), no more than torch's default (the physical cores: a 2-vCPU Colab VM
-    has one), and no more than those other programs left idle over ``sample`` seconds (Linux's ``/proc/stat``),
+    has one), and no more than those other programs left idle over :data:`IDLE_SAMPLE_S` (Linux's ``/proc/stat``),
     at least one: on a busy shared CPU, threads that wait for a core slow every step. ``OMP_NUM_THREADS`` or
     ``MKL_NUM_THREADS`` set: torch's current count, left as the user chose it."""
     import torch
@@ -127,7 +130,7 @@ def cpu_threads(sample: float = 0.3) -> int:
         return torch.get_num_threads()
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
     most = min(len(cpus), _torch_threads, _cpu_quota() or len(cpus))
-    idle = _idle_cpus(cpus, sample)
+    idle = _idle_cpus(cpus, IDLE_SAMPLE_S)
     return max(1, min(most, math.floor(idle + 0.5) if idle is not None else most))
 
 
