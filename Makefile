@@ -1,7 +1,8 @@
 # Two commands do everything (see README):  make demo   and   make test
 # Both create the virtual environment .venv the first time and reuse it after.
 PYTHON ?= python3
-VENV   := .venv
+# make VENV=<path> ... uses a venv you already have (this checkout is installed into it, editable, once).
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dgmlab-installed
 
