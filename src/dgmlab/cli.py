@@ -354,6 +354,15 @@ def _add_grade(sub) -> None:
     s.add_argument("--question", default=None, help="open this written cell's page (its grade id, e.g. q2_written)")
     s.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     s.add_argument("--no-browser", action="store_true", help="print the address only")
+    table = s.add_mutually_exclusive_group()
+    table.add_argument("--export", metavar="CSV", default=None,
+                       help="instead of the browser: write every student's rubric items and note per written "
+                            "question to CSV (and the items' legend to CSV's .items.csv) to fill in offline")
+    table.add_argument("--apply", metavar="CSV", default=None,
+                       help="instead of the browser: apply such a table (columns student,question,items,note; "
+                            "items by id, space-separated) as the browser would; all checked before anything is "
+                            "written")
+    s.add_argument("--force", action="store_true", help="with --apply: change marks already given")
     s.set_defaults(func=cmd_grade)
 
 

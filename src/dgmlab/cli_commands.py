@@ -547,5 +547,30 @@ def cmd_pdf(args) -> int:
 def cmd_grade(args) -> int:
     from .grading.hand import grade_by_question as G
 
+    if args.force and not args.apply:
+        print("dgmlab grade: error: --force applies to --apply", file=sys.stderr)
+        return 2
+    if args.export or args.apply:
+        return _grade_table(_course(args), args)
     return G.serve(_course(args), args.hw, question=args.question, port=args.port, browser=not args.no_browser,
                    say=_say)
+
+
+def _grade_table(course, args) -> int:
+    """``dgmlab grade --export/--apply``: the rubric choices as a table (:mod:`.grading.hand.rubric_table`)."""
+    from .grading.hand import rubric_table as T
+    from .grading.hand.rubrics import Grader
+    from .grading.inert import terminal
+
+    if args.export:
+        out = T.export(Grader(course, args.hw), Path(args.export))
+        _say(f"{out} (and its items' legend {out.with_suffix('.items.csv')}): fill in the items column, then "
+             f"dgmlab grade {args.hw} --apply {out}")
+        return 0
+    done = T.apply_file(course, args.hw, Path(args.apply), force=args.force)
+    if done.refused:
+        print(terminal(f"dgmlab grade: nothing applied: {len(done.refused)} rows would change marks already given "
+                       "(--force to change them):\n  " + "\n  ".join(done.refused[:20])), file=sys.stderr)
+        return 1
+    _say(f"{len(done.applied)} marks applied, {done.unchanged} unchanged")
+    return 0

@@ -490,7 +490,7 @@ def make_server(course: Course, hw: str, port: int = 0) -> HTTPServer:
     """The server for ``hw`` on 127.0.0.1:``port`` (0: a free port), not yet serving; ``server.site`` is its
     :class:`Site`. One request at a time."""
     (hw,) = course.check_homeworks([hw])
-    lock = _lock(course, hw)
+    lock = rubric_lock(course, hw)
     try:
         site = Site(course, hw)
         handler = type("SiteHandler", (Handler,), {"site": site})
@@ -517,9 +517,9 @@ class LockedServer(HTTPServer):
             self.lock = None
 
 
-def _lock(course: Course, hw: str):
-    """``rubrics/.<hw>.lock``, held (an exclusive ``flock``) while a server grades ``hw``: a second one would write
-    over the first one's rubric."""
+def rubric_lock(course: Course, hw: str):
+    """``rubrics/.<hw>.lock``, held (an exclusive ``flock``) while a server grades ``hw`` or a table is applied
+    (:mod:`.rubric_table`): a second writer would write over the first one's rubric."""
     import fcntl
 
     path = R.path(course, hw).with_name(f".{hw}.lock")

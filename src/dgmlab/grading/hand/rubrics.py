@@ -313,6 +313,17 @@ class Grader:
         q.applied.setdefault(student, Applied()).note = str(note)[:2000]
         self._write(q, [student])
 
+    def set_applied(self, grade_id: str, choices: dict) -> None:
+        """Give each student of ``choices`` (``{student: Applied}``) exactly those items and that note of
+        ``grade_id``, saved and written to the gradebook once (:mod:`.rubric_table`)."""
+        q = self.question(grade_id)
+        for student, a in choices.items():
+            self._check_student(student)
+            for i in a.items:
+                q.item(i)
+        q.applied.update(choices)
+        self._write(q, list(choices))
+
     def edit_item(self, grade_id: str, item_id: str | None, points: float, text: str) -> tuple:
         """Change an item's points and text (a new item when ``item_id`` is empty) and re-score every student who
         has it; returns ``(item id, students re-scored)``. An item the same as another of the question (its
