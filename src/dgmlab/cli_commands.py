@@ -440,9 +440,13 @@ def cmd_collect(args) -> int:
 
 
 def cmd_push(args) -> int:
+    from .grading.lms import hand_in_names as HN
     from .grading.lms import lms_config
 
-    got = lms_config.push(_course(args), args.hw, platform=args.platform, force=args.force, feedback=args.feedback)
+    course = _course(args)
+    for line in HN.deduct(course, course.check_homeworks([args.hw])):  # as report does: no mark sent without them
+        print(line)
+    got = lms_config.push(course, args.hw, platform=args.platform, force=args.force, feedback=args.feedback)
     for line in got.lines(force=args.force):
         print(line)
     return 1 if (got.conflicts and not args.force) or got.skipped else 0

@@ -106,3 +106,28 @@ def test_a_formatting_deduction_counts_in_the_first_reports_marks_and_in_the_lat
     with (course.root / "grades.csv").open(encoding="utf-8") as f:
         reason = next(r["late_reason"] for r in csv.DictReader(f) if r["student_id"] == WHO)
     assert f"{points:.2f} x 0.9 = {final}" in reason
+
+
+def test_a_formatting_deduction_is_in_the_mark_push_sends_before_any_report(tmp_path, httpserver, monkeypatch):
+    from canvas_fake import FakeCanvas
+    from dgmlab.grading.hand import rubrics as RU
+    from dgmlab.grading.lms import hand_in_names as HN
+    from dgmlab.grading.lms import lms
+
+    course = H.build(tmp_path, pdf_student=None, only=[WHO])
+    canvas = FakeCanvas(httpserver, {"101": {"submitted_at": None, "score": None}})
+    with RU.gradebook(course) as gb:
+        gb.find_student(WHO).lms_user_id = "101"
+        gb.db.commit()
+        canvas.points_possible = gb.find_assignment(H.HW).max_score
+    with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write("\nc.DgmlabHandIn.format_deductions = {'hw3': 2}\n" + canvas.config(H.HW))
+    HN.record(course, H.HW, {WHO: "named hw3.ipynb, the homework asks for hw3_flows.ipynb"})
+    grader = RU.Grader(course, H.HW)
+    for q, question in grader.rubric.questions.items():
+        grader.toggle(q, WHO, question.items[0].id)
+    with RU.gradebook(course) as gb:
+        undeducted = gb.find_submission(H.HW, WHO).score
+    monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
+    assert cli.main(["--course", str(course.root), "push", H.HW]) == 0  # no dgmlab report before it
+    assert canvas.subs["101"]["score"] == pytest.approx(undeducted - 2)
