@@ -1,14 +1,15 @@
-"""The spectral distance (``weight_vectors.spectral_distance``) of each published generator to its disguised copies
-(noise rotated, hidden units permuted: ``tests/network_copies.py``), with noise of 0.1 to 0.5 x each weight
-matrix's std added, or with every function-keeping rescaling applied on top (``tests/generator_rescaling.py``:
-factors exp(U(-a, a)) for each kind of rescaling, a = 1.5 as the red team did, ln 10 and ln 100, saved in float16,
-and ln 1000 in bfloat16 (float32 files are over the graded files' size); the largest over 5 seeds, "-" where no
-seed's copy loads (float16 overflows, or the kit's network runs to NaN)), and to the kit's other runs of the same
-network (tests/fixtures: an independent seed, early checkpoints, memorizers tuned from the published one). Prints a markdown table (benchmarks/results/
-copies_calibration.md records it); ``--raw`` compares the spectra of the weights as they are, the signature before
-the networks were folded and balanced (``weight_spectra``):
+"""The hidden-unit distance (``weight_vectors.unit_distance``, ``hidden_units``) of each published generator to its
+disguised copies and to the kit's other runs of the same network. Prints a markdown table
+(benchmarks/results/copies_calibration.md records it):
 
-    nice .venv/bin/python benchmarks/calibrate_spectra.py [--raw]
+    nice .venv/bin/python benchmarks/calibrate_spectra.py [--draws 32] [--seeds 1 2 3]
+
+"Disguised": noise rotated and units permuted (``tests/network_copies.py``), every function-keeping rescaling
+(``tests/generator_rescaling.py``, factors exp(U(-a, a)), saved in float16), and the red team's third round
+(``tests/sacrificed_units.py``): hw4's tensors renamed, one constant unit per hidden layer (hw4), one dead channel
+with huge kernels (hw1, hw2). Each column is the largest distance over ``--seeds``; "+ noise s": noise of s x each
+weight matrix's std added to the rotated, permuted copy (a copy that no longer computes the same). "Other runs":
+tests/fixtures' independent seed, early checkpoints and memorizers (tests/fixtures/README.md), the smallest.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import argparse
 import io
 import math
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,17 +26,15 @@ sys.path.insert(0, str(ROOT / "tests"))
 import torch  # noqa: E402
 
 from dgmlab.grading.copies import functional_copies as FC  # noqa: E402
+from dgmlab.grading.copies import hidden_units as HU  # noqa: E402
 from dgmlab.grading.copies import shared_weights as SW  # noqa: E402
-from dgmlab.grading.copies import weight_spectra as WS  # noqa: E402
 from dgmlab.grading.layout import Course  # noqa: E402
 from generator_rescaling import rescaled_generator  # noqa: E402
 from network_copies import permuted_copy, rotated_copy  # noqa: E402
+from sacrificed_units import constant_units, dead_channel, renamed  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
-NOISE = (0.0, 0.1, 0.2, 0.3, 0.5)
-SPREADS = ((1.5, torch.float16, "e^±1.5 f16"), (math.log(10), torch.float16, "10^±1 f16"),
-           (math.log(100), torch.float16, "10^±2 f16"), (math.log(1000), torch.bfloat16, "10^±3 bf16"))
-SEEDS = range(1, 6)
+NOISE = (0.1, 0.2, 0.3)
 CASES = [("hw1_wgan", "hw1_generator_epoch27_f16.pt", ["hw1_generator_epoch05_f16.pt", "hw1_generator_memorizer_f16.pt"]),
          ("hw2_wgangp", "hw2_genuine_generator_f16.pt", ["hw2_early_generator_f16.pt", "hw2_generator_memorizer_f16.pt"]),
          ("hw4_gans", "hw4_genuine_baseline_generator_f16.pt",
@@ -48,41 +48,79 @@ def _bytes(state: dict) -> bytes:
     return buffer.getvalue()
 
 
+def _f16(state: dict) -> dict:
+    return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def _wide(state: dict) -> dict:
+    return {k: v.double() if v.is_floating_point() else v for k, v in state.items()}
+
+
 def _noisy(state: dict, sigma: float) -> dict:
     g = torch.Generator().manual_seed(1)
     return {k: (v.float() + sigma * v.float().std() * torch.randn(v.shape, generator=g)).to(v.dtype)
             if v.is_floating_point() and v.dim() >= 2 else v for k, v in state.items()}
 
 
-def _rescaled(state: dict, seed: int, spread: float, dtype) -> dict:
-    wide = {k: v.double() if v.is_floating_point() else v for k, v in state.items()}
-    return {k: v.to(dtype) if v.is_floating_point() else v for k, v in rescaled_generator(wide, seed, spread).items()}
+def disguises(hw: str, state: dict) -> dict:
+    """{column: function (seed) -> state} of the function-keeping disguises that apply to ``hw``'s generator."""
+    def base(seed, spread=1.5, sacrifice=None):
+        s = rescaled_generator(rotated_copy(permuted_copy(_wide(state), seed), seed), seed, spread)
+        return s if sacrifice is None else sacrifice(s, seed)
+
+    out = {"rotated, permuted, e^±1.5": lambda seed: _f16(base(seed)),
+           "rotated, permuted, 10^±2": lambda seed: _f16(base(seed, math.log(100)))}
+    if hw == "hw4_gans":
+        out["1a: + renamed"] = lambda seed: renamed(_f16(base(seed)))
+        out["1b: + constant units"] = lambda seed: _f16(base(seed, sacrifice=constant_units))
+    else:
+        out["1c: + dead channel"] = lambda seed: _f16(base(seed, sacrifice=dead_channel))
+    return out
+
+
+def row(hw: str, published: str, others: list, seeds) -> tuple[dict, dict]:
+    networks = FC.kit_networks(Course(ROOT), hw)
+    pub = SW.weights_of((FIXTURES / published).read_bytes(), networks)
+    state = torch.load(FIXTURES / published, weights_only=True)
+
+    def dist(s: dict) -> float | None:
+        return SW.unit_distance(SW.weights_of(_bytes(s), networks), pub)
+
+    copies = {name: max((d for seed in seeds if (d := dist(make(seed))) is not None), default=None)
+              for name, make in disguises(hw, state).items()}
+    noisy = {f"+ noise {s}": dist(_noisy(rotated_copy(permuted_copy(state, 3), 3), s)) for s in NOISE}
+    own = {o.removesuffix("_f16.pt"): SW.unit_distance(SW.weights_of((FIXTURES / o).read_bytes(), networks), pub)
+           for o in others}
+    return copies | noisy, own
+
+
+def _f(d) -> str:
+    return "-" if d is None else f"{d:.3f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--raw", action="store_true", help="the weights' own spectra, not the balanced network's")
-    raw = parser.parse_args().raw
-    if raw:
-        original = WS.spectra
-        WS.spectra = lambda state, balanced=True: original(state, balanced=False)
-    print("| published | " + " | ".join(f"disguised + {s} noise" for s in NOISE) + " | "
-          + " | ".join(f"disguised, rescaled {label}" for _, _, label in SPREADS) + " | the kit's other runs |")
-    print("|---" * (len(NOISE) + len(SPREADS) + 2) + "|")
+    parser.add_argument("--draws", type=int, default=HU.DRAWS, help="batches of 64 noise vectors per signature")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="disguise seeds")
+    args = parser.parse_args()
+    HU.DRAWS = args.draws
+    torch.set_num_threads(1)
+    print(f"{args.draws * 64} draws, UNITS_COPY = {SW.UNITS_COPY}, disguise seeds {args.seeds}\n")
+    header = None
     for hw, published, others in CASES:
-        networks = FC.kit_networks(Course(ROOT), hw)
-        pub = SW.weights_of((FIXTURES / published).read_bytes(), networks)
-        state = torch.load(FIXTURES / published, weights_only=True)
-        disguised = rotated_copy(permuted_copy(state, 3), 3)
-        row = [SW.spectral_distance(SW.weights_of(_bytes(_noisy(disguised, s)), networks), pub) for s in NOISE]
-        for a, dtype, _ in SPREADS:
-            found = [SW.spectral_distance(SW.weights_of(_bytes(_rescaled(disguised, seed, a, dtype)), networks), pub)
-                     for seed in SEEDS]
-            row.append(max((d for d in found if d is not None), default=None))
-        other = [f"{o.removesuffix('_f16.pt')} {SW.spectral_distance(SW.weights_of((FIXTURES / o).read_bytes(), networks), pub):.3f}"
-                 for o in others]
-        print(f"| {published.removesuffix('_f16.pt')} | " + " | ".join("-" if d is None else f"{d:.3f}" for d in row) + " | "
-              + ", ".join(other) + " |", flush=True)
+        start = time.time()
+        copies, own = row(hw, published, others, args.seeds)
+        exact = [d for k, d in copies.items() if "noise" not in k and d is not None]
+        if header is None:
+            header = ["published", "copies' worst", "other runs' best"]
+            print("| " + " | ".join(header) + " | disguises (worst of seeds) | + weight noise (s x std) | "
+                  "the kit's other runs | seconds |")
+            print("|---" * 7 + "|")
+        print(f"| {published.removesuffix('_f16.pt')} | {_f(max(exact, default=None))} | {_f(min((d for d in own.values() if d is not None), default=None))} | "
+              + ", ".join(f"{k} {_f(d)}" for k, d in copies.items() if "noise" not in k) + " | "
+              + ", ".join(f"{k.removeprefix('+ noise ')} {_f(d)}" for k, d in copies.items() if "noise" in k)
+              + " | " + ", ".join(f"{k} {_f(d)}" for k, d in own.items()) + f" | {time.time() - start:.0f} |",
+              flush=True)
 
 
 if __name__ == "__main__":

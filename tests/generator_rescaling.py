@@ -1,5 +1,5 @@
 """Every rescaling that keeps a kit generator's eval-mode function (hw1's, hw2's, hw4's two), for tests and the
-calibration of ``weight_spectra``: the red team's finding (rescaled hidden units on top of a rotated noise and
+calibration of ``hidden_units``: the red team's finding (rescaled hidden units on top of a rotated noise and
 permuted units) and more.
 
 ``rescaled_generator(state, seed, spread)`` multiplies, with factors ``exp(U(-spread, spread))``:

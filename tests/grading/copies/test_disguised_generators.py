@@ -1,6 +1,6 @@
 """A published generator disguised by a rotation of its noise (``G(Qz)`` draws the same images) and permuted hidden
-units: its outputs on the fixed noise and its weights look unrelated, its weights' singular values do not
-(``weight_vectors.spectral_distance``). Red team, finding 3: such files earned full trained-result marks."""
+units: its outputs on the fixed noise and its weights look unrelated, what its hidden units draw does not
+(``weight_vectors.unit_distance``). Red team, finding 3: such files earned full trained-result marks."""
 import io
 import shutil
 
@@ -19,6 +19,15 @@ GENERATORS = [("hw1_wgan", "generator_weights.pt", "hw1_generator_epoch27_f16.pt
               ("hw2_wgangp", "p5_generator_weights.pt", "hw2_genuine_generator_f16.pt"),
               ("hw4_gans", "baseline_generator_weights.pt", "hw4_genuine_baseline_generator_f16.pt"),
               ("hw4_gans", "cgan_generator_weights.pt", "hw4_genuine_cgan_generator_f16.pt")]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread, as grading workers run (two threads on the loaded 2-core CI machine contend)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _saved(state: dict) -> bytes:
@@ -53,7 +62,7 @@ def test_a_published_generator_with_its_noise_rotated_and_units_permuted_is_refu
     mine = SW.weights_of(copy, [published[0][1].function.network])
     assert SW.similarity(mine, published[0][1])[0] < SW.THRESHOLD  # the weights look unrelated,
     assert SW._agreement(mine, published[0][1]) < published[0][1].function.network.refuse  # the fixed noise's outputs too
-    assert SW.spectral_distance(mine, published[0][1]) < 1e-3
+    assert SW.unit_distance(mine, published[0][1]) <= SW.UNITS_COPY
     seeds = DS.seeds_for(bytes(range(32)), hw, {name: copy}, published)
     assert source in seeds[name]["refused"]
 
@@ -66,11 +75,11 @@ def test_a_disguised_published_generator_is_listed_as_refused_by_the_report(tmp_
             (FIXTURES / "hw4_seed2_baseline_generator_f16.pt").read_bytes()})
     (found,) = SW.compare(course, ["hw4_gans"])
     (match,) = found.published
-    assert (match.student, match.source, match.refused) == ("ann", source, True) and match.spectrum < 1e-3
+    assert (match.student, match.source, match.refused) == ("ann", source, True) and match.units <= SW.UNITS_COPY
     assert not found.pairs  # ann's and cat's: two unrelated networks
     assert "ann's is the kit's published" in SW.format_report([found]) and "cat" not in SW.format_report([found])
     html = DC.published_weights_html("hw4_gans", found.published)
-    assert 'data-stat="spectrum">0<' in html and 'data-stat="refused">yes<' in html
+    assert 'data-stat="units">' in html and 'data-stat="refused">yes<' in html
 
 
 @pytest.mark.parametrize("hw, name, published, own", [
@@ -80,9 +89,9 @@ def test_a_disguised_published_generator_is_listed_as_refused_by_the_report(tmp_
      "hw4_early_baseline_generator_f16.pt"),
     ("hw4_gans", "cgan_generator_weights.pt", "hw4_genuine_cgan_generator_f16.pt", "hw4_early_cgan_generator_f16.pt"),
     ("hw2_wgangp", "p5_generator_weights.pt", "hw2_genuine_generator_f16.pt", "hw2_early_generator_f16.pt")])
-def test_the_kits_other_runs_are_spectrally_apart_and_not_refused(tmp_path, hw, name, published, own):
+def test_the_kits_other_runs_have_other_hidden_units_and_are_not_refused(tmp_path, hw, name, published, own):
     source = f"examples/demo_reference/{hw}/{name}"
     pub = SW.published_weights(_course(tmp_path, {source: published}), hw)
     data = (FIXTURES / own).read_bytes()
-    assert SW.spectral_distance(SW.weights_of(data, [pub[0][1].function.network]), pub[0][1]) > 2 * SW.SPECTRUM_COPY
+    assert SW.unit_distance(SW.weights_of(data, [pub[0][1].function.network]), pub[0][1]) > 1.5 * SW.UNITS_COPY
     assert "refused" not in DS.seeds_for(bytes(range(32)), hw, {name: data}, pub)[name]

@@ -10,6 +10,8 @@ homework, so a homework's declaration imports it without a circle.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 from dataclasses import dataclass
 from typing import Callable
@@ -76,11 +78,26 @@ class Fingerprint:
     energy: float  # squared norm of the centred outputs (float64)
 
 
+_DRAW = contextvars.ContextVar("noise_draw", default=0)
+
+
 def noise(dim: int):
-    """The fixed noise a generator is run on: :data:`N_INPUTS` vectors of ``dim`` standard normals."""
+    """The fixed noise a generator is run on: :data:`N_INPUTS` vectors of ``dim`` standard normals (inside
+    :func:`noise_draw`, that draw's own fixed ones)."""
     import torch
 
-    return torch.randn(N_INPUTS, dim, generator=torch.Generator().manual_seed(INPUT_SEED))
+    return torch.randn(N_INPUTS, dim, generator=torch.Generator().manual_seed(INPUT_SEED + _DRAW.get()))
+
+
+@contextlib.contextmanager
+def noise_draw(k: int):
+    """Within it, :func:`noise` gives the k-th of further fixed draws (0: the outputs' own noise); for the hidden
+    units' signatures (:mod:`.hidden_units`), which need many draws."""
+    token = _DRAW.set(k)
+    try:
+        yield
+    finally:
+        _DRAW.reset(token)
 
 
 def _cell(course, hw: str, grade_id: str, hidden: bool) -> str | None:
@@ -114,4 +131,4 @@ def instructor_names(course, hw: str, grade_id: str, hidden: bool = False) -> di
 
 
 __all__ = ["N_INPUTS", "INPUT_SEED", "THRESHOLD", "SAME", "REFUSE_GENERATOR", "MAX_SOURCE_BYTES", "NoKitNetwork",
-           "KitNetwork", "Fingerprint", "noise", "instructor_names"]
+           "KitNetwork", "Fingerprint", "noise", "noise_draw", "instructor_names"]

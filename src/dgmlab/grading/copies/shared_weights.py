@@ -32,9 +32,10 @@ and a file whose outputs agree with a published network's at least that network'
 (``KitNetwork.refuse``: 0.5 for a generator, where no two independent trainings reach 0.11, and a published
 generator with noise added to its weights still clears its bar at 0.71; ``SAME`` for hw5's networks) is refused
 like a copy. A generator's noise rotated (``G(Qz)``: the same images, other outputs on the fixed noise) with its
-hidden units permuted hides it from both measures, so generators are also compared by their weights' singular
-values (``weight_vectors.spectral_distance``): up to :data:`SPECTRUM_COPY` they are listed, and refused when one
-is published. Every file is read through :mod:`dgmlab.weights_files` (no zip bomb, nothing over the cap).
+hidden units permuted hides it from both measures, so generators are also compared by what their hidden units do
+(``weight_vectors.unit_distance``, :mod:`.hidden_units`: each unit's correlation with the drawn images over many
+draws, blind to names, scales, order, rotated noise and units the function does not use): up to :data:`UNITS_COPY`
+they are listed, and refused when one is published. Every file is read through :mod:`dgmlab.weights_files` (no zip bomb, nothing over the cap).
 """
 from __future__ import annotations
 
@@ -49,14 +50,14 @@ from .weight_vectors import (  # noqa: F401
     MAX_BYTES,
     MIN_NUMEL,
     SAMPLE,
-    SPECTRUM_COPY,
+    UNITS_COPY,
     Weights,
     cross_values,
     pair_values,
     printable,
     read_weights,
     similarity,
-    spectral_distance,
+    unit_distance,
     weights_of,
 )
 
@@ -76,7 +77,7 @@ class SharedPair:
     identical: bool
     tensors: int  # weight tensors compared (both files together)
     agreement: float | None = None  # of their outputs (functional_copies); None: not both load into the kit's network
-    spectrum: float | None = None  # spectral distance of two generators (weight_vectors); None: not compared
+    units: float | None = None  # hidden-unit distance of two generators (weight_vectors); None: not compared
 
 
 @dataclass
@@ -93,7 +94,7 @@ class PublishedMatch:
     tensors: int
     refused: bool  # what dgmlab autograde does not grade: identical, at least PUBLISHED_COPY alike, or the same outputs
     agreement: float | None = None  # of their outputs (functional_copies), rounded; None: not compared
-    spectrum: float | None = None  # spectral distance of two generators (weight_vectors), rounded; None: not compared
+    units: float | None = None  # hidden-unit distance of two generators (weight_vectors), rounded; None: not compared
 
 
 @dataclass
@@ -126,11 +127,11 @@ def weight_files(course: Course, hw: str) -> dict[str, dict[str, Path]]:
 
 
 def _related(identical: bool, sim: float | None, bound: float, agreement: float | None = None,
-             functional: float = FC.SAME, spectrum: float | None = None) -> bool:
+             functional: float = FC.SAME, units: float | None = None) -> bool:
     """Two files count as related: the same bytes, weights at least ``bound`` alike, outputs at least
-    ``functional`` in agreement (functional_copies), or generators' spectra at most :data:`SPECTRUM_COPY` apart."""
+    ``functional`` in agreement (functional_copies), or generators' hidden units at most :data:`UNITS_COPY` apart."""
     return (identical or (sim is not None and sim >= bound) or (agreement is not None and agreement >= functional)
-            or (spectrum is not None and spectrum <= SPECTRUM_COPY))
+            or (units is not None and units <= UNITS_COPY))
 
 
 # The kit's published weights files, as globs relative to the course ({hw}: the homework id, {prefix}: its "hwN"):
@@ -158,7 +159,7 @@ def published_weights(course: Course, hw: str) -> list[tuple[str, Weights]]:
     with its outputs where it loads into one of the kit's networks for ``hw``."""
     networks = FC.kit_networks(course, hw)
     return [(p.relative_to(course.root).as_posix(), w) for p in published_files(course, hw)
-            if (w := read_weights(p, networks)) is not None]
+            if (w := read_weights(p, networks, lazy=True)) is not None]
 
 
 def published_copy(data: bytes, published: list, name: str = "the file") -> str | None:
@@ -166,20 +167,23 @@ def published_copy(data: bytes, published: list, name: str = "the file") -> str 
     bytes, weights at least :data:`PUBLISHED_COPY` alike (the same network renamed, converted or barely trained
     on), or outputs in agreement at least the published network's ``refuse`` bound (functional_copies: the same
     network with its hidden units permuted or rescaled, noise added to its weights, or trained on only a little),
-    or a generator's weight spectra at most :data:`SPECTRUM_COPY` apart (its noise rotated, its units permuted);
+    or a generator's hidden units at most :data:`UNITS_COPY` apart (its noise rotated, its units permuted,
+    rescaled or sacrificed);
     None when it is none of them. ``dgmlab autograde`` refuses to grade such a file (see
     draw_seeds). Raises ``weights_files.RefusedFile`` for a file that is not unpickled (``name`` in the message)."""
     if not published:
         return None
     networks = list({w.function.network.kind: w.function.network for _, w in published if w.function}.values())
-    mine = weights_of(data, networks, name)
+    mine = weights_of(data, networks, name, lazy=True)
     if mine.unread:
         raise WF.RefusedFile(mine.unread)
     values = cross_values([mine], [w for _, w in published])
-    for j, (rel, w) in enumerate(published):
-        if _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY, _agreement(mine, w), _refuse(w),
-                    spectral_distance(mine, w)):
-            return rel
+    for related in (lambda j, w: _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY,
+                                          _agreement(mine, w), _refuse(w)),
+                    lambda j, w: _related(False, None, PUBLISHED_COPY, units=unit_distance(mine, w))):
+        for j, (rel, w) in enumerate(published):  # the hidden units (many draws) only where nothing else tells
+            if related(j, w):
+                return rel
     return None
 
 
@@ -223,10 +227,10 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
             agree = FC.agreements([w.function for w in weights])
             for (i, j), (sim, n) in pair_values(weights).items():
                 identical = weights[i].digest == weights[j].digest
-                spectrum = spectral_distance(weights[i], weights[j])
-                if _related(identical, sim, threshold, agree.get((i, j)), _bound(weights[i]), spectrum):
+                units = unit_distance(weights[i], weights[j])
+                if _related(identical, sim, threshold, agree.get((i, j)), _bound(weights[i]), units):
                     found.pairs.append(SharedPair(hw, found.file, (students[i], students[j]), _rounded(sim),
-                                                  identical, n, _rounded(agree.get((i, j))), _rounded(spectrum)))
+                                                  identical, n, _rounded(agree.get((i, j))), _rounded(units)))
             found.pairs.sort(key=lambda p: (not p.identical, -max(p.similarity or 0, p.agreement or 0), p.students))
             if published:
                 values = cross_values(weights, [w for _, w in published])
@@ -236,7 +240,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
                                               _rounded(agr), _rounded(spec))
                                for j, (source, w) in enumerate(published)
                                for sim, n in [values[(i, j)]]
-                               for agr, spec in [(_agreement(weights[i], w), spectral_distance(weights[i], w))]
+                               for agr, spec in [(_agreement(weights[i], w), unit_distance(weights[i], w))]
                                if _related(identical := weights[i].digest == w.digest, sim, threshold, agr,
                                            _bound(weights[i]), spec)]
                     if matches:  # the closest published file: identical first, then the most alike
@@ -282,4 +286,4 @@ def _measures(p) -> str:
     """A pair's weight similarity and, where both files load into the kit's network, their outputs' agreement."""
     sim = "weight similarity " + ("-" if p.similarity is None else f"{p.similarity:.2f}")
     return (sim + ("" if p.agreement is None else f", outputs agreement {p.agreement:.2f}")
-            + ("" if p.spectrum is None else f", spectral distance {p.spectrum:.3f}"))
+            + ("" if p.units is None else f", hidden-unit distance {p.units:.3f}"))

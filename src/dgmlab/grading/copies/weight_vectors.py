@@ -12,15 +12,14 @@ from pathlib import Path
 
 from ... import weights_files as WF
 from . import functional_copies as FC
-from . import weight_spectra as WS
+from . import hidden_units as HU
 
-MIN_NUMEL = WS.MIN_NUMEL  # 1000: smaller tensors are too noisy (a cosine of random tensors is about 1/sqrt(numel))
+MIN_NUMEL = 1000  # smaller tensors are too noisy (a cosine of random tensors is about 1/sqrt(numel))
 SAMPLE = 16_384  # numbers compared per tensor at most, the same coordinates in every file (4,096: hw4 cGAN 0.075)
 MAX_BYTES = WF.MAX_BYTES  # larger .pt files are not read (a checkpoint, not a weights file)
-SPECTRUM_K = WS.SPECTRUM_K  # singular values compared per weight matrix, after its largest
-SPECTRUM_COPY = 0.035  # spectral distance up to which a generator is the same network (benchmarks/results/
-# copies_calibration.md: a disguised copy 0.000, rescaled too <= 0.005, with 0.2 x std noise <= 0.030; an
-# independent run 0.084)
+UNITS_COPY = 0.09  # hidden-unit distance (hidden_units.distance) up to which two generators have the same units
+# (benchmarks/results/copies_calibration.md, 2,048 draws: every disguised copy <= 0.050, the kit's other runs >= 0.147,
+# the one independent full run 0.165)
 
 
 @dataclass
@@ -29,8 +28,8 @@ class Weights:
     tensors: list = field(default_factory=list)  # [(shape, float32 unit vector of the sampled coordinates)]
     function: object = None  # its functional_copies.Fingerprint, where it loads into one of the kit's networks
     unread: str | None = None  # why it was not unpickled (weights_files.RefusedFile), if it was refused
-    spectra: list = field(default_factory=list)  # [(shape, log singular value ratios)]: a generator's only
-    # (weight_spectra: of the network folded and balanced, so rescaled hidden units do not change them)
+    units: list = field(default_factory=list)  # a generator's hidden units' signatures (hidden_units), per layer
+    units_of: tuple | None = field(default=None, repr=False)  # (network, state) whose signatures are not taken yet
 
 
 @functools.lru_cache(maxsize=256)  # tensor sizes met in one report: a few per network; each entry SAMPLE indices
@@ -58,35 +57,35 @@ def _weight_vector(t):
     return v / norm if torch.isfinite(norm) and norm > 0 else None
 
 
-def spectral_distance(a: Weights, b: Weights) -> float | None:
-    """How far apart two generators' weight spectra (:func:`weight_spectra.spectra`) are: the median, over the
-    weight matrices of both files, of each one's smallest largest-difference with a same-shape matrix of the other;
-    None where either is not a generator of the kit, they are of two networks or share no shape. A copy disguised by
-    a rotation of its noise, permuted and rescaled hidden units is at 0 (float rounding), noise added to its
-    weights moves it away."""
-    import numpy as np
-
-    def best(mine, theirs):
-        return [min(float(np.abs(x[:n] - y[:n]).max()) if (n := min(len(x), len(y))) else float("inf")
-                    for s2, y in theirs if s2 == s) for s, x in mine if any(s2 == s for s2, _ in theirs)]
-
-    if not a.spectra or not b.spectra or a.function.network.kind != b.function.network.kind:
+def unit_distance(a: Weights, b: Weights) -> float | None:
+    """How far apart two generators' hidden units are (:func:`hidden_units.distance`: what each unit draws, whatever
+    the weights, names, scales, order of units or rotation of the noise); None where either is not a generator of
+    the kit or they are of two networks."""
+    if a.function is None or b.function is None or a.function.network.kind != b.function.network.kind:
         return None
-    values = best(a.spectra, b.spectra) + best(b.spectra, a.spectra)
-    return float(np.median(values)) if values else None
+    return HU.distance(units(a), units(b)) if units(a) and units(b) else None
 
 
-def read_weights(path: Path, networks=()) -> Weights | None:
+def units(w: Weights) -> list:
+    """``w``'s hidden units' signatures, taken now if they were left for later (``weights_of(lazy=True)``)."""
+    if w.units_of is not None:
+        network, state = w.units_of
+        w.units, w.units_of = HU.signatures(network, state), None
+    return w.units
+
+
+def read_weights(path: Path, networks=(), lazy: bool = False) -> Weights | None:
     """The file's digest and, for a flat state dict, its weight tensors as unit vectors and its outputs in the first
-    of the kit's ``networks`` (:func:`functional_copies.kit_networks`) it loads into; None if unreadable."""
+    of the kit's ``networks`` (:func:`functional_copies.kit_networks`) it loads into (a generator's hidden units
+    too: ``lazy``, when first compared, :func:`units`); None if unreadable."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
-    return weights_of(data, networks, printable(path.name))
+    return weights_of(data, networks, printable(path.name), lazy)
 
 
-def weights_of(data: bytes, networks=(), name: str = "the file") -> Weights:
+def weights_of(data: bytes, networks=(), name: str = "the file", lazy: bool = False) -> Weights:
     """:func:`read_weights` of a file's bytes (``name`` for the reason it is not read, :attr:`Weights.unread`)."""
     import torch
 
@@ -103,7 +102,9 @@ def weights_of(data: bytes, networks=(), name: str = "the file") -> Weights:
         if isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values()):
             out.tensors = [(tuple(t.shape), v) for t in state.values() if (v := _weight_vector(t)) is not None]
             if out.function is not None and out.function.network.refuse == FC.REFUSE_GENERATOR:
-                out.spectra = WS.spectra(state)
+                out.units_of = (out.function.network, state)
+                if not lazy:
+                    units(out)
     except Exception:  # odd tensors: compared byte for byte only
         pass
     return out

@@ -1,0 +1,114 @@
+"""A generator's hidden units as what they do: each unit's correlation with the images the generator draws, over
+many fixed noise draws. Two generators compare unit by unit (:func:`distance`), whatever their weights look like.
+
+The file is loaded into the kit's architecture the way its graded cell loads it (:class:`networks.KitNetwork`:
+hw4's tensors placed by shape, whatever their names) and run on :data:`DRAWS` noise vectors. Every hidden layer's
+activations are read as the network computes them, at each (Leaky)ReLU (a convolution's channel averaged over its
+positions; a layer of more than :data:`MAX_UNITS` units is left out). A unit's *signature* is the correlation of
+its activation with each pixel of the drawn images (pooled :data:`POOL` x :data:`POOL`), as a unit vector.
+
+What it is blind to, by construction:
+
+- renamed tensors, float16, permuted units: a unit's signature does not depend on where or how it is stored;
+- a positive rescaling of a unit (and of the next layer's inputs by its inverse), or a batch norm's statistics
+  with its layer: a correlation does not see a unit's scale;
+- a rotated noise, ``G(Qz)``: ``Qz`` is distributed as ``z``, so every signature is the same up to sampling
+  (:data:`DRAWS` draws: about 0.02 of cosine, benchmarks/results/copies_calibration.md);
+- units the function does not use: a dead or constant unit has no variance and no signature; a sacrificed unit
+  (any weights in, none out) is one signature of hundreds, and two generators compare by the *median* over all
+  units of each one's best cosine with a unit of the same layer of the other, so a handful of units cannot move it.
+
+Two independently trained generators learn other units: their median best cosine stays well under a copy's.
+"""
+from __future__ import annotations
+
+from . import networks as NW
+
+DRAWS = 32  # batches of networks.N_INPUTS noise vectors (2,048 draws), each batch its own seed after INPUT_SEED
+POOL = 2  # the images' pixels are averaged POOL x POOL before the correlations (784 -> 196: less sampling noise)
+MAX_UNITS = 4096  # wider layers (hw1's first, 12,544 features) are left out: signatures of 2 by 2 pixels each
+RELATIVE_SPREAD = 1e-6  # a unit whose activation spreads less than this times the layer's widest has none
+
+
+def _activations():
+    """A torch function mode that keeps, per (Leaky)ReLU call in order, its output averaged over the positions
+    of a convolution's channel: ``mode.found[i]`` the list of (N, units) float64 tensors of the i-th call."""
+    import torch
+    import torch.nn.functional as F
+    from torch.overrides import TorchFunctionMode
+
+    kinds = {F.relu, F.relu_, F.leaky_relu, F.leaky_relu_, torch.relu, torch.relu_}
+
+    class Activations(TorchFunctionMode):
+        def __init__(self):
+            super().__init__()
+            self.found, self.calls = {}, 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            if func in kinds and isinstance(out, torch.Tensor) and out.dim() >= 2:
+                x = out.detach().double()
+                x = x.mean(dim=tuple(range(2, x.dim()))) if x.dim() > 2 else x.clone()
+                if x.shape[1] <= MAX_UNITS:
+                    self.found.setdefault(self.calls, []).append(x)
+                self.calls += 1
+            return out
+
+    return Activations()
+
+
+def signatures(network, state: dict) -> list:
+    """Per hidden layer, in the order the network runs them, the (live units, pixels) unit vectors of each live
+    unit's correlation with the drawn images' pooled pixels; [] where the file does not run to finite images."""
+    import torch
+    import torch.nn.functional as F
+
+    try:
+        model = network.load(state)
+        mode, images = _activations(), []
+        with torch.no_grad():
+            for batch in range(1, DRAWS + 1):
+                mode.calls = 0
+                with NW.noise_draw(batch), mode:
+                    images.append(network.outputs(model).detach().double().reshape(NW.N_INPUTS, -1))
+    except Exception:  # a student's file: it earns nothing in the graded cell either
+        return []
+    x = torch.cat(images)
+    if not bool(torch.isfinite(x).all()):
+        return []
+    side = round(x.shape[1] ** 0.5)
+    if side * side == x.shape[1] and POOL > 1:
+        x = F.avg_pool2d(x.reshape(-1, 1, side, side), POOL).reshape(x.shape[0], -1)
+    return [s for found in mode.found.values() if (s := _unit_vectors(torch.cat(found), x)) is not None]
+
+
+def _unit_vectors(h, x):
+    """The correlations of the live columns of ``h`` (N, units) with those of ``x`` (N, pixels), each row a unit
+    vector (float32); None where no unit is live or the layer did not run on every draw."""
+    import torch
+
+    if h.shape[0] != x.shape[0] or not bool(torch.isfinite(h).all()):
+        return None
+    h, x = h - h.mean(0), x - x.mean(0)
+    spread, pixels = h.pow(2).mean(0).sqrt(), x.pow(2).mean(0).sqrt()
+    live = spread > RELATIVE_SPREAD * spread.max()
+    if not bool(live.any()):
+        return None
+    r = (h[:, live] / spread[live]).T @ (x / pixels.clamp_min(1e-12)) / h.shape[0]  # (live, pixels) correlations
+    return (r / r.norm(dim=1, keepdim=True).clamp_min(1e-12)).float()
+
+
+def distance(a: list, b: list) -> float | None:
+    """1 minus the median, over every unit of both generators, of its largest cosine with a unit of the same layer
+    of the other: 0 for the same units (up to sampling), larger for other ones; None where either has no units
+    or their layers differ in number or in pixels."""
+    import torch
+
+    if not a or not b or len(a) != len(b) or any(x.shape[1] != y.shape[1] for x, y in zip(a, b)):
+        return None
+    best = []
+    for x, y in zip(a, b):
+        gram = x @ y.T
+        best += [gram.max(dim=1).values, gram.max(dim=0).values]
+    return 1.0 - float(torch.cat(best).median())
+

@@ -1,0 +1,118 @@
+"""Generators compared by what their hidden units do (``hidden_units``): the red team's third round (ATTACK3,
+finding 1) disguised the published generators so that their weights' spectra moved (hw4's tensors renamed, so the
+network was not recognised; a constant unit per layer; a dead channel with huge kernels) while they still drew
+what they drew and earned every trained-cell point. Each such file is refused; an independent run is not."""
+import io
+import shutil
+
+import pytest
+import torch
+
+from conftest import ROOT
+from dgmlab.grading.copies import hidden_units as HU
+from dgmlab.grading.copies import shared_weights as SW
+from dgmlab.grading.course import Course
+from generator_rescaling import rescaled_generator
+from network_copies import permuted_copy, rotated_copy
+from sacrificed_units import constant_units, dead_channel, renamed
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread, as grading workers run (two threads on the loaded 2-core CI machine contend)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _saved(state: dict) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
+def _published(tmp_path, hw: str, name: str, fixture: str) -> tuple[str, list]:
+    """A course publishing ``fixture`` as its demo's ``name`` of ``hw``: (that path, published_weights)."""
+    source = f"examples/demo_reference/{hw}/{name}"
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    (tmp_path / "source" / "hw1_wgan").mkdir(parents=True)  # the kit's hw1 Generator comes from its locked cell
+    shutil.copy(ROOT / "source" / "hw1_wgan" / "hw1_wgan.ipynb", tmp_path / "source" / "hw1_wgan")
+    (tmp_path / source).parent.mkdir(parents=True)
+    shutil.copy(FIXTURES / fixture, tmp_path / source)
+    return source, SW.published_weights(Course(tmp_path), hw)
+
+
+def _disguised(fixture: str, sacrifice=None, seed: int = 3) -> dict:
+    """The fixture with its units permuted, its noise rotated, every unit rescaled by e^U(-1.5, 1.5), then a unit
+    sacrificed (``sacrifice``), in float16: the red team's files."""
+    state = {k: v.double() if v.is_floating_point() else v
+             for k, v in torch.load(FIXTURES / fixture, weights_only=True).items()}
+    state = rescaled_generator(rotated_copy(permuted_copy(state, seed), seed), seed, 1.5)
+    state = sacrifice(state, seed) if sacrifice else state
+    return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def _refused_only_by_its_hidden_units(copy: bytes, published: list) -> bool:
+    mine, theirs = SW.weights_of(copy, [published[0][1].function.network]), published[0][1]
+    assert SW.similarity(mine, theirs)[0] < SW.THRESHOLD  # unrelated-looking weights,
+    assert SW._agreement(mine, theirs) < theirs.function.network.refuse  # other outputs on the fixed noise
+    return SW.unit_distance(mine, theirs) <= SW.UNITS_COPY
+
+
+@pytest.mark.parametrize("name, fixture", [("baseline_generator_weights.pt", "hw4_genuine_baseline_generator_f16.pt"),
+                                           ("cgan_generator_weights.pt", "hw4_genuine_cgan_generator_f16.pt")])
+def test_a_published_hw4_generator_renamed_rescaled_and_its_noise_rotated_is_refused(tmp_path, name, fixture):
+    source, published = _published(tmp_path, "hw4_gans", name, fixture)
+    copy = _saved(renamed(_disguised(fixture)))  # hw4's loader places tensors by shape: names do not matter
+    assert _refused_only_by_its_hidden_units(copy, published)
+    assert SW.published_copy(copy, published) == source
+
+
+def test_a_published_hw4_generator_with_a_constant_unit_per_layer_is_refused(tmp_path):
+    name, fixture = "baseline_generator_weights.pt", "hw4_genuine_baseline_generator_f16.pt"
+    source, published = _published(tmp_path, "hw4_gans", name, fixture)
+    copy = _saved(_disguised(fixture, constant_units))
+    assert _refused_only_by_its_hidden_units(copy, published)
+    assert SW.published_copy(copy, published) == source
+
+
+@pytest.mark.parametrize("hw, name, fixture", [("hw1_wgan", "generator_weights.pt", "hw1_generator_epoch27_f16.pt"),
+                                               ("hw2_wgangp", "p5_generator_weights.pt", "hw2_genuine_generator_f16.pt")])
+def test_a_published_generator_with_a_dead_channel_of_huge_kernels_is_refused(tmp_path, hw, name, fixture):
+    source, published = _published(tmp_path, hw, name, fixture)
+    copy = _saved(_disguised(fixture, dead_channel))
+    assert _refused_only_by_its_hidden_units(copy, published)
+    assert SW.published_copy(copy, published) == source
+
+
+def test_an_independently_trained_generator_is_not_refused(tmp_path):
+    _, published = _published(tmp_path, "hw4_gans", "baseline_generator_weights.pt",
+                              "hw4_genuine_baseline_generator_f16.pt")
+    own = (FIXTURES / "hw4_seed2_baseline_generator_f16.pt").read_bytes()  # a full run from seed 2
+    assert SW.unit_distance(SW.weights_of(own, [published[0][1].function.network]), published[0][1]) > \
+        1.5 * SW.UNITS_COPY
+    assert SW.published_copy(own, published) is None
+
+
+def test_constant_units_have_no_signature(tmp_path):
+    _, published = _published(tmp_path, "hw4_gans", "baseline_generator_weights.pt",
+                              "hw4_genuine_baseline_generator_f16.pt")
+    network, state = published[0][1].function.network, torch.load(
+        FIXTURES / "hw4_genuine_baseline_generator_f16.pt", weights_only=True)
+    live = [len(s) for s in HU.signatures(network, state)]
+    assert [len(s) for s in HU.signatures(network, constant_units(state))] == [n - 1 for n in live]  # one per layer
+
+
+def test_a_renamed_copy_with_constant_units_is_listed_by_the_report_as_the_published_weights(tmp_path):
+    name, fixture = "baseline_generator_weights.pt", "hw4_genuine_baseline_generator_f16.pt"
+    source, _ = _published(tmp_path, "hw4_gans", name, fixture)
+    (tmp_path / "submitted" / "atk" / "hw4_gans").mkdir(parents=True)
+    (tmp_path / "submitted" / "atk" / "hw4_gans" / name).write_bytes(
+        _saved(renamed(_disguised(fixture, constant_units))))
+    (found,) = SW.compare(Course(tmp_path), ["hw4_gans"])
+    (match,) = found.published
+    assert (match.student, match.source, match.refused) == ("atk", source, True)
+    assert "atk's is the kit's published" in SW.format_report([found])
