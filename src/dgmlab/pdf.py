@@ -8,7 +8,9 @@ How: nbconvert's HTML (the lab template) with math typeset by a MathJax 2 instal
 ``libjs-mathjax``, ``/usr/share/javascript/mathjax``; ``DGMLAB_MATHJAX`` names another ``MathJax.js``), printed
 by a headless Chromium (Debian's ``chromium``; ``DGMLAB_CHROMIUM`` names another) that :mod:`dgmlab.pdf_printer` drives with
 Playwright (``pip install playwright``; the browser stays this machine's): each page is printed once MathJax has
-typeset it and its fonts are loaded, with a header naming the student and page numbers.
+typeset it and its fonts are loaded, with a header naming the student and page numbers. The page is laid out at the
+paper's text width, so MathJax breaks a long display equation into lines there; one it cannot break is shrunk to
+fit, and the command says so.
 
 A submission is untrusted, so the page is self-contained and the printer sees nothing else:
 
@@ -93,6 +95,7 @@ class Written:
     cut: list = field(default_factory=list)  # PDFs longer than the page budget, cut after it
     merged: dict = field(default_factory=dict)  # PDF written -> the handed-in PDFs merged at its end
     unmerged: list = field(default_factory=list)  # (handed-in PDF, why it was not merged: open it where it is)
+    fitted: list = field(default_factory=list)  # (scale, TeX's start) of each display equation the whole PDF shrinks
 
     def notes(self) -> list[str]:
         out = [f"{label}: no PDF: {why}" for label, why in self.missing.items()]
@@ -101,6 +104,9 @@ class Written:
         out += [f"{path}: not merged ({why}); open the student's own file there, in a viewer with scripts off"
                 for path, why in self.unmerged]
         out += [f"{pdf.name}: cut after {pdf_printer.MAX_PAGES} pages (the page budget of one PDF)" for pdf in self.cut]
+        out += [f"{self.whole.name}: display math too wide for the page, printed at {scale:.0%} of its size to fit: "
+                f"$${tex}...$$ (break it into lines, e.g. with \\begin{{aligned}}, if that is too small to read)"
+                for scale, tex in self.fitted]
         return out
 
 
@@ -146,7 +152,7 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
     own = browser is None
     browser = browser or own_browser(mathjax, sandbox)
     deadline = time.monotonic() + budget
-    cut = []
+    cut, fitted = [], []
     try:
         def one(part, what, pdf):
             page = browser.pages / (pdf.stem + ".html")
@@ -162,6 +168,8 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
                 page.unlink(missing_ok=True)
             if printed.cut:
                 cut.append(pdf)
+            if what == name:  # the whole notebook: each question's PDF shrinks the same equations
+                fitted.extend(printed.fitted)
             return pdf
 
         extra = extra or {}
@@ -173,7 +181,7 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
     finally:
         if own:
             browser.close()
-    return Written(notebook, whole, each, missing, cut)
+    return Written(notebook, whole, each, missing, cut, fitted=fitted)
 
 
 def _with_extra(nb, cells, parts, extra: dict, whole: bool = False):

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -46,6 +46,32 @@ new Promise((resolve) => {
   // (braces: a hook that returns MathJax's callback makes the signal wait on the queue, which waits on it)
   MathJax.Hub.Register.StartupHook("End", () => { MathJax.Hub.Queue(() => { done("typeset"); }); });
 })
+"""
+
+
+# The page is laid out (and MathJax breaks display math into lines) at the width it prints at: US Letter less the
+# side margins, 7.5 in, in CSS pixels; at Playwright's 1280 px default a display equation was broken for a screen
+# and its end cut off at the paper's right edge (a student's hw4 PDF lost "- log 4")
+TEXT_WIDTH = 720
+# After typesetting, each display equation still wider than the text (nothing MathJax may break it at) is scaled
+# down to fit; resolves to [[its scale, its first characters], ...], one per equation scaled
+FIT_JS = """
+() => {
+  const out = [];
+  for (const d of document.querySelectorAll(".MathJax_Display, .MJXc-display, .MathJax_SVG_Display")) {
+    const room = d.clientWidth;
+    const inner = d.firstElementChild;
+    const wide = Math.max(d.scrollWidth, inner ? inner.getBoundingClientRect().width : 0);
+    if (room > 0 && wide > room + 1) {
+      const scale = room / wide;
+      d.style.zoom = scale;
+      const tex = d.nextElementSibling;  // MathJax 2 keeps the TeX in the script after the display
+      const text = tex && (tex.type || "").startsWith("math/tex") ? tex.textContent : d.textContent;
+      out.push([scale, (text || "").trim().slice(0, 60)]);
+    }
+  }
+  return out;
+}
 """
 
 
@@ -159,7 +185,8 @@ class Chromium:
         try:
             self._browser = playwright.chromium.launch(executable_path=program, args=flags,
                                                        chromium_sandbox=own_sandbox, timeout=START_TIMEOUT * 1000)
-            context = self._browser.new_context(accept_downloads=False, service_workers="block")
+            context = self._browser.new_context(accept_downloads=False, service_workers="block",
+                                                viewport={"width": TEXT_WIDTH, "height": 960})
             self._page = context.new_page()
             if self.guard:  # every request the page makes comes to _answer first
                 self._page.route("**/*", self._answer)
@@ -245,6 +272,7 @@ class Chromium:
             state = self._page.wait_for_function(WAIT_JS, timeout=left()).json_value()
             if state != "typeset":
                 raise PdfError(f"MathJax did not run in {html} ({state}): is {find_mathjax()} a MathJax 2?")
+            fitted = self._page.evaluate(FIT_JS)
             left()
             data = self._page.pdf(**options)
             pages = page_count(data)
@@ -264,7 +292,8 @@ class Chromium:
         partial = pdf.with_name(pdf.name + ".part")
         partial.write_bytes(data)
         partial.replace(pdf)
-        return Printed(pdf, min(pages, max_pages), pages > max_pages)
+        return Printed(pdf, min(pages, max_pages), pages > max_pages,
+                       [(float(scale), str(tex)) for scale, tex in fitted])
 
 
 def _said(exc, most: int) -> str:
@@ -278,6 +307,7 @@ class Printed:
     pdf: Path
     pages: int
     cut: bool  # longer than the page budget, so cut after it
+    fitted: list = field(default_factory=list)  # (scale, its TeX's start) of each display equation scaled to fit
 
 
 def page_count(data: bytes) -> int:
