@@ -116,3 +116,18 @@ def test_a_renamed_copy_with_constant_units_is_listed_by_the_report_as_the_publi
     (match,) = found.published
     assert (match.student, match.source, match.refused) == ("atk", source, True)
     assert "atk's is the kit's published" in SW.format_report([found])
+
+
+def test_a_unit_of_huge_spread_leaves_the_other_units_their_signatures(tmp_path):
+    _, published = _published(tmp_path, "hw4_gans", "baseline_generator_weights.pt",
+                              "hw4_genuine_baseline_generator_f16.pt")
+    network = published[0][1].function.network
+    state = torch.load(FIXTURES / "hw4_genuine_baseline_generator_f16.pt", weights_only=True)
+    loud = {k: v.float().clone() for k, v in state.items()}
+    for a, b in ((0, 2), (2, 4), (4, 6)):  # unit 0 of each layer: incoming weights x 1e6, no outgoing weights
+        loud[f"net.{a}.weight"][0] *= 1e6
+        loud[f"net.{a}.bias"][0] *= 1e6
+        loud[f"net.{b}.weight"][:, 0] = 0
+    mine, theirs = HU.signatures(network, loud), HU.signatures(network, state)
+    assert [len(s) for s in mine] == [len(s) for s in theirs]
+    assert HU.distance(mine, theirs) <= SW.UNITS_COPY

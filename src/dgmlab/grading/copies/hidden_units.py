@@ -27,7 +27,8 @@ from . import networks as NW
 DRAWS = 32  # batches of networks.N_INPUTS noise vectors (2,048 draws), each batch its own seed after INPUT_SEED
 POOL = 2  # the images' pixels are averaged POOL x POOL before the correlations (784 -> 196: less sampling noise)
 MAX_UNITS = 4096  # wider layers (hw1's first, 12,544 features) are left out: signatures of 2 by 2 pixels each
-RELATIVE_SPREAD = 1e-6  # a unit whose activation spreads less than this times the layer's widest has none
+RELATIVE_SPREAD = 1e-9  # a unit whose activation spreads less than this times its own largest value has none
+# (its own: a layer's widest unit would let one sacrificed unit of huge spread silence all the others)
 
 
 def _activations():
@@ -83,15 +84,18 @@ def signatures(network, state: dict) -> list:
 
 
 def _unit_vectors(h, x):
-    """The correlations of the live columns of ``h`` (N, units) with those of ``x`` (N, pixels), each row a unit
-    vector (float32); None where no unit is live or the layer did not run on every draw."""
+    """The correlations of the live columns of ``h`` (N, units: finite, not constant) with those of ``x`` (N,
+    pixels), each row a unit vector (float32); None where no unit is live or the layer did not run on every draw."""
     import torch
 
-    if h.shape[0] != x.shape[0] or not bool(torch.isfinite(h).all()):
+    if h.shape[0] != x.shape[0]:
         return None
+    finite = torch.isfinite(h).all(dim=0)
+    h = torch.where(finite, h, torch.zeros(()))
+    size = h.abs().max(dim=0).values
     h, x = h - h.mean(0), x - x.mean(0)
     spread, pixels = h.pow(2).mean(0).sqrt(), x.pow(2).mean(0).sqrt()
-    live = spread > RELATIVE_SPREAD * spread.max()
+    live = finite & (spread > 0) & (spread > RELATIVE_SPREAD * size)
     if not bool(live.any()):
         return None
     r = (h[:, live] / spread[live]).T @ (x / pixels.clamp_min(1e-12)) / h.shape[0]  # (live, pixels) correlations
