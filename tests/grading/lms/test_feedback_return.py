@@ -195,3 +195,46 @@ def test_a_redirect_to_another_host_than_the_courses_canvas_never_gets_the_api_t
     out = FR.to_canvas(course, HW)
     assert out.attached == [] and canvas.confirmed == [] and _got(canvas) == {}
     assert "files.elsewhere.invalid, not the course's Canvas" in dict(out.skipped)["ada"]
+
+
+def _hand_grading(course, sid, score):
+    """``sid``'s written answer reopened (``score`` None: pending) or graded ``score``."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        g = gb.find_grade("q_written", HW, HW, sid)
+        g.manual_score, g.needs_manual_grade = score, score is None
+        gb.db.commit()
+
+
+def test_a_pending_student_gets_no_feedback_files_in_canvas_until_the_mark_is_final(course, canvas, capsys):
+    _hand_grading(course, "bob", None)
+    assert cli.main(["--course", str(course.root), "push", HW, "--feedback"]) == 1
+    out = capsys.readouterr().out
+    assert "102" not in _got(canvas) and all(user != "102" for user, _, _ in canvas.slots.values())  # no upload
+    assert all(user != "102" for user, _, _ in canvas.puts)  # no mark, no "pending" summary
+    assert "feedback held back, mark pending (1" in out and "bob: pending: 1 answer still to grade by hand" in out
+    _hand_grading(course, "bob", 6.0)  # graded: the next push sends his mark and his feedback
+    cli.main(["--course", str(course.root), "push", HW, "--feedback"])
+    assert _got(canvas)["102"] == {f"{HW}.html": b"<p>feedback of bob</p>"}
+    n = len(canvas.files)
+    cli.main(["--course", str(course.root), "push", HW, "--feedback"])
+    assert len(canvas.files) == n  # once
+
+
+def test_a_pending_student_gets_no_save_and_no_feedback_files_in_moodle_until_the_mark_is_final(
+        tmp_path_factory, httpserver, monkeypatch):
+    site = FakeMoodle(httpserver, {uid: None for uid in LMS.values()})
+    monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
+    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW) + IN_MOODLE)
+    _feedback(course)
+    _hand_grading(course, "bob", None)
+    marks, files = moodle.push(course, HW, feedback=True)
+    assert "102" not in site.feedback_files and [u for u, _ in site.saved].count("102") == 0
+    assert [s for s, _ in files.pending] == ["bob"] and [s for s, _ in marks.skipped] == ["bob"]
+    _hand_grading(course, "bob", 6.0)
+    marks, files = moodle.push(course, HW, feedback=True)
+    assert site.feedback_files["102"] == [(f"{HW}.html", b"<p>feedback of bob</p>")] and files.pending == []
+    site.saved.clear()
+    moodle.push(course, HW, feedback=True)
+    assert site.saved == []  # once

@@ -79,11 +79,15 @@ class Returned:
     attached: list = field(default_factory=list)  # (student, file name)
     unchanged: list = field(default_factory=list)  # students whose files were attached before, unchanged
     skipped: list = field(default_factory=list)  # (student, why)
+    pending: list = field(default_factory=list)  # (student, why): mark pending, no file sent (:func:`held_back`)
 
     def lines(self) -> list:
         out = [f"feedback files of {self.hw} attached in {self.where}: {len(self.attached)}"
                + (f" ({len(self.unchanged)} students' unchanged since the last push)" if self.unchanged else "")]
         out += [terminal(f"  {s}: {name}") for s, name in self.attached]
+        if self.pending:
+            out.append(f"feedback held back, mark pending ({len(self.pending)}; the push once it is final sends it):")
+            out += [terminal(f"  {s}: {why}") for s, why in self.pending]
         if self.skipped:
             out.append(f"feedback not returned ({len(self.skipped)}):")
             out += [terminal(f"  {s}: {why}") for s, why in self.skipped]
@@ -127,6 +131,21 @@ def page_problems(course: Course, hw: str, student: str, missing_too: bool = Tru
     return out
 
 
+def held_back(subs) -> dict:
+    """``{student: why}`` of those of ``subs`` whose mark is pending (an answer still to grade by hand): none of their
+    feedback files is sent, as no mark is (docs/instructor_guide.md: a pending mark is never pushed), since the
+    pages and the grade summary would show a mark that is not final. Their files are not recorded as sent, so the
+    push once the mark is final sends them."""
+    from ..report import final_mark as FM
+
+    out = {}
+    for sub in subs:
+        mark = FM.final_mark(sub)
+        if not mark.final:
+            out[sub.student] = mark.pending
+    return out
+
+
 def to_send(course: Course, hw: str, student: str, sent: dict) -> tuple[list, str]:
     """``student``'s feedback files not attached before (``sent``: {file name: SHA-256} of what was), and why none
     are to send ("" when some are)."""
@@ -139,7 +158,8 @@ def to_send(course: Course, hw: str, student: str, sent: dict) -> tuple[list, st
 
 def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept=frozenset()) -> Returned:
     """Attach each graded student's new feedback files to their Canvas submission as comments; none for a student in
-    ``kept`` (whose mark changed in Canvas was kept): the pages and the grade summary show dgmlab's mark."""
+    ``kept`` (whose mark changed in Canvas was kept): the pages and the grade summary show dgmlab's mark; none for a
+    student whose mark is pending (:func:`held_back`)."""
     from ..report import analysis as A
     from . import id_map as IM
     from . import lms
@@ -150,7 +170,12 @@ def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept
     in_canvas = {str(s.user_id): s for s in target.get_submissions()}
     record = read_record(course, "canvas", hw)
     out = Returned(hw, "Canvas")
-    for sid in sorted({s.student for s in data.submissions if s.hw == hw}):
+    subs = [s for s in data.submissions if s.hw == hw]
+    pending = held_back(subs)
+    for sid in sorted({s.student for s in subs}):
+        if sid in pending:  # nothing for a pending mark: the pages and the summary show no final mark
+            out.pending.append((sid, pending[sid]))
+            continue
         uid = ids.get(sid)
         if not uid:
             out.skipped.append((sid, f"no Canvas user id in {IM.FILE} (dgmlab ids canvas, or dgmlab ids import)"))

@@ -19,7 +19,7 @@ with the homework's points and sends nothing when they differ; it reads the curr
 ``mod_assign_save_grade`` call per student, which with ``--feedback`` carries the student's own feedback files too
 (uploaded to a draft area through ``webservice/upload.php``, then given as ``plugindata[files_filemanager]``). Every
 save carries the comment (Moodle's comment plugin saves what the call gives, so a save without one would blank it).
-A mark still pending is not sent; a student whose mark changed in Moodle is kept gets no save at all, so neither
+A mark still pending is not sent, nor its files (listed as held back); a student whose mark changed in Moodle is kept gets no save at all, so neither
 files nor a summary saying dgmlab's mark. What was sent is kept in
 ``.dgmlab/push/moodle/<hw>.json``; a mark changed in Moodle since (or set there before any push) is kept unless
 ``force`` (:func:`dgmlab.grading.lms.push_marks.changed_there`). Moodle answers a refused call with HTTP 200 and a JSON
@@ -253,7 +253,9 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
                    FR.Returned(hw, "Moodle") if feedback else None)
     lms = Lms(id_hint="dgmlab ids moodle reads it from Moodle; or dgmlab ids import CSV, columns student,moodle",
               shown=in_moodle.get, send=saves.send, beside=True, platform="moodle")
-    push_marks(course, data, subs, lms, out, _record_path(course, hw), force=force)
+    push_marks(course, data, subs, lms, out, _record_path(course, hw), force=force)  # no save while pending
+    if saves.files_out is not None:
+        saves.files_out.pending += sorted(FR.held_back(subs).items())
     return out, saves.files_out
 
 
