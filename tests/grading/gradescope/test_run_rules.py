@@ -168,3 +168,38 @@ def test_a_judge_that_could_not_judge_is_a_grader_failure_not_a_zero():
                                                                  "start (it ended with status 1), so nothing was graded")
     with pytest.raises(run.GraderFailure, match="the judge could not judge"):
         run.grader_fault(graded)
+
+
+def _setup(tmp_path, sandbox, env):
+    """setup.sh of a zip written with ``sandbox`` (True: --sandbox), run in a Gradescope-shaped tree with the
+    kit's Python (DGMLAB_GRADESCOPE_PYTHON: nothing installed) and ``env``."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from dgmlab import __version__
+    from dgmlab.grading.gradescope.bundle import _scripts
+
+    grader = tmp_path / "source" / "grader"
+    grader.mkdir(parents=True)
+    (grader / "settings.json").write_text(json.dumps({"version": __version__, "hw": "hw3_flows", "sandbox": sandbox,
+                                                      "memory": 2 ** 31, "file_size": 2 ** 28}), encoding="utf-8")
+    (tmp_path / "source" / "setup.sh").write_text(_scripts("hw3_flows", [], "dgmlab-grader")["setup.sh"])
+    return subprocess.run(["bash", str(tmp_path / "source" / "setup.sh")], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "DGMLAB_GRADESCOPE_ROOT": str(tmp_path),
+                               "DGMLAB_GRADESCOPE_PYTHON": sys.executable, **env})
+
+
+def test_setup_fails_saying_what_to_do_where_a_sandbox_zip_finds_no_bubblewrap(tmp_path):
+    got = _setup(tmp_path, True, {"DGMLAB_GRADESCOPE_BOUNDARY": "user"})  # as where bubblewrap cannot run
+    assert got.returncode != 0  # Gradescope shows a failed build at upload, not a failure per submission
+    last = got.stdout.strip().splitlines()[-1]
+    assert "hw3_flows: ERROR: nothing would be graded here: the course requires the bubblewrap sandbox" in last
+    assert "Rebuild the zip without --sandbox" in last and "an image where bubblewrap runs" in last
+
+
+def test_setup_ends_with_the_grading_wall_where_one_holds(tmp_path):
+    got = _setup(tmp_path, False, {"DGMLAB_GRADESCOPE_BOUNDARY": "user"})
+    assert got.returncode == 0, got.stderr[-2000:]
+    assert "hw3_flows: grading wall: no sandbox: the course grades without it" in got.stdout.strip().splitlines()[-1]

@@ -294,16 +294,24 @@ def grade(root: Path) -> dict:
 
 
 def check(root: Path) -> int:
-    """setup.sh's last step: the grader imports, the bundle reads, and which wall grading would take here."""
+    """setup.sh's last step: the grader imports, the bundle reads, and which wall grading would take here; 1 (setup.sh
+    fails, and Gradescope with it, at upload) where none would, as none is grade-able."""
     settings = load_settings(root)
     if settings["version"] != __version__:
         print(f"dgmlab: this bundle was written by dgmlab {settings['version']} but dgmlab {__version__} is "
               f"installed: install the same version (setup.sh's package source)", file=sys.stderr)
         return 1
     wall = B.choose(settings["sandbox"], grader_dir(root), settings["memory"], settings["file_size"])
-    print(f"dgmlab {__version__}, {settings['hw']}: " + (f"grading wall: {wall.why}" if wall.kind else
-                                                         f"WARNING: nothing will be graded: {wall.why}"))
-    return 0
+    head = f"dgmlab {__version__}, {settings['hw']}: "
+    if wall.kind:
+        print(head + f"grading wall: {wall.why}", flush=True)
+        return 0
+    # every submission would fail: fail the build, so that Gradescope shows it on uploading the zip
+    fix = (f"Rebuild the zip without --sandbox (`dgmlab gradescope {settings['hw']}`: where bubblewrap cannot run, "
+           "the kernel runs as an unprivileged user), or use an image where bubblewrap runs"
+           if settings["sandbox"] is True else "Fix what it says, then upload the zip again")
+    print(head + f"ERROR: nothing would be graded here: {wall.why}. {fix}", flush=True)
+    return 1
 
 
 def log_to_stdout() -> None:
