@@ -35,6 +35,22 @@ def test_an_oversized_submission_is_refused_before_any_of_it_is_read(tmp_path, m
     assert not read, "the coordinator read the submission's files before refusing it"
 
 
+@pytest.mark.slow  # releases a course (nbgrader generate_assignment)
+def test_a_submission_whose_timestamp_nbgrader_misreads_is_refused_saying_what_to_write(tmp_path):
+    course = _course_with_an_oversized_submission(tmp_path)
+    folder = tmp_path / "submitted" / "late" / tiny.HW
+    folder.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("1"))
+    nbformat.write(nb, folder / f"{tiny.HW}.ipynb")
+    (folder / "timestamp.txt").write_text("2026-11-21 10:00:00.000000 -0500\n", encoding="utf-8")  # by hand
+    planned = coordinator.plan(course, tiny.HW, ["late"], RunOptions(sandbox=False), writer=None)
+    [result] = planned.known
+    assert result.status == "invalid" and not planned.jobs
+    assert "nbgrader takes as 2026-11-21 10:08:20 UTC, not the 2026-11-21 15:00:00 UTC" in result.reason
+    assert "write 2026-11-21T15:00:00+00:00 in its place" in result.reason
+
+
 class _Client:
     """What submit asks of a Dask client: it records each task handed out."""
 

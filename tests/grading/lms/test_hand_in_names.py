@@ -106,6 +106,16 @@ def test_a_misnamed_notebook_is_placed_and_reported_by_collect_and_report(course
 
 
 @pytest.mark.slow
+def test_a_hand_written_timestamp_nbgrader_misreads_is_reported_with_what_to_write(course, tmp_path, capsys):
+    assert _collect(course, tmp_path, {"lovelaceada_101_5_LOVELACE_Ada_Assgn2.ipynb": b"ada's"}) == 0
+    assert HN.report_lines(course, [HW]) == []  # collect's own timestamp.txt (none here) is never flagged
+    (course.folder("submitted", HW, "ada") / "timestamp.txt").write_text("2026-11-21 10:00:00.000000 -0500")
+    lines = HN.report_lines(course, [HW])
+    assert lines[0].startswith("submission times nbgrader misreads (timestamp.txt; dgmlab autograde grades none")
+    assert lines[1].startswith(f"  {HW} ada: ") and "write 2026-11-21T15:00:00+00:00 in its place" in lines[1]
+
+
+@pytest.mark.slow
 def test_a_rightly_named_notebook_is_not_reported(course, tmp_path, capsys):
     assert _collect(course, tmp_path, {"lovelaceada_101_5_LOVELACE_Ada_Assgn2.ipynb": b"ada's"}) == 0
     out = capsys.readouterr().out

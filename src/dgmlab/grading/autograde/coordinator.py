@@ -15,6 +15,7 @@ from .. import layout as C
 from ..copies.shared_weights import published_weights
 from ..inert import terminal
 from ..records import load_records, save_records
+from ..term import timestamp_file as TF
 from . import draw_seeds as DS
 from . import hand_grades as RG
 from . import nbgrader_adapter as NA
@@ -236,7 +237,7 @@ def plan(course: C.Course, hw: str, students, options: RunOptions, writer: Write
                                                 rec.get("seconds") or 0.0, key=key, timings=rec.get("timings", {}),
                                                 skipped=True))
                 continue
-            problem = C.check_submission(folder / f"{hw}.ipynb")
+            problem = C.check_submission(folder / f"{hw}.ipynb") or TF.problem(folder)  # no time misread
             if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:  # grew meanwhile
                 problem = _too_big(folder)
             if problem:

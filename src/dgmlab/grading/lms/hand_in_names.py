@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ..inert import terminal
+from ..term import timestamp_file as TF
 from . import hand_in_records as HIR
 
 PLACEHOLDER = re.compile(r"<([^<>]*)>")
@@ -126,7 +127,8 @@ def apply_deductions(course, hws, deductions: dict) -> list:
 
 def report_lines(course, hws) -> list:
     """``dgmlab report``'s hand-in lines: one per student whose notebook of one of ``hws`` was not named as the
-    homework asks (made inert for a terminal), with a heading; then the report PDFs not handed in as asked
+    homework asks (made inert for a terminal), with a heading; each submission whose ``timestamp.txt`` nbgrader
+    misreads (:mod:`dgmlab.grading.term.timestamp_file`); then the report PDFs not handed in as asked
     (:mod:`.hand_in_rules`). Lists only: :func:`deduct` applies the deductions."""
     from . import hand_in_rules as HR
 
@@ -137,6 +139,9 @@ def report_lines(course, hws) -> list:
                 out.append(terminal(f"  {hw} {student}: {why}"))
     out = (["notebooks not named as the homework asks (dgmlab collect checked them; each was graded as "
             "<hw>.ipynb):"] + out) if out else []
+    times = [terminal(f"  {hw} {sid}: {why}") for hw, sid, why in TF.problems(course, hws)]
+    if times:
+        out += ["submission times nbgrader misreads (timestamp.txt; dgmlab autograde grades none of these):"] + times
     return out + HR.report_lines(course, hws)
 
 
