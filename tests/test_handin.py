@@ -1,6 +1,7 @@
 """dgmlab.handin: each kit homework's hand-in as its handout states it, and what of it a folder lacks."""
 import importlib
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -9,6 +10,7 @@ import pytest
 import homeworks
 from conftest import ROOT
 from dgmlab import handin
+from dgmlab import pdf as P
 
 KIT = list(homeworks.names())
 
@@ -190,3 +192,78 @@ def test_hw4_hand_in_cell_says_which_files_the_course_adds_to_the_handout_s():
     asked, added = handin.markdown("hw4_gans").split("The handout lists only these")
     assert "<your kerberos>.pdf" in asked and not any(name in asked for name in handin.of("hw4_gans").files)
     assert all(name in added for name in handin.of("hw4_gans").files) and "scored from these files" in added
+
+
+def _saved(path: Path, nb, when: float) -> Path:
+    """``nb`` saved as ``path``, last modified at ``when`` (seconds since the epoch)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    os.utime(path, (when, when))
+    return path
+
+
+def _pdf(path: Path, when: float, data: bytes = b"%PDF-1.4 made") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (when, when))
+    return path
+
+
+def test_hw4_report_pdf_older_than_the_notebook_is_flagged_with_how_to_make_it_again(tmp_path):
+    """Careful-student trial HW4D: the PDF made at 20:00:44, the notebook re-run and saved at 20:01:51, and the
+    list said ok."""
+    notebook = _saved(tmp_path / "hw4_gans.ipynb", _release("hw4_gans"), 2000)
+    _pdf(tmp_path / "pdf" / "hw4_gans.pdf", 1000)
+    got = handin.lines("hw4_gans", notebook, _release("hw4_gans"), tmp_path)
+    line = next(x for x in got if "the report" in x)
+    assert line.startswith("  !! the report <your kerberos>.pdf: ") and "older than the notebook" in line
+    assert f"dgmlab pdf {notebook}" in line
+    assert "<your kerberos>.pdf (older than the notebook)" in got[-1]
+
+
+def test_hw4_report_pdf_newer_than_the_notebook_is_ok(tmp_path):
+    notebook = _saved(tmp_path / "hw4_gans.ipynb", _release("hw4_gans"), 1000)
+    _pdf(tmp_path / "pdf" / "hw4_gans.pdf", 2000)
+    assert handin.stale_pdfs("hw4_gans", notebook, tmp_path) == []
+
+
+def test_hw4_report_renamed_as_the_handout_asks_and_older_than_the_notebook_is_flagged(tmp_path):
+    notebook = _saved(tmp_path / "hw4_gans.ipynb", _release("hw4_gans"), 2000)
+    renamed = _pdf(tmp_path / "jdoe.pdf", 1000)
+    got = handin.lines("hw4_gans", notebook, _release("hw4_gans"), tmp_path)
+    line = next(x for x in got if "the report" in x)
+    assert line.startswith(f"  !! the report <your kerberos>.pdf: {renamed} is older than the notebook")
+    assert handin.stale_pdfs("hw4_gans", notebook, tmp_path) == [renamed]
+
+
+def test_a_notebook_saved_after_its_pdf_only_for_the_cell_that_made_it_keeps_the_pdf(tmp_path):
+    """Colab: `!dgmlab pdf` runs in a cell of the notebook, which Colab then saves, after the PDF."""
+    nb = _release("hw4_gans")
+    pdf = _pdf(tmp_path / "pdf" / "hw4_gans.pdf", 1000)
+    P.note_printed([pdf], P.content_digest(nb))
+    nb.cells.append(nbformat.v4.new_code_cell('!dgmlab pdf "/content/drive/MyDrive/Colab Notebooks/hw4_gans.ipynb"',
+                                              outputs=[nbformat.v4.new_output("stream", text="pdf/hw4_gans.pdf\n")],
+                                              execution_count=40))
+    notebook = _saved(tmp_path / "hw4_gans.ipynb", nb, 2000)
+    assert handin.stale_pdfs("hw4_gans", notebook, tmp_path) == []
+
+
+def test_a_notebook_changed_after_its_noted_pdf_makes_the_pdf_old(tmp_path):
+    nb = _release("hw4_gans")
+    pdf = _pdf(tmp_path / "pdf" / "hw4_gans.pdf", 1000)
+    P.note_printed([pdf], P.content_digest(nb))
+    nb.cells[-1].source += "\n\nA sentence added after the PDF was made."
+    notebook = _saved(tmp_path / "hw4_gans.ipynb", nb, 2000)
+    assert handin.stale_pdfs("hw4_gans", notebook, tmp_path) == [pdf]
+
+
+def test_hw5_question_pdfs_older_than_the_notebook_are_flagged_by_name(tmp_path):
+    nb = _release("hw5_explicit")
+    notebook = _saved(tmp_path / "hw5_explicit.ipynb", nb, 2000)
+    (label, first), (_, second) = handin.question_pdfs(nb, "hw5_explicit")[:2]
+    _pdf(tmp_path / "pdf" / first, 1000)
+    _pdf(tmp_path / "pdf" / second, 3000)
+    got = handin.lines("hw5_explicit", notebook, nb, tmp_path)
+    line = next(x for x in got if "older than the notebook" in x)
+    assert line.startswith(f"  !! {first}: older than the notebook") and second not in line
+    assert f"{first} (older than the notebook)" in got[-1]

@@ -112,6 +112,24 @@ def test_check_exits_1_while_a_handed_in_file_is_incomplete(tmp_path, monkeypatc
     assert main(["check", str(notebook), "--files", str(tmp_path)]) == 1
 
 
+def test_check_exits_1_while_the_report_pdf_is_older_than_the_notebook(tmp_path, monkeypatch, capsys):
+    """Careful-student trial HW4D: a PDF made before the notebook was re-run and saved was listed ok."""
+    import os
+
+    from dgmlab import selfcheck
+
+    notebook = tmp_path / "hw4_gans.ipynb"
+    notebook.write_text("{}")
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "hw4_gans.pdf").write_bytes(b"%PDF")
+    os.utime(tmp_path / "pdf" / "hw4_gans.pdf", (1000, 1000))
+    passed = CellResult("p1_tests", "P1", 1, 0.25, 0.25, 0.75)
+    monkeypatch.setattr(selfcheck, "check_notebook", lambda *a, **k: Report(notebook, [passed], [], 0, hw="hw4_gans"))
+    assert main(["check", str(notebook), "--files", str(tmp_path)]) == 1
+    os.utime(tmp_path / "pdf" / "hw4_gans.pdf")  # made again, after the notebook was saved
+    assert main(["check", str(notebook), "--files", str(tmp_path)]) == 0
+
+
 def test_a_file_fails_only_with_a_cell_whose_checks_fail_on_it():
     """trial4: weights that passed their own cell were listed as failing P0's checks, which lacked only the results
     file."""

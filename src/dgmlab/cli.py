@@ -227,7 +227,8 @@ def _add_report(sub) -> None:
 
 def _add_check(sub) -> None:
     s = sub.add_parser("check", help="run a notebook's visible checks as the autograder does and report per question "
-                                     "(exit 1 when one fails or a graded file, written answer or full-mode run is lacking)")
+                                     "(exit 1 when one fails or a graded file, written answer, full-mode run or "
+                                     "up-to-date PDF is lacking)")
     s.add_argument("notebook", help="path of the saved notebook (.ipynb)")
     s.add_argument("--question", default=None, help="only this question (e.g. Q2) or test cell grade id")
     s.add_argument("--cell-timeout", type=int, default=120, help="seconds one cell may run (the autograder's limit)")

@@ -356,10 +356,11 @@ def cmd_check(args) -> int:
         return 2
     print(format_report(report, args.question))
     cells = asked(report, args.question)
-    # a graded file missing or incomplete, a written answer blank or a quick-mode run counts with --question too: the
-    # hand-in list it prints says which (the student guide); blank answers do not where the handout takes them
-    # handwritten
+    # a graded file missing or incomplete, a PDF older than the notebook, a written answer blank or a quick-mode run
+    # counts with --question too: the hand-in list it prints says which (the student guide); blank answers do not
+    # where the handout takes them handwritten
     missing = any(size is None for c in report.cells for _, size in c.files) or handin.incomplete(report.hw, files)
+    missing = missing or handin.stale_pdfs(report.hw, report.path, files)  # a PDF made before the notebook's last save
     if args.question is not None and not cells:
         return 2  # --question named nothing in this notebook (the report says which names there are)
     hand_in = handin.of(report.hw)
@@ -523,7 +524,8 @@ def cmd_pdf(args) -> int:
                 print("dgmlab pdf: error: --student is for a homework id (collected submissions), not a notebook",
                       file=sys.stderr)
                 return 2
-            written = P.write_pdfs(target, args.out or target.parent / "pdf", who=args.name or "", sandbox=sandbox)
+            written = P.write_pdfs(target, args.out or target.parent / "pdf", who=args.name or "", sandbox=sandbox,
+                                   note=True)
             print(f"{written.whole}" + "".join(f"\n{path}" for path in written.questions.values()))
             for note in written.notes():
                 print(f"dgmlab pdf: {note}", file=sys.stderr)

@@ -19,7 +19,7 @@ from pathlib import Path
 import homeworks
 
 from . import probes, unfinished
-from .pdf import questions, safe_name
+from .pdf import questions, safe_name, shows
 
 PDF_NONE, PDF_REPORT, PDF_PER_QUESTION = "none", "report", "per question"
 PDF_INSTALL = "pip install playwright nh3 jupyter-server-mathjax && playwright install --with-deps chromium"
@@ -195,6 +195,47 @@ def _renamed_report(stem: str, folders) -> Path | None:
     return max(found, key=lambda path: path.stat().st_mtime, default=None)
 
 
+def _pdf_folders(notebook: Path, files_folder: Path) -> list[Path]:
+    return [notebook.parent / "pdf", files_folder / "pdf", files_folder, notebook.parent]
+
+
+def _report(stem: str, folders) -> tuple[Path | None, bool]:
+    """The report PDF found in ``folders``: (its path, whether it is the notebook's PDF under dgmlab pdf's name
+    rather than one renamed as the handout asks), or ``(None, False)``."""
+    found = _found(f"{safe_name(stem)}.pdf", folders)
+    return (found, True) if found else (_renamed_report(stem, folders), False)
+
+
+def stale_pdfs(hw: str | None, notebook, files_folder, nb=None) -> list[Path]:
+    """The PDFs of ``hw``'s hand-in found for the saved ``notebook`` (read: ``nb``, for its questions) that are
+    older than it and do not show it as it is (:func:`dgmlab.pdf.shows`): made before the notebook was last run
+    or changed, so they may not show the work handed in."""
+    got = of(hw)
+    if got is None or got.pdfs == PDF_NONE:
+        return []
+    notebook, files_folder = Path(notebook).resolve(), Path(files_folder).resolve()
+    if not notebook.is_file():
+        return []
+    folders = _pdf_folders(notebook, files_folder)
+    if got.pdfs == PDF_REPORT:
+        found = [_report(notebook.stem, folders)[0]]
+    else:
+        if nb is None:
+            import nbformat
+
+            try:
+                nb = nbformat.read(notebook, as_version=4)
+            except Exception:  # noqa: BLE001 - a notebook nbformat cannot read names no question PDF
+                return []
+        found = [_found(name, folders) for _, name in question_pdfs(nb, notebook.stem)]
+    return [path for path in found if path is not None and not shows(path, notebook, folders)]
+
+
+def _older(notebook: Path) -> str:
+    return (f"older than the notebook (saved after it), so it may not show your last run or changes: make it again "
+            f"with `dgmlab pdf {shlex.quote(str(notebook))}`")
+
+
 def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict | None = None,
           saved=None) -> list[str]:
     """The hand-in list of ``hw`` for the saved ``notebook`` (read: ``nb``) whose files are in ``files_folder``,
@@ -206,7 +247,7 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
     if got is None:
         return []
     notebook, files_folder = Path(notebook).resolve(), Path(files_folder).resolve()
-    pdf_folders = [notebook.parent / "pdf", files_folder / "pdf", files_folder, notebook.parent]
+    pdf_folders = _pdf_folders(notebook, files_folder)
     out = [(f"Hand in on {got.where}, as" if got.where else "Hand in, as") + f" the handout of {hw} asks"
            + (", with the files this course adds:" if got.files_added else ":") if got.stated else f"Hand in (the handout of {hw} does not say; the course asks for):"]
     missing = []
@@ -239,14 +280,18 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
         else:
             out.append(f"  !! {name}: MISSING in {files_folder}")
             missing.append(name)
+    stale = stale_pdfs(hw, notebook, files_folder, nb)
     if got.pdfs == PDF_REPORT:
         whole = f"{safe_name(notebook.stem)}.pdf"
-        found = _found(whole, pdf_folders)
-        renamed = None if found else _renamed_report(notebook.stem, pdf_folders)
-        if found:
+        found, own_name = _report(notebook.stem, pdf_folders)
+        if found and stale:
+            out.append(f"  !! the report {got.report}: {found} is {_older(notebook)}"
+                       + (", then rename it" if own_name else " and rename it as before"))
+            missing.append(f"{got.report} (older than the notebook)")
+        elif found and own_name:
             out.append(f"  ok the report {got.report}: the notebook's PDF is {found} (rename it)")
-        elif renamed:
-            out.append(f"  ok the report {got.report}: {renamed} (hand in the PDF of the whole notebook)")
+        elif found:
+            out.append(f"  ok the report {got.report}: {found} (hand in the PDF of the whole notebook)")
         else:
             out.append(f"  !! the report {got.report}: no PDF of the notebook yet ({whole} in "
                        f"{notebook.parent / 'pdf'}); {pdf_command(notebook)}")
@@ -261,6 +306,9 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
             where = " and ".join(dict.fromkeys(str(f) for f in (notebook.parent / "pdf", files_folder / "pdf")))
             out.append(f"     looked in {where}; {pdf_command(notebook)}")
             missing += [name for _, name in lacking]
+        if stale:
+            out.append(f"  !! {', '.join(path.name for path in stale)}: {_older(notebook)}")
+            missing += [f"{path.name} (older than the notebook)" for path in stale]
     out += [f"  also: {note}" for note in got.notes]
     out.append("missing from the hand-in: " + (", ".join(missing) if missing else "nothing"))
     return out

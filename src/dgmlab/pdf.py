@@ -50,6 +50,9 @@ their cells), :mod:`dgmlab.pdf_page` (the sanitised HTML page) and :mod:`dgmlab.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -110,6 +113,82 @@ class Written:
         return out
 
 
+# -- which notebook a PDF shows: `dgmlab pdf <notebook>` notes it in the PDFs' folder, and `dgmlab check` reads it
+# when the notebook was saved after its PDF (:func:`shows`)
+
+PRINTED = ".dgmlab_printed.json"  # {sha256 of a PDF's bytes: content_digest of the notebook it shows}
+MAX_PRINTED = 200  # PDFs one folder's note remembers, the latest
+_PDF_OR_CHECK = re.compile(r"dgmlab(\s+|\.)(pdf|check)\b")
+
+
+def content_digest(nb) -> str:
+    """sha256 of what a PDF of ``nb`` shows: each cell's type, source, attachments and outputs (no execution counts
+    or metadata), less the code cells that run ``dgmlab pdf`` or the check: run in the notebook itself (Colab),
+    they change it after its PDF is made, and Colab's autosave saves it after its PDF."""
+    kept = []
+    for cell in nb.cells:
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if cell.get("cell_type") == "code" and _PDF_OR_CHECK.search(source):
+            continue
+        outputs = [{k: v for k, v in out.items() if k not in ("execution_count", "metadata", "transient")}
+                   for out in cell.get("outputs", [])]
+        kept.append([cell.get("cell_type"), source, cell.get("attachments", {}), outputs])
+    return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _printed(folder: Path) -> dict:
+    try:
+        got = json.loads((Path(folder) / PRINTED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return got if isinstance(got, dict) else {}
+
+
+def note_printed(pdfs, digest: str) -> None:
+    """Note in each PDF's folder (:data:`PRINTED`) that ``pdfs`` show the notebook of :func:`content_digest`
+    ``digest``; a folder that cannot be written is left without (:func:`shows` then goes by the files' times)."""
+    folders = {}
+    for pdf in pdfs:
+        folders.setdefault(Path(pdf).parent, []).append(Path(pdf))
+    for folder, mine in folders.items():
+        notes = _printed(folder)
+        for pdf in mine:
+            key = _file_digest(pdf)
+            notes.pop(key, None)
+            notes[key] = digest
+        notes = dict(list(notes.items())[-MAX_PRINTED:])
+        partial = folder / (PRINTED + ".part")
+        try:
+            partial.write_text(json.dumps(notes, indent=0), encoding="utf-8")
+            os.replace(partial, folder / PRINTED)
+        except OSError:
+            partial.unlink(missing_ok=True)
+
+
+def shows(pdf, notebook, folders=()) -> bool:
+    """Whether ``pdf`` shows the saved ``notebook`` as it is: made after it was saved (its modification time, which
+    Google Drive keeps too), or noted by ``dgmlab pdf`` (in the PDF's folder or one of ``folders``) as made from the
+    same content (a notebook saved after its PDF only for the cell that made it, or the check's)."""
+    pdf, notebook = Path(pdf), Path(notebook)
+    if pdf.stat().st_mtime >= notebook.stat().st_mtime:
+        return True
+    key = _file_digest(pdf)
+    noted = [n[key] for folder in dict.fromkeys([pdf.parent, *map(Path, folders)]) if key in (n := _printed(folder))]
+    if not noted:
+        return False
+    try:
+        import nbformat
+
+        return content_digest(nbformat.read(notebook, as_version=4)) in noted
+    except Exception:  # noqa: BLE001 - a notebook nbformat cannot read shows in no PDF
+        return False
+
+
 def read_notebook(notebook) -> "object":
     try:
         import nbconvert  # noqa: F401 - what notebook_html needs, checked before any browser starts
@@ -128,7 +207,7 @@ def read_notebook(notebook) -> "object":
 
 def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | None = None, release=None,
                who: str = "", budget: float | None = None, sandbox: Sandbox | None = None,
-               whole_name: str | None = None, extra: dict | None = None) -> Written:
+               whole_name: str | None = None, extra: dict | None = None, note: bool = False) -> Written:
     """``<out_dir>/<name>.pdf`` (the whole notebook; ``<whole_name>.pdf`` when given) and ``<out_dir>/<name>_<Q>.pdf``
     per question; ``name`` defaults to the notebook's file name without ``.ipynb``. ``extra``: ``{label: [cells]}``
     added at the end of that question (in its PDF and in the whole one), ``{None: [cells]}`` at the end of the whole
@@ -137,9 +216,11 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
     questions are the release's (:func:`questions_as_released`), else the notebook's own headings'
     (:func:`questions`). ``who`` heads every page; all the PDFs must be printed within ``budget`` seconds (default
     :data:`NOTEBOOK_BUDGET`). Without ``browser``, one is started for it (:func:`own_browser`: in ``sandbox`` if it
-    starts there)."""
+    starts there). ``note``: note which notebook the PDFs show in their folder (:func:`note_printed`; a student's
+    own, which `dgmlab check` compares with the notebook)."""
     budget = budget or NOTEBOOK_BUDGET
     nb = read_notebook(notebook)
+    digest = content_digest(nb) if note else None  # of the notebook as read, before it is cut into parts
     notebook = Path(notebook)
     mathjax = find_mathjax()
     name = safe_name(name or notebook.stem)
@@ -181,6 +262,8 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
     finally:
         if own:
             browser.close()
+    if note:
+        note_printed([whole, *each.values()], digest)
     return Written(notebook, whole, each, missing, cut, fitted=fitted)
 
 

@@ -12,7 +12,8 @@ shape, range and quality are checked by the cells themselves, which run here on 
 hand-in list of the homework as its handout states it (:mod:`dgmlab.handin`: the notebook's name, whether the saved
 notebook was run and which written answers are blank (:mod:`dgmlab.unfinished`), the files, the PDFs) and what of it
 is missing. It exits 1 when a visible check fails, a check cannot run, a graded file is missing or incomplete
-(:func:`dgmlab.handin.incomplete`), a written answer is blank or the saved notebook ran in quick mode.
+(:func:`dgmlab.handin.incomplete`), a PDF handed in is older than the notebook (:func:`dgmlab.handin.stale_pdfs`),
+a written answer is blank or the saved notebook ran in quick mode.
 
 A ``dgmlab.check()`` cell in the notebook is never run again by the check's own run (nor by the autograder's):
 while graded or checked, :func:`check` does nothing (grading mode). A cell that runs past the autograder's cell
