@@ -248,6 +248,16 @@ def test_a_notebook_saved_after_its_pdf_only_for_the_cell_that_made_it_keeps_the
     assert handin.stale_pdfs("hw4_gans", notebook, tmp_path) == []
 
 
+def test_a_notebook_saved_after_its_pdf_only_for_the_cell_installing_the_pdf_tools_keeps_the_pdf(tmp_path):
+    nb = _release("hw4_gans")
+    pdf = _pdf(tmp_path / "pdf" / "hw4_gans.pdf", 1000)
+    P.note_printed([pdf], P.content_digest(nb))
+    nb.cells.append(nbformat.v4.new_code_cell(f"!{handin.PDF_INSTALL}", execution_count=39,
+                                              outputs=[nbformat.v4.new_output("stream", text="Installing...\n")]))
+    notebook = _saved(tmp_path / "hw4_gans.ipynb", nb, 2000)
+    assert handin.stale_pdfs("hw4_gans", notebook, tmp_path) == []
+
+
 def test_a_notebook_changed_after_its_noted_pdf_makes_the_pdf_old(tmp_path):
     nb = _release("hw4_gans")
     pdf = _pdf(tmp_path / "pdf" / "hw4_gans.pdf", 1000)

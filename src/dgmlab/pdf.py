@@ -118,13 +118,13 @@ class Written:
 
 PRINTED = ".dgmlab_printed.json"  # {sha256 of a PDF's bytes: content_digest of the notebook it shows}
 MAX_PRINTED = 200  # PDFs one folder's note remembers, the latest
-_PDF_OR_CHECK = re.compile(r"dgmlab(\s+|\.)(pdf|check)\b")
+_PDF_OR_CHECK = re.compile(r"dgmlab(\s+|\.)(pdf|check)\b|playwright\s+install")  # also the PDF tools' install
 
 
 def content_digest(nb) -> str:
     """sha256 of what a PDF of ``nb`` shows: each cell's type, source, attachments and outputs (no execution counts
-    or metadata), less the code cells that run ``dgmlab pdf`` or the check: run in the notebook itself (Colab),
-    they change it after its PDF is made, and Colab's autosave saves it after its PDF."""
+    or metadata), less the code cells that run ``dgmlab pdf``, its tools' install or the check: run in the notebook
+    itself (Colab), they change it after its PDF is made, and Colab's autosave saves it after its PDF."""
     kept = []
     for cell in nb.cells:
         source = cell.get("source", "")
