@@ -98,7 +98,8 @@ class Written:
     cut: list = field(default_factory=list)  # PDFs longer than the page budget, cut after it
     merged: dict = field(default_factory=dict)  # PDF written -> the handed-in PDFs merged at its end
     unmerged: list = field(default_factory=list)  # (handed-in PDF, why it was not merged: open it where it is)
-    fitted: list = field(default_factory=list)  # (scale, TeX's start) of each display equation the whole PDF shrinks
+    fitted: list = field(default_factory=list)  # (scale, TeX's start, its cell's number or None) of each display
+    # equation the whole PDF shrinks
 
     def notes(self) -> list[str]:
         out = [f"{label}: no PDF: {why}" for label, why in self.missing.items()]
@@ -107,9 +108,10 @@ class Written:
         out += [f"{path}: not merged ({why}); open the student's own file there, in a viewer with scripts off"
                 for path, why in self.unmerged]
         out += [f"{pdf.name}: cut after {pdf_printer.MAX_PAGES} pages (the page budget of one PDF)" for pdf in self.cut]
-        out += [f"{self.whole.name}: display math too wide for the page, printed at {scale:.0%} of its size to fit: "
-                f"$${tex}...$$ (break it into lines, e.g. with \\begin{{aligned}}, if that is too small to read)"
-                for scale, tex in self.fitted]
+        out += [f"{self.whole.name}: display math too wide for the page"
+                + (f" (cell {cell})" if cell else "") + f", printed at {scale:.0%} of its size to fit: $${tex}...$$ "
+                "(break it into lines, e.g. with \\begin{aligned}, if that is too small to read)"
+                for scale, tex, cell in self.fitted]
         return out
 
 
@@ -250,7 +252,7 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
             if printed.cut:
                 cut.append(pdf)
             if what == name:  # the whole notebook: each question's PDF shrinks the same equations
-                fitted.extend(printed.fitted)
+                fitted.extend((scale, tex, _cell_of(nb, tex)) for scale, tex in printed.fitted)
             return pdf
 
         extra = extra or {}
@@ -265,6 +267,13 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
     if note:
         note_printed([whole, *each.values()], digest)
     return Written(notebook, whole, each, missing, cut, fitted=fitted)
+
+
+def _cell_of(nb, tex: str) -> int | None:
+    """The number (from 1) of the first cell of ``nb`` whose source holds the start of ``tex``, or ``None``."""
+    start = " ".join(tex.split())[:40]
+    found = (i + 1 for i, cell in enumerate(nb.cells) if start and start in " ".join(str(cell.get("source", "")).split()))
+    return next(found, None)
 
 
 def _with_extra(nb, cells, parts, extra: dict, whole: bool = False):
