@@ -202,6 +202,51 @@ def test_the_line_item_made_after_a_deletion_is_taken_once_the_instructor_moves_
     assert len(platform.created) == 1 and len(out.sent) == 4
 
 
+def _lms_column(platform, points):
+    """The LMS's own column for the homework (found by its resourceId), worth ``points``."""
+    platform.lineitems.append({"label": f"{HW} (made in the LMS)", "scoreMaximum": points, "resourceId": HW,
+                               "id": platform.url("/lineitems/77")})
+
+
+def test_a_column_the_lms_made_with_other_points_is_refused_before_any_score(tmp_path, httpserver, capsys):
+    platform = FakeLtiPlatform(httpserver, lineitems=[{"label": "Quiz 1", "scoreMaximum": 5, "tag": "quiz1"}])
+    _lms_column(platform, 90)
+    course = _course(tmp_path, platform)
+    assert cli.main(["--course", str(course.root), "push", HW, "--lti"]) == 2
+    err = capsys.readouterr().err
+    assert f"grades {HW} out of 90 points, the homework is out of 20: no mark was sent" in err
+    assert "Set that column's maximum points (its scoreMaximum) to 20 in the LMS's gradebook" in err
+    assert platform.scores == {} and platform.created == []
+    assert not (course.root / ".dgmlab" / "push" / "lti" / f"{HW}.line_item.json").exists()  # not taken
+
+
+def test_a_column_the_lms_made_after_the_records_were_moved_away_is_compared_not_adopted(course, platform):
+    lti.push(course, HW)
+    platform.delete_lineitem(_item(platform))
+    for name in (f"{HW}.json", f"{HW}.line_item.json"):
+        (course.root / ".dgmlab" / "push" / "lti" / name).unlink()
+    _lms_column(platform, 90)  # the trial's repro: the LMS's own column, 90 points
+    with pytest.raises(CourseError, match="out of 90 points, the homework is out of 20: no mark was sent"):
+        lti.push(course, HW)
+    assert platform.results.get(platform.url("/lineitems/77"), {}) == {}
+
+
+def test_a_column_the_lms_made_with_the_homeworks_points_is_taken_and_named(tmp_path, httpserver):
+    platform = FakeLtiPlatform(httpserver)
+    _lms_column(platform, 20)
+    course = _course(tmp_path, platform)
+    out = lti.push(course, HW)
+    assert len(out.sent) == 4 and platform.created == []
+    assert any(f"took the LMS's grade column '{HW} (made in the LMS)'" in line for line in out.lines())
+    assert not any("took" in line for line in lti.push(course, HW).lines())  # named once, when taken
+
+
+def test_the_line_items_are_asked_for_by_resource_id(course, platform, httpserver):
+    lti.push(course, HW)
+    lists = [r for r in httpserver.log if r[0].path == "/lineitems" and r[0].method == "GET"]
+    assert lists and lists[0][0].args.get("resource_id") == HW
+
+
 def test_dgmlab_push_lti_prints_what_it_sent_and_what_it_kept(course, platform, capsys):
     platform.set_result(_item(platform), "lti-ada", 19.0)
     assert cli.main(["--course", str(course.root), "push", HW, "--lti"]) == 1

@@ -46,11 +46,21 @@ def course(tmp_path, platform):
     return _course(tmp_path, platform)
 
 
-def test_each_final_mark_reaches_the_column_found_on_the_librarys_second_page(course, platform):
+def test_each_final_mark_reaches_the_column_the_librarys_resource_id_filter_finds(course, platform):
     out = lti.push(course, HW)
     assert _marks(platform) == {s: float(m) for s, m in EXPECTED.items()} and len(out.sent) == 4
-    assert len(platform.lineitems) == 3 and ("/ags/lineitems", "2") in platform.pages_served  # none made
+    assert len(platform.lineitems) == 3  # none made
+    # the homework's column is on the second page unfiltered: AGS's resource_id filter lists it alone, once
+    assert [p for p in platform.pages_served if p[0] == "/ags/lineitems"] == [("/ags/lineitems", "1")]
     assert {s["gradingProgress"] for s in platform.scores} == {"FullyGraded"}
+
+
+def test_a_column_the_platform_holds_with_other_points_gets_no_score(tmp_path, httpserver, capsys):
+    platform = LibraryPlatform(httpserver, lineitems=BEFORE[:2] + [{**BEFORE[2], "scoreMaximum": 90}])
+    course = _course(tmp_path, platform)
+    assert cli.main(["--course", str(course.root), "push", HW, "--lti"]) == 2
+    assert f"grades {HW} out of 90 points, the homework is out of 20: no mark was sent" in capsys.readouterr().err
+    assert platform.scores == [] and platform.marks(platform.item(HW)) == {}
 
 
 def test_a_column_the_platform_lacks_is_made_once_with_the_homeworks_points(tmp_path, httpserver):

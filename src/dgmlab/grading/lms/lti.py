@@ -8,7 +8,9 @@ and prints the public JWK the admin pastes into the LMS. Each service call carri
 endpoint grants for a JWT signed by that key; a token the LMS no longer takes (expired) is asked for again once.
 
 ``dgmlab push --lti <hw>`` (:func:`push`) finds the homework's line item (``resourceId`` or ``tag`` = the homework
-id), creates it when the LMS has none and no push went to one before, reads its results, and posts each final mark
+id, asked with AGS's ``resource_id`` and ``tag`` filters), creates it when the LMS has none and no push went to one
+before, and sends nothing unless its ``scoreMaximum`` is the homework's points (as for Canvas and Moodle: a column
+made in the LMS with other points is refused, one taken is named); it reads its results, and posts each final mark
 (:func:`dgmlab.grading.report.final_mark.final_mark`, 2 decimals) with the grade summary as the comment,
 ``gradingProgress: FullyGraded``. A student with an answer still to grade by hand gets nothing: under AGS 2.0 a
 score without ``scoreGiven`` clears the mark the LMS holds, and platforms may drop (Moodle: clear) the ``scoreGiven``
@@ -35,7 +37,7 @@ from traitlets.config import Configurable
 from ..layout import Course, CourseError
 from ..report import final_mark as FM
 from . import lms_secrets
-from .push_marks import Lms, Pushed, Skip, Student, push_marks, read_record, same_mark_and_comment
+from .push_marks import Lms, Pushed, Skip, Student, check_maximum, push_marks, read_record, same_mark_and_comment
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
 AGS_SCOPES = [AGS + "lineitem", AGS + "lineitem.readonly", AGS + "result.readonly", AGS + "score"]
@@ -259,17 +261,55 @@ def grades_service(course: Course, conn=None):
     return AssignmentsGradesService(conn or connector(course), {"scope": AGS_SCOPES, "lineitems": s.lineitems_url})
 
 
-def line_item(course: Course, ags, hw: str, max_score: float, pushed_before: bool):
-    """The line item of ``hw`` (``resourceId``, else ``tag``, equal to ``hw``, every page read), created with
-    ``max_score`` points when the LMS has none and no push went to one before (``pushed_before``: the push record
-    holds marks), and kept in ``.dgmlab/push/lti/<hw>.line_item.json``. The line item a push used, gone from the LMS
-    (deleted there, and the marks in it) or replaced by another, is a :class:`CourseError`: making it again would
-    put every mark in a new column without a word, and each kept mark would read as changed in the LMS."""
+def _query(url: str, **params) -> str:
+    """``url`` with ``params`` added to its query (a Moodle-style ``?type_id=3`` kept)."""
+    from urllib.parse import urlencode
+
+    base, _, query = url.partition("?")
+    return base + "?" + (query + "&" if query else "") + urlencode(params)
+
+
+def find_line_item(ags, lineitems_url: str, hw: str):
+    """The LMS's line item whose ``resourceId``, else ``tag``, is ``hw`` (``None``: none), asked with AGS 2.0's
+    ``resource_id`` (then ``tag``) filter of the line items container, every page read; each item is checked here
+    too, as a platform may ignore the filter."""
     from pylti1p3.lineitem import LineItem
 
-    path, record = _item_path(course, hw), _record_path(course, hw)
+    for key, param in (("resourceId", "resource_id"), ("tag", "tag")):
+        url = _query(lineitems_url, **{param: hw})
+        while url:
+            items, url = ags.get_lineitems_page(url)
+            found = next((li for li in items if isinstance(li, dict) and li.get(key) == hw), None)
+            if found is not None:
+                return LineItem(found)
+    return None
+
+
+def _create_line_item(conn, lineitems_url: str, hw: str, max_score: float):
+    """A new line item for ``hw`` (``resourceId`` and ``tag`` ``hw``, ``max_score`` points), as the LMS made it."""
+    from pylti1p3.lineitem import LineItem
+
+    new = LineItem().set_resource_id(hw).set_tag(hw).set_label(hw).set_score_maximum(max_score)
+    got = conn.make_service_request(AGS_SCOPES, lineitems_url, is_post=True, data=new.get_value(),
+                                    content_type="application/vnd.ims.lis.v2.lineitem+json",
+                                    accept="application/vnd.ims.lis.v2.lineitem+json")
+    if not isinstance(got["body"], dict) or not got["body"].get("id"):
+        raise CourseError(f"the LMS answered the creation of {hw}'s line item at {lineitems_url} with no line item "
+                          f"(an AGS line item is JSON with an id): {str(got['body'])[:200]}")
+    return LineItem(got["body"])
+
+
+def line_item(course: Course, conn, ags, hw: str, subs, pushed_before: bool, out: Pushed):
+    """The line item of ``hw`` (:func:`find_line_item`), created with the homework's points (the final marks' maximum
+    of ``subs``) when the LMS has none and no push went to one before (``pushed_before``: the push record holds
+    marks), and kept in ``.dgmlab/push/lti/<hw>.line_item.json``. Its ``scoreMaximum`` must be the homework's points
+    (:func:`~dgmlab.grading.lms.push_marks.check_maximum`, Canvas's and Moodle's rule) before any score is sent; a
+    column taken or made now is said in ``out.notes``. The line item a push used, gone from the LMS (deleted there,
+    and the marks in it) or replaced by another, is a :class:`CourseError`: making it again would put every mark in
+    a new column without a word, and each kept mark would read as changed in the LMS."""
+    path, record, url = _item_path(course, hw), _record_path(course, hw), settings(course).lineitems_url
     known = json.loads(path.read_text(encoding="utf-8")).get("id") if path.exists() else None
-    found = next((f for f in (ags.find_lineitem(by, hw) for by in ("resourceId", "tag")) if f is not None), None)
+    found = find_line_item(ags, url, hw)
     start_over = (f"If that is meant, move {path} and {record} away and push again: the push then makes (or takes) the "
                   f"LMS's column for {hw} and sends every mark to it")
     if found is None and (known or pushed_before):
@@ -279,12 +319,18 @@ def line_item(course: Course, ags, hw: str, max_score: float, pushed_before: boo
     if found is not None and known and found.get_id() != known:
         raise CourseError(f"the LMS's line item for {hw} is {found.get_id()}, not {known}, the one dgmlab pushed marks "
                           "to: that one was deleted or replaced in the LMS. Nothing was sent. " + start_over)
-    if found is None:
-        new = LineItem().set_resource_id(hw).set_tag(hw).set_label(hw).set_score_maximum(max_score)
-        found = ags.find_or_create_lineitem(new, find_by="resource_id")
+    made = found is None
+    if made:
+        found = _create_line_item(conn, url, hw, max(float(FM.final_mark(s).max_score) for s in subs))
+    column = f"grade column {found.get_label() or hw!r} ({found.get_id()})"
+    check_maximum(f"the LMS's {column}", hw, found.get_score_maximum(), subs,
+                  "Set that column's maximum points (its scoreMaximum) to {points} in the LMS's gradebook")
     if not known:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"id": found.get_id(), "label": found.get_label()}, indent=1), encoding="utf-8")
+        out.notes.append(f"made the LMS's {column} for {hw}" if made else
+                         f"took the LMS's {column} for {hw} (its resourceId or tag is {hw}; no earlier push used "
+                         f"another), out of {float(found.get_score_maximum()):g} points as the homework is")
     return found
 
 
@@ -336,8 +382,8 @@ def push(course: Course, hw: str, force: bool = False, data=None, session=None) 
     ags = grades_service(course, conn)
     path = _record_path(course, hw)
     record = read_record(path)
-    item = line_item(course, ags, hw, top, any(isinstance(v, dict) and v.get("score") is not None
-                                               for v in record.values()))
+    item = line_item(course, conn, ags, hw, subs, any(isinstance(v, dict) and v.get("score") is not None
+                                                      for v in record.values()), out)
     in_lms = results(conn, item, top)
 
     def send(st: Student) -> None:

@@ -32,10 +32,12 @@ class Pushed:
     where: str = "Canvas"  # the LMS, as its messages name it
     pending: list = field(default_factory=list)  # (student, why): sent as pending (LTI), no mark
     excused: list = field(default_factory=list)  # students marked excused there (c.DgmlabTerm.excused)
+    notes: list = field(default_factory=list)  # what else the push did there (LTI: the grade column it made or took)
 
     def lines(self, force: bool = False) -> list:
         out = [f"pushed {len(self.sent)} marks of {self.hw} to {self.where}"
                + (f", {len(self.unchanged)} unchanged since the last push" if self.unchanged else "")]
+        out += [terminal(note) for note in self.notes]
         out += [terminal(f"  {s}: {mark_text(m)}") for s, m in self.sent]
         if self.excused:
             out.append(f"marked excused in {self.where} ({len(self.excused)}): " + terminal(", ".join(self.excused)))
