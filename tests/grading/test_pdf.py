@@ -172,7 +172,7 @@ def printed(tmp_path_factory):
 
 @pytest.mark.slow
 def test_the_student_gets_the_whole_notebook_and_one_pdf_per_question(printed):
-    assert sorted(p.name for p in printed.iterdir()) == ["hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
+    assert sorted(p.name for p in printed.glob("*.pdf")) == ["hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
     whole = text(printed / "hw_t.pdf")
     for mark in ["PREAMBLE", "SETUPMARK", "FIRSTSTATEMENT", "Q1CODEMARK", "SECONDSTATEMENT", "LONGTAIL",
                  "CLOSINGNOTE"]:
@@ -202,11 +202,21 @@ def test_a_question_pdf_holds_nothing_of_another_question_or_the_preamble(printe
 
 @pytest.mark.slow
 def test_math_is_typeset_so_no_raw_tex_is_left(printed):
-    for pdf in printed.iterdir():
+    for pdf in printed.glob("*.pdf"):
         left = RAW_TEX.findall(text(pdf))
         assert not left, f"{pdf.name}: {left}"
     q1 = text(printed / "hw_t_Q1.pdf")
     assert "N" in q1 and "∑" in q1  # what MathJax drew: \mathcal{N}'s letter, the summation sign
+
+
+@pytest.mark.slow
+def test_the_students_pdfs_are_noted_as_showing_the_notebook_saved_later_unchanged(printed):
+    """dgmlab check compares a PDF older than the notebook with this note (Colab saves the notebook after the cell
+    that ran dgmlab pdf)."""
+    notebook = printed.parent / "hw_t.ipynb"
+    later = time.time() + 60
+    os.utime(notebook, (later, later))
+    assert all(P.shows(pdf, notebook) for pdf in printed.glob("*.pdf"))
 
 
 @pytest.mark.slow

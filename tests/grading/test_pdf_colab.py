@@ -99,8 +99,8 @@ def test_dgmlab_pdf_works_with_playwrights_chromium_and_pips_mathjax_only(colab,
     nbformat.write(two_questions(), nb)
     assert cli.main(["pdf", str(nb)]) == 0
     printed = tmp_path / "pdf"
-    assert sorted(p.name for p in printed.iterdir()) == ["hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
-    for pdf in printed.iterdir():
+    assert sorted(p.name for p in printed.glob("*.pdf")) == ["hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
+    for pdf in printed.glob("*.pdf"):
         left = RAW_TEX.findall(text(pdf))
         assert not left, f"{pdf.name}: math not typeset: {left}"
     assert "∑" in text(printed / "hw_t_Q1.pdf")  # what MathJax drew
