@@ -131,3 +131,21 @@ def test_a_unit_of_huge_spread_leaves_the_other_units_their_signatures(tmp_path)
     mine, theirs = HU.signatures(network, loud), HU.signatures(network, state)
     assert [len(s) for s in mine] == [len(s) for s in theirs]
     assert HU.distance(mine, theirs) <= SW.UNITS_COPY
+
+
+def test_a_files_signatures_are_taken_once_per_course_and_a_damaged_entry_again(tmp_path, monkeypatch):
+    from dgmlab.grading.copies import weight_vectors as WV
+
+    (tmp_path / "f.pt").write_bytes(_saved(_disguised("hw4_genuine_baseline_generator_f16.pt")))
+    (tmp_path / "course").mkdir()
+    _, published = _published(tmp_path / "course", "hw4_gans", "baseline_generator_weights.pt",
+                              "hw4_genuine_baseline_generator_f16.pt")
+    network, cache = published[0][1].function.network, tmp_path / "cache"
+    first = WV.units(WV.read_weights(tmp_path / "f.pt", [network], cache=cache))
+    taken = []
+    monkeypatch.setattr(HU, "signatures", lambda *a: taken.append(a) or [])
+    again = WV.units(WV.read_weights(tmp_path / "f.pt", [network], cache=cache))
+    assert taken == [] and [t.tolist() for t in again] == [t.tolist() for t in first]
+    (entry,) = cache.iterdir()
+    entry.write_bytes(b"not a tensor file")
+    assert WV.units(WV.read_weights(tmp_path / "f.pt", [network], cache=cache)) == [] and len(taken) == 1

@@ -117,3 +117,33 @@ def distance(a: list, b: list) -> float | None:
         best += [gram.max(dim=1).values, gram.max(dim=0).values]
     return 1.0 - float(torch.cat(best).median())
 
+
+
+def cached_signatures(network, state: dict, digest: str, folder) -> list:
+    """:func:`signatures`, kept in ``folder`` (a course's ``.dgmlab/cache/units``) under the file's ``digest`` and
+    what the signature depends on, so that each ``dgmlab report`` takes a file's signatures once (hw1: seconds a
+    file). Read back with ``torch.load(weights_only=True)``: tensors only; a damaged entry is taken again."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    import torch
+
+    from ... import __version__
+
+    kind = "".join(c if c.isalnum() or c in "._" else "_" for c in str(network.kind))
+    key = f"{digest}-{kind}-{__version__}-{DRAWS}-{POOL}-{MAX_UNITS}-{RELATIVE_SPREAD:g}-{NW.N_INPUTS}-{NW.INPUT_SEED}.pt"
+    path = Path(folder) / key
+    try:
+        found = torch.load(path, weights_only=True)
+        if isinstance(found, list) and all(isinstance(t, torch.Tensor) for t in found):
+            return found
+    except Exception:  # absent or damaged: taken again
+        pass
+    found = signatures(network, state)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    with os.fdopen(fd, "wb") as f:
+        torch.save(found, f)
+    os.replace(tmp, path)
+    return found

@@ -218,7 +218,8 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
         networks = FC.kit_networks(course, hw)
         declared = FC.declared(hw) is not None  # else: compared by weights only, and the report says so
         for name, paths in sorted(weight_files(course, hw).items()):
-            loaded = {s: w for s, p in sorted(paths.items()) if (w := read_weights(p, networks)) is not None}
+            loaded = {s: w for s, p in sorted(paths.items())
+                      if (w := read_weights(p, networks, cache=course.root / ".dgmlab" / "cache" / "units")) is not None}
             if not loaded:
                 continue
             students, weights = list(loaded), list(loaded.values())

@@ -30,6 +30,7 @@ class Weights:
     unread: str | None = None  # why it was not unpickled (weights_files.RefusedFile), if it was refused
     units: list = field(default_factory=list)  # a generator's hidden units' signatures (hidden_units), per layer
     units_of: tuple | None = field(default=None, repr=False)  # (network, state) whose signatures are not taken yet
+    cache: Path | None = field(default=None, repr=False)  # the folder its signatures are kept in (a course's)
 
 
 @functools.lru_cache(maxsize=256)  # tensor sizes met in one report: a few per network; each entry SAMPLE indices
@@ -70,19 +71,26 @@ def units(w: Weights) -> list:
     """``w``'s hidden units' signatures, taken now if they were left for later (``weights_of(lazy=True)``)."""
     if w.units_of is not None:
         network, state = w.units_of
-        w.units, w.units_of = HU.signatures(network, state), None
+        taken = HU.signatures(network, state) if w.cache is None else \
+            HU.cached_signatures(network, state, w.digest, w.cache)
+        w.units, w.units_of = taken, None
     return w.units
 
 
-def read_weights(path: Path, networks=(), lazy: bool = False) -> Weights | None:
+def read_weights(path: Path, networks=(), lazy: bool = False, cache: Path | None = None) -> Weights | None:
     """The file's digest and, for a flat state dict, its weight tensors as unit vectors and its outputs in the first
     of the kit's ``networks`` (:func:`functional_copies.kit_networks`) it loads into (a generator's hidden units
-    too: ``lazy``, when first compared, :func:`units`); None if unreadable."""
+    too: ``lazy``, when first compared, :func:`units`; kept in ``cache``, :func:`hidden_units.cached_signatures`);
+    None if unreadable."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
-    return weights_of(data, networks, printable(path.name), lazy)
+    w = weights_of(data, networks, printable(path.name), lazy=True)
+    w.cache = cache
+    if not lazy:
+        units(w)
+    return w
 
 
 def weights_of(data: bytes, networks=(), name: str = "the file", lazy: bool = False) -> Weights:
