@@ -116,8 +116,11 @@ check("p1_losses_tests", discriminator_loss, generator_loss)
 #
 # Each step clears old gradients, computes its loss, back-propagates, steps its own optimizer, and returns
 # the loss as a `float`. The discriminator's fakes must not pass gradients to the generator (`.detach()`); the
-# generator's gradient must flow *through* the discriminator. Each step changes only its own player. The
-# discriminator learns with its dropout on: its step runs it in training mode throughout and leaves it in training
+# generator's gradient must flow *through* the discriminator. Each step changes only its own player: it leaves the
+# other player's parameters, its training or eval mode and its `requires_grad` flags as it found them, and the
+# discriminator's step leaves the generator's gradients as they were too (gradients that reach the discriminator
+# during the generator's step are for the discriminator's own step to clear). The discriminator learns with its
+# dropout on: its step runs it in training mode throughout, whatever mode it found it in, and leaves it in training
 # mode.
 
 # %% kind="answer" grade_id="p1_d_step"
@@ -127,6 +130,7 @@ def discriminator_step(generator, discriminator, d_opt, real, z):
     Returns the discriminator loss of this batch (before the update) as a float.
     """
     ### BEGIN SOLUTION
+    discriminator.train()
     d_opt.zero_grad()
     with torch.no_grad():
         fake = generator(z)

@@ -11,7 +11,9 @@
 #   and dropout, then one logit).
 #
 # P1's rules still hold: no normalisation, dropout only in the discriminator, every parameter (the embedding
-# too) trained by gradient descent.
+# too) trained by gradient descent. As in P1, the arguments set the sizes: the embedding has `n_classes` rows of
+# `embed_dim` numbers, the hidden layers follow `widths`, the noise has `latent_dim` numbers and the dropout
+# probability is `dropout`; the defaults give the networks above.
 
 # %% [markdown]
 # ### P3.1 The conditional generator (4 points)
@@ -85,6 +87,7 @@ check("p3_cond_discriminator_tests", ConditionalDiscriminator)
 def cgan_discriminator_step(generator, discriminator, d_opt, real, labels, z):
     """real: (N, 1, 28, 28) or (N, 784) float32; labels: (N,) int64; z: (N, latent_dim) float32 -> loss float."""
     ### BEGIN SOLUTION
+    discriminator.train()
     d_opt.zero_grad()
     with torch.no_grad():
         fake = generator(z, labels)

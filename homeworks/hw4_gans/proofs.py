@@ -8,6 +8,8 @@ from pathlib import Path
 from dgmlab.authoring import fixture_copier
 from dgmlab.authoring.proofs import STUB, Mutant
 
+from .student_mutants import STUDENT_MUTANTS
+
 HW = "hw4_gans"
 # Files a full-mode run writes in the homework folder and the autograder grades (docs/hw4_gans.md).
 BASELINE_FILE = "baseline_generator_weights.pt"  # the averaged baseline generator's state dict, float16 (1.16 MB)
@@ -113,7 +115,7 @@ class Generator(nn.Module):
     Mutant("p1_discriminator", "does not flatten (N,1,28,28)", edits=[('return self.net(x.reshape(x.shape[0], -1))', 'return self.net(x)')],
            earns={"p1_discriminator_tests": 3.25}),
     Mutant("p1_discriminator", "LeakyReLU with PyTorch's default slope 0.01", edits=[(_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(), nn.Dropout(dropout)]')], earns={"p1_discriminator_tests": 0}),
-    Mutant("p1_discriminator", "dropout probability 0.5 (PyTorch's default) instead of 0.3", edits=[(_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout()]')], earns={"p1_discriminator_tests": 3.75}),
+    Mutant("p1_discriminator", "dropout probability 0.5 (PyTorch's default) instead of 0.3", edits=[(_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout()]')], earns={"p1_discriminator_tests": 3.25}),
     Mutant("p1_discriminator", "dropout argument ignored (always 0.3)", edits=[(_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')], earns={"p1_discriminator_tests": 4}),
     Mutant("p1_discriminator", "correct variant: dropout before the activation, Flatten module", edits=[('return self.net(x.reshape(x.shape[0], -1))', 'return self.net(x)'),
         (_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.Dropout(dropout), nn.LeakyReLU(0.2)]'),
@@ -140,7 +142,7 @@ def generator_loss(fake_logits):
     return F.softplus(-fake_logits).mean()
 ''', passes=["p1_losses_tests"]),
     # ---------------------------------------------------------------- P1 steps
-    Mutant("p1_d_step", "forgets zero_grad", edits=[('    """One discriminator update. real: (N, 1, 28, 28) or (N, 784) float32; z: (N, latent_dim) float32.\n\n    Returns the discriminator loss of this batch (before the update) as a float.\n    """\n    d_opt.zero_grad()\n', '')], earns={"p1_d_step_tests": 2.25}),
+    Mutant("p1_d_step", "forgets zero_grad", edits=[('    discriminator.train()\n    d_opt.zero_grad()\n', '    discriminator.train()\n')], earns={"p1_d_step_tests": 2.25}),
     Mutant("p1_d_step", "fakes not detached (gradients leak into G)", edits=[('    with torch.no_grad():\n        fake = generator(z)\n    loss = discriminator_loss(discriminator(real), discriminator(fake))', '    loss = discriminator_loss(discriminator(real), discriminator(generator(z)))')], earns={"p1_d_step_tests": 2.75}),
     Mutant("p1_d_step", "real and fake swapped", edits=[('loss = discriminator_loss(discriminator(real), discriminator(fake))', 'loss = discriminator_loss(discriminator(fake), discriminator(real))')], earns={"p1_d_step_tests": 0.75}),
     Mutant("p1_d_step", "returns the loss recomputed after the update", edits=[('    return loss.item()', '    with torch.no_grad():\n        return discriminator_loss(discriminator(real), discriminator(fake)).item()')], earns={"p1_d_step_tests": 2.5}),
@@ -151,6 +153,7 @@ def generator_loss(fake_logits):
     Mutant("p1_d_step", "discriminator left in eval mode after its update", edits=[('    d_opt.step()\n    return loss.item()', '    d_opt.step()\n    discriminator.eval()\n    return loss.item()')], earns={"p1_d_step_tests": 2.75}),
     Mutant("p1_d_step", "correct variant: detach, loss computed after a second forward", r'''
 def discriminator_step(generator, discriminator, d_opt, real, z):
+    discriminator.train()
     fake = generator(z).detach()
     discriminator.zero_grad()
     loss = discriminator_loss(discriminator(real), discriminator(fake))
@@ -179,7 +182,7 @@ def generator_step(generator, discriminator, g_opt, z):
     Mutant("p2_make_gan", "deep discriminator without its 128 layer, widths (1024, 512, 256)",
            edits=[('d_widths = (1024, 512, 256, 128)', 'd_widths = (1024, 512, 256)')], earns={"p2_make_gan_tests": 2.5}),
     Mutant("p2_make_gan", "d_steps left at 1", edits=[('raise ValueError(f"unknown experiment {experiment!r}; expected one of {EXPERIMENTS}")', 'raise ValueError(experiment)'),
-        ('d_steps = 10', 'd_steps = 1')], earns={"p2_make_gan_tests": 2.5}),
+        ('d_steps = 10', 'd_steps = 1')], earns={"p2_make_gan_tests": 2.75}),
     Mutant("p2_make_gan", "unknown names fall back to the baseline", edits=[('raise ValueError(f"unknown experiment {experiment!r}; expected one of {EXPERIMENTS}")', 'pass')], earns={"p2_make_gan_tests": 2.5}),
     Mutant("p2_make_gan", "the same networks returned on every call (built once)", edits=[('    """experiment: one of EXPERIMENTS -> (Generator, Discriminator, d_steps: int), freshly initialised."""\n    g_widths, d_widths, d_steps = (128, 256, 512), (512, 256, 128), 1\n    if experiment == "wide_generator":\n        g_widths = (256, 512, 1024)\n    elif experiment == "deep_discriminator":\n        d_widths = (1024, 512, 256, 128)\n    elif experiment == "d_steps_10":\n        d_steps = 10\n    elif experiment != "baseline":\n        raise ValueError(f"unknown experiment {experiment!r}; expected one of {EXPERIMENTS}")\n    return Generator(latent_dim, g_widths), Discriminator(d_widths), d_steps', '    settings = {"baseline": ((128, 256, 512), (512, 256, 128), 1),\n                "wide_generator": ((256, 512, 1024), (512, 256, 128), 1),\n                "deep_discriminator": ((128, 256, 512), (1024, 512, 256, 128), 1),\n                "d_steps_10": ((128, 256, 512), (512, 256, 128), 10)}\n    if experiment not in settings:\n        raise ValueError(experiment)\n    if experiment not in _BUILT:\n        g, d, k = settings[experiment]\n        _BUILT[experiment] = (Generator(latent_dim, g), Discriminator(d), k)\n    return _BUILT[experiment]'),
         ('EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")', 'EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")\n_BUILT = {}')], earns={"p2_make_gan_tests": 2.5}),
@@ -202,10 +205,10 @@ def make_gan(experiment, latent_dim=100):
     return Generator(latent_dim=latent_dim, widths=g), Discriminator(widths=d), k
 ''', passes=["p2_make_gan_tests"]),
     Mutant("p2_train_gan", "ignores d_steps (G every batch)", edits=[('            n_d += 1\n            if n_d % d_steps == 0:\n                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n' + _BAR_TICK, '            history["g_loss"].append(generator_step(generator, discriminator, g_opt, torch.randn_like(z)))'),
-        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 2}),
+        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 1.5}),
     Mutant("p2_train_gan", "d_steps updates on the same batch, G every batch", edits=[('                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n' + _BAR_TICK, '                history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))\n            history["g_loss"].append(generator_step(generator, discriminator, g_opt, torch.randn_like(z)))'),
         ('            z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n            history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))\n            n_d += 1\n            if n_d % d_steps == 0:', '            for _ in range(d_steps):'),
-        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 2}),
+        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 1.5}),
     Mutant("p2_train_gan", "off by one: G after the 1st, d_steps+1-th, ... D update, not the d_steps-th",
            edits=[('if n_d % d_steps == 0:', 'if (n_d - 1) % d_steps == 0:')], earns={"p2_train_gan_tests": 2}),
     Mutant("p2_train_gan", "generator updated before the discriminator", edits=[('            if n_d % d_steps == 0:\n                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n' + _BAR_TICK + "\n", ''),
@@ -299,23 +302,24 @@ def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1,
            earns={"p3_cond_discriminator_tests": 0}),
     Mutant("p3_cond_discriminator", "dropout probability 0.5 instead of 0.3",
            edits=[('        layers.append(nn.Linear(width_in, 1))', '        layers.append(nn.Linear(width_in, 1))\n        pass'),
-        (_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.5)]')], earns={"p3_cond_discriminator_tests": 2.5}),
+        (_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.5)]')], earns={"p3_cond_discriminator_tests": 2.75}),
     Mutant("p3_cond_discriminator", "embedding before the image ([e_D(y), x]; the statement reads [x, e_D(y)])",
            edits=[('return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(labels)], dim=1))', 'return self.net(torch.cat([self.embed(labels), x.flatten(1)], 1))'),
         ('        layers.append(nn.Linear(width_in, 1))', '        layers.append(nn.Linear(width_in, 1))\n        pass')],
            earns={"p3_cond_discriminator_tests": 2.5}),
     Mutant("p3_cgan_steps", "fakes judged with random labels", edits=[('loss = discriminator_loss(discriminator(real, labels), discriminator(fake, labels))', 'loss = discriminator_loss(discriminator(real, labels), discriminator(fake, torch.randint_like(labels, 10)))')],
-           earns={"p3_cgan_steps_tests": 2.5}),
+           earns={"p3_cgan_steps_tests": 2.75}),
     Mutant("p3_cgan_steps", "fakes generated for random labels", edits=[('fake = generator(z, labels)', 'fake = generator(z, torch.randint_like(labels, 10))')],
-           earns={"p3_cgan_steps_tests": 2.5}),
+           earns={"p3_cgan_steps_tests": 2.75}),
     Mutant("p3_cgan_steps", "generator draws other labels than the ones judged", edits=[('loss = generator_loss(discriminator(generator(z, labels), labels))', 'loss = generator_loss(discriminator(generator(z, torch.randint_like(labels, 10)), labels))')],
            earns={"p3_cgan_steps_tests": 2.5}),
-    Mutant("p3_cgan_steps", "discriminator's old gradients never cleared", edits=[('    """real: (N, 1, 28, 28) or (N, 784) float32; labels: (N,) int64; z: (N, latent_dim) float32 -> loss float."""\n    d_opt.zero_grad()\n', '')],
-           earns={"p3_cgan_steps_tests": 3.25}),
+    Mutant("p3_cgan_steps", "discriminator's old gradients never cleared", edits=[('    discriminator.train()\n    d_opt.zero_grad()\n', '    discriminator.train()\n')],
+           earns={"p3_cgan_steps_tests": 3.5}),
     Mutant("p3_cgan_steps", "generator's old gradients never cleared", edits=[('    """z: (N, latent_dim) float32; labels: (N,) int64 -> loss float (non-saturating)."""\n    g_opt.zero_grad()\n', '')],
            earns={"p3_cgan_steps_tests": 3.25}),
     Mutant("p3_cgan_steps", "correct variant: detach and softplus losses written inline", r'''
 def cgan_discriminator_step(generator, discriminator, d_opt, real, labels, z):
+    discriminator.train(True)
     discriminator.zero_grad()
     fake = generator(z, labels).detach()
     loss = F.softplus(-discriminator(real, labels)).mean() + F.softplus(discriminator(fake, labels)).mean()
@@ -333,7 +337,7 @@ def cgan_generator_step(generator, discriminator, g_opt, z, labels):
 ''', passes=["p3_cgan_steps_tests"]),
     # wrong but self-consistent (issue 45 item 5): its D_star is the stationary point of its own V_point; the
     # stated integrand's derivative at the grader's densities withholds that half point
-    Mutant("p4a", "densities swapped in the integrand", edits=[('# NBVAL_CHECK_OUTPUT\n# V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)\n# D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)\n# second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)\n# D_star_pi: sympy expression in p_data, p_g and pi_real (the maximiser with a share pi_real of real images)\nV_point = p_data * sp.log(d) + p_g * sp.log(1 - d)\nD_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]\nsecond_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))\nV_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)\nD_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]\nprint("D_star =", D_star, "   second derivative there:", second_derivative)', 'V_point = p_g * sp.log(d) + p_data * sp.log(1 - d)\nD_star = sp.solve(sp.diff(V_point, d), d)[0]\nsecond_derivative = sp.diff(V_point, d, 2).subs(d, D_star)\nD_star_pi = sp.solve(sp.diff(pi_real * p_g * sp.log(d) + (1 - pi_real) * p_data * sp.log(1 - d), d), d)[0]')], earns={"p4a_tests": 1.75}),
+    Mutant("p4a", "densities swapped in the integrand", edits=[('# NBVAL_CHECK_OUTPUT\n# V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)\n# D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)\n# second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)\n# D_star_pi: sympy expression in p_data, p_g and pi_real (the maximiser with a share pi_real of real images)\nV_point = p_data * sp.log(d) + p_g * sp.log(1 - d)\nD_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]\nsecond_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))\nV_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)\nD_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]\nprint("D_star =", D_star, "   second derivative there:", second_derivative)', 'V_point = p_g * sp.log(d) + p_data * sp.log(1 - d)\nD_star = sp.solve(sp.diff(V_point, d), d)[0]\nsecond_derivative = sp.diff(V_point, d, 2).subs(d, D_star)\nD_star_pi = sp.solve(sp.diff(pi_real * p_g * sp.log(d) + (1 - pi_real) * p_data * sp.log(1 - d), d), d)[0]')], earns={"p4a_tests": 1}),
     Mutant("p4a", "second derivative not evaluated at D*", edits=[(_P4A_SOLVED, 'D_star = sp.solve(sp.diff(V_point, d), d)[0]\nsecond_derivative = sp.diff(V_point, d, 2)\nD_star_pi = sp.solve(sp.diff(pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d), d), d)[0]'),
         (_P4A_OUTPUTS, '')], earns={"p4a_tests": 3.75}),
     Mutant("p4a", "first derivative sign slip in D*", edits=[(_P4A_SOLVED, 'D_star = p_g / (p_data + p_g)\nsecond_derivative = sp.diff(V_point, d, 2).subs(d, D_star)\nD_star_pi = (1 - pi_real) * p_g / (pi_real * p_data + (1 - pi_real) * p_g)'),
@@ -498,11 +502,11 @@ class Generator(nn.Module):
     Mutant("p1_g_step", "forgets loss.backward() (the generator never moves)",
            edits=[('    loss.backward()\n    g_opt.step()', '    g_opt.step()')], earns={"p1_g_step_tests": 1}),
     Mutant("p3_cgan_steps", "generator step forgets loss.backward()",
-           edits=[('    loss.backward()\n    g_opt.step()', '    g_opt.step()')], earns={"p3_cgan_steps_tests": 1}),
+           edits=[('    loss.backward()\n    g_opt.step()', '    g_opt.step()')], earns={"p3_cgan_steps_tests": 0.75}),
     Mutant("p3_cgan_steps", "fakes not detached in the discriminator step (gradients leak into G)",
            edits=[('    with torch.no_grad():\n        fake = generator(z, labels)\n', '    fake = generator(z, labels)\n')],
-           earns={"p3_cgan_steps_tests": 3.5}),
-]
+           earns={"p3_cgan_steps_tests": 3.25}),
+] + STUDENT_MUTANTS  # issue 62: a careful student's mistakes that kept every visible point before
 
 PARTIAL = [
     "sigmoid applied twice (sigmoid before the logit loss)",
@@ -537,14 +541,6 @@ EQUIVALENT_MUTANTS = {
         "L13 arith: `n_d += 1` -> `n_d -= 1` (+= -> -=)":
             "Python's % has the sign of the divisor, so -k % d_steps == 0 exactly when k % d_steps == 0: the same "
             "updates in the same order",
-    },
-    "p3_cond_generator": {
-        "L8 args: `nn.Embedding(n_classes, embed_dim)` -> `nn.Embedding(embed_dim, n_classes)` (first two arguments swapped)":
-            "n_classes and embed_dim are both 10, so the embedding is the same",
-    },
-    "p3_cond_discriminator": {
-        "L7 args: `nn.Embedding(n_classes, embed_dim)` -> `nn.Embedding(embed_dim, n_classes)` (first two arguments swapped)":
-            "n_classes and embed_dim are both 10, so the embedding is the same",
     },
     "p4a": {
         "L8 args: `sp.Eq(sp.diff(V_point, d), 0)` -> `sp.Eq(0, sp.diff(V_point, d))` (first two arguments swapped)":

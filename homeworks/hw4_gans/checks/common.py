@@ -10,6 +10,8 @@ from dgmlab.probes import (
     usable,
 )
 
+from . import players
+
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")  # the statement's names
 BASELINE_FILE, CGAN_FILE, RESULTS_FILE = "baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"
 MAX_WEIGHTS_BYTES = 1_500_000
@@ -240,14 +242,17 @@ def _planted(module, grads):
         p.grad = gr.clone()
 
 
-def _from_the_seeded_start(x, player, take_step, stale=False, lr=None, real_from_g=False, n_classes=0):
+def _from_the_seeded_start(x, player, take_step, stale=False, lr=None, real_from_g=False, n_classes=0,
+                           d_training=True):
     """The student's step ``take_step(g, d, opt, real)`` from the seeded start: what it returns, the player's
     parameters after it, the other player's parameters and gradients after it. The other player holds the grader's
     planted gradients before the step; with ``stale``, the player too (a step must clear its own, not the other's).
-    Both networks start in training mode; ``d_passes``: the passes through the discriminator during the step,
-    ``d_eval_passes``: those made in eval mode."""
+    The generator starts in training mode, the discriminator in the mode ``d_training`` says; ``d_passes``: the
+    passes through the discriminator during the step, ``d_eval_passes``: those made in eval mode; ``left``: what the
+    step left of the other player's state (:func:`players.state`)."""
     torch = _torch()
     g, d = seeded_tiny(x, n_classes)
+    d.train(d_training)
     mine, other = (g, d) if player == "G" else (d, g)
     _planted(other, x[("D" if player == "G" else "G") + "_grads"])
     if stale:
@@ -264,7 +269,7 @@ def _from_the_seeded_start(x, player, take_step, stale=False, lr=None, real_from
     returned = take_step(g, d, _sgd(mine.parameters(), x["lr"] if lr is None else lr), real)
     return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p),
             "other_grads": _grads(other_p), "d_passes": len(d_modes), "d_eval_passes": d_modes.count(False),
-            "d_training_after": bool(d.training)}
+            "d_training_after": bool(d.training), "left": players.state(other, other_p)}
 
 
 def dropout_stayed_on(record, step: str = "the discriminator step") -> None:

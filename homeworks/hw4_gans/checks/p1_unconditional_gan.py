@@ -18,6 +18,8 @@ from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes import with_working as _with_working
 from dgmlab.probes.points import points
 
+from . import players
+from .activations import _activation, _activation_probe, _is_identity_at_one, slope_hint
 from .common import (
     _from_the_seeded_start,
     _gradients_of,
@@ -74,55 +76,6 @@ def _generator_probe(o, x):
             "latent_dim_7": attempt(lambda: getattr(G(latent_dim=7), "latent_dim", None)),
             "trainable": attempt(_gradients_of, G, lambda g: g.train()(x["z16"][:4].clone())),
             "activation": attempt(_activation_probe, G, 100, (128, 256, 512), 784)}
-
-
-def _activation_probe(make, in_dim, widths, out_dim):
-    """The network ``make()`` with parameters that send one unit through every hidden layer and the rest nowhere:
-    the first layer's bias ``b`` (weights 0), the second layer's weight ``b`` (then 1) on that unit, the last layer 1
-    from it to every output. ``{b: the mean output}`` for b = +1 and -1: with a LeakyReLU of slope a (a ReLU: a = 0)
-    and two or more hidden layers, out(+1) = last(1) and out(-1) = last(a) (last: the output layer's function)."""
-    torch = _torch()
-    shapes = _param_shapes(in_dim, widths, out_dim)
-    out = {}
-    for b in (1.0, -1.0):
-        params = [torch.zeros(shape) for shape in shapes]  # no draw: the kernel's random stream is left as it was
-        params[1][0] = b
-        for k in range(1, len(widths)):
-            params[2 * k][0, 0] = b if k == 1 else 1.0
-        params[-2][:, 0] = 1.0
-        with torch.random.fork_rng(devices=[]):
-            net = load_by_shape(make(), params, "the network").eval()
-        with torch.no_grad():
-            out[str(b)] = float(net(torch.zeros(2, in_dim)).mean())
-    return out
-
-
-def _activation(v):
-    """The probe's :func:`_activation_probe` outputs, or None when the network raised on them (a hint only)."""
-    try:
-        found = working(v).activation
-    except TestFailure:
-        return None
-    return found if isinstance(found, dict) else None
-
-
-def _is_identity_at_one(activation) -> bool:
-    """Whether the probe's output for b = +1 (:func:`_activation_probe`) is 1: no sigmoid after the last layer."""
-    return isinstance(activation, dict) and isinstance(activation.get("1.0"), float) and abs(activation["1.0"] - 1) < 1e-4
-
-
-def slope_hint(found, last) -> str:
-    """": the hidden layers' negative slope is ...", when the probe's outputs (:func:`_activation_probe`) read as a
-    LeakyReLU (or ReLU) of another slope than 0.2 before the statement's output function ``last`` (an inverse of
-    it: ``math.atanh`` for the generator's tanh, the identity for the discriminator's logit); else ""."""
-    try:
-        a, one = last(float(found["-1.0"])), last(float(found["1.0"]))
-    except (TypeError, KeyError, ValueError, IndexError):
-        return ""
-    if not (abs(one - 1) < 1e-4 and -1e-6 <= a < 1 and abs(a - 0.2) > 1e-4):
-        return ""
-    return (": the hidden layers' negative slope is 0 (a ReLU), not the statement's LeakyReLU(0.2)" if a < 1e-6 else
-            f": the hidden layers' negative slope is {a:.3g}, not the statement's LeakyReLU(0.2)")
 
 
 def _generator_matches(out, want, what, activation=None):
@@ -190,6 +143,9 @@ def _discriminator_probe(o, x):
             "small_out": attempt(run, x["small_params"], x["x4"], widths=(64, 32, 16, 8)),
             "train_out": attempt(run, x["params"], x["x32"], True),
             "half_dropout_train_out": attempt(run, x["params"], x["x32"], True, dropout=0.5),
+            "dropout_extremes": attempt(players.dropout_extremes, lambda p: D(dropout=p),
+                                        lambda d: load_by_shape(d, x["params"], "Discriminator(dropout=...)"),
+                                        lambda d: d(x["x32"].clone())),
             "trainable": attempt(_gradients_of, D, lambda d: d.eval()(x["x4"].clone())),
             "activation": attempt(_activation_probe, D, 784, (512, 256, 128), 1)}
 
@@ -239,6 +195,17 @@ def test_dropout_after_each_hidden_layer_in_training_mode(v, ref):
             "expected Discriminator() in training mode to give the logits of the statement's network in training mode "
             "with the same dropout masks (dropout 0.3 after each hidden layer's LeakyReLU, nowhere else); they are "
             f"{asserts.off_by(out, want)}")
+
+
+@points(0.5)
+def test_dropout_argument_sets_the_dropout(v, ref):
+    # the docstring: dropout of probability `dropout` after each hidden layer; at 0 training mode is eval mode, at 1
+    # the output layer reads zeros, so every input gets the same logit
+    # (read once Discriminator() gives the statement's logits in eval mode)
+    assert_trainable(v.trainable, "Discriminator()")
+    _logits_match(working(v).flat_out, ref["logits"], "Discriminator().eval()(x) for (N, 784)", _activation(v))
+    w = working(v)
+    players.assert_dropout_argument_sets_dropout(w.dropout_extremes, "Discriminator", w.inputs.params[-1])
 
 
 # ------------------------------------------------------------------ P1.3 the losses
@@ -387,7 +354,8 @@ def _d_step_probe(o, x):
     def take(g, d, opt, real):
         return step(g, d, opt, real, x["z"].clone())
 
-    return {"fresh_step": attempt(_from_the_seeded_start, x, "D", take),
+    # the discriminator starts in eval mode (as after sampling): the step runs it in training mode itself
+    return {"fresh_step": attempt(_from_the_seeded_start, x, "D", take, d_training=False),
             "stale_step": attempt(_from_the_seeded_start, x, "D", take, True),
             "fakes_as_reals": attempt(_from_the_seeded_start, x, "D", take, lr=0.0, real_from_g=True)}
 
@@ -420,12 +388,13 @@ def test_d_step_returns_the_loss_of_this_batch(v, ref):
             f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}{hint}")
 
 
-def _grads_left(found, planted) -> bool:
-    """Whether the other player's gradients after a step are the grader's planted ones (or were cleared)."""
+def _grads_left(found, planted) -> str:
+    """"" when the other player's gradients after a step are the planted ones; else "cleared" or "changed"."""
     torch = _torch()
-    return len(found) == len(planted) and all(
-        f is None or bool((f == 0).all()) or (f.shape == p.shape and torch.allclose(f, p, rtol=0, atol=1e-7))
-        for f, p in zip(found, planted, strict=True))
+    if len(found) == len(planted) and all(f is not None and f.shape == p.shape and torch.allclose(f, p, rtol=0, atol=1e-7)
+                                          for f, p in zip(found, planted, strict=True)):
+        return ""
+    return "cleared" if all(f is None or bool((f == 0).all()) for f in found) else "changed"
 
 
 @points(0.25)
@@ -437,10 +406,16 @@ def test_d_step_leaves_the_generator_untouched(v, ref):
         torch.equal(p, w) for p, w in zip(r["other_after"], v.inputs.G0, strict=True))):
         raise AssertionError(
             "expected the generator's parameters unchanged by the discriminator step, found them changed")
-    if not _grads_left(r["other_grads"], v.inputs.G_grads):
+    how = _grads_left(r["other_grads"], v.inputs.G_grads)
+    if how == "changed":
         raise AssertionError(
-            "expected the discriminator step to add no gradient to the generator, found its gradients changed: make the "
-            "fakes under torch.no_grad() or .detach() them")
+            "expected the discriminator step to add no gradient to the generator, found its gradients changed: the "
+            "discriminator's fakes must not pass gradients to the generator")
+    if how:
+        raise AssertionError(
+            "expected the discriminator step to leave the generator's gradients as it found them, found them cleared: "
+            "each step changes only its own player, the other player's gradients included")
+    players.assert_left_as_found(r, "the discriminator step", "generator")
 
 
 @points(0.25)
@@ -529,6 +504,17 @@ def test_returns_the_non_saturating_loss_of_this_batch(v, ref):
             f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}{hint}")
 
 
+@points(0.25)
+def test_leaves_the_discriminator_as_it_found_it(v, ref):
+    # each step changes only its own player: the discriminator's parameters, its training mode and its requires_grad
+    # flags are as the step found them (the generator's gradient passes through it, so its gradients may change)
+    torch, r = _torch(), value(working(v).fresh_step, "the step")
+    if not (len(r["other_after"]) == len(v.inputs.D0) and all(
+            torch.equal(p, w) for p, w in zip(r["other_after"], v.inputs.D0, strict=True))):
+        raise AssertionError("expected the discriminator's parameters unchanged by the generator step, found them changed")
+    players.assert_left_as_found(r, "the generator step", "discriminator")
+
+
 @points(0.5)
 @_named('test_old_gradients_cleared')
 def test_g_step_clears_old_gradients(v, ref):
@@ -561,7 +547,7 @@ CHECKS = [
               probe=_on_working(_generator_probe), inputs=_with_working(_generator_inputs)),
     CheckSpec("p1_discriminator_tests", hidden_for="dropout in training mode on other inputs, and the dropout argument", names=("Discriminator",),
               visible=(test_one_logit_per_image_for_both_input_shapes, test_widths_argument_is_used,
-                       test_dropout_after_each_hidden_layer_in_training_mode),
+                       test_dropout_after_each_hidden_layer_in_training_mode, test_dropout_argument_sets_the_dropout),
               probe=_on_working(_discriminator_probe), inputs=_with_working(_discriminator_inputs)),
     CheckSpec("p1_losses_tests", hidden_for="the values on other logits, batch means, the non-saturating gradient", names=("discriminator_loss", "generator_loss"),
               visible=(test_scalar_tensors_that_keep_the_graph, test_zero_logits_give_log_two_per_term,
@@ -573,8 +559,9 @@ CHECKS = [
                        test_d_step_leaves_the_generator_untouched, test_dropout_on_while_the_discriminator_learns,
                        test_old_gradients_cleared),
               probe=_on_working(_d_step_probe), inputs=_with_working(_step_inputs(14))),
-    CheckSpec("p1_g_step_tests", hidden_for="the update on the non-saturating loss, the discriminator left alone", names=("generator_step", "generator_loss"),
+    CheckSpec("p1_g_step_tests", hidden_for="the update on the non-saturating loss", names=("generator_step", "generator_loss"),
               visible=(test_g_step_returns_a_float, test_moves_the_generator,
-                       test_returns_the_non_saturating_loss_of_this_batch, test_g_step_clears_old_gradients),
+                       test_returns_the_non_saturating_loss_of_this_batch, test_g_step_clears_old_gradients,
+                       test_leaves_the_discriminator_as_it_found_it),
               probe=_on_working(_g_step_probe), inputs=_with_working(_step_inputs(15))),
 ]

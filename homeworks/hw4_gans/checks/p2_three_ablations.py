@@ -46,6 +46,7 @@ from .common import (
     stand_in_g_step,
     value,
 )
+from .replay import assert_fresh_standard_noise, assert_no_noise_reused, parameters_match
 
 # ------------------------------------------------------------------ P2.1 make_gan
 # Each experiment's two networks get the grader's seeded parameters of the statement's networks for that experiment
@@ -120,10 +121,11 @@ def _make_gan_probe(o, x):
         # inputs (what the recorded values are of), and each experiment's generator for the working seed's latent_dim
         _seed_torch(x["working"])
         return {"experiments": {name: attempt(one, name, x["working"])
-                                for name in ("baseline", "deep_discriminator", "wide_generator")},
-                "latent": {name: attempt(with_latent_dim, name, x["working"]["latent_dim"]) for name in EXPERIMENTS}}
+                                for name in ("baseline", "deep_discriminator", "wide_generator", "d_steps_10")},
+                "latent": {name: attempt(with_latent_dim, name, x["working"]["latent_dim"]) for name in EXPERIMENTS},
+                "fresh": attempt(fresh, x["working"])}
 
-    def fresh():
+    def fresh(x=x):
         # two calls: the first pair gets the grader's parameters, the second half of them; the first pair must keep its own
         g1, d1, _ = triple("baseline")
         load_by_shape(g1, x["g_params"][(128, 256, 512)], "make_gan('baseline')'s generator")
@@ -201,6 +203,28 @@ def test_deep_discriminator_adds_a_layer(v, ref):
                    "widths (128, 256, 512) (unchanged in this experiment),")
     if info["d_steps"] != 1:
         raise AssertionError(f"expected d_steps = 1 (an int) from make_gan({name!r}), found {info['d_steps']}")
+
+
+@points(0.25)
+def test_d_steps_10_keeps_p1s_networks(v, ref):
+    # "the P1 networks": with the baseline's parameters, the baseline's outputs (eval and training mode)
+    name, what = "d_steps_10", "make_gan('d_steps_10')'s"
+    info = experiment(working(v).experiments, name)
+    _outputs_match(value(info["g_out"], f"{what} generator"), ref["g_out"],
+                   f"{what} generator, against P1's generator (the P1 networks in this experiment),")
+    for key, mode in (("d_out", "in eval mode"), ("d_train", "in training mode (the same dropout masks)")):
+        _outputs_match(value(info[key], f"{what} discriminator"), ref[key],
+                       f"{what} discriminator {mode}, against P1's discriminator with hidden widths (512, 256, 128) "
+                       "(the P1 networks in this experiment),")
+
+
+@points(0.25)
+def test_fresh_networks_on_every_call(v, ref):
+    # two make_gan("baseline") calls, the second pair given other parameters: the first pair must keep its own
+    r = value(working(v).fresh, "make_gan('baseline') called twice")
+    for key, part in (("g_out", "generator"), ("d_out", "discriminator")):
+        _outputs_match(r[key], ref[key], f"the first make_gan('baseline')'s {part}, after a second call changed the "
+                                         "second pair's parameters (fresh networks on every call),")
 
 
 # ------------------------------------------------------------------ P2.2 train_gan
@@ -368,44 +392,11 @@ def _train_gan_probe(o, x):
     def on_working():
         # the visible tests' runs on the working seed's inputs (what the recorded values are of)
         _seed_torch(x["working"])
-        return {"runs": {_run_key(r): attempt(run, r, x=x["working"]) for r in RUNS}}
+        return {"runs": {_run_key(r): attempt(run, r, x=x["working"]) for r in RUNS},
+                "devices": attempt(run, "devices", "devices", x=x["working"])}
 
     return {"runs": {_run_key(r): attempt(run, r) for r in RUNS},
             **{f"{name}_run": attempt(run, name, name) for name in SPECIAL_RUNS}, "working": attempt(on_working)}
-
-
-def assert_no_noise_reused(records):
-    """Fails unless the z's the two steps received in each run (``records``: the probe's records of train_gan's runs)
-    are tensors, no two alike: every update draws its own noise (the generator's z is not the discriminator's)."""
-    torch = _torch()
-    pooled = []
-    for record in records:
-        zs = record.get("z") if isinstance(record, dict) else None
-        if not (isinstance(zs, list) and zs and all(isinstance(z, torch.Tensor) for z in zs)):
-            raise AssertionError("expected train_gan to hand each step its noise z as a tensor")
-        flat = [z.double().flatten() for z in zs]
-        for i, a in enumerate(flat):
-            if any(a.shape == b.shape and torch.equal(a, b) for b in flat[:i]):
-                raise AssertionError(
-                    "expected fresh noise for every update, found the same z handed to two steps (draw a new z for the "
-                    "generator's step)")
-        pooled += flat
-    return pooled
-
-
-def assert_fresh_standard_noise(runs, noise_run):
-    """Fails unless the z's the two steps received in each run (the statement's runs and the "noise" run) are fresh
-    draws of N(0, 1): no two alike (the generator's z is not the discriminator's), pooled mean and std near 0 and 1
-    (wide bounds: over a thousand draws in all)."""
-    torch = _torch()
-    records = [value(r, "train_gan") for r in value(runs, "train_gan").values()] + [value(noise_run, "train_gan")]
-    pooled = assert_no_noise_reused(records)
-    draws = torch.cat(pooled)
-    mean, std = float(draws.mean()), float(draws.std()) if draws.numel() > 1 else 0.0
-    if not (draws.numel() >= 100 and abs(mean) < 0.3 and 0.8 < std < 1.2):
-        raise AssertionError(
-            f"expected standard normal noise (torch.randn), found mean {mean:.2f} and standard deviation {std:.2f} over "
-            f"{draws.numel()} draws")
 
 
 def run_of(runs, run):
@@ -434,21 +425,6 @@ def history_matches(record, want, run):
         if got != want[name]:
             raise AssertionError(
                 f"expected history[{name!r}] to list, in order, what each {player} step returned ({setting}); it does not")
-
-
-def parameters_match(record, want, what):
-    """Fails unless the parameters train_gan leaves (its ``record``) are ``want`` (``{G, D}``: where the grader's replay
-    of the statement's schedule ends); ``what`` says what that schedule is."""
-    torch, r = _torch(), value(record, "train_gan")
-    for player, name in (("D", "discriminator"), ("G", "generator")):
-        got = r[player]
-        ok = len(got) == len(want[player]) and all(
-            isinstance(p, torch.Tensor) and p.shape == w.shape and torch.allclose(p, w, rtol=1e-4, atol=1e-6)
-            for p, w in zip(got, want[player], strict=True))
-        if not ok:
-            raise AssertionError(
-                f"expected the {name}'s parameters after train_gan to end where the statement's schedule leaves them "
-                f"({what}), found them elsewhere")
 
 
 @points(0.25)
@@ -505,6 +481,12 @@ def test_d_steps_is_ten_only_for_d_steps_10(v, ref):
 @points(0.5)
 def test_history_lists_per_update(v, ref):
     history_matches(run_of(working(v).runs, (4, 1, 1)), ref["history_4_1_1"], (4, 1, 1))
+    # two epochs in one call: every update's loss, in order (what each stand-in step returned, drawn from the seed)
+    x = working(v).inputs
+    for run in ((5, 2, 1), (6, 2, 3)):
+        n_d = run[0] * run[1]
+        history_matches(run_of(working(v).runs, run), {"d_loss": step_tags(x, _run_key(run), "D", n_d),
+                                                       "g_loss": step_tags(x, _run_key(run), "G", n_d // run[2])}, run)
 
 
 @points(0.5)
@@ -532,12 +514,26 @@ def test_each_update_draws_fresh_noise(v, ref):
     # own), and pooled over the runs the draws have mean near 0 and spread near 1 (wide bounds); read once the players
     # end where the statement's schedule leads
     test_players_alternate_discriminator_first(v, ref)
-    pooled = assert_no_noise_reused([value(r, "train_gan") for r in value(working(v).runs, "train_gan").values()])
+    records = [value(r, "train_gan") for r in value(working(v).runs, "train_gan").values()]
+    pooled = assert_no_noise_reused(records)
+    # one row per real image of the batch (6 here) and latent_dim columns, for both players' noise
+    rows = sorted({tuple(z.shape) for r in records for z in r["z"]} - {(6, 4)})
+    if rows:
+        raise AssertionError(f"expected every step's noise z to have one row per real image of its batch and "
+                             f"generator.latent_dim columns, (6, 4) here, found z of shape {rows[0]}")
     draws = _torch().cat(pooled)
     mean, std = float(draws.mean()), float(draws.std()) if draws.numel() > 1 else 0.0
     if draws.numel() >= 100 and not (abs(mean) < 0.3 and 0.8 < std < 1.2):
         raise AssertionError(f"expected standard normal noise (torch.randn), found mean {mean:.2f} and standard "
                              f"deviation {std:.2f} over {draws.numel()} draws")
+
+
+@points(0.25)
+def test_batches_and_noise_on_the_generators_device(v, ref):
+    # networks on PyTorch's meta device stand in for a GPU: a real batch or noise left elsewhere stops the run
+    x = working(v).inputs
+    history_matches(working(v).devices, {"d_loss": step_tags(x, "devices", "D", 2), "g_loss": step_tags(x, "devices", "G", 2)},
+                    "devices")
 
 
 _BASELINE_MADE_BY = "the training cell of the P1 baseline"
@@ -580,16 +576,18 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p2_make_gan_tests", hidden_for="the d_steps_10 networks, fresh networks on every call, unknown names", names=("make_gan",),
+    CheckSpec("p2_make_gan_tests", hidden_for="other unknown names", names=("make_gan",),
               visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s,
                        test_deep_discriminator_adds_a_layer, test_wide_generator_doubles_only_the_generator,
                        test_latent_dim_argument_is_used,
                        test_other_names_raise_value_error,
-                       test_d_steps_is_ten_only_for_d_steps_10),
+                       test_d_steps_is_ten_only_for_d_steps_10, test_d_steps_10_keeps_p1s_networks,
+                       test_fresh_networks_on_every_call),
               probe=_make_gan_probe, inputs=_with_working(_make_gan_inputs)),
-    CheckSpec("p2_train_gan_tests", hidden_for="optimizer steps, the noise's shape and law, the generator's device, both players learn", names=("train_gan",),
+    CheckSpec("p2_train_gan_tests", hidden_for="optimizer steps, the noise's law, both players learn", names=("train_gan",),
               visible=(test_history_lists_per_update, test_players_alternate_discriminator_first,
-                       test_generator_update_follows_d_steps_discriminator_updates, test_each_update_draws_fresh_noise),
+                       test_generator_update_follows_d_steps_discriminator_updates, test_each_update_draws_fresh_noise,
+                       test_batches_and_noise_on_the_generators_device),
               probe=_train_gan_probe, inputs=_with_working(_train_gan_inputs)),
     CheckSpec("p2_baseline_samples_tests", names=(),
               visible=(test_saved_generator_draws_1000_new_images, test_mnist_classifier_score_above_the_bar),

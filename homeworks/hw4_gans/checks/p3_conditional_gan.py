@@ -15,6 +15,7 @@ from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes import with_working as _with_working
 from dgmlab.probes.points import points
 
+from . import players
 from .common import (
     BAR_ACCURACY,
     CGAN_FILE,
@@ -73,7 +74,37 @@ def _cond_generator_probe(o, x):
             "per_label": attempt(run, x["z1"].repeat(10, 1), torch.arange(10)),
             "one_at_a_time": attempt(lambda: torch.cat([run(x["z12"][i:i + 1], torch.tensor([i])) for i in range(4)])),
             "saturated": attempt(run, x["z12"], torch.arange(12) % 10, 20.0),
-            "trainable": attempt(_gradients_of, G, lambda g: g.train()(x["z12"].clone(), torch.arange(12) % 10))}
+            "trainable": attempt(_gradients_of, G, lambda g: g.train()(x["z12"].clone(), torch.arange(12) % 10)),
+            "other_sizes": attempt(_other_sizes, lambda: G(latent_dim=8, n_classes=5, embed_dim=3, widths=(16, 32)),
+                                   lambda g: g(torch.zeros(5, 8), torch.arange(5)))}
+
+
+OTHER_SIZES = {"ConditionalGenerator": ((8, (16, 32), 784, (5, 3)), "latent_dim=8, n_classes=5, embed_dim=3, widths=(16, 32)"),
+               "ConditionalDiscriminator": ((784, (64, 32), 1, (5, 3)), "n_classes=5, embed_dim=3, widths=(64, 32)")}
+
+
+def _other_sizes(make, run):
+    """The parameter shapes of the network ``make()`` builds with other sizes than the defaults, and the shape of
+    its output on five inputs (labels 0 to 4)."""
+    net = make()
+    with _torch().no_grad():
+        out = run(net.eval())
+    return {"shapes": sorted(tuple(int(k) for k in p.shape) for p in net.parameters()), "out": list(out.shape)}
+
+
+def _assert_sizes_from_the_arguments(record, name):
+    # the statement: the arguments set the sizes (the embedding's n_classes x embed_dim, the hidden widths, the
+    # noise's latent_dim), the defaults giving the networks above
+    (in_dim, widths, out_dim, embedding), args = OTHER_SIZES[name]
+    call = f"{name}({args})"
+    r = value(record, call)
+    want = sorted(_param_shapes(in_dim, widths, out_dim, embedding))
+    if r["shapes"] != [list(s) for s in want] and [tuple(s) for s in r["shapes"]] != want:
+        raise AssertionError(
+            f"expected {call} to be the statement's network with those sizes, found parameters of other shapes: do "
+            "the embedding and every layer take their sizes from the arguments?")
+    if r["out"] != [5, out_dim]:
+        raise AssertionError(f"expected {call} to give an output of shape (5, {out_dim}) for 5 inputs, found {tuple(r['out'])}")
 
 
 def _cond_matches(out, wants, what, generator=True, either_order=False):
@@ -109,6 +140,14 @@ def test_conditional_generator_is_the_statements_network(v, ref):
                   "ConditionalGenerator()(z, labels) in training mode")
 
 
+@points(0.5)
+def test_sizes_come_from_the_arguments(v, ref):
+    # (read once ConditionalGenerator() is the statement's network at the default sizes, [z, e_G(y)] as the graded
+    # file is drawn from)
+    test_conditional_generator_is_the_statements_network(v, ref)
+    _assert_sizes_from_the_arguments(working(v).other_sizes, "ConditionalGenerator")
+
+
 @points(1)
 def test_the_label_changes_the_image(v, ref):
     assert_trainable(v.trainable, "ConditionalGenerator()")
@@ -133,7 +172,12 @@ def _cond_discriminator_probe(o, x):
             "image_out": attempt(run, x["images"], torch.arange(6)),
             "per_label": attempt(run, x["x1"].repeat(10, 1), torch.arange(10)),
             "train_out": attempt(run, x["x32"], y32, True),
-            "trainable": attempt(_gradients_of, D, lambda d: d.eval()(x["x32"].clone(), y32))}
+            "trainable": attempt(_gradients_of, D, lambda d: d.eval()(x["x32"].clone(), y32)),
+            "other_sizes": attempt(_other_sizes, lambda: D(n_classes=5, embed_dim=3, widths=(64, 32)),
+                                   lambda d: d(torch.zeros(5, 784), torch.arange(5))),
+            "dropout_extremes": attempt(players.dropout_extremes, lambda p: D(dropout=p),
+                                        lambda d: load_by_shape(d, x["d_params"], "ConditionalDiscriminator(dropout=...)"),
+                                        lambda d: d(x["x32"].clone(), y32))}
 
 
 @points(1.5)
@@ -143,6 +187,29 @@ def test_one_logit_per_image(v, ref):
     _cond_matches(w.flat_out, want, "ConditionalDiscriminator().eval()(x, labels) for flattened x", generator=False)
     _cond_matches(w.image_out, want, "ConditionalDiscriminator().eval()(x, labels) for (N, 1, 28, 28)",
                   generator=False)
+
+
+def _default_discriminator(v, ref):
+    assert_trainable(v.trainable, "ConditionalDiscriminator()")
+    _cond_matches(working(v).flat_out, ref["logits"], "ConditionalDiscriminator().eval()(x, labels) for flattened x",
+                  generator=False, either_order=True)
+
+
+@points(0.25)
+def test_discriminator_sizes_come_from_the_arguments(v, ref):
+    # (read once ConditionalDiscriminator() is the statement's network at the default sizes, in either order)
+    _default_discriminator(v, ref)
+    _assert_sizes_from_the_arguments(working(v).other_sizes, "ConditionalDiscriminator")
+
+
+@points(0.5)
+def test_dropout_argument_sets_the_dropout(v, ref):
+    # P1's discriminator layers: dropout of probability `dropout` after each hidden layer (at 0 training mode is eval
+    # mode; at 1 the output layer reads zeros, so every input gets the same logit)
+    # (read once ConditionalDiscriminator() is the statement's network at the default sizes, in either order)
+    _default_discriminator(v, ref)
+    w = working(v)
+    players.assert_dropout_argument_sets_dropout(w.dropout_extremes, "ConditionalDiscriminator", w.inputs.d_params[-1])
 
 
 @points(1)
@@ -181,9 +248,10 @@ def _cgan_probe(o, x):
     _seed_torch(x)
     y, y2 = torch.tensor(LABELS), torch.tensor(OTHER_LABELS)
 
-    def run(start, player, stale=False, lr=None):
+    def run(start, player, stale=False, lr=None, d_training=True):
         lr = x["lr"] if lr is None else lr
         g, d = seeded_tiny(start, 10)
+        d.train(d_training)  # the discriminator's own step finds it in eval mode (as after sampling) in d_fresh
         mine, other = (g, d) if player == "G" else (d, g)
         mine_p, other_p = list(mine.parameters()), list(other.parameters())  # read after the step, whatever it does
         d_modes = []  # the discriminator's mode (training or not) at each pass through it during the step
@@ -200,11 +268,11 @@ def _cgan_probe(o, x):
             returned = g_step(g, d, _sgd(g.parameters(), lr), x["z_g"].clone(), y2.clone())
         return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p),
                 "other_grads": _grads(other_p), "d_passes": len(d_modes), "d_eval_passes": d_modes.count(False),
-                "d_training_after": bool(d.training)}
+                "d_training_after": bool(d.training), "left": players.state(other, other_p)}
 
     blind = label_blind(x)
     return {"d_blind": attempt(run, blind, "D", lr=0.0), "g_blind": attempt(run, blind, "G", lr=0.0),
-            "d_fresh": attempt(run, x, "D"), "d_stale": attempt(run, x, "D", True),
+            "d_fresh": attempt(run, x, "D", d_training=False), "d_stale": attempt(run, x, "D", True),
             "g_fresh": attempt(run, x, "G"), "g_stale": attempt(run, x, "G", True)}
 
 
@@ -250,16 +318,36 @@ def test_return_floats(v, ref):
 
 
 def _no_gradient_into_the_generator(v):
-    """Fails unless cgan_discriminator_step left the generator's gradients as they were (planted, or cleared)."""
+    """Fails unless cgan_discriminator_step left the generator's gradients as they were (the planted ones)."""
     torch = _torch()
     found = value(working(v).d_fresh, "the step")["other_grads"]
-    left = isinstance(found, (list, tuple)) and len(found) == 2 and all(
-        g is None or bool((g == 0).all()) or bool((g == PLANTED_GRAD).all())
-        for g in found if g is None or isinstance(g, torch.Tensor))
-    if not (left and all(g is None or isinstance(g, torch.Tensor) for g in found)):
+    tensors = isinstance(found, (list, tuple)) and len(found) == 2 and all(isinstance(g, torch.Tensor) for g in found)
+    if tensors and all(bool((g == PLANTED_GRAD).all()) for g in found):
+        return
+    if isinstance(found, (list, tuple)) and all(g is None or (isinstance(g, torch.Tensor) and bool((g == 0).all()))
+                                                for g in found):
         raise AssertionError(
-            "expected cgan_discriminator_step to add no gradient to the generator, found its gradients changed: make the "
-            "fakes under torch.no_grad() or .detach() them, as in P1")
+            "expected cgan_discriminator_step to leave the generator's gradients as it found them, found them "
+            "cleared: each step changes only its own player, the other player's gradients included (as in P1)")
+    raise AssertionError(
+        "expected cgan_discriminator_step to add no gradient to the generator, found its gradients changed: the "
+        "discriminator's fakes must not pass gradients to the generator, as in P1")
+
+
+@points(0.25)
+def test_each_step_leaves_the_other_player_as_it_found_it(v, ref):
+    # as in P1: each step changes only its own player (its parameters, training mode and requires_grad flags; the
+    # discriminator's step, the generator's gradients too)
+    _cgan_moved(v)
+    torch, w = _torch(), working(v)
+    _no_gradient_into_the_generator(v)
+    for record, start, step, other in ((w.d_fresh, w.inputs.G0, "cgan_discriminator_step", "generator"),
+                                       (w.g_fresh, w.inputs.D0, "cgan_generator_step", "discriminator")):
+        r = value(record, "the step")
+        if not (len(r["other_after"]) == len(start) and all(
+                torch.equal(p, q) for p, q in zip(r["other_after"], start, strict=True))):
+            raise AssertionError(f"expected the {other}'s parameters unchanged by {step}, found them changed")
+        players.assert_left_as_found(r, step, other)
 
 
 @points(0.5)
@@ -327,16 +415,19 @@ def test_conditional_accuracy_above_the_bar(v, ref):
 
 CHECKS = [
     CheckSpec("p3_cond_generator_tests", hidden_for="one (z, label) at a time, and the tanh", names=("ConditionalGenerator",),
-              visible=(test_conditional_generator_is_the_statements_network, test_the_label_changes_the_image),
+              visible=(test_conditional_generator_is_the_statements_network, test_the_label_changes_the_image,
+                       test_sizes_come_from_the_arguments),
               probe=_on_working(_cond_generator_probe), inputs=_with_working(_cond_inputs)),
     CheckSpec("p3_cond_discriminator_tests", hidden_for="dropout in training mode", names=("ConditionalDiscriminator",),
-              visible=(test_one_logit_per_image, test_the_label_changes_the_logit),
+              visible=(test_one_logit_per_image, test_the_label_changes_the_logit,
+                       test_discriminator_sizes_come_from_the_arguments, test_dropout_argument_sets_the_dropout),
               probe=_on_working(_cond_discriminator_probe), inputs=_with_working(_cond_inputs)),
     CheckSpec("p3_cgan_steps_tests", hidden_for="the labels each step uses, the update itself",
               names=("cgan_discriminator_step", "cgan_generator_step", "discriminator_loss", "generator_loss"),
               visible=(test_return_floats, test_discriminator_loss_uses_the_batch_labels,
                        test_generator_loss_uses_the_requested_labels, test_each_step_clears_old_gradients,
-                       test_dropout_on_while_the_conditional_discriminator_learns),
+                       test_dropout_on_while_the_conditional_discriminator_learns,
+                       test_each_step_leaves_the_other_player_as_it_found_it),
               probe=_on_working(_cgan_probe), inputs=_with_working(_cgan_inputs)),
     CheckSpec("p3_cgan_samples_tests", names=(),
               visible=(test_saved_generator_draws_1000_new_labelled_images, test_conditional_accuracy_above_the_bar),

@@ -49,9 +49,38 @@ def test_expressions_and_symbols(v, ref):
         raise AssertionError(f"expected D_star_pi to depend on pi_real (the share of real images), found {v.D_star_pi}")
 
 
+def _stated():
+    s = symbols()
+    return s["p_data"] * _sp().log(s["d"]) + s["p_g"] * _sp().log(1 - s["d"])  # the integrand the statement prints
+
+
+def _sp():
+    import sympy as sp
+
+    return sp
+
+
+def _density_points(v, with_d=False):
+    """The seeded densities ({p_data, p_g} as rationals), each with d = 1/3, 1/2 and 5/7 when ``with_d``."""
+    sp, s = _sp(), symbols()
+    pts = [{s["p_data"]: sp.Rational(a, b), s["p_g"]: sp.Rational(c, e)} for a, b, c, e in v.inputs.densities]
+    return [{**p, s["d"]: t} for p in pts for t in (sp.Rational(1, 3), sp.Rational(1, 2), sp.Rational(5, 7))] if with_d else pts
+
+
+@points(0.25)
+def test_V_point_is_the_stated_integrand(v, ref):
+    # V_point is the integrand the statement prints, compared by value at seeded densities and values of d
+    gap = asserts.sympy_gap(asserts.as_sympy(v.V_point, "V_point"), _stated(), _density_points(v, True))
+    if not gap < 1e-20:
+        raise AssertionError(
+            "expected V_point to be the integrand of V at one point, p_data log d + p_g log(1 - d) as the statement "
+            f"writes it; at some values of p_data, p_g and d it is {gap:.3g} away from it")
+
+
 @points(0.25)
 def test_second_derivative_is_negative(v, ref):
-    # D_star is a maximum: the second derivative there is negative for any positive densities
+    # D_star is a maximum: the second derivative there is negative for any positive densities, and it is the
+    # stated integrand's second derivative in d at d = D_star (the D_star given, whatever it is)
     import numpy as np
     import sympy as sp
 
@@ -61,6 +90,12 @@ def test_second_derivative_is_negative(v, ref):
     if extra:
         raise AssertionError(f"expected second_derivative to depend on p_data and p_g only (taken at d = D_star), "
                              f"found it depends on {', '.join(extra)} too: substitute D_star for d")
+    at_d_star = sp.diff(_stated(), s["d"], 2).subs(s["d"], asserts.as_sympy(v.D_star, "D_star"))
+    gap = asserts.sympy_gap(second, at_d_star, _density_points(v))
+    if not gap < 1e-20:
+        raise AssertionError(
+            "expected second_derivative to be the second derivative in d of p_data log d + p_g log(1 - d), taken at "
+            f"d = D_star; at some densities it is {gap:.3g} away from it")
     rng = np.random.default_rng(0)
     for a, b in rng.integers(1, 50, size=(12, 2)):
         found = complex(sp.N(second.subs({s["p_data"]: sp.Rational(int(a), 7), s["p_g"]: sp.Rational(int(b), 7)})))
@@ -91,14 +126,13 @@ def test_D_star_is_a_stationary_point_of_V_point(v, ref):
     gap = asserts.sympy_gap(sp.diff(stated, d).subs(d, D_star), sp.S.Zero, pts)
     if gap < 1e-25:
         return
-    hint = "(a sign slip in the derivative swaps p_data and p_g)"
+    hint = ""
     V_point = asserts.as_sympy(v.V_point, "V_point")
     if asserts.sympy_gap(sp.diff(V_point, d).subs(d, D_star), sp.S.Zero, pts) < 1e-25:
-        hint = ("(it is a stationary point of your V_point, so V_point is not the stated integrand "
-                "p_data log d + p_g log(1 - d): are the densities swapped?)")
-    raise AssertionError(f"expected the derivative of the integrand p_data log d + p_g log(1 - d) to vanish at "
-                         f"d = D_star; at some densities it is {gap:.3g} away from 0: solve "
-                         f"sp.diff(V_point, d) = 0 for d {hint}")
+        hint = " (it is a stationary point of your V_point, which is not the stated integrand)"
+    raise AssertionError(f"expected the derivative in d of the integrand p_data log d + p_g log(1 - d) to vanish at "
+                         f"d = D_star (D_star is its stationary point); at some densities it is {gap:.3g} away from "
+                         f"0{hint}")
 
 
 def test_D_star_pi_tends_to_one_when_every_image_is_real(v, ref):
@@ -117,8 +151,16 @@ def test_D_star_pi_tends_to_one_when_every_image_is_real(v, ref):
             value = f"{found.real:.4g}" if math.isfinite(found.real) and abs(found.imag) < 1e-12 else "no real number"
             raise AssertionError(
                 f"expected D_star_pi -> 1 as pi_real -> 1 (a discriminator that only sees real images calls "
-                f"everything real), found {value} at pi_real = 1 - 10^-12: pi_real weighs the p_data term, "
-                "1 - pi_real the p_g term")
+                f"everything real), found {value} at pi_real = 1 - 10^-12")
+    # balanced batches, pi_real = 1/2: the objective is half the statement's integrand, so D_star_pi is its
+    # stationary point there, as D_star is
+    half = D_star_pi.xreplace({s["pi_real"]: sp.Rational(1, 2)})
+    gap = asserts.sympy_gap(sp.diff(_stated(), s["d"]).subs(s["d"], half), sp.S.Zero, _density_points(v))
+    if not gap < 1e-25:
+        raise AssertionError(
+            "expected D_star_pi at pi_real = 1/2 (balanced batches, where the objective is half of p_data log d + "
+            "p_g log(1 - d)) to be the balanced optimum, where the derivative in d of that integrand vanishes; at some "
+            f"densities it is {gap:.3g} away from 0")
 
 
 for _f in (test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
@@ -190,8 +232,8 @@ def test_disjoint_supports_give_log_two(v, ref):
     js = float(v.js_disjoint)
     hints = {round(1.0, 4): ": that is 1 bit; give the divergence in nats (natural logarithms)",
              round(2 * np.log(2), 4): ": that is twice log 2: the two KL terms each need their weight 1/2",
-             round(np.sqrt(np.log(2)), 4): ": that is the square root of log 2, the Jensen-Shannon distance "
-                                           "(what scipy's jensenshannon returns); the divergence is its square"}
+             round(np.sqrt(np.log(2)), 4): ": that is the square root of log 2; the divergence is the statement's "
+                                           "weighted sum of the two KL terms, with no root taken"}
     found = f"{js:.4f}" if np.isfinite(js) else f"{js} (0 log 0 must count as 0: scipy.special.xlogy)"
     if not (np.isfinite(js) and abs(js - np.log(2)) < 1e-9):
         raise AssertionError(
@@ -223,7 +265,8 @@ def test_c_point_vanishes_where_only_one_density_is_positive(v, ref):
 CHECKS = [
     CheckSpec("p4a_tests", hidden_for="V_point, D_star, the second derivative and D_star_pi at other densities", names=("V_point", "D_star", "second_derivative", "D_star_pi"),
               visible=(test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
-                       test_D_star_pi_tends_to_one_when_every_image_is_real, test_second_derivative_is_negative),
+                       test_D_star_pi_tends_to_one_when_every_image_is_real, test_second_derivative_is_negative,
+                       test_V_point_is_the_stated_integrand),
               probe=_p4a_probe, inputs=_p4a_inputs),
     CheckSpec("p4b_tests", hidden_for="C_point, the JSD and the criterion on other distributions, its minimum", names=("C_point", "virtual_criterion", "js_divergence"),
               visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two,

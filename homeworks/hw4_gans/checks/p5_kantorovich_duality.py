@@ -62,7 +62,7 @@ _PRIMAL_POINTS = {  # test plan -> whether the statement's constraints allow it,
 }
 _DUAL_POINTS = {
     "row_minima": (True, ""), "column_minima": (True, ""), "shifted_up": (True, ""), "shifted_down": (True, ""),
-    "very_negative": (True, ""),
+    "very_negative": (True, ""), "far_apart": (True, ""), "far_below": (True, ""),
     "phi_over": (False, "potentials with phi_i + psi_j > c_ij for some pair: the program needs phi_i + psi_j <= c_ij"),
     "psi_over": (False, "potentials with phi_i + psi_j > c_ij for some pair: the program needs phi_i + psi_j <= c_ij"),
 }
@@ -126,6 +126,8 @@ def _dual_points(v, w, C):
     return {"row_minima": (rows, np.zeros(k2)), "column_minima": (np.zeros(k1), cols),
             "shifted_up": (rows + 3.0, np.full(k2, -3.0)), "shifted_down": (rows - 3.0, np.full(k2, 3.0)),
             "very_negative": (np.full(k1, -10.0), np.full(k2, -10.0)),
+            # far from 0 either way: free in sign means no bound at any size (a box of +-1000 is a bound)
+            "far_apart": (rows + 1e6, np.full(k2, -1e6)), "far_below": (np.full(k1, -1e6), np.full(k2, -1e6)),
             "phi_over": (rows + 0.01, np.zeros(k2)), "psi_over": (np.zeros(k1), cols + 0.01)}
 
 
@@ -261,6 +263,7 @@ def _primal_probe(o, x):
     half = np.array([0.5, 0.5])
     return {"small": attempt(lambda: list(ot_primal(half.copy(), half.copy(), np.array([[0.0, 1.0], [1.0, 0.0]])))),
             "instances": attempt(lambda: [list(ot_primal(*_copies(*inst))) for inst in x["instances"]]),
+            "dtypes": attempt(lambda: [str(getattr(r, "dtype", type(r).__name__)) for r in ot_primal(*_copies(*x["instances"][0]))]),
             "formulation": attempt(lambda: [_primal_formulation(ot_primal, inst) for inst in x["instances"]])}
 
 
@@ -279,12 +282,12 @@ def _solved(wv, function: str, dual: bool):
     except TestFailure as exc:
         if "NoneType" not in str(exc):
             raise
-        likely = ("unbounded (status 3) usually means the objective's sign is wrong: linprog minimises, so minimise "
-                  "minus v.phi + w.psi (and negate the result); infeasible (status 2), that the constraint matrix "
-                  "does not give phi_i + psi_j <= c_ij" if dual else
-                  "infeasible (status 2) usually means the constraint matrix is built wrong: A_eq @ T.ravel() must "
-                  "give T's row sums (= v) and column sums (= w) for T flattened row by row (which sums does each "
-                  "row take?); unbounded (status 3), that the objective decreases without end: its sign, or the "
+        likely = ("unbounded (status 3) usually means the program's objective goes the wrong way: the dual "
+                  "maximises v.phi + w.psi, and linprog minimises its objective; infeasible (status 2), that the "
+                  "constraints are not the statement's phi_i + psi_j <= c_ij" if dual else
+                  "infeasible (status 2) usually means the constraints are not the statement's: each marginal "
+                  "constraint sums one row of T (= v_i) or one column (= w_j), with T laid out as the program's "
+                  "vector is; unbounded (status 3), that the objective decreases without end: its sign, or the "
                   "bounds (the statement's T_ij >= 0)")
         raise TestFailure(f"{exc}. linprog returns None in res.fun and res.x when it finds no optimum: print "
                           f"res.status and res.message in {function}. An LP that is {likely}") from None
@@ -304,7 +307,7 @@ def _primal_hint(v):
         return ""
     if abs(value_ - 1) < 1e-6:
         return ("; on identical two-point marginals with zero cost on the diagonal it gives 1, the most expensive "
-                "plan: linprog minimises, so pass the costs themselves")
+                "plan: the primal minimises the total cost")
     return ""
 
 
@@ -329,6 +332,10 @@ _DUAL_NARROW = {
     "shifted_up": f"it leaves out {_DUAL_SIGN}",
     "shifted_down": f"it leaves out {_DUAL_SIGN}",
     "very_negative": f"it leaves out {_DUAL_SIGN}",
+    "far_apart": ("it leaves out feasible potentials of size 10^6: the statement's phi and psi are free in sign, so "
+                  "its program bounds none of them, neither above nor below"),
+    "far_below": ("it leaves out feasible potentials of size 10^6: the statement's phi and psi are free in sign, so "
+                  "its program bounds none of them, neither above nor below"),
     "pinned": ("potentials that meet every constraint: the statement's phi and psi are all free in sign, so its program "
                "allows every shift (phi + t, psi - t) of feasible potentials; fixing one potential removes that "
                "freedom from the program (its optimal value stays the same, but the program is not the dual's)"),
@@ -369,6 +376,9 @@ def test_value_is_the_optimum(v, ref):
     for ((value_, _), (vv, w, C)), best in _per_instance(wv, ref, "ot_primal", False, "results, one per instance"):
         if not isinstance(value_, float):
             raise AssertionError(f"expected ot_primal to return the value as a float, found {type(value_).__name__}")
+        if not (len(wv.dtypes) == 2 and wv.dtypes[0] in ("float", "float64") and wv.dtypes[1] == "float64"):
+            raise AssertionError(f"expected ot_primal to return a float64 value and plan (its docstring), found "
+                                 f"{' and '.join(map(str, wv.dtypes))}")
         _close_or_hint(value_, best, f"the OT value of the {len(vv)}x{len(w)} instance", _primal_hint(wv))
 
 
@@ -390,8 +400,8 @@ def _dual_hint(v):
         value_ = float(v.small[0])
     except Exception:
         return ""
-    hints = {-1.0: "; on a fixed 2x2 example it gives -1, minus the optimum: the sign is flipped (linprog minimises, "
-                   "so minimise minus the objective and negate the result)",
+    hints = {-1.0: "; on a fixed 2x2 example it gives -1, minus the optimum: the value returned has the wrong sign "
+                   "(the dual's value is the maximum of v.phi + w.psi)",
              2.5: "; on a fixed 2x2 example it gives 2.5, the cost of the most expensive plan: the constraints are "
                   "phi_i + psi_j <= c_ij"}
     return hints.get(round(value_, 6), "")

@@ -56,7 +56,7 @@ def test_dropout_in_training_mode(v, ref):
                         name="Discriminator() in training mode (dropout 0.3 after each hidden layer), same masks")
 
 
-@points(1)
+@points(0.5)
 def test_dropout_argument_is_used(v, ref):
     assert_trainable(v.trainable, "Discriminator()")
     asserts.assert_close(v.half_dropout_train_out, _kit_train_logits(v, ref, 0.5), rtol=1e-4, atol=1e-5,
@@ -113,17 +113,11 @@ def test_one_sgd_step_on_the_non_saturating_loss(v, ref):
                         "generator parameters after one step from where they started (one SGD step on the non-saturating loss)")
 
 
-@points(0.25)
-def test_discriminator_untouched(v, ref):
-    # the discriminator's parameters after the generator step: still the grader's seeded start
-    for p, w in paired(value(v.fresh_step, "the step")["other_after"], v.inputs.D0, "discriminator parameters after the step"):
-        asserts.assert_close(p, w, atol=0, rtol=0, name="the discriminator's parameters after the generator step")
-
 
 HIDDEN = {
     'p1_generator_tests': (test_one_image_at_a_time, test_training_mode_changes_nothing),
     'p1_discriminator_tests': (test_dropout_in_training_mode, test_dropout_argument_is_used),
     'p1_losses_tests': (test_values_on_fixed_logits, test_batch_mean_not_sum, test_generator_gradient_does_not_saturate),
     'p1_d_step_tests': (test_one_sgd_step_on_the_discriminator_loss,),
-    'p1_g_step_tests': (test_one_sgd_step_on_the_non_saturating_loss, test_discriminator_untouched),
+    'p1_g_step_tests': (test_one_sgd_step_on_the_non_saturating_loss,),
 }

@@ -14,31 +14,14 @@ from homeworks.hw4_gans.checks import (
 )
 
 from .references import (
-    assert_discriminator_as_stated,
     assert_generator_as_stated,
     assert_history_as_stated,
-    assert_made_as_stated,
     assert_parameters_as_stated,
 )
 
 # ------------------------------------------------------------------ p2_make_gan_tests
 # each experiment's networks with the grader's seeded parameters, against the statement's networks for it (the wide
 # generator's: a visible test)
-
-
-@points(0.25)
-def test_d_steps_10_changes_only_the_schedule(v, ref):
-    assert_made_as_stated(v.experiments, v.inputs, "d_steps_10")
-
-
-@points(0.25)
-def test_fresh_networks_on_every_call(v, ref):
-    # a second make_gan("baseline") got half the grader's parameters: the first pair must still hold the grader's own
-    r = value(v.fresh, "make_gan")
-    assert_generator_as_stated(r["g_out"], v.inputs, (128, 256, 512), "the first make_gan('baseline')'s generator, "
-                               "after a second call (a new network each call?)")
-    assert_discriminator_as_stated(r["d_out"], v.inputs, (512, 256, 128), "the first make_gan('baseline')'s "
-                                   "discriminator, after a second call (a new network each call?)")
 
 
 @points(0.25)
@@ -77,12 +60,6 @@ def test_noise_has_a_row_per_real_digit_and_latent_dim_columns(v, ref):
 
 
 @points(0.25)
-def test_batches_and_noise_go_to_the_generators_device(v, ref):
-    # networks on PyTorch's meta device stand in for a GPU: a real batch or noise left elsewhere stops the run
-    assert_history_as_stated(v.devices_run, v.inputs, "devices")
-
-
-@points(0.25)
 def test_both_players_learn(v, ref):
     # each player stepped against the other's seeded start (flattened batches): both must end where their own updates lead
     assert_parameters_as_stated(v.frozen_run, v.inputs, "frozen",
@@ -95,7 +72,7 @@ def test_both_players_learn(v, ref):
 
 
 HIDDEN = {
-    'p2_make_gan_tests': (test_d_steps_10_changes_only_the_schedule, test_fresh_networks_on_every_call, test_unknown_name_raises),
-    'p2_train_gan_tests': (test_counts_optimizer_steps, test_noise_has_a_row_per_real_digit_and_latent_dim_columns, test_batches_and_noise_go_to_the_generators_device, test_both_players_learn),
+    'p2_make_gan_tests': (test_unknown_name_raises,),
+    'p2_train_gan_tests': (test_counts_optimizer_steps, test_noise_has_a_row_per_real_digit_and_latent_dim_columns, test_both_players_learn),
     'p2_baseline_samples_tests': (),
 }

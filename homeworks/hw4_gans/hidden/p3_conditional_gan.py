@@ -33,7 +33,7 @@ def _assert_stated_order(out, params, z, labels, what, hint=""):
         raise AssertionError(f"{what} does not give the statement's network's images{hint}")
 
 
-@points(0.75)
+@points(0.5)
 def test_one_image_at_a_time(v, ref):
     assert_trainable(v.trainable, "ConditionalGenerator()")
     # four (z, label) pairs one by one: each image as the statement's network gives it (no batch statistics)
@@ -41,7 +41,7 @@ def test_one_image_at_a_time(v, ref):
                          "ConditionalGenerator() on one (z, label) at a time")
 
 
-@points(0.75)
+@points(0.5)
 def test_saturates_like_a_tanh(v, ref):
     assert_trainable(v.trainable, "ConditionalGenerator()")
     _assert_stated_order(v.saturated, [p * 20 for p in v.inputs.g_params], v.inputs.z12, torch.arange(12) % 10,
@@ -65,7 +65,7 @@ def _kit_train_logits(v, ref, params):
         return net.train()(h)
 
 
-@points(1.5)
+@points(0.75)
 def test_dropout_in_training_mode(v, ref):
     # dropout as stated, whichever order the inputs are read in (the visible test of the logits checks the order)
     assert_trainable(v.trainable, "ConditionalDiscriminator()")
@@ -105,12 +105,6 @@ def test_discriminator_step_uses_the_batch_labels_everywhere(v, ref):
     _compare(v, ref, v.d_fresh, "D", lambda g, d: _d_loss(v, ref, g, d), "discriminator parameters after one conditional step from where they started")
 
 
-@points(0.25)
-def test_discriminator_step_clears_old_gradients(v, ref):
-    _compare(v, ref, v.d_stale, "D", lambda g, d: _d_loss(v, ref, g, d),
-             "discriminator parameters after a conditional step that follows an earlier one (old gradients cleared?)")
-
-
 @points(0.75)
 def test_generator_step_uses_the_requested_labels(v, ref):
     _compare(v, ref, v.g_fresh, "G", lambda g, d: _g_loss(v, ref, g, d), "generator parameters after one conditional step from where they started")
@@ -125,5 +119,5 @@ def test_generator_step_clears_old_gradients(v, ref):
 HIDDEN = {
     'p3_cond_generator_tests': (test_one_image_at_a_time, test_saturates_like_a_tanh),
     'p3_cond_discriminator_tests': (test_dropout_in_training_mode,),
-    'p3_cgan_steps_tests': (test_discriminator_step_uses_the_batch_labels_everywhere, test_discriminator_step_clears_old_gradients, test_generator_step_uses_the_requested_labels, test_generator_step_clears_old_gradients),
+    'p3_cgan_steps_tests': (test_discriminator_step_uses_the_batch_labels_everywhere, test_generator_step_uses_the_requested_labels, test_generator_step_clears_old_gradients),
 }

@@ -15,7 +15,7 @@ d, p_data, p_g, pi_real = (symbols()[name] for name in ("d", "p_data", "p_g", "p
 
 
 # ------------------------------------------------------------------ p4a_tests
-@points(0.5)
+@points(0.25)
 def test_pointwise_value(v, ref):
     asserts.assert_sympy_equal(v.V_point, p_data * sp.log(d) + p_g * sp.log(1 - d), "V_point")
 
