@@ -45,9 +45,9 @@ check("p2_make_gan_tests", make_gan)
 # columns, on the generator's device; the generator's update gets a $z$ of its own, not the discriminator's. The
 # history lists every update's loss of the call, in order, all its epochs included. The count of discriminator
 # updates **runs on across the epochs of one call** (it is not reset when an epoch starts), so with `d_steps=10`
-# both players see the baseline's data, but the generator moves ten times less often. The runner below calls `train_gan` once per epoch (to save a checkpoint after each), so each of its calls
-# counts from 0 and an epoch's last few updates may get no generator update: the same rule, one epoch per call.
-# Labels are ignored here.
+# both players see the baseline's data, but the generator moves ten times less often. The runner below calls
+# `train_gan` once per epoch (to save a checkpoint after each), so each of its calls counts from 0 and an epoch's
+# last few updates may get no generator update: the same rule, one epoch per call. Labels are ignored here.
 
 # %% kind="answer" grade_id="p2_train_gan"
 def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True):
