@@ -60,7 +60,6 @@ from .p2_three_ablations import (  # noqa: F401
     _outputs_match,
     _run_key,
     _schedule,
-    assert_fresh_standard_noise,
     experiment,
     history_matches,
     parameters_match,
@@ -72,6 +71,7 @@ from .p2_three_ablations import (  # noqa: F401
 )
 from .p3_conditional_gan import LABELS, OTHER_LABELS, label_blind  # noqa: F401
 from .p4_gan_objective import _p4b_probe, symbols  # noqa: F401
+from .replay import assert_fresh_standard_noise  # noqa: F401
 
 HAND_IN_FILES = p0_runs_top_to_bottom.HAND_IN_FILES  # what dgmlab check reads in a handed-in file (dgmlab.handin)
 # the parts' test cells, in the notebook's order

@@ -46,7 +46,7 @@ from .common import (
     stand_in_g_step,
     value,
 )
-from .replay import assert_fresh_standard_noise, assert_no_noise_reused, parameters_match
+from .replay import assert_no_noise_reused, parameters_match
 
 # ------------------------------------------------------------------ P2.1 make_gan
 # Each experiment's two networks get the grader's seeded parameters of the statement's networks for that experiment

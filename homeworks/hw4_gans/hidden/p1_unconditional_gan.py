@@ -9,7 +9,7 @@ from torch import nn
 
 from dgmlab.probes import asserts
 from dgmlab.probes.points import points
-from homeworks.hw4_gans.checks import assert_trainable, load_by_shape, paired, value
+from homeworks.hw4_gans.checks import assert_trainable, load_by_shape
 
 from .common import assert_one_sgd_step
 from .references import kit_generator
