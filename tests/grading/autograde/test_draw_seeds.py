@@ -132,14 +132,14 @@ def test_a_published_network_resaved_under_other_names_is_refused_and_one_traine
     from dgmlab.grading.copies import shared_weights as SW
 
     fixtures = ROOT / "tests" / "fixtures"
-    kit = [("tests/fixtures/hw4_genuine_baseline_generator_f16.pt",
+    kit = [("examples/demo_reference/hw4_gans/baseline_generator_weights.pt",
             SW.read_weights(fixtures / "hw4_genuine_baseline_generator_f16.pt"))]
     state = torch.load(fixtures / "hw4_genuine_baseline_generator_f16.pt", weights_only=True)
     torch.save({f"layer{i}": t.float() for i, t in enumerate(state.values())}, tmp_path / "resaved.pt")
     files = {"baseline_generator_weights.pt": (tmp_path / "resaved.pt").read_bytes(),  # float32, renamed: the same
              "cgan_generator_weights.pt": (fixtures / "hw4_early_baseline_generator_f16.pt").read_bytes()}  # related
     seeds = DS.seeds_for(KEY, "hw4_gans", files, kit)
-    assert "tests/fixtures/hw4_genuine" in seeds["baseline_generator_weights.pt"]["refused"]
+    assert "demo_reference/hw4_gans/baseline" in seeds["baseline_generator_weights.pt"]["refused"]
     assert "refused" not in seeds["cgan_generator_weights.pt"]  # the dashboard lists it; the grade stands
 
 
@@ -168,6 +168,17 @@ def test_the_key_counts_the_kits_weights_by_their_bytes_with_no_network_loaded(t
     read = K.homework_digest(course, "hw1_wgan", published=SW.published_weights(course, "hw1_wgan"))
     monkeypatch.setattr(FC, "kit_networks", lambda *a: pytest.fail("the key loaded the kit's networks"))
     assert K.homework_digest(course, "hw1_wgan") == read  # the same key as from the weights read
+
+
+def test_only_files_under_a_published_name_are_compared_however_many_others(monkeypatch):
+    """ATTACK4: 64 generator-shaped files under names no trained cell reads each cost seconds of the copy check,
+    taken before the next submission is sent: the class waited on one student."""
+    compared = []
+    monkeypatch.setattr(DS, "published_copy", lambda data, published, rel: compared.append(rel))
+    kit = [("examples/demo_reference/hw1_wgan/generator_weights.pt", None)]
+    files = {f"r{i:02d}_weights.pt": _weights_bytes() for i in range(64)} | {"generator_weights.pt": _weights_bytes()}
+    seeds = DS.seeds_for(KEY, "hw1_wgan", files, kit)
+    assert compared == ["generator_weights.pt"] and len(seeds) == DS.MAX_FILES
 
 
 def test_the_kits_weights_are_asked_for_only_when_a_weights_file_is_compared():

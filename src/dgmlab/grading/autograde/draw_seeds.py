@@ -78,7 +78,9 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
     """``{file name: {"sha256", "seed"}}`` for the weights files (``*weights.pt``) at the top of a submission
     (``files``: its ``{relative path: bytes}``; the first :data:`MAX_FILES` by name).
 
-    A file that is a copy of one of the weights the course kit publishes (``published``, from
+    A file under the name of one of the weights the course kit publishes (the names its trained cells read; only
+    those are compared, so that a submission of many other ``*weights.pt`` files costs the class nothing) that is a
+    copy of one of them (``published``, from
     :func:`dgmlab.grading.copies.shared_weights.published_weights`, or a function giving them, called only when a
     file is to be compared with them): the same bytes, the same weights, or a network that
     computes the same outputs (hidden units permuted or rescaled; :func:`~dgmlab.grading.copies.shared_weights.published_copy`)
@@ -99,7 +101,8 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
                 WF.check(data, rel, MAX_BYTES)  # cheap, nothing unpickled: with or without the kit's files
                 if callable(published):
                     published = published()
-                source = published_copy(data, published, rel)
+                graded = rel in {p.rsplit("/", 1)[-1] for p, _ in published}  # a name a trained cell reads
+                source = published_copy(data, published, rel) if graded else None
             except WF.RefusedFile as exc:
                 out[rel]["refused"] = str(exc)
                 continue

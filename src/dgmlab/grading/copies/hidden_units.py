@@ -141,6 +141,8 @@ def cached_signatures(network, state: dict, digest: str, folder) -> list:
     except Exception:  # absent or damaged: taken again
         pass
     found = signatures(network, state)
+    if not found:  # none: the file draws no finite images, or taking them failed (memory): not kept, taken again
+        return found
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
     with os.fdopen(fd, "wb") as f:
