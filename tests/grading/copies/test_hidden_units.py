@@ -88,6 +88,30 @@ def test_a_published_generator_with_a_dead_channel_of_huge_kernels_is_refused(tm
     assert SW.published_copy(copy, published) == source
 
 
+def _translated(state: dict, dy: int, dx: int) -> dict:
+    """hw4's generator ``state`` drawing each image moved ``dy`` rows and ``dx`` columns (its output layer's rows
+    rolled; the rows rolled in from the border draw background: weight 0, bias -5): the red team's fourth round
+    (ATTACK4, finding 1, w/hw4_shift.py)."""
+    out = {k: v.clone() for k, v in state.items()}
+    rows, bias = out["net.6.weight"].reshape(28, 28, -1), out["net.6.bias"].reshape(28, 28)
+    rows, bias = torch.roll(rows, (dy, dx), (0, 1)), torch.roll(bias, (dy, dx), (0, 1))
+    border = torch.ones(28, 28, dtype=torch.bool)
+    border[dy:, dx:] = False  # dy, dx >= 0: the first dy rows and dx columns rolled in
+    rows[border], bias[border] = 0, -5
+    out["net.6.weight"], out["net.6.bias"] = rows.reshape(784, -1), bias.reshape(784)
+    return out
+
+
+def test_a_published_hw4_generator_drawing_its_images_one_pixel_over_is_refused(tmp_path):
+    name, fixture = "baseline_generator_weights.pt", "hw4_genuine_baseline_generator_f16.pt"
+    source, published = _published(tmp_path, "hw4_gans", name, fixture)
+    state = {k: v.double() for k, v in torch.load(FIXTURES / fixture, weights_only=True).items()}
+    copy = _translated(rotated_copy(permuted_copy(state, 3), 3), 1, 1)
+    copy = _saved({k: v.half() for k, v in copy.items()})
+    assert _refused_only_by_its_hidden_units(copy, published)
+    assert SW.published_copy(copy, published) == source
+
+
 def test_an_independently_trained_generator_is_not_refused(tmp_path):
     _, published = _published(tmp_path, "hw4_gans", "baseline_generator_weights.pt",
                               "hw4_genuine_baseline_generator_f16.pt")

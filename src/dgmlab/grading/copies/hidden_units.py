@@ -5,7 +5,7 @@ The file is loaded into the kit's architecture the way its graded cell loads it 
 hw4's tensors placed by shape, whatever their names) and run on :data:`DRAWS` noise vectors. Every hidden layer's
 activations are read as the network computes them, at each (Leaky)ReLU (a convolution's channel averaged over its
 positions; a layer of more than :data:`MAX_UNITS` units is left out). A unit's *signature* is the correlation of
-its activation with each pixel of the drawn images (pooled :data:`POOL` x :data:`POOL`), as a unit vector.
+its activation with each pixel of the drawn images, as a unit vector.
 
 What it is blind to, by construction:
 
@@ -16,17 +16,23 @@ What it is blind to, by construction:
   (2,048 draws: disguised copies at most 0.056 apart, benchmarks/results/copies_calibration.md);
 - units the function does not use: a dead or constant unit has no variance and no signature; a sacrificed unit
   (any weights in, none out) is one signature of hundreds, and two generators compare by the *median* over all
-  units of each one's best cosine with a unit of the same layer of the other, so a handful of units cannot move it.
+  units of each one's best cosine with a unit of the same layer of the other, so a handful of units cannot move it;
+- images translated by a few pixels (red team, fourth round: a copy whose output layer draws each image 1 pixel
+  over): every signature moves with the image, so :func:`distance` compares the maps at the best of the integer
+  shifts up to :data:`SHIFT` pixels, one shift for the whole pair of files (not one per unit, which would bring
+  independent runs closer), each map then averaged :data:`POOL` x :data:`POOL` (less sampling noise).
 
-Two independently trained generators learn other units: hw4's seed-2 run is 0.165 from the published one, the
-kit's early checkpoints and memorizers at least 0.147 (weight_vectors.UNITS_COPY: 0.09).
+Two independently trained generators learn other units: hw4's seed-2 run is 0.158 from the published one, the
+kit's early checkpoints and memorizers at least 0.148; copies, translated ones too, at most 0.046
+(weight_vectors.UNITS_COPY: 0.09; benchmarks/results/copies_calibration.md).
 """
 from __future__ import annotations
 
 from . import networks as NW
 
 DRAWS = 32  # batches of networks.N_INPUTS noise vectors (2,048 draws), each batch its own seed after INPUT_SEED
-POOL = 2  # the images' pixels are averaged POOL x POOL before the correlations (784 -> 196: less sampling noise)
+POOL = 2  # each unit's correlation map is averaged POOL x POOL when compared (784 -> 196: less sampling noise)
+SHIFT = 2  # the maps are compared at the best integer translation of up to SHIFT pixels in each axis
 MAX_UNITS = 4096  # wider layers (hw1's first, 12,544 features of 256 channels) are left out (memory, time)
 RELATIVE_SPREAD = 1e-9  # a unit whose activation spreads less than this times its own largest value has none
 # (its own: a layer's widest unit would let one sacrificed unit of huge spread silence all the others)
@@ -61,9 +67,8 @@ def _activations():
 
 def signatures(network, state: dict) -> list:
     """Per hidden layer, in the order the network runs them, the (live units, pixels) unit vectors of each live
-    unit's correlation with the drawn images' pooled pixels; [] where the file does not run to finite images."""
+    unit's correlation with the drawn images' pixels; [] where the file does not run to finite images."""
     import torch
-    import torch.nn.functional as F
 
     try:
         model = network.load(state)
@@ -78,9 +83,6 @@ def signatures(network, state: dict) -> list:
     x = torch.cat(images)
     if not bool(torch.isfinite(x).all()):
         return []
-    side = round(x.shape[1] ** 0.5)
-    if side * side == x.shape[1] and POOL > 1:
-        x = F.avg_pool2d(x.reshape(-1, 1, side, side), POOL).reshape(x.shape[0], -1)
     return [s for found in mode.found.values() if (s := _unit_vectors(torch.cat(found), x)) is not None]
 
 
@@ -105,17 +107,46 @@ def _unit_vectors(h, x):
 
 def distance(a: list, b: list) -> float | None:
     """1 minus the median, over every unit of both generators, of its largest cosine with a unit of the same layer
-    of the other: 0 for the same units (up to sampling), larger for other ones; None where either has no units
-    or their layers differ in number or in pixels."""
+    of the other, ``b``'s maps translated by the one shift of up to :data:`SHIFT` pixels that makes it least (square
+    images only) and every map averaged :data:`POOL` x :data:`POOL`: 0 for the same units (up to sampling), larger
+    for other ones; None where either has no units or their layers differ in number or in pixels."""
     import torch
 
     if not a or not b or len(a) != len(b) or any(x.shape[1] != y.shape[1] for x, y in zip(a, b)):
         return None
-    best = []
-    for x, y in zip(a, b):
-        gram = x @ y.T
-        best += [gram.max(dim=1).values, gram.max(dim=0).values]
-    return 1.0 - float(torch.cat(best).median())
+    side = round(a[0].shape[1] ** 0.5)
+    square = all(x.shape[1] == side * side for x in a)
+    shifts = [(dy, dx) for dy in range(-SHIFT, SHIFT + 1) for dx in range(-SHIFT, SHIFT + 1)] if square else [(0, 0)]
+    mine = [_pooled(x, side) if square else x for x in a]
+    out = None
+    for dy, dx in shifts:
+        best = []
+        for x, y in zip(mine, b):
+            gram = x @ (_pooled(_shifted(y, side, dy, dx), side) if square else y).T
+            best += [gram.max(dim=1).values, gram.max(dim=0).values]
+        d = 1.0 - float(torch.cat(best).median())
+        out = d if out is None else min(out, d)
+    return out
+
+
+def _shifted(x, side: int, dy: int, dx: int):
+    """The (units, side * side) maps ``x`` translated by ``dy`` rows and ``dx`` columns, zeros shifted in."""
+    import torch
+
+    m = torch.zeros(x.shape[0], side + 2 * SHIFT, side + 2 * SHIFT, dtype=x.dtype)
+    m[:, SHIFT + dy:SHIFT + dy + side, SHIFT + dx:SHIFT + dx + side] = x.reshape(-1, side, side)
+    return m[:, SHIFT:SHIFT + side, SHIFT:SHIFT + side]
+
+
+def _pooled(x, side: int):
+    """The maps ``x`` ((units, side * side) or (units, side, side)) averaged POOL x POOL, each row a unit vector."""
+    import torch.nn.functional as F
+
+    m = x.reshape(x.shape[0], 1, side, side)
+    if POOL > 1:
+        m = F.avg_pool2d(m, POOL)
+    m = m.reshape(x.shape[0], -1)
+    return m / m.norm(dim=1, keepdim=True).clamp_min(1e-12)
 
 
 
@@ -132,7 +163,7 @@ def cached_signatures(network, state: dict, digest: str, folder) -> list:
     from ... import __version__
 
     kind = "".join(c if c.isalnum() or c in "._" else "_" for c in str(network.kind))
-    key = f"{digest}-{kind}-{__version__}-{DRAWS}-{POOL}-{MAX_UNITS}-{RELATIVE_SPREAD:g}-{NW.N_INPUTS}-{NW.INPUT_SEED}.pt"
+    key = f"{digest}-{kind}-{__version__}-{DRAWS}-{POOL}-s{SHIFT}-{MAX_UNITS}-{RELATIVE_SPREAD:g}-{NW.N_INPUTS}-{NW.INPUT_SEED}.pt"
     path = Path(folder) / key
     try:
         found = torch.load(path, weights_only=True)
