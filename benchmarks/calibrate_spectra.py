@@ -7,7 +7,8 @@ disguised copies and to the kit's other runs of the same network. Prints a markd
 "Disguised": noise rotated and units permuted (``tests/network_copies.py``), every function-keeping rescaling
 (``tests/generator_rescaling.py``, factors exp(U(-a, a)), saved in float16), and the red team's third round
 (``tests/sacrificed_units.py``): hw4's tensors renamed, one constant unit per hidden layer (hw4), one dead channel
-with huge kernels (hw1, hw2). Each column is the largest distance over ``--seeds``; "+ noise s": noise of s x each
+with huge kernels (hw1, hw2); and the fourth round's (ATTACK4, finding 1) for hw4: every image drawn 1 pixel over
+(the output layer's rows rolled by (1, 1), the rows rolled in drawing background). Each column is the largest distance over ``--seeds``; "+ noise s": noise of s x each
 weight matrix's std added to the rotated, permuted copy (a copy that no longer computes the same). "Other runs":
 tests/fixtures' independent seed, early checkpoints and memorizers (tests/fixtures/README.md), the smallest.
 """
@@ -62,6 +63,16 @@ def _noisy(state: dict, sigma: float) -> dict:
             if v.is_floating_point() and v.dim() >= 2 else v for k, v in state.items()}
 
 
+def _one_pixel_over(state: dict, seed: int) -> dict:
+    """hw4's generator drawing each image 1 row down and 1 column right (ATTACK4's w/hw4_shift.py)."""
+    out = dict(state)
+    rows, bias = state["net.6.weight"].reshape(28, 28, -1), state["net.6.bias"].reshape(28, 28)
+    rows, bias = torch.roll(rows, (1, 1), (0, 1)).clone(), torch.roll(bias, (1, 1), (0, 1)).clone()
+    rows[0], rows[:, 0], bias[0], bias[:, 0] = 0, 0, -5, -5
+    out["net.6.weight"], out["net.6.bias"] = rows.reshape(784, -1), bias.reshape(784)
+    return out
+
+
 def disguises(hw: str, state: dict) -> dict:
     """{column: function (seed) -> state} of the function-keeping disguises that apply to ``hw``'s generator."""
     def base(seed, spread=1.5, sacrifice=None):
@@ -73,6 +84,7 @@ def disguises(hw: str, state: dict) -> dict:
     if hw == "hw4_gans":
         out["1a: + renamed"] = lambda seed: renamed(_f16(base(seed)))
         out["1b: + constant units"] = lambda seed: _f16(base(seed, sacrifice=constant_units))
+        out["4: + 1 px over"] = lambda seed: _f16(base(seed, sacrifice=_one_pixel_over))
     else:
         out["1c: + dead channel"] = lambda seed: _f16(base(seed, sacrifice=dead_channel))
     return out
