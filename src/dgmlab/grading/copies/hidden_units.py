@@ -115,27 +115,27 @@ def distance(a: list, b: list) -> float | None:
     if not a or not b or len(a) != len(b) or any(x.shape[1] != y.shape[1] for x, y in zip(a, b)):
         return None
     side = round(a[0].shape[1] ** 0.5)
-    square = all(x.shape[1] == side * side for x in a)
-    shifts = [(dy, dx) for dy in range(-SHIFT, SHIFT + 1) for dx in range(-SHIFT, SHIFT + 1)] if square else [(0, 0)]
-    mine = [_pooled(x, side) if square else x for x in a]
-    out = None
-    for dy, dx in shifts:
-        best = []
-        for x, y in zip(mine, b):
-            gram = x @ (_pooled(_shifted(y, side, dy, dx), side) if square else y).T
-            best += [gram.max(dim=1).values, gram.max(dim=0).values]
-        d = 1.0 - float(torch.cat(best).median())
-        out = d if out is None else min(out, d)
-    return out
+    if not all(x.shape[1] == side * side for x in a):  # not square images: no translation
+        return 1.0 - float(torch.cat([g for x, y in zip(a, b) for gram in [x @ y.T]
+                                      for g in (gram.max(dim=1).values, gram.max(dim=0).values)]).median())
+    shifts = (2 * SHIFT + 1) ** 2
+    per_shift = [[] for _ in range(shifts)]
+    for x, y in zip(a, b):
+        gram = torch.einsum("up,svp->suv", _pooled(x, side), _shifted(y, side))  # (shifts, units of a, units of b)
+        for s in range(shifts):
+            per_shift[s] += [gram[s].max(dim=1).values, gram[s].max(dim=0).values]
+    return 1.0 - max(float(torch.cat(found).median()) for found in per_shift)
 
 
-def _shifted(x, side: int, dy: int, dx: int):
-    """The (units, side * side) maps ``x`` translated by ``dy`` rows and ``dx`` columns, zeros shifted in."""
+def _shifted(x, side: int):
+    """The (units, side * side) maps ``x`` translated by every (dy, dx) of up to SHIFT pixels, zeros shifted in,
+    each averaged POOL x POOL as a unit vector: (shifts, units, pooled pixels)."""
     import torch
 
     m = torch.zeros(x.shape[0], side + 2 * SHIFT, side + 2 * SHIFT, dtype=x.dtype)
-    m[:, SHIFT + dy:SHIFT + dy + side, SHIFT + dx:SHIFT + dx + side] = x.reshape(-1, side, side)
-    return m[:, SHIFT:SHIFT + side, SHIFT:SHIFT + side]
+    m[:, SHIFT:SHIFT + side, SHIFT:SHIFT + side] = x.reshape(-1, side, side)
+    windows = [m[:, dy:dy + side, dx:dx + side] for dy in range(2 * SHIFT + 1) for dx in range(2 * SHIFT + 1)]
+    return _pooled(torch.cat(windows), side).reshape(len(windows), x.shape[0], -1)
 
 
 def _pooled(x, side: int):
