@@ -105,10 +105,10 @@ def _unit_vectors(h, x):
     return (r / r.norm(dim=1, keepdim=True).clamp_min(1e-12)).float()
 
 
-def distance(a: list, b: list) -> float | None:
+def distance(a: list, b: list, shift: int = SHIFT) -> float | None:
     """1 minus the median, over every unit of both generators, of its largest cosine with a unit of the same layer
-    of the other, ``b``'s maps translated by the one shift of up to :data:`SHIFT` pixels that makes it least (square
-    images only) and every map averaged :data:`POOL` x :data:`POOL`: 0 for the same units (up to sampling), larger
+    of the other, ``b``'s maps translated by the one shift of up to ``shift`` pixels (:data:`SHIFT`) that makes it
+    least (square images only; 0: not translated, 1/25 of the work, for students' files compared with each other) and every map averaged :data:`POOL` x :data:`POOL`: 0 for the same units (up to sampling), larger
     for other ones; None where either has no units or their layers differ in number or in pixels."""
     import torch
 
@@ -118,23 +118,23 @@ def distance(a: list, b: list) -> float | None:
     if not all(x.shape[1] == side * side for x in a):  # not square images: no translation
         return 1.0 - float(torch.cat([g for x, y in zip(a, b) for gram in [x @ y.T]
                                       for g in (gram.max(dim=1).values, gram.max(dim=0).values)]).median())
-    shifts = (2 * SHIFT + 1) ** 2
+    shifts = (2 * shift + 1) ** 2
     per_shift = [[] for _ in range(shifts)]
     for x, y in zip(a, b):
-        gram = torch.einsum("up,svp->suv", _pooled(x, side), _shifted(y, side))  # (shifts, units of a, units of b)
+        gram = torch.einsum("up,svp->suv", _pooled(x, side), _shifted(y, side, shift))  # (shifts, a's, b's units)
         for s in range(shifts):
             per_shift[s] += [gram[s].max(dim=1).values, gram[s].max(dim=0).values]
     return 1.0 - max(float(torch.cat(found).median()) for found in per_shift)
 
 
-def _shifted(x, side: int):
-    """The (units, side * side) maps ``x`` translated by every (dy, dx) of up to SHIFT pixels, zeros shifted in,
+def _shifted(x, side: int, shift: int = SHIFT):
+    """The (units, side * side) maps ``x`` translated by every (dy, dx) of up to ``shift`` pixels, zeros shifted in,
     each averaged POOL x POOL as a unit vector: (shifts, units, pooled pixels)."""
     import torch
 
-    m = torch.zeros(x.shape[0], side + 2 * SHIFT, side + 2 * SHIFT, dtype=x.dtype)
-    m[:, SHIFT:SHIFT + side, SHIFT:SHIFT + side] = x.reshape(-1, side, side)
-    windows = [m[:, dy:dy + side, dx:dx + side] for dy in range(2 * SHIFT + 1) for dx in range(2 * SHIFT + 1)]
+    m = torch.zeros(x.shape[0], side + 2 * shift, side + 2 * shift, dtype=x.dtype)
+    m[:, shift:shift + side, shift:shift + side] = x.reshape(-1, side, side)
+    windows = [m[:, dy:dy + side, dx:dx + side] for dy in range(2 * shift + 1) for dx in range(2 * shift + 1)]
     return _pooled(torch.cat(windows), side).reshape(len(windows), x.shape[0], -1)
 
 

@@ -228,7 +228,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
             agree = FC.agreements([w.function for w in weights])
             for (i, j), (sim, n) in pair_values(weights).items():
                 identical = weights[i].digest == weights[j].digest
-                units = unit_distance(weights[i], weights[j])
+                units = unit_distance(weights[i], weights[j], aligned=False)  # n^2 pairs: published ones aligned
                 if _related(identical, sim, threshold, agree.get((i, j)), _bound(weights[i]), units):
                     found.pairs.append(SharedPair(hw, found.file, (students[i], students[j]), _rounded(sim),
                                                   identical, n, _rounded(agree.get((i, j))), _rounded(units)))

@@ -58,13 +58,15 @@ def _weight_vector(t):
     return v / norm if torch.isfinite(norm) and norm > 0 else None
 
 
-def unit_distance(a: Weights, b: Weights) -> float | None:
+def unit_distance(a: Weights, b: Weights, aligned: bool = True) -> float | None:
     """How far apart two generators' hidden units are (:func:`hidden_units.distance`: what each unit draws, whatever
-    the weights, names, scales, order of units or rotation of the noise); None where either is not a generator of
-    the kit or they are of two networks."""
+    the weights, names, scales, order of units or rotation of the noise; with ``aligned``, its images shifted by a
+    pixel or two too, 25 times the work); None where either is not a generator of the kit or they are of two
+    networks."""
     if a.function is None or b.function is None or a.function.network.kind != b.function.network.kind:
         return None
-    return HU.distance(units(a), units(b)) if units(a) and units(b) else None
+    shift = HU.SHIFT if aligned else 0
+    return HU.distance(units(a), units(b), shift) if units(a) and units(b) else None
 
 
 def units(w: Weights) -> list:
