@@ -28,6 +28,11 @@ kit's early checkpoints and memorizers at least 0.148; copies, translated ones t
 """
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
+from ... import __version__
 from . import networks as NW
 
 DRAWS = 32  # batches of networks.N_INPUTS noise vectors (2,048 draws), each batch its own seed after INPUT_SEED
@@ -154,13 +159,7 @@ def cached_signatures(network, state: dict, digest: str, folder) -> list:
     """:func:`signatures`, kept in ``folder`` (a course's ``.dgmlab/cache/units``) under the file's ``digest`` and
     what the signature depends on, so that each ``dgmlab report`` takes a file's signatures once (hw1: seconds a
     file). Read back with ``torch.load(weights_only=True)``: tensors only; a damaged entry is taken again."""
-    import os
-    import tempfile
-    from pathlib import Path
-
     import torch
-
-    from ... import __version__
 
     kind = "".join(c if c.isalnum() or c in "._" else "_" for c in str(network.kind))
     key = f"{digest}-{kind}-{__version__}-{DRAWS}-{POOL}-s{SHIFT}-{MAX_UNITS}-{RELATIVE_SPREAD:g}-{NW.N_INPUTS}-{NW.INPUT_SEED}.pt"

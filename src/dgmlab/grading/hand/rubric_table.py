@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..inert import FORMULA_START, csv_cell, terminal
 from ..layout import Course, CourseError
+from .grade_by_question import rubric_lock
 from .rubrics import Applied, Grader, signed_points
 
 COLUMNS = ("student", "question", "items", "note")
@@ -131,8 +132,6 @@ def apply(grader: Grader, table: dict, force: bool = False) -> Outcome:
 
 def apply_file(course: Course, hw: str, path: Path, force: bool = False) -> Outcome:
     """:func:`read` then :func:`apply` the table at ``path`` to ``hw``'s rubric (the rubric lock held)."""
-    from .grade_by_question import rubric_lock
-
     lock = rubric_lock(course, hw)
     try:
         grader = Grader(course, hw)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..inert import terminal
 from ..layout import Course, CourseError
+from ..report import final_mark as FM
 from ..report.grade_summary import FILE
 from .canvas_upload import upload_comment
 
@@ -136,8 +137,6 @@ def held_back(subs) -> dict:
     feedback files is sent, as no mark is (docs/instructor_guide.md: a pending mark is never pushed), since the
     pages and the grade summary would show a mark that is not final. Their files are not recorded as sent, so the
     push once the mark is final sends them."""
-    from ..report import final_mark as FM
-
     out = {}
     for sub in subs:
         mark = FM.final_mark(sub)

@@ -29,7 +29,7 @@ import json
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from traitlets import Enum, Unicode
 from traitlets.config import Configurable
@@ -263,8 +263,6 @@ def grades_service(course: Course, conn=None):
 
 def _query(url: str, **params) -> str:
     """``url`` with ``params`` added to its query (a Moodle-style ``?type_id=3`` kept)."""
-    from urllib.parse import urlencode
-
     base, _, query = url.partition("?")
     return base + "?" + (query + "&" if query else "") + urlencode(params)
 

@@ -15,6 +15,8 @@ import datetime as _dt
 import warnings
 from pathlib import Path
 
+import dateutil.parser
+
 NAME = "timestamp.txt"
 FORMAT = "2026-11-21T15:00:00+00:00"  # what collect writes (an example): ISO 8601, seconds, the UTC offset
 
@@ -22,7 +24,6 @@ FORMAT = "2026-11-21T15:00:00+00:00"  # what collect writes (an example): ISO 86
 def misread(text: str) -> str:
     """Why nbgrader would read ``text`` (a ``timestamp.txt``'s) as another time than it writes, or cannot read it,
     saying what to write instead; ``""`` when it reads it as written (or the text names no offset, UTC to both)."""
-    import dateutil.parser
     from nbgrader.utils import parse_utc
 
     written = text.strip()
