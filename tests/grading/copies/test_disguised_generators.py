@@ -1,7 +1,6 @@
 """A published generator disguised by a rotation of its noise (``G(Qz)`` draws the same images) and permuted hidden
 units: its outputs on the fixed noise and its weights look unrelated, what its hidden units draw does not
 (``weight_vectors.unit_distance``). Red team, finding 3: such files earned full trained-result marks."""
-import io
 import shutil
 
 import pytest
@@ -12,7 +11,8 @@ from dgmlab.grading.autograde import draw_seeds as DS
 from dgmlab.grading.copies import dashboard_copies as DC
 from dgmlab.grading.copies import shared_weights as SW
 from dgmlab.grading.course import Course
-from network_copies import permuted_copy, rotated_copy
+from network_copies import one_thread, permuted_copy, rotated_copy  # noqa: F401 (a fixture)
+from network_copies import saved as _saved
 
 FIXTURES = ROOT / "tests" / "fixtures"
 GENERATORS = [("hw1_wgan", "generator_weights.pt", "hw1_generator_epoch27_f16.pt"),
@@ -21,19 +21,7 @@ GENERATORS = [("hw1_wgan", "generator_weights.pt", "hw1_generator_epoch27_f16.pt
               ("hw4_gans", "cgan_generator_weights.pt", "hw4_genuine_cgan_generator_f16.pt")]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread, as grading workers run (two threads on the loaded 2-core CI machine contend)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def _saved(state: dict) -> bytes:
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    return buffer.getvalue()
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _disguised(fixture: str, seed: int = 3) -> bytes:

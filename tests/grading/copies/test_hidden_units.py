@@ -2,7 +2,6 @@
 finding 1) disguised the published generators so that their weights' spectra moved (hw4's tensors renamed, so the
 network was not recognised; a constant unit per layer; a dead channel with huge kernels) while they still drew
 what they drew and earned every trained-cell point. Each such file is refused; an independent run is not."""
-import io
 import shutil
 
 import pytest
@@ -13,25 +12,14 @@ from dgmlab.grading.copies import hidden_units as HU
 from dgmlab.grading.copies import shared_weights as SW
 from dgmlab.grading.course import Course
 from generator_rescaling import rescaled_generator
-from network_copies import permuted_copy, rotated_copy
+from network_copies import one_thread, permuted_copy, rotated_copy  # noqa: F401 (a fixture)
+from network_copies import saved as _saved
 from sacrificed_units import constant_units, dead_channel, renamed
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread, as grading workers run (two threads on the loaded 2-core CI machine contend)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def _saved(state: dict) -> bytes:
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    return buffer.getvalue()
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _published(tmp_path, hw: str, name: str, fixture: str) -> tuple[str, list]:

@@ -154,7 +154,6 @@ def _pooled(x, side: int):
     return m / m.norm(dim=1, keepdim=True).clamp_min(1e-12)
 
 
-
 def cached_signatures(network, state: dict, digest: str, folder) -> list:
     """:func:`signatures`, kept in ``folder`` (a course's ``.dgmlab/cache/units``) under the file's ``digest`` and
     what the signature depends on, so that each ``dgmlab report`` takes a file's signatures once (hw1: seconds a
