@@ -91,8 +91,7 @@ def read(grader: Grader, path: Path) -> dict:
 
 def _row(grader: Grader, row: dict) -> tuple:
     student, gid = (row.get("student") or "").strip(), (row.get("question") or "").strip()
-    if student not in grader.students:
-        raise CourseError(f"no submission of {grader.hw} by {student!r} in the gradebook")
+    grader.check_student(student)
     q = grader.question(gid)
     items = (row.get("items") or "").split()
     for i in items:

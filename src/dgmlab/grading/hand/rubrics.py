@@ -283,7 +283,7 @@ class Grader:
                               f"{', '.join(self.rubric.questions) or 'none'}")
         return q
 
-    def _check_student(self, student: str) -> None:
+    def check_student(self, student: str) -> None:
         if student not in self.students:
             raise CourseError(f"no submission of {self.hw} by {student!r} in the gradebook")
 
@@ -296,7 +296,7 @@ class Grader:
     def toggle(self, grade_id: str, student: str, item_id: str) -> bool:
         """Apply ``item_id`` to ``student`` or take it off; returns whether it is applied now."""
         q = self.question(grade_id)
-        self._check_student(student)
+        self.check_student(student)
         q.item(item_id)
         a = q.applied.setdefault(student, Applied())
         on = item_id not in a.items
@@ -309,7 +309,7 @@ class Grader:
 
     def set_note(self, grade_id: str, student: str, note: str) -> None:
         q = self.question(grade_id)
-        self._check_student(student)
+        self.check_student(student)
         q.applied.setdefault(student, Applied()).note = str(note)[:2000]
         self._write(q, [student])
 
@@ -318,7 +318,7 @@ class Grader:
         ``grade_id``, saved and written to the gradebook once (:mod:`.rubric_table`)."""
         q = self.question(grade_id)
         for student, a in choices.items():
-            self._check_student(student)
+            self.check_student(student)
             for i in a.items:
                 q.item(i)
         q.applied.update(choices)
