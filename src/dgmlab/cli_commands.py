@@ -441,12 +441,9 @@ def cmd_collect(args) -> int:
 
 
 def cmd_push(args) -> int:
-    from .grading.lms import hand_in_names as HN
     from .grading.lms import lms_config
 
     course = _course(args)
-    for line in HN.deduct(course, [args.hw]):  # as report does: no mark is sent without them
-        print(line)
     got = lms_config.push(course, args.hw, platform=args.platform, force=args.force, feedback=args.feedback)
     for line in got.lines(force=args.force):
         print(line)

@@ -14,6 +14,7 @@ from traitlets import Unicode
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
+from . import hand_in_names as HN
 from . import platform as P
 from .platform import Pushed
 
@@ -58,4 +59,7 @@ def push(course: Course, hw: str, platform: str | None = None, force: bool = Fal
         raise CourseError(f"{lms.title or lms.name} takes no files from dgmlab push, a mark and a comment only: "
                           "return feedback files through an LMS that takes them (--canvas, --moodle), or hand them "
                           "out from feedback/")
-    return lms.push(course, hw, data=A.collect(course, [hw]), force=force, feedback=feedback)
+    deducted = HN.deduct(course, [hw])  # as dgmlab report does: no mark is read before the hand-in deductions
+    got = lms.push(course, hw, data=A.collect(course, [hw]), force=force, feedback=feedback)
+    got.before = deducted
+    return got

@@ -26,6 +26,7 @@ class Pushed:
 
     def __init__(self, marks, files=None):
         self.marks, self.files = marks, files
+        self.before = []  # what the push did first, said first (lms_config.push: the hand-in deductions it took)
 
     @property
     def conflicts(self) -> list:
@@ -36,7 +37,7 @@ class Pushed:
         return self.marks.skipped + (self.files.skipped if self.files is not None else [])
 
     def lines(self, force: bool = False) -> list:
-        return self.marks.lines(force) + (self.files.lines() if self.files is not None else [])
+        return self.before + self.marks.lines(force) + (self.files.lines() if self.files is not None else [])
 
 
 class LmsPlatform(ABC):
