@@ -240,6 +240,9 @@ def cmd_report(args) -> int:
         print(terminal(f"roster: {problem}"), file=sys.stderr)
     n = len(GS.write_summaries(course, data))
     print(f"grade summaries (final mark, late penalty and why): feedback/<student>/<hw>/{GS.FILE}.html ({n})")
+    from .grading.report import item_analysis as IA
+
+    print("\n".join(IA.report_lines(course, data)))  # checks that do not separate strong students from weak
     status = _feedback_page_problems(course, data)
     if args.exports and _exports(course, args, data):
         status = 1

@@ -27,6 +27,7 @@ from ..layout import Course, CourseError
 from ..term.deadlines import deadlines
 from ..term.term_rules import term_rules
 from . import analysis as A
+from . import item_analysis as IA
 from . import registrar as REG
 from .dashboard_charts import auto_manual_bars, histogram, pass_rate_bars, sample_grid
 from .final_mark import final_mark
@@ -74,7 +75,8 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
     pending = [r for r in rows if r["pending"]]
     context.update(pending=pending, manual_left=sum(len(r["pending"]) for r in pending),
                    manual_total=sum(1 for c in data.cells_of(hw) if c.kind == "manual"),
-                   rubric_counts=rubric_counts_html(course, hw))
+                   rubric_counts=rubric_counts_html(course, hw),
+                   item_analysis=IA.html_section(course, data, hw, names))
 
     # artifacts
     art = A.ARTIFACTS.get(hw.split("_")[0])
