@@ -166,6 +166,15 @@ def test_a_cell_still_to_grade_by_hand_is_left_out_of_the_rest_not_counted_as_ze
     assert results["q4_written"].n == 3 and results["q4_written"].kind == "cell"  # the graded answers only
 
 
+def test_a_check_that_did_not_run_for_a_student_leaves_them_out_of_it():
+    data = _small_class({"a": 1, "b": 1, "c": 0, "d": 0, "e": 0}, {"a": 3, "b": 2, "c": 1, "d": 2, "e": 0})
+    blank = data.cells_of(HW, "q2_tests", "e")[0]
+    blank.failed, blank.reason = [], "the check did not run (NameError: name 'p_x' is not defined)"
+    got = _by_label(IA.analyze(data, HW, min_students=4))["q2_tests test_sign_convention"]
+    assert got.n == 4 and got.difficulty == 0.5  # e's blank answer is no evidence about the check
+    assert got.discrimination == pytest.approx(2 / math.sqrt(5))  # as without e
+
+
 def test_an_item_everyone_gets_is_no_information_and_not_flagged():
     data = _small_class({s: 1 for s in "abcdefghijkl"}, {s: i % 3 for i, s in enumerate("abcdefghijkl")})
     got = _by_label(IA.analyze(data, HW))["q2_tests test_sign_convention"]

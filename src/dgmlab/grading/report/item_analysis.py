@@ -9,8 +9,12 @@ higher is better: a credit item scores 1 where applied, a deduction (negative po
 (the student did not lose those points); 0-point items (e.g. "no answer") give no points either way and are left
 out. A written answer without a rubric is one item, its share of the cell's points.
 
-**Who counts.** Graded submissions only (a mark in the gradebook). A rubric item counts the students graded with the
-rubric on its question (any item applied); a student whose answer is still to grade is not a 0.
+**Who counts.** Graded submissions only (a mark in the gradebook). A check counts the students it judged: where it
+printed no line (a blank answer, a cell that raised before its checks ran) it never saw the answer, and a 0 there
+would credit the check with separating a blank submission from the rest (one blank submission in the demo's class
+of twelve lifts every check's discrimination to about 0.9 and hides an inverted check). A rubric item counts the
+students graded with the rubric on its question (any item applied); a student whose answer is still to grade is not
+a 0.
 
 **Difficulty** ``p``: the mean item score, the share of students who got it (1: everyone).
 
@@ -23,9 +27,10 @@ leaves out the item's whole graded cell: exactly the item's own points where a c
 the checks graded with it too, which would inflate the correlation through the shared answer. A cell still to grade
 by hand for any student compared is left out of every compared student's rest score (never counted as 0).
 
-**Flags.** Negative discrimination (strong students fail the item, weak ones pass it: an inverted or broken check,
-a wrong reference) or near zero, below :data:`NEAR_ZERO` = 0.1 (the item does not separate at all: a check that
-passes or fails at random, a flaky tolerance, a rubric item applied inconsistently). Ebel's guidelines (Ebel &
+**Flags.** Every item below :data:`NEAR_ZERO` = 0.1 is flagged: "negative" below -0.1 (strong students fail the
+item, weak ones pass it: an inverted or broken check, a wrong reference), "near zero" between -0.1 and 0.1 (the item
+does not separate at all: a check that passes or fails at random, a flaky tolerance, a rubric item applied
+inconsistently; a sign that small says nothing). Ebel's guidelines (Ebel &
 Frisbie (1991), *Essentials of Educational Measurement*) call an item below 0.20 poor; the corrected correlation runs
 lower than the uncorrected one Ebel rated and a class is small (the standard error of ``r`` is about 1/sqrt(n), 0.2
 at 25 students), so only items under 0.1 are flagged: those that do not separate, not those merely marginal.
@@ -45,7 +50,7 @@ from ..inert import terminal
 from .class_data import ClassData
 
 MIN_STUDENTS = 10  # fewer: the correlation's standard error (about 1/sqrt(n)) is 1/3 or more, no flag is given
-NEAR_ZERO = 0.1  # flagged below this: see the module's docstring (Ebel's "poor" is below 0.2)
+NEAR_ZERO = 0.1  # flagged below this, "negative" below minus this: see the module's docstring (Ebel: poor < 0.2)
 NEGATIVE = "negative: strong students fail it, weak pass"
 FLAT = "near zero: does not separate strong students from weak"
 DOCS = "docs/dashboard.md, \"Item analysis\""
@@ -99,7 +104,7 @@ def _judge(hw, cell, item, kind, scores: dict, rest: dict, min_students: int) ->
     if r is None:
         return ItemResult(**base, note="no information: the rest of the homework does not vary")
     base["discrimination"] = r
-    if r < 0:
+    if r < -NEAR_ZERO:
         return ItemResult(**base, flag="negative", note=NEGATIVE)
     if r < NEAR_ZERO:
         return ItemResult(**base, flag="near zero", note=FLAT)
@@ -128,8 +133,8 @@ def _share(points: float, max_points: float) -> float:
 
 
 def _test_items(cell: str, max_points: float, results: list) -> list:
-    """``[(item, kind, {student: score})]`` of an autograded cell: a 0/1 item per named check (a check with no line
-    for a student, e.g. where the cell raised before it ran, scores the cell's share of points), else the cell."""
+    """``[(item, kind, {student: score})]`` of an autograded cell: a 0/1 item per named check, over the students it
+    judged (see the module's docstring: a check that did not run says nothing about the check), else the cell."""
     names = _test_names(results)
     if not names:
         return [("", "cell", {c.student: _share(c.points, max_points) for c in results})]
@@ -137,9 +142,10 @@ def _test_items(cell: str, max_points: float, results: list) -> list:
     for name in names:
         scores = {}
         for c in results:
-            failed = {n for n, _ in c.failed}
-            scores[c.student] = (1.0 if name in c.passed else 0.0 if name in failed
-                                 else _share(c.points, max_points))
+            if name in c.passed:
+                scores[c.student] = 1.0
+            elif name in {n for n, _ in c.failed}:
+                scores[c.student] = 0.0
         items.append((name, "test", scores))
     return items
 
