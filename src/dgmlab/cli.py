@@ -364,6 +364,22 @@ def _add_grade(sub) -> None:
                             "items by id, space-separated) as the browser would; all checked before anything is "
                             "written")
     s.add_argument("--force", action="store_true", help="with --apply: change marks already given")
+    s.add_argument("--grader", metavar="NAME", default=None,
+                   help="who the audit log names for these changes (default: $DGMLAB_GRADER, else the OS user)")
+    table.add_argument("--log", action="store_true",
+                       help="print the homework's audit log (rubrics/<hw>.log.jsonl; --question, --student filter "
+                            "it) and whether its hash chain holds (exit 1 when not)")
+    s.add_argument("--student", default=None, help="with --log: only this student's lines")
+    table.add_argument("--requests", action="store_true",
+                       help="list the regrade requests (each regrade.md handed in entered first) and their answers")
+    table.add_argument("--request", nargs=2, metavar=("STUDENT", "QUESTION"), default=None,
+                       help="enter a student's regrade request about a question (its grade id); with --text")
+    s.add_argument("--text", default=None, help="with --request: what the student asks")
+    table.add_argument("--answer-request", nargs=2, metavar=("STUDENT", "QUESTION"), default=None,
+                       help="answer a student's open regrade requests about a question; with --decision and "
+                            "--reason (the student reads it in their feedback and the LMS with the next push)")
+    s.add_argument("--decision", choices=("kept", "changed"), default=None, help="with --answer-request")
+    s.add_argument("--reason", default=None, help="with --answer-request: why, for the student")
     s.set_defaults(func=cmd_grade)
 
 

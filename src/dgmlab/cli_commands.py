@@ -243,6 +243,10 @@ def cmd_report(args) -> int:
     from .grading.report import item_analysis as IA
 
     print("\n".join(IA.report_lines(course, data)))  # checks that do not separate strong students from weak
+    from .grading.hand.regrades import report_lines as regrade_lines
+
+    for line in regrade_lines(course, every):  # regrade requests still open (regrade.md files read first)
+        print(line)
     status = _feedback_page_problems(course, data)
     if args.exports and _exports(course, args, data):
         status = 1
@@ -556,6 +560,11 @@ def cmd_grade(args) -> int:
     if args.force and not args.apply:
         print("dgmlab grade: error: --force applies to --apply", file=sys.stderr)
         return 2
+    from .grading.hand import record_commands as RC
+
+    if RC.wanted(args):  # --log, --requests, --request, --answer-request
+        return RC.run(_course(args), args)
+    RC.set_grader(args.grader)  # who the audit log names for the page's changes
     if args.export or args.apply:
         return _grade_table(_course(args), args)
     return G.serve(_course(args), args.hw, question=args.question, port=args.port, browser=not args.no_browser,
@@ -569,11 +578,11 @@ def _grade_table(course, args) -> int:
     from .grading.inert import terminal
 
     if args.export:
-        out = T.export(Grader(course, args.hw), Path(args.export))
+        out = T.export(Grader(course, args.hw, who=args.grader), Path(args.export))
         _say(f"{out} (and its items' legend {out.with_suffix('.items.csv')}): fill in the items column, then "
              f"dgmlab grade {args.hw} --apply {out}")
         return 0
-    done = T.apply_file(course, args.hw, Path(args.apply), force=args.force)
+    done = T.apply_file(course, args.hw, Path(args.apply), force=args.force, who=args.grader)
     if done.refused:
         print(terminal(f"dgmlab grade: nothing applied: {len(done.refused)} rows would change marks already given "
                        "(--force to change them):\n  " + "\n  ".join(done.refused[:20])), file=sys.stderr)

@@ -13,7 +13,9 @@ name them); ``note`` the free comment. The score is the items' sum, as in the br
 **Nothing is lost.** The whole table is checked before anything is written: an unknown student, question or item,
 a row given twice or a missing column is refused, naming its line. A row that would change what a student already
 has (other items, another note, or an empty row over given marks) is refused unless ``force``; an empty row for a
-student with nothing is left alone; a row equal to what is there changes nothing.
+student with nothing is left alone; a row equal to what is there changes nothing. Each row applied is a line of
+the homework's audit log (:mod:`.audit_log`), by ``csv <file>``, or ``csv <file> --force`` where it changed marks
+already given.
 """
 from __future__ import annotations
 
@@ -108,7 +110,7 @@ def _note(cell: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
 
 
-def apply(grader: Grader, table: dict, force: bool = False) -> Outcome:
+def apply(grader: Grader, table: dict, force: bool = False, via: str = "csv") -> Outcome:
     """Apply ``table`` (:func:`read`): each changed row written to the rubric and the gradebook; a row that would
     change marks already given is refused without ``force``, and nothing of a refused table is written."""
     out = Outcome()
@@ -125,15 +127,22 @@ def apply(grader: Grader, table: dict, force: bool = False) -> Outcome:
     if out.refused:
         return out
     for gid in sorted({gid for gid, _ in out.applied}):
-        grader.set_applied(gid, {s: table[(gid, s)] for g, s in out.applied if g == gid})
+        rows = [s for g, s in out.applied if g == gid]
+        given = [s for s in rows if not grader.rubric.questions[gid].applied.get(s, Applied()).empty]
+        fresh = [s for s in rows if s not in given]
+        if fresh:
+            grader.set_applied(gid, {s: table[(gid, s)] for s in fresh}, via=via)
+        if given:  # only with force: marks already given, changed (logged as forced)
+            grader.set_applied(gid, {s: table[(gid, s)] for s in given}, via=f"{via} --force")
     return out
 
 
-def apply_file(course: Course, hw: str, path: Path, force: bool = False) -> Outcome:
-    """:func:`read` then :func:`apply` the table at ``path`` to ``hw``'s rubric (the rubric lock held)."""
+def apply_file(course: Course, hw: str, path: Path, force: bool = False, who: str | None = None) -> Outcome:
+    """:func:`read` then :func:`apply` the table at ``path`` to ``hw``'s rubric (the rubric lock held), logged as
+    ``who`` (default: the OS user)."""
     lock = rubric_lock(course, hw)
     try:
-        grader = Grader(course, hw)
-        return apply(grader, read(grader, path), force)
+        grader = Grader(course, hw, who=who)
+        return apply(grader, read(grader, path), force, via=f"csv {Path(path).name}")
     finally:
         lock.close()

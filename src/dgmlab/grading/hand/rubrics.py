@@ -18,6 +18,9 @@ plus a 0-point item "no answer" so that a blank answer can be graded too.
 ``manual_comment`` (the applied items' points and texts, then the note, as a markdown list) through nbgrader's
 :class:`~nbgrader.api.Gradebook`, as the formgrader does; changing an item's points or text re-scores and
 re-words every student who has it. A student with no item and no note is left as nbgrader has them.
+
+**On the record.** Each change is appended to the homework's audit log (:mod:`.audit_log`: who, when, by which
+way, old -> new) before the rubric file is saved; the file records the log line it reflects (``"log"``).
 """
 from __future__ import annotations
 
@@ -31,9 +34,10 @@ from pathlib import Path
 import nbformat
 
 from ..layout import Course, CourseError
-from . import adjustments, model_splits
+from . import adjustments, audit_log, model_splits, regrades
 
 FOLDER = "rubrics"
+GRADER_ENV = "DGMLAB_GRADER"  # who grades, where not given (dgmlab grade --grader sets it for the page)
 # "(b) (6 points)", "**(a) (5 points)**", "(ii) (2 pts)"
 PART = re.compile(r"\(\s*([a-z]|[ivx]+)\s*\)\**\s*\(\s*(\d+(?:\.\d+)?)\s*(?:points?|pts?)\s*\)", re.I)
 
@@ -123,9 +127,10 @@ class Question:
 class Rubric:
     hw: str
     questions: dict = field(default_factory=dict)  # grade_id -> Question
+    log: dict = field(default_factory=dict)  # the audit log's {"lines": n, "sha256": h} this file reflects
 
     def to_json(self) -> dict:
-        return {"hw": self.hw, "questions": {
+        return {"hw": self.hw, **({"log": dict(self.log)} if self.log else {}), "questions": {
             gid: {"max": q.max, "items": [{"id": it.id, "points": it.points, "text": it.text} for it in q.items],
                   "applied": {s: {"items": list(a.items), "note": a.note} for s, a in sorted(q.applied.items())
                               if not a.empty}}
@@ -204,6 +209,7 @@ def load(course: Course, hw: str, create: bool = True) -> Rubric:
     if p.exists():
         try:
             raw = json.loads(p.read_text(encoding="utf-8"))
+            rubric.log = dict(raw["log"]) if isinstance(raw.get("log"), dict) else {}
             for gid, q in raw.get("questions", {}).items():
                 rubric.questions[gid] = Question(
                     gid, float(q["max"]),
@@ -243,16 +249,34 @@ def gradebook(course: Course):
     return Gradebook(f"sqlite:///{db}")
 
 
-def write_grade(gb, hw: str, question: Question, student: str, adjusted: list = ()) -> None:
-    """``student``'s manual score and comment of ``question`` into the gradebook ``gb`` (nbgrader's API, as the
-    formgrader writes them): the rubric's score and lines, then ``adjusted`` (the lines of the adjustments the cell
-    holds: :mod:`.adjustments`); with nothing applied, no manual score."""
-    grade = gb.find_grade(question.grade_id, hw, hw, student)
-    comment = gb.find_comment(question.grade_id, hw, hw, student)
-    grade.manual_score = question.score(student)
-    grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
-    lines = [question.comment(student)] if question.comment(student) else []
-    comment.manual_comment = "\n".join(lines + [f"- {line}" for line in adjusted]) or None
+def write_grades(gb, hw: str, question: Question, adjusted: dict) -> None:
+    """Each student of ``adjusted``'s manual score and comment of ``question`` into the gradebook ``gb`` (nbgrader's
+    models, as the formgrader writes them): the rubric's score and lines, then ``adjusted[student]`` (the lines of
+    the adjustments the cell holds: :mod:`.adjustments`); with nothing applied, no manual score. The grade and
+    comment rows are read in one query each (by 500) and committed once: a rubric change re-scores a class of 500
+    in well under a second (a query and a commit a student took seconds)."""
+    from nbgrader.api import Assignment, BaseCell, Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
+
+    def rows(model, some):
+        return (gb.db.query(Student.id, model)
+                .join(SubmittedAssignment, SubmittedAssignment.student_id == Student.id)
+                .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+                .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+                .join(model, model.notebook_id == SubmittedNotebook.id)
+                .join(BaseCell, BaseCell.id == model.cell_id)
+                .filter(Assignment.name == hw, BaseCell.name == question.grade_id, Student.id.in_(some)))
+    students = list(adjusted)
+    for k in range(0, len(students), 500):
+        some = students[k:k + 500]
+        grades, comments = dict(rows(Grade, some)), dict(rows(Comment, some))
+        for s in some:
+            if s not in grades or s not in comments:
+                raise CourseError(f"the gradebook has no {question.grade_id} of {hw} for {s}: autograde {hw} again")
+            grade, comment = grades[s], comments[s]
+            grade.manual_score = question.score(s)
+            grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
+            lines = [question.comment(s)] if question.comment(s) else []
+            comment.manual_comment = "\n".join(lines + [f"- {line}" for line in adjusted[s]]) or None
     gb.db.commit()
 
 
@@ -266,15 +290,20 @@ def students(course: Course, hw: str) -> list:
 
 
 class Grader:
-    """Applies and edits a homework's rubric: each change saved to ``rubrics/<hw>.json`` and written to the
-    gradebook for every student it touches. One instance is the only writer (the server runs one request at a
-    time)."""
+    """Applies and edits a homework's rubric: each change logged (:mod:`.audit_log`, as ``who``, default the OS
+    user or ``$DGMLAB_GRADER``), then saved to ``rubrics/<hw>.json`` and written to the gradebook for every student
+    it touches. One instance is the only writer (the server runs one request at a time). Each changing method
+    takes ``via``: what made the change (``"page"``, ``"csv"``, ``"full credit"``, ``"group g3"``), for the log.
+    A change logged by an earlier grader that never reached the rubric file (a crash between the two) is logged as
+    ``not saved`` when this one starts."""
 
-    def __init__(self, course: Course, hw: str):
+    def __init__(self, course: Course, hw: str, who: str | None = None):
         (self.hw,) = course.check_homeworks([hw])
         self.course = course
+        self.who = " ".join(str(who or os.environ.get(GRADER_ENV) or audit_log.default_who()).split())[:100]
         self.rubric = load(course, self.hw)
         self.students = students(course, self.hw)
+        self._logged_not_saved()
 
     def question(self, grade_id: str) -> Question:
         q = self.rubric.questions.get(grade_id)
@@ -287,47 +316,134 @@ class Grader:
         if student not in self.students:
             raise CourseError(f"no submission of {self.hw} by {student!r} in the gradebook")
 
-    def _write(self, q: Question, who) -> None:
-        save(self.course, self.rubric)
-        with gradebook(self.course) as gb:
-            for s in who:
-                write_grade(gb, self.hw, q, s, adjustments.lines(self.course, self.hw, s, q.grade_id, markdown=True))
+    # -------------------------------------------------------------- the log, then the file and the gradebook
+    @staticmethod
+    def state(q: Question, student: str) -> dict:
+        """What ``student`` has of ``q``, as the log records it: items, note, score."""
+        a = q.applied.get(student, Applied())
+        return {"items": list(a.items), "note": a.note, "score": q.score(student)}
 
-    def toggle(self, grade_id: str, student: str, item_id: str) -> bool:
+    def _logged_not_saved(self) -> None:
+        lost = audit_log.unsaved(audit_log.verify(self.course, self.hw), self.rubric.log)
+        if lost:
+            self._log([{"what": "not saved", "lines": lost, "detail": "logged, but the rubric file never had "
+                        "these changes (the grader stopped before saving): they did not happen"}], "start")
+            save(self.course, self.rubric)
+
+    def _log(self, events: list, via: str) -> None:
+        try:
+            lines, sha = audit_log.append(self.course, self.hw, events, who=self.who, via=via)
+        except OSError as exc:
+            self.rubric = load(self.course, self.hw)  # the change is dropped: none goes unlogged
+            raise CourseError(f"cannot write the grading log {audit_log.path(self.course, self.hw)} ({exc}): "
+                              "nothing was changed; free the disk or fix its permissions, then again") from None
+        self.rubric.log = {"lines": lines, "sha256": sha}
+
+    def _commit(self, q: Question, events: list, via: str, who) -> None:
+        """Log ``events``, then save the rubric and write ``who``'s grades of ``q``; an error in the save is logged
+        as ``not saved`` and the rubric read back."""
+        if events:
+            self._log(events, via)
+            try:
+                save(self.course, self.rubric)
+            except OSError as exc:
+                last = self.rubric.log["lines"]
+                self.rubric = load(self.course, self.hw)
+                self._log([{"what": "not saved", "lines": list(range(last - len(events) + 1, last + 1)),
+                            "detail": f"the save failed: {exc}"}], via)
+                raise CourseError(f"cannot save {path(self.course, self.hw)} ({exc}): nothing was changed") from None
+        self._write(q, who)
+
+    def _write(self, q: Question, who) -> None:
+        who = list(who)
+        if not who:
+            return
+        adjusted = adjustments.read(self.course, self.hw)
+        with gradebook(self.course) as gb:
+            write_grades(gb, self.hw, q, {s: [a.line(markdown=True)] if (a := adjusted.get(s)) is not None
+                                          and a.cell == q.grade_id else [] for s in who})
+
+    def _event(self, what: str, q: Question, student: str, old: dict, **extra) -> dict | None:
+        new = self.state(q, student)
+        return None if new == old else {"what": what, "question": q.grade_id, "student": student, "old": old,
+                                        "new": new, **extra}
+
+    # -------------------------------------------------------------- one student
+    def toggle(self, grade_id: str, student: str, item_id: str, *, via: str = "page") -> bool:
         """Apply ``item_id`` to ``student`` or take it off; returns whether it is applied now."""
         q = self.question(grade_id)
         self.check_student(student)
         q.item(item_id)
+        old = self.state(q, student)
         a = q.applied.setdefault(student, Applied())
         on = item_id not in a.items
         if on:
             a.items.append(item_id)
         else:
             a.items.remove(item_id)
-        self._write(q, [student])
+        self._commit(q, [self._event("toggle", q, student, old, item=item_id, on=on)], via, [student])
         return on
 
-    def set_note(self, grade_id: str, student: str, note: str) -> None:
+    def set_note(self, grade_id: str, student: str, note: str, *, via: str = "page") -> None:
         q = self.question(grade_id)
         self.check_student(student)
+        old = self.state(q, student)
         q.applied.setdefault(student, Applied()).note = str(note)[:2000]
-        self._write(q, [student])
+        self._commit(q, [e for e in [self._event("note", q, student, old)] if e], via, [student])
 
-    def set_applied(self, grade_id: str, choices: dict) -> None:
+    # -------------------------------------------------------------- many students at once
+    def set_applied(self, grade_id: str, choices: dict, *, via: str = "csv") -> list:
         """Give each student of ``choices`` (``{student: Applied}``) exactly those items and that note of
-        ``grade_id``, saved and written to the gradebook once (:mod:`.rubric_table`)."""
+        ``grade_id``, saved and written to the gradebook once (:mod:`.rubric_table`); one log line per student
+        changed. Returns the students changed."""
         q = self.question(grade_id)
         for student, a in choices.items():
             self.check_student(student)
             for i in a.items:
                 q.item(i)
-        q.applied.update(choices)
-        self._write(q, list(choices))
+        old = {s: self.state(q, s) for s in choices}
+        q.applied.update({s: Applied(list(a.items), str(a.note)[:2000]) for s, a in choices.items()})
+        events = [e for s in choices if (e := self._event("set", q, s, old[s]))]
+        self._commit(q, events, via, list(choices))
+        return [e["student"] for e in events]
 
-    def edit_item(self, grade_id: str, item_id: str | None, points: float, text: str) -> tuple:
+    def set_items(self, grade_id: str, student_items: dict, *, via: str) -> list:
+        """Give each student of ``student_items`` (``{student: [item ids]}``) exactly those items of ``grade_id``,
+        their notes kept: :meth:`set_applied`. Returns the students changed."""
+        q = self.question(grade_id)
+        return self.set_applied(grade_id, {s: Applied(list(items), q.applied.get(s, Applied()).note)
+                                           for s, items in student_items.items()}, via=via)
+
+    def apply_item(self, grade_id: str, item_id: str, students, on: bool = True, *, via: str) -> list:
+        """Apply ``item_id`` to each of ``students`` (``on``), or take it off them: a group's decision, a "full
+        credit" or "no answer" key. One save, one log line per student changed; returns the students changed
+        (those who had it already, or had it not, are left)."""
+        q = self.question(grade_id)
+        students = list(dict.fromkeys(students))
+        for s in students:
+            self.check_student(s)
+        q.item(item_id)
+        events = []
+        for s in students:
+            old = self.state(q, s)
+            a = q.applied.setdefault(s, Applied())
+            if on and item_id not in a.items:
+                a.items.append(item_id)
+            elif not on and item_id in a.items:
+                a.items.remove(item_id)
+            if e := self._event("apply", q, s, old, item=item_id, on=on):
+                events.append(e)
+        changed = [e["student"] for e in events]
+        self._commit(q, events, via, changed)
+        return changed
+
+    # -------------------------------------------------------------- the rubric's items
+    def edit_item(self, grade_id: str, item_id: str | None, points: float, text: str, *,
+                  via: str = "page") -> tuple:
         """Change an item's points and text (a new item when ``item_id`` is empty) and re-score every student who
-        has it; returns ``(item id, students re-scored)``. An item the same as another of the question (its
-        points, and its text but for case and spaces) is refused: it would count twice when both are applied."""
+        has it; returns ``(item id, students re-scored)``, logged with the item's old and new points and text and
+        each student's old and new score. An item the same as another of the question (its points, and its text
+        but for case and spaces) is refused: it would count twice when both are applied."""
         q = self.question(grade_id)
         text = " ".join(str(text).split())[:300]
         if not text:
@@ -342,30 +458,43 @@ class Grader:
                               f"{same[0].text!r}): apply that one, or change this one's text or points")
         if item_id:
             it = q.item(item_id)
+            old = {"points": it.points, "text": it.text}
+            if old == {"points": points, "text": text}:
+                return it.id, []
+            who = [s for s, a in q.applied.items() if it.id in a.items]
+            before = {s: q.score(s) for s in who}
             it.points, it.text = points, text
         else:
-            it = Item(q.new_id(), points, text)
+            it, old, who, before = Item(q.new_id(), points, text), None, [], {}
             q.items.append(it)
-        who = [s for s, a in q.applied.items() if it.id in a.items]
-        self._write(q, who)
+        event = {"what": "item edited" if old else "item added", "question": grade_id, "item": it.id, "old": old,
+                 "new": {"points": points, "text": text}, "rescored": len(who), "students": who,
+                 "scores": {s: [before[s], q.score(s)] for s in who}}
+        self._commit(q, [event], via, who)
         return it.id, who
 
-    def delete_item(self, grade_id: str, item_id: str) -> list:
-        """Remove an item from the rubric and from every student who has it (re-scored); returns them."""
+    def delete_item(self, grade_id: str, item_id: str, *, via: str = "page") -> list:
+        """Remove an item from the rubric and from every student who has it (re-scored, logged with each one's old
+        and new score); returns them."""
         q = self.question(grade_id)
         it = q.item(item_id)
-        q.items.remove(it)
         who = [s for s, a in q.applied.items() if it.id in a.items]
+        before = {s: q.score(s) for s in who}
+        q.items.remove(it)
         for s in who:
             q.applied[s].items.remove(it.id)
-        self._write(q, who)
+        event = {"what": "item deleted", "question": grade_id, "item": it.id,
+                 "old": {"points": it.points, "text": it.text}, "new": None, "rescored": len(who), "students": who,
+                 "scores": {s: [before[s], q.score(s)] for s in who}}
+        self._commit(q, [event], via, who)
         return who
 
 
 # ------------------------------------------------------------------ feedback and the dashboard
 def feedback_lines(course: Course, hw: str, student: str) -> dict:
     """grade_id -> the lines ``student``'s feedback shows for each written answer graded with the rubric, then
-    those of the adjustments the cell holds (:mod:`.adjustments`)."""
+    those of the adjustments the cell holds (:mod:`.adjustments`), then the answers to their regrade requests
+    (:mod:`.regrades`)."""
     out = {}
     if path(course, hw).exists():
         rubric = load(course, hw, create=False)
@@ -373,6 +502,8 @@ def feedback_lines(course: Course, hw: str, student: str) -> dict:
     for gid in {a.cell for a in adjustments.read(course, hw).values()}:
         if lines := adjustments.lines(course, hw, student, gid):
             out[gid] = out.get(gid, []) + lines
+    for gid, lines in regrades.feedback_lines(course, hw, student).items():
+        out[gid] = out.get(gid, []) + lines
     return out
 
 
