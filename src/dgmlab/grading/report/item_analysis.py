@@ -215,8 +215,13 @@ def report_lines(course, data: ClassData) -> list:
         if results and all(r.note.startswith("too few") for r in results):
             few.append(f"  {hw}: too few students for item analysis ({len(data.graded(hw))} graded; "
                        f"{MIN_STUDENTS} needed)")
-        flagged += [f"  {hw} {r.label} ({r.kind}): discrimination {r.discrimination:.2f}, p {r.difficulty:.2f}: "
-                    f"{r.note}" for r in results if r.flagged]
+        flagged += [r for r in results if r.flagged]
+    groups: dict = {}  # the checks of one cell that the same students passed: one line
+    for r in flagged:
+        key = (r.hw, r.cell, r.kind, r.n, round(r.difficulty, 2), round(r.discrimination, 2), r.note)
+        groups.setdefault(key, []).append(r.item)
+    lines = [f"  {hw} {cell} {', '.join(items)} ({kind}): discrimination {r:.2f}, p {p:.2f}: {note}"
+             for (hw, cell, kind, _, p, r, note), items in groups.items()]
     head = (f"\nitem analysis: {len(flagged)} item{'s' if len(flagged) != 1 else ''} flagged (a reason to look at "
             f"the check; {DOCS})")
-    return [head] + [terminal(line) for line in flagged + few]
+    return [head] + [terminal(line) for line in lines + few]
