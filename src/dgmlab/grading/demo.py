@@ -2,9 +2,11 @@
 
 Copies ``examples/<student>/<hw>/`` into ``submitted/`` (a differing earlier
 copy is moved to ``.dgmlab/backups/<time>/`` first, never overwritten),
-autogrades each homework for the example students, writes feedback HTML and
-``grades.csv``, and says a student x homework table. What it says goes to ``say`` (``dgmlab demo`` prints it):
-this module prints nothing itself.
+autogrades each homework for the example students (feedback HTML too), grades their written answers with a TA's
+marks file (``examples/<hw>_written_marks.csv``, applied as ``dgmlab grade <hw> --apply`` applies it:
+:func:`apply_written_marks`), writes the feedback again with those marks as ``dgmlab report`` does, writes
+``grades.csv``, and says a student x homework table of final marks. What it says goes to ``say`` (``dgmlab demo``
+prints it): this module prints nothing itself.
 
 The graded draws of hw1, hw2 and hw4 use seeds made from a key (:mod:`dgmlab.grading.autograde.draw_seeds`). A course's
 key is random and secret; the demo grades with :data:`DEMO_DRAW_KEY`, a public one, so that its table is the same
@@ -23,6 +25,7 @@ from typing import Callable
 from . import course as C
 from .autograde import draw_seeds as DS
 from .autograde.options import RunOptions
+from .hand.rubric_table import apply_file
 from .inert import terminal
 from .report import report as R
 
@@ -59,6 +62,45 @@ def stage_examples(course: C.Course, hws, say: Say = _quiet) -> dict:
                 shutil.copytree(src, dst)
             staged[hw].append(student_dir.name)
     return staged
+
+
+def marks_file(course: C.Course, hw: str) -> Path:
+    """The TA's marks of ``hw``'s example written answers: ``examples/<hw>_written_marks.csv``, the table
+    ``dgmlab grade <hw> --export`` writes, filled in (tests/grading/test_demo_marks.py checks it against the
+    examples and the rubric)."""
+    return course.root / "examples" / f"{hw}_written_marks.csv"
+
+
+def apply_written_marks(course: C.Course, hws, say: Say = _quiet) -> list:
+    """Grade the examples' written answers of ``hws`` as a TA does offline: each homework's :func:`marks_file`
+    applied by :func:`.hand.rubric_table.apply_file`, the very path of ``dgmlab grade <hw> --apply``, without
+    ``force``: marks this course already holds that the file would change are kept, and said. One line says what
+    was applied; a file that cannot be applied is said and returned (its written answers stay pending)."""
+    applied = unchanged = 0
+    graded, without, problems = [], [], []
+    for hw in hws:
+        path = marks_file(course, hw)
+        if not path.is_file():
+            without.append(hw)
+            continue
+        try:
+            done = apply_file(course, hw, path)
+        except C.CourseError as exc:
+            say(terminal(f"  {hw}: the marks file was not applied: {exc}"))
+            problems.append(exc)
+            continue
+        if done.refused:
+            say(terminal(f"  {hw}: {len(done.refused)} written answers already have other marks in this course: "
+                         f"kept, nothing of {path.relative_to(course.root)} applied (dgmlab grade {hw} --apply "
+                         f"{path.relative_to(course.root)} --force replaces them)"))
+            continue
+        graded.append(hw)
+        applied, unchanged = applied + len(done.applied), unchanged + done.unchanged
+    if graded or without:
+        say(f"  written answers: a TA's marks, examples/<hw>_written_marks.csv, applied as dgmlab grade <hw> --apply "
+            f"does ({', '.join(graded) or 'none'}): {applied} marks applied, {unchanged} unchanged"
+            + (f"; no marks file for {', '.join(without)}" if without else ""))
+    return problems
 
 
 def _same_tree(a: Path, b: Path) -> bool:
@@ -108,6 +150,14 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
 
             results = C.autograde(course, hw, staged[hw], options, cluster=client, progress=show)
             problems += [r for r in results if r.status != "graded"]
+    problems += apply_written_marks(course, [hw for hw in hws if staged[hw]], say)
+    from .autograde.nbgrader_run import run_feedback
+    from .report import current_feedback
+
+    renewed = current_feedback.renew(course, [hw for hw in hws if staged[hw]], run_feedback)  # the marks shown
+    for line in renewed.lines():
+        say(f"  {line}")
+    problems += renewed.failed
     say("4/4 exporting grades ...")
     csv_path = R.export_csv(course, csv)
     students = sorted({s for v in staged.values() for s in v})
