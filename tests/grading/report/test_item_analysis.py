@@ -224,3 +224,13 @@ def test_the_dashboard_section_shows_each_item_and_escapes_rubric_text(planted, 
     assert 'data-item="test_sign_convention"' in html and 'data-flag="negative"' in html
     assert html.count("<tr data-hw=") == 5 and 'data-stat="items_flagged">2<' in html
     assert "<script>x" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_the_anonymized_class_gets_the_same_analysis_its_rubric_read_under_pseudonyms(planted):
+    from dgmlab.grading.report.analysis import anonymize
+
+    data, rubric, results = planted
+    names = {s.student: f"student-{k:04x}" for k, s in enumerate(data.submissions)}
+    anonymized = {r.label: (r.n, r.difficulty, r.discrimination, r.flag)
+                  for r in IA.analyze(anonymize(data, names), HW, rubric, names)}
+    assert anonymized == {r.label: (r.n, r.difficulty, r.discrimination, r.flag) for r in results.values()}
