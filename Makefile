@@ -71,6 +71,7 @@ check-notebooks: venv
 wheels: venv
 	$(BIN)/python tools/build_wheels.py dist
 
-# Remove what the demo or autograding wrote (gradebook, submitted/, autograded/, feedback/, grades.csv).
+# Remove what the demo or autograding wrote (gradebook, submitted/, autograded/, feedback/, grades.csv), and the
+# rubrics/ the hand grades were given with (the demo's marks included), which would not match a new gradebook.
 clean-grading:
-	rm -rf gradebook.db submitted autograded feedback grades.csv
+	rm -rf gradebook.db submitted autograded feedback grades.csv rubrics
