@@ -33,7 +33,8 @@ notebook, whatever they called it (``<Lastname>_<Firstname>_Assgn2.ipynb``, ``hw
 ``-N``) is kept; a handed-in graded file (:data:`GRADED_FILES`) keeps its graded name, and a PDF (a scanned
 derivation, the notebook printed) or an image (a written answer photographed, per question) its own
 (:func:`upload_name`), where ``dgmlab grade`` shows it beside the answers (of the question its name names, if it
-names one: :mod:`..hand.question_files`; the listing says which). The notebook's own name is checked against the
+names one: :mod:`..hand.question_files`; the listing says which). A ``regrade.md`` (a student's regrade requests,
+:mod:`..hand.regrades`) is placed under that name. The notebook's own name is checked against the
 name the homework asks for (``c.DgmlabCollect.notebook_names``, :mod:`.hand_in_names`) and a different one listed,
 never refused. Every entry that is not placed is listed with the reason, never dropped silently. A student
 who dropped the course (``c.DgmlabTerm.dropped``) has their files placed and kept like anyone's, and is listed
@@ -88,6 +89,7 @@ GRADED_FILES = {
     "hw5": ["p1_pixelcnn_weights.pt", "p2_realnvp_weights.pt"],
 }
 UPLOADS = (".pdf", ".png", ".jpg", ".jpeg")  # kept under their own (safe) name for the grader to read
+REGRADE_FILE = "regrade.md"  # a student's regrade requests, one "## <question id>" section each
 ARCHIVES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")  # never unpacked
 TORONTO = re.compile(r"^[^_]+_[^_]+_Assgn\d+$", re.I)  # <Lastname>_<Firstname>_Assgn2
 
@@ -259,6 +261,8 @@ def _choose(hw: str, sid: str, entries: list, graded: list, limits: DgmlabCollec
             continue
         if name.lower().endswith(UPLOADS):  # a PDF or image handed in with the notebook: kept for the grader to read
             name = upload_name(name)
+        elif name.lower() == REGRADE_FILE:  # regrade requests (..hand.regrades), read as text by dgmlab report
+            name = REGRADE_FILE
         elif name not in graded:
             leftover.append((x, f"not a file {hw} grades ({', '.join(graded) or 'the notebook only'}), a PDF or "
                                 "an image"))
