@@ -352,7 +352,8 @@ def _add_grade(sub) -> None:
     s = sub.add_parser("grade", help="grade the written answers by question with a rubric, in the browser (a "
                                      "server on 127.0.0.1; scores and comments go to nbgrader's gradebook)")
     s.add_argument("hw", help="homework id")
-    s.add_argument("--question", default=None, help="open this written cell's page (its grade id, e.g. q2_written)")
+    s.add_argument("--question", default=None, help="open this written cell's page (its grade id, e.g. q2_written); "
+                                                    "with --log or --requests, only its lines")
     s.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     s.add_argument("--no-browser", action="store_true", help="print the address only")
     table = s.add_mutually_exclusive_group()

@@ -148,3 +148,21 @@ def test_collect_places_a_regrade_md_from_the_lms_download(tmp_path):
     got = I.collect(course, H.HW, tmp_path / "d.zip", roster=I.index_of([("ada", "Ada", "Lovelace", "101")]))
     assert not got.unplaced
     assert (course.folder("submitted", H.HW, "ada") / RG.FILE).read_bytes() == b"## q2_written\nsee page 2\n"
+
+
+def test_a_regrade_md_handed_in_alone_later_joins_the_submission_collected_before(tmp_path):
+    import zipfile
+
+    from dgmlab.grading.lms import intake as I
+
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    (tmp_path / "source" / H.HW).mkdir(parents=True)
+    (tmp_path / "source" / H.HW / f"{H.HW}.ipynb").write_text("{}", encoding="utf-8")
+    course, roster = Course(tmp_path), I.index_of([("ada", "Ada", "Lovelace", "101")])
+    for n, (name, data) in enumerate([(f"{H.HW}.ipynb", b"nb"), ("regrade.md", b"## q2_written\nsee p. 2\n")]):
+        with zipfile.ZipFile(tmp_path / f"{n}.zip", "w") as z:
+            z.writestr(f"lovelaceada_101_500{n}_{name}", data)
+        got = I.collect(course, H.HW, tmp_path / f"{n}.zip", roster=roster)
+    ada = course.folder("submitted", H.HW, "ada")
+    assert sorted(p.name for p in ada.iterdir()) == [f"{H.HW}.ipynb", RG.FILE]
+    assert (ada / f"{H.HW}.ipynb").read_bytes() == b"nb" and not got.unplaced and not got.replaced

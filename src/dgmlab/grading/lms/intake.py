@@ -250,7 +250,7 @@ def _choose(hw: str, sid: str, entries: list, graded: list, limits: DgmlabCollec
                 out.superseded.append((x[0].path, f"{sid}: {best[0].path} is later"))
             else:
                 leftover.append((x, f"another notebook: {best[0].path} is graded as {hw}.ipynb"))
-    else:
+    elif not any(x[0].base[0].lower() == REGRADE_FILE for x in entries):  # regrade.md alone: a later request
         out.unplaced.append((f"{sid}'s submission", f"no notebook (.ipynb) in the zip for {sid}"))
     for x in entries:
         if x in notebooks:
@@ -468,10 +468,16 @@ def _stamp_times(found: _Sorted, chosen: dict, times: dict, stage: Path, out: Co
 
 def _place(course: Course, hw: str, chosen: dict, stage: Path, out: Collected) -> None:
     """Each student's staged folder into ``submitted/<student>/<hw>/``; one that held another submission moved to
-    ``.dgmlab/replaced/<hw>/<time>/<student>/`` (``out.replaced``), one holding the same files left as it is."""
+    ``.dgmlab/replaced/<hw>/<time>/<student>/`` (``out.replaced``), one holding the same files left as it is. A
+    ``regrade.md`` handed in alone (a later attempt, after the marks) joins the submission there, which stays as it
+    is, its time included (:func:`_add_regrade`)."""
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     for sid, files in chosen.items():
         dest = course.folder("submitted", hw, sid)
+        if set(files) == {REGRADE_FILE} and dest.is_dir() and not dest.is_symlink() and any(dest.iterdir()):
+            _add_regrade(course, hw, sid, dest, stage, now, out)
+            out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
+            continue
         if dest.is_dir() and not dest.is_symlink() and not any(dest.iterdir()):
             dest.rmdir()  # an empty folder: nothing to keep
         if dest.exists() or dest.is_symlink():
@@ -485,6 +491,20 @@ def _place(course: Course, hw: str, chosen: dict, stage: Path, out: Collected) -
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(stage / sid), str(dest))
         out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
+
+
+def _add_regrade(course: Course, hw: str, sid: str, dest: Path, stage: Path, now: str, out: Collected) -> None:
+    """``regrade.md`` from ``stage`` into the submission folder ``dest``; an earlier, different one moved to
+    ``.dgmlab/replaced/<hw>/<time>/<student>/`` (``out.replaced``)."""
+    new, old = stage / sid / REGRADE_FILE, dest / REGRADE_FILE
+    if old.is_file() and not old.is_symlink() and filecmp.cmp(old, new, shallow=False):
+        return
+    if old.exists() or old.is_symlink():
+        kept = course.root / ".dgmlab" / "replaced" / hw / now / sid
+        kept.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(old), str(kept / REGRADE_FILE))
+        out.replaced.append((sid, kept.relative_to(course.root)))
+    shutil.move(str(new), str(old))
 
 
 def _list_questions(course: Course, hw: str, chosen: dict, out: Collected) -> None:
