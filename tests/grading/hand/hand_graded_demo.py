@@ -69,3 +69,56 @@ def build(root: Path, pdf_student: str | None = "demo_amara", only=None) -> Cour
     if pdf_student:
         (root / "submitted" / pdf_student / HW / "derivations.pdf").write_bytes(PDF)
     return Course(root)
+
+
+SURNAMES = ["abbott", "baker", "chen", "diaz", "evans", "fischer", "garcia", "haddad", "ito", "jensen", "kowalski",
+            "lopez", "moreau", "nguyen", "okafor", "patel", "quinn", "rossi", "singh", "tanaka", "ueda", "varga",
+            "wagner", "xu", "yilmaz", "zhang"]
+
+
+def class_ids(n: int) -> list:
+    """``n`` student ids as an LMS gives them, ``<surname>_<number>``: their alphabetical order is not the page's."""
+    return [f"{SURNAMES[k % len(SURNAMES)]}_{k:04d}" for k in range(n)]
+
+
+def build_class(root: Path, n: int, answers: dict | None = None) -> Course:
+    """A generated class of ``n`` students of hw3 at ``root``, as :func:`build` makes the demo's: each student's
+    notebook is an example student's (in turn), with each written answer in ``answers`` (``{grade id: [markdown,
+    ...]}``) replaced by the next answer of that list, in turn. No kernel runs."""
+    import json
+
+    examples = [s for s in students() if s not in ("demo_blank",)]
+    course = build(root, pdf_student=None, only=[])
+    nb_cells = [c for c in nbformat.read(root / "source" / HW / f"{HW}.ipynb", as_version=4).cells
+                if c.metadata.get("nbgrader", {}).get("grade")]
+    ids = class_ids(n)
+    saved = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])
+    from nbgrader.api import Gradebook
+    try:
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+            for k, sid in enumerate(ids):
+                gb.add_student(sid)
+                gb.add_submission(HW, sid)
+                for c in nb_cells:
+                    meta = c.metadata["nbgrader"]
+                    g = gb.find_grade(meta["grade_id"], HW, HW, sid)
+                    if c.cell_type == "markdown":
+                        g.needs_manual_grade = True
+                    else:
+                        g.auto_score = float(meta["points"]) if k % 3 else 0.0
+            gb.db.commit()
+    finally:
+        os.environ["PATH"] = saved
+    sources = {s: json.loads((ROOT / "examples" / s / HW / f"{HW}.ipynb").read_text()) for s in examples}
+    for k, sid in enumerate(ids):
+        nb = json.loads(json.dumps(sources[examples[k % len(examples)]]))
+        for cell in nb["cells"]:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if answers and gid in answers and cell["cell_type"] == "markdown":
+                cell["source"] = answers[gid][k % len(answers[gid])]
+        for step in ("submitted", "autograded"):
+            dest = root / step / sid / HW
+            dest.mkdir(parents=True)
+            (dest / f"{HW}.ipynb").write_text(json.dumps(nb))
+    return course

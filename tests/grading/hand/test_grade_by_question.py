@@ -41,12 +41,19 @@ def served(tmp_path_factory):
     nbformat.write(nb, path)
     (course.root / "submitted" / "demo_amara" / H.HW / "scan.png").write_bytes(PNG)
     (course.root / "submitted" / "demo_amara" / H.HW / "trick.png").write_bytes(SVG)
-    server = G.make_server(course, H.HW)
+    server = G.make_server(course, H.HW, anonymous=False)  # students by id: the tests name them
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield course, server
     server.shutdown()
     server.server_close()
+
+
+def contents(server, *students) -> dict:
+    """What the page fetches of ``students``' answers to ``Q`` as they come into view."""
+    code, _, data = request(server, f"/answers/{Q}?" + "&".join(f"s={s}" for s in students))
+    assert code == 200
+    return json.loads(data)
 
 
 def request(server, path, body=None, token=None, host=None, ctype="application/json", site=None):
@@ -83,7 +90,7 @@ def test_a_post_without_the_pages_token_is_refused_and_changes_nothing(served):
     with R.gradebook(course) as gb:
         assert gb.find_grade(Q, H.HW, H.HW, "demo_chen").manual_score is None
     code, _, data = request(server, "/api/toggle", body, token=server.site.token)
-    assert code == 200 and json.loads(data)["score"] == 5.0
+    assert code == 200 and json.loads(data)["states"][0]["score"] == 5.0
 
 
 def test_a_request_for_another_host_name_is_refused(served):
@@ -93,7 +100,7 @@ def test_a_request_for_another_host_name_is_refused(served):
                    token=server.site.token, host=f"evil.example:{server.server_address[1]}")[0] == 403
 
 
-def test_the_question_page_shows_every_answer_the_model_answer_and_the_rubric(served):
+def test_the_question_page_lists_every_student_the_model_answer_and_the_rubric(served):
     course, server = served
     code, headers, page = request(server, f"/q/{Q}")
     page = page.decode()
@@ -102,23 +109,31 @@ def test_the_question_page_shows_every_answer_the_model_answer_and_the_rubric(se
         assert f'data-student="{sid}"' in page
     model = R.written_cells(course, H.HW)[1].model
     assert "p_\\theta(x) \\le \\frac{1}{2\\pi c}" in model and "p_\\theta(x) \\le \\frac{1}{2\\pi c}" in page
-    assert page.count('data-item="i1"') >= len(H.students())
+    assert "&#34;id&#34;: &#34;i1&#34;" in page  # the rubric the page draws each answer's items from
     assert f'<meta name="dgmlab-token" content="{server.site.token}">' in page
+
+
+def test_an_answer_comes_from_the_server_when_the_page_asks_for_it(served):
+    _, server = served
+    got = contents(server, "demo_reference", "demo_blank", "nobody")
+    assert set(got) == {"demo_reference", "demo_blank"}  # a name the page does not know: nothing
+    assert "<p>" in got["demo_reference"]["html"] and got["demo_reference"]["why"] == ""
+    assert "<script" not in request(server, f"/q/{Q}")[2].decode().split("grade.js")[1]  # answers are not in it
 
 
 def test_a_students_script_in_an_answer_is_inert_on_the_page(served):
     _, server = served
-    page = request(server, f"/q/{Q}")[2].decode()
-    assert "window.pwned" in page and "<script>window.pwned" not in page
-    assert 'onerror="alert' not in page and 'href="javascript' not in page
+    html = contents(server, "demo_bilal")["demo_bilal"]["html"]
+    assert "window.pwned" in html and "<script>window.pwned" not in html
+    assert 'onerror="alert' not in html and 'href="javascript' not in html
 
 
 def test_a_handed_in_pdf_is_a_line_loaded_only_when_opened(served):
     _, server = served
-    page = request(server, f"/q/{Q}")[2].decode()
-    assert "<iframe" not in page
-    assert ('<button type="button" data-show="/file/demo_amara/derivations.pdf" data-kind="pdf" '
-            'aria-expanded="false">derivations.pdf</button>') in page
+    assert "<iframe" not in request(server, f"/q/{Q}")[2].decode()
+    files = contents(server, "demo_amara")["demo_amara"]["files"]
+    assert {"name": "derivations.pdf", "kind": "PDF", "image": False, "url": "/file/demo_amara/derivations.pdf",
+            "why": ""} in files
     code, headers, data = request(server, "/file/demo_amara/derivations.pdf")
     assert code == 200 and headers["Content-Type"] == "application/pdf" and data == H.PDF
     assert request(server, "/file/demo_amara/..%2F..%2F..%2Fgradebook.db")[0] == 404
@@ -127,9 +142,9 @@ def test_a_handed_in_pdf_is_a_line_loaded_only_when_opened(served):
 
 def test_a_handed_in_photo_is_served_as_its_image_type_and_one_of_another_kind_not_at_all(served):
     _, server = served
-    page = request(server, f"/q/{Q}")[2].decode()
-    assert 'data-show="/file/demo_amara/scan.png" data-kind="image"' in page
-    assert "trick.png (PNG image, not shown: not a PNG image" in page and 'data-show="/file/demo_amara/trick' not in page
+    files = {f["name"]: f for f in contents(server, "demo_amara")["demo_amara"]["files"]}
+    assert files["scan.png"]["image"] and files["scan.png"]["why"] == ""
+    assert files["trick.png"]["why"].startswith("not shown: not a PNG image")
     code, headers, data = request(server, "/file/demo_amara/scan.png")
     assert code == 200 and headers["Content-Type"] == "image/png" and data == PNG
     assert "sandbox" in headers["Content-Security-Policy"] and headers["X-Content-Type-Options"] == "nosniff"
@@ -138,9 +153,9 @@ def test_a_handed_in_photo_is_served_as_its_image_type_and_one_of_another_kind_n
 
 def test_a_pasted_photo_is_one_address_keyed_by_its_hash_and_kept_by_the_browser(served):
     _, server = served
-    page = request(server, f"/q/{Q}")[2].decode()
+    html = contents(server, "demo_amara")["demo_amara"]["html"]
     address = f"/att/demo_amara/{Q}/{hashlib.sha256(PNG).hexdigest()}/page.png"
-    assert page.count(f'<img src="{address}"') == 3 and "data:image" not in page
+    assert html.count(f'<img src="{address}"') == 3 and "data:image" not in html
     code, headers, data = request(server, address)
     assert code == 200 and data == PNG and headers["Content-Type"] == "image/png"
     assert "immutable" in headers["Cache-Control"] and "sandbox" in headers["Content-Security-Policy"]
@@ -152,7 +167,7 @@ def test_a_pasted_photo_is_one_address_keyed_by_its_hash_and_kept_by_the_browser
 def test_a_students_work_is_refused_to_another_sites_page_and_another_host_name(served):
     _, server = served
     address = f"/att/demo_amara/{Q}/{hashlib.sha256(PNG).hexdigest()}/page.png"
-    for path in (address, "/file/demo_amara/scan.png", f"/a/{Q}/demo_amara"):
+    for path in (address, "/file/demo_amara/scan.png", f"/a/{Q}/demo_amara", f"/answers/{Q}?s=demo_amara"):
         assert request(server, path, site="same-origin")[0] == 200
         assert request(server, path, site="cross-site")[0] == 403
         assert request(server, path, site="same-site")[0] == 403
@@ -204,8 +219,8 @@ def test_an_answer_is_rendered_once_per_version_of_the_students_notebook(tmp_pat
     server = G.make_server(course, H.HW)
     try:
         site = server.site
-        first = site.answer(Q, "demo_amara")
-        assert site.answer(Q, "demo_amara").html == first.html and len(calls) == 1  # the page loaded again
+        first = site.answer_html(Q, "demo_amara")
+        assert site.answer_html(Q, "demo_amara") == first and len(calls) == 1  # the page asked again
         path = site.notebook("demo_amara")
         nb = nbformat.read(path, as_version=4)
         cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q)
@@ -213,8 +228,8 @@ def test_an_answer_is_rendered_once_per_version_of_the_students_notebook(tmp_pat
         nbformat.write(nb, path)
         st = path.stat()
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # a new version, even within a tick
-        again = site.answer(Q, "demo_amara")
-        assert len(calls) == 2 and "<strong>new</strong>" in again.html
+        again = site.answer_html(Q, "demo_amara")
+        assert len(calls) == 2 and "<strong>new</strong>" in again[1]
     finally:
         server.server_close()
 
@@ -254,16 +269,17 @@ def test_each_change_answers_with_every_items_count_so_the_page_updates_them(ser
 def test_the_rubrics_item_texts_are_in_the_blocks_mathjax_typesets(served):
     _, server = served
     page = request(server, f"/q/{Q}")[2].decode()
-    assert '<ol class="rubric tex">' in page and '<fieldset class="items tex">' in page
-    assert 'querySelectorAll(".md, .tex")' in request(server, "/static/mathjax-config.js")[2].decode()
+    assert '<ol class="rubric tex">' in page and '<fieldset class="items tex" data-role="items">' in page
+    script = request(server, "/static/grade.js")[2].decode()
+    assert "typeset(sec.querySelector('[data-role=\"items\"]'))" in script
 
 
 def test_serve_says_its_address_and_the_rubrics_file_to_say(tmp_path, monkeypatch):
     course = H.build(tmp_path)  # its own course: the served one's lock is held
     made = []
 
-    def make_server(course, hw, port):  # a server that is stopped (Ctrl-C) as soon as it starts serving
-        server = real(course, hw, port)
+    def make_server(course, hw, port, **kw):  # a server that is stopped (Ctrl-C) as soon as it starts serving
+        server = real(course, hw, port, **kw)
         server.serve_forever = lambda: (_ for _ in ()).throw(KeyboardInterrupt)
         made.append(server)
         return server

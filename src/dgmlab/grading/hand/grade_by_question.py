@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Callable
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import nbformat
 
@@ -52,10 +52,13 @@ from ...image_budget import too_large
 from ..inert import terminal
 from ..layout import Course, CourseError
 from . import adjustments as ADJ
+from . import answer_groups as AG
+from . import class_answers as CA
+from . import class_grades as CG
 from . import grade_pages as P
+from . import grading_order as GO
 from . import question_files as QF
 from . import rubrics as R
-from . import to_grade as TG
 from .answers_html import answer_html, attachment, image_type, markdown_html
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,8 @@ HOST = "127.0.0.1"
 MATHJAX_ENV = "DGMLAB_MATHJAX"  # as dgmlab pdf reads it
 DEBIAN_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
 MAX_BODY = 64 * 1024
+MAX_BATCH = 40  # answers the page fetches in one request (those coming into view)
+MAX_FAILED = 6  # failed checks listed per autograded cell beside an answer
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-src 'self'; object-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -73,7 +78,7 @@ IMAGE_CSP = "default-src 'none'; sandbox"  # an image file on its own: nothing r
 HANDED_IN = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 KINDS = {"application/pdf": "PDF", "image/png": "PNG image", "image/jpeg": "JPEG image"}
 KEPT = "private, max-age=31536000, immutable"  # an address keyed by its content's hash never changes content
-DATA_ROUTES = ("a", "att", "file")  # a student's data: served to the server's own pages only
+DATA_ROUTES = ("a", "att", "file", "answers")  # a student's data: served to the server's own pages only
 
 
 def find_mathjax() -> Path | None:
@@ -99,44 +104,55 @@ def _signed(x) -> str:
 
 @dataclass
 class Answer:
+    """One section of a question's page: a student's answer, or a group's (``members`` graded with it)."""
+
     student: str
-    found: bool
-    html: str = ""
-    why: str = ""
+    label: str  # what the page calls the student (a pseudonym unless --names)
     score: float | None = None
     applied: list = field(default_factory=list)
     note: str = ""
-    files: list = field(default_factory=list)  # what handed_in gives
+    graded: bool = False
     elsewhere: str = ""  # a hand grade the gradebook holds from outside the rubric
     adjustment: str = ""  # a course rule's points this cell also holds (.adjustments): the mark counts them too
+    why: str = ""  # why there is no answer to show ("" when there is)
+    group: str = ""  # the id of the group this section grades (identical answers), "" if none
+    members: list = field(default_factory=list)  # [(label, score text, follows the group)] after the first
+    proposed_for: str = ""  # a similar group's label whose items this answer is offered
+    similarity: float = 0.0
+    results: list = field(default_factory=list)  # the same problem's autograded cells: dicts
+    requests: list = field(default_factory=list)  # regrade requests of this student on this question
+    member_of: str = ""  # the label of the group's first answer, for a member shown only when graded apart
 
     @property
     def score_text(self) -> str:
         return "–" if self.score is None else R.points_text(self.score)
 
 
-def _answer_cell(path: Path, grade_id: str):
-    """The markdown cell with nbgrader grade id ``grade_id`` of the notebook at ``path`` (None if none)."""
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id and cell.cell_type == "markdown":
-            return cell
-    return None
+def _same(a: R.Applied | None, b: R.Applied | None) -> bool:
+    return sorted((a or R.Applied()).items) == sorted((b or R.Applied()).items)
 
 
 class Site:
     """What the server shows and changes for one homework."""
 
-    def __init__(self, course: Course, hw: str):
+    def __init__(self, course: Course, hw: str, anonymous: bool = True, who: str | None = None):
         self.course = course
-        self.grader = R.Grader(course, hw)
+        self.grader = R.Grader(course, hw, who=who)
         self.hw = self.grader.hw
+        self.anonymous = anonymous
         self.cells = {c.grade_id: c for c in R.written_cells(course, self.hw)}
+        source = nbformat.read(course.source_notebook(self.hw), as_version=4)
+        self.related = CA.related_cells(source.cells)
         self.questions = QF.homework_questions(course, self.hw)  # which handed-in file goes with which written cell
+        self.notebooks = CA.ClassNotebooks(course, self.hw)
+        for student in self.grader.students:  # read once now: the first page comes as fast as the next
+            self.notebooks.get(student)
+        self.labels = GO.labels(course, self.grader.students, anonymous)
+        self.by_label = {v: k for k, v in self.labels.items()}
         self.token = secrets.token_urlsafe(32)
         self.mathjax = find_mathjax()
-        self._rendered = {}  # (grade_id, student) -> (the notebook's path, mtime and size, Site.rendered's result)
-        self._cell = (None, None)  # ((path, mtime, size, grade_id), the cell): the last one an attachment came from
+        self._html = {}  # (grade_id, student) -> (the Notebook it was rendered from, its HTML)
+        self._groups = {}  # grade_id -> the Grouping the page last showed
         from jinja2 import DictLoader, Environment, select_autoescape
 
         self.env = Environment(loader=DictLoader({"base.html": P.BASE, "index.html": P.INDEX,
@@ -145,14 +161,18 @@ class Site:
         self.env.globals.update(token=self.token, course=course.root.name, mathjax=self.mathjax is not None,
                                 signed=_signed, item_key=item_key)
 
-    # -- what a page shows
-    def notebook(self, student: str) -> Path | None:
-        for step in ("autograded", "submitted"):
-            p = self.course.folder(step, self.hw, student) / f"{self.hw}.ipynb"
-            if p.is_file():
-                return p
-        return None
+    # -- who is who
+    def student(self, label: str) -> str:
+        """The student the page calls ``label``."""
+        sid = self.by_label.get(str(label))
+        if sid is None:
+            raise CourseError(f"no submission of {self.hw} by {label!r} on this page: reload it")
+        return sid
 
+    def notebook(self, student: str) -> Path | None:
+        return self.notebooks.path(student)
+
+    # -- handed-in files
     def handed_in_types(self, student: str) -> dict:
         """name -> type of the PDFs and photos the student handed in with the notebook
         (``submitted/<student>/<hw>/*.pdf``, ``*.png``, ``*.jpg``, ``*.jpeg``: :data:`HANDED_IN`), in name order."""
@@ -181,9 +201,11 @@ class Site:
             return f"cannot be read ({exc.strerror})"
         return f"not shown: {why} (open it as {'/'.join(path.parts[-4:])})" if why else ""
 
-    def handed_in_file(self, student: str, name: str) -> tuple:
-        """(path, type) of file ``name`` the student handed in, if it is served, else (None, why not)."""
-        mime = self.handed_in_types(student).get(name) if student in self.grader.students else None
+    def handed_in_file(self, label: str, name: str) -> tuple:
+        """(path, type) of file ``name`` the student the page calls ``label`` handed in, if it is served, else
+        (None, why not)."""
+        student = self.by_label.get(label)
+        mime = self.handed_in_types(student).get(name) if student is not None else None
         if mime is None:
             return None, "not found"
         path = self.course.folder("submitted", self.hw, student) / name
@@ -194,170 +216,319 @@ class Site:
         """A line each for the files the student handed in: name, kind, address, and why it is not shown (or "")."""
         folder = self.course.folder("submitted", self.hw, student)
         return [{"name": name, "kind": KINDS[mime], "image": mime.startswith("image/"),
-                 "url": f"/file/{_quote(student)}/{_quote(name)}", "why": self._not_shown(folder / name, mime)}
+                 "url": f"/file/{_quote(self.labels[student])}/{_quote(name)}",
+                 "why": self._not_shown(folder / name, mime)}
                 for name, mime in self.handed_in_types(student).items()]
 
-    def answer(self, grade_id: str, student: str) -> Answer:
-        q = self.grader.question(grade_id)
-        a = q.applied.get(student, R.Applied())
-        out = Answer(student, False, score=q.score(student), applied=list(a.items), note=a.note,
-                     files=[f for f in self.handed_in(student) if self.questions.shown_with(f["name"], grade_id)])
-        adjusted = ADJ.read(self.course, self.hw).get(student)
-        if adjusted is not None and adjusted.cell == grade_id:
-            out.adjustment = adjusted.line() + ("" if out.score is None else
-                                                f": {R.points_text(out.score + adjusted.points)} in the mark")
-        path = self.notebook(student)
-        if path is None:
-            out.why = f"no notebook {self.hw}.ipynb in autograded/ or submitted/ for {student}"
-            return out
-        out.found, out.html, out.why = self.rendered(grade_id, student, path)
-        return out
-
-    def rendered(self, grade_id: str, student: str, path: Path) -> tuple:
-        """(found, html, why) of ``student``'s answer ``grade_id`` in the notebook at ``path``, rendered once per
-        version of that notebook (its modification time and size) while the server runs: a page is loaded again
-        after every rubric change, and a long answer can take the markdown renderer a second."""
-        try:
-            st = path.stat()
-            stamp = (str(path), st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = None
-        hit = self._rendered.get((grade_id, student))
-        if stamp is not None and hit is not None and hit[0] == stamp:
+    # -- an answer's content, fetched by the page as it comes into view
+    def answer_html(self, grade_id: str, student: str) -> tuple:
+        """(found, html, why) of ``student``'s answer ``grade_id``, rendered once per version of the notebook (cut
+        to size: :func:`answer_html`)."""
+        nb = self.notebooks.get(student)
+        hit = self._html.get((grade_id, student))
+        if hit is not None and hit[0] is nb:
             return hit[1]
-        result = self._render(grade_id, student, path, whole=False)
-        if stamp is not None:
-            self._rendered[(grade_id, student)] = (stamp, result)
+        result = self._render(grade_id, student, nb, whole=False)
+        self._html[(grade_id, student)] = (nb, result)
         return result
 
-    def _render(self, grade_id: str, student: str, path: Path, whole: bool) -> tuple:
-        """(found, html, why): ``student``'s answer as a question's page shows it (cut to size: :func:`answer_html`),
-        or the ``whole`` of it."""
-        try:
-            cell = _answer_cell(path, grade_id)
-        except Exception as exc:
-            return False, "", f"{path.name} could not be read: {type(exc).__name__}"
-        if cell is None:
-            return False, "", f"{path.name} has no written answer {grade_id}"
+    def _render(self, grade_id: str, student: str, nb, whole: bool) -> tuple:
+        if nb.why:
+            return False, "", nb.why
+        got = nb.written.get(grade_id)
+        if got is None:
+            return False, "", f"{self.hw}.ipynb has no written answer {grade_id}"
+        source, attachments = got
+        label = self.labels[student]
 
         def src(img):
-            return f"/att/{_quote(student)}/{_quote(grade_id)}/{img.sha256}/{_quote(img.name)}"
+            return f"/att/{_quote(label)}/{_quote(grade_id)}/{img.sha256}/{_quote(img.name)}"
         if whole:
-            return True, markdown_html(cell.source, cell.get("attachments"), src), ""
-        return True, answer_html(cell.source, cell.get("attachments"), src, self.whole_url(grade_id, student)), ""
+            return True, markdown_html(source, attachments, src), ""
+        return True, answer_html(source, attachments, src, self.whole_url(grade_id, label)), ""
+
+    def contents(self, grade_id: str, labels: list) -> dict:
+        """``{label: {"html", "why", "files"}}``: what the page shows of each answer as it comes into view."""
+        self.grader.question(grade_id)
+        out = {}
+        for label in labels[:MAX_BATCH]:
+            student = self.by_label.get(label)
+            if student is None:
+                continue
+            found, html, why = self.answer_html(grade_id, student)
+            out[label] = {"html": html if found else "", "why": why,
+                          "files": [f for f in self.handed_in(student) if self.questions.shown_with(f["name"], grade_id)]}
+        return out
 
     @staticmethod
-    def whole_url(grade_id: str, student: str) -> str:
-        return f"/a/{_quote(grade_id)}/{_quote(student)}"
+    def whole_url(grade_id: str, label: str) -> str:
+        return f"/a/{_quote(grade_id)}/{_quote(label)}"
 
-    def whole_answer_page(self, grade_id: str, student: str) -> str:
-        """``student``'s whole answer ``grade_id`` on a page of its own (nothing cut; rendered at each request)."""
+    def whole_answer_page(self, grade_id: str, label: str) -> str:
+        """The whole answer ``grade_id`` of the student the page calls ``label``, on a page of its own (nothing cut;
+        rendered at each request)."""
         self.grader.question(grade_id)  # a CourseError naming the written questions if it is none
-        if student not in self.grader.students:
-            raise CourseError(f"no student {student!r} in the gradebook")
-        path = self.notebook(student)
-        found, html, why = (self._render(grade_id, student, path, whole=True) if path is not None else
-                            (False, "", f"no notebook {self.hw}.ipynb in autograded/ or submitted/ for {student}"))
+        student = self.student(label)
+        found, html, why = self._render(grade_id, student, self.notebooks.get(student), whole=True)
         return self.env.get_template("answer.html").render(
-            hw=self.hw, grade_id=grade_id, student=student, found=found, html=html, why=why,
-            back=f"/q/{_quote(grade_id)}#s-{_quote(student)}")
+            hw=self.hw, grade_id=grade_id, student=label, found=found, html=html, why=why,
+            back=f"/q/{_quote(grade_id)}#s-{_quote(label)}")
 
-    def attachment(self, student: str, grade_id: str, sha256: str, name: str):
-        """The :class:`.answers_html.Image` attachment ``name`` of ``student``'s answer ``grade_id`` as its notebook
-        holds it now, if its content's hash is ``sha256``, else None. The last cell read is kept (the images of one
-        answer come one after another), no more."""
-        if student not in self.grader.students or grade_id not in self.cells:
+    def attachment(self, label: str, grade_id: str, sha256: str, name: str):
+        """The :class:`.answers_html.Image` attachment ``name`` of the answer ``grade_id`` of the student the page
+        calls ``label``, as their notebook holds it now, if its content's hash is ``sha256``, else None."""
+        student = self.by_label.get(label)
+        if student is None or grade_id not in self.cells:
             return None
-        path = self.notebook(student)
-        if path is None:
-            return None
-        try:
-            st = path.stat()
-            key = (str(path), st.st_mtime_ns, st.st_size, grade_id)
-            cell = self._cell[1] if self._cell[0] == key else _answer_cell(path, grade_id)
-        except Exception:
-            return None
-        self._cell = (key, cell)
-        img = attachment(cell.get("attachments"), name) if cell is not None else None
+        got = self.notebooks.get(student).written.get(grade_id)
+        img = attachment(got[1], name) if got is not None else None
         return img if img is not None and img.sha256 == sha256 else None  # a hash, not a secret
+
+    # -- the gradebook
+    def grades(self) -> dict:
+        """``{student: {grade id: class_grades.Cell}}`` as the gradebook has them now."""
+        with R.gradebook(self.course) as gb:
+            return CG.class_grades(gb, self.hw)
 
     def gradebook_grades(self, grade_id: str) -> dict:
         """student -> (manual score, comment) as the gradebook has them now (the formgrader's, for instance)."""
+        grades = self.grades()
         out = {}
-        with R.gradebook(self.course) as gb:
-            for student in self.grader.students:
-                g = gb.find_grade(grade_id, self.hw, self.hw, student)
-                c = gb.find_comment(grade_id, self.hw, self.hw, student)
-                out[student] = (g.manual_score, c.manual_comment or "")
+        for s in self.grader.students:
+            cell = grades.get(s, {}).get(grade_id)
+            out[s] = (None, "") if cell is None else (cell.manual, cell.comment)
         return out
 
-    def to_grade(self) -> dict:
+    def to_grade(self, grades: dict | None = None) -> dict:
         """``{grade id: {student, ...}}`` of the answers still to grade by hand, by the rule ``dgmlab report`` and
         ``push`` apply (:mod:`.to_grade`): never graded, or reopened by a regrade (the answer changed)."""
-        with R.gradebook(self.course) as gb:
-            left = TG.pending(gb, self.hw)
-        out = {}
-        for student, cells in left.items():
-            for gid in cells:
-                out.setdefault(gid, set()).add(student)
-        return out
+        grades = self.grades() if grades is None else grades
+        return {gid: {s for s in self.grader.students if CG.still_to_grade(grades.get(s, {}).get(gid))}
+                for gid in self.grader.rubric.questions}
 
+    # -- pages
     def index_page(self) -> str:
         left = self.to_grade()
         qs = [{"grade_id": gid, "max": R.points_text(q.max),
                "graded": sum(1 for s in self.grader.students if s not in left.get(gid, ()))}
               for gid, q in self.grader.rubric.questions.items()]
         return self.env.get_template("index.html").render(
-            hw=self.hw, questions=qs, n_students=len(self.grader.students),
+            hw=self.hw, questions=qs, n_students=len(self.grader.students), anonymous=self.anonymous,
             rubric_path=R.path(self.course, self.hw).relative_to(self.course.root).as_posix())
+
+    def grouping(self, grade_id: str) -> AG.Grouping:
+        """The answer groups of ``grade_id`` the page shows (made at each load of the page, kept for its POSTs)."""
+        if grade_id not in self._groups:
+            order = GO.fair_order(self.course, self.hw, grade_id, self.grader.students)
+            self._groups[grade_id] = AG.group(self.notebooks.answers(grade_id, order))
+        return self._groups[grade_id]
+
+    def _results(self, grade_id: str, student: str, grades: dict) -> list:
+        """The same problem's autograded cells for ``student``: points from the gradebook, the checks that failed
+        and why from the autograded notebook (never from a notebook only handed in: its outputs are the student's)."""
+        mine = grades.get(student, {})
+        autograded = self.notebooks.path(student) == (self.course.folder("autograded", self.hw, student)
+                                                      / f"{self.hw}.ipynb")
+        outcomes = self.notebooks.get(student).outcomes if autograded else {}
+        out = []
+        for gid in self.related.get(grade_id, []):
+            cell = mine.get(gid)
+            if cell is None:
+                continue
+            passed, failed, error = outcomes.get(gid, ([], [], ""))
+            out.append({"cell": gid, "score": "–" if cell.score is None else R.points_text(cell.score),
+                        "max": R.points_text(cell.max), "full": cell.score is not None and cell.score >= cell.max,
+                        "failed": [f"{name}: {why}" if why else name for name, why in failed][:MAX_FAILED],
+                        "error": error})
+        return out
+
+    def sections(self, grade_id: str) -> list:
+        """The question's page, section by section: the students in the question's order (:mod:`.grading_order`),
+        a group of identical answers as one section (its first member's) with the others listed in it, and each
+        answer proposed for a group's items right after that group's section."""
+        q = self.grader.question(grade_id)
+        self._groups.pop(grade_id, None)
+        grouping = self.grouping(grade_id)
+        order = GO.fair_order(self.course, self.hw, grade_id, self.grader.students)
+        grades = self.grades()
+        left = self.to_grade(grades).get(grade_id, set())
+        adjusted = ADJ.read(self.course, self.hw)
+        try:
+            from . import regrades
+            requests = regrades.requests(self.course, self.hw, grade_id)
+        except ImportError:  # pragma: no cover - the regrade module lands with the audit log
+            requests = []
+
+        def section(student: str) -> Answer:
+            a = q.applied.get(student, R.Applied())
+            graded = student not in left
+            out = Answer(student, self.labels[student], q.score(student) if graded else None, list(a.items), a.note,
+                         graded=graded, results=self._results(grade_id, student, grades),
+                         requests=[r for r in requests if r.student == student])
+            cell = grades.get(student, {}).get(grade_id)
+            if q.score(student) is None and cell is not None and cell.manual is not None:
+                out.elsewhere = f"{R.points_text(cell.manual)} points in the gradebook" + (
+                    f" ({cell.comment})" if cell.comment else "")
+            adj = adjusted.get(student)
+            if adj is not None and adj.cell == grade_id:
+                out.adjustment = adj.line() + ("" if out.score is None else
+                                               f": {R.points_text(out.score + adj.points)} in the mark")
+            nb = self.notebooks.get(student)
+            if nb.why or grade_id not in nb.written:
+                out.why = nb.why or f"{self.hw}.ipynb has no written answer {grade_id}"
+            return out
+
+        placed, out = set(), []
+        position = {s: k for k, s in enumerate(order)}
+        for student in order:
+            if student in placed:
+                continue
+            g = grouping.of.get(student)
+            if g is not None and student in grouping.proposal:
+                continue  # shown after the group it is proposed for
+            if g is None or g.leader != student:
+                if g is None:
+                    placed.add(student)
+                    out.append(section(student))
+                continue
+            head = section(student)
+            head.group = g.id
+            lead = q.applied.get(student)
+            for m in g.members[1:]:
+                follows = _same(q.applied.get(m), lead)
+                head.members.append((self.labels[m], "–" if q.score(m) is None or m in left
+                                     else R.points_text(q.score(m)), follows))
+            placed.update(g.members)
+            out.append(head)
+            for m in g.members[1:]:  # each member's own section, hidden until the TA grades it apart
+                apart = section(m)
+                apart.member_of = head.label
+                out.append(apart)
+            for other, sim in sorted(g.proposed.items(), key=lambda kv: position[kv[0]]):
+                offered = section(other)
+                offered.proposed_for, offered.similarity = head.label, sim
+                placed.add(other)
+                out.append(offered)
+        return out
 
     def question_page(self, grade_id: str) -> str:
         q = self.grader.question(grade_id)
         ids = list(self.grader.rubric.questions)
         k = ids.index(grade_id)
         cell = self.cells.get(grade_id)
-        answers = [self.answer(grade_id, s) for s in self.grader.students]
-        elsewhere = self.gradebook_grades(grade_id)
-        for a in answers:  # graded without the rubric (the formgrader): say so before the rubric writes over it
-            score, comment = elsewhere.get(a.student, (None, ""))
-            if a.score is None and score is not None:
-                a.elsewhere = f"{R.points_text(score)} points in the gradebook" + (f" ({comment})" if comment else "")
-        left = self.to_grade().get(grade_id, set())
-        for a in answers:  # reopened by a regrade: shown ungraded, its rubric choices kept (apply an item to confirm)
-            if a.student in left:
-                a.score = None
+        answers = self.sections(grade_id)
+        share = self.grouping(grade_id).share()
         return self.env.get_template("question.html").render(
-            hw=self.hw, q=q, counts=q.counts(), answers=answers,
+            hw=self.hw, q=q, answers=answers, share=share, n_students=len(self.grader.students),
+            rubric=json.dumps(self.rubric_state(grade_id)), anonymous=self.anonymous,
             statement=markdown_html(cell.statement) if cell else "", model=markdown_html(cell.model) if cell else "",
             prev=ids[k - 1] if k > 0 else None, next=ids[k + 1] if k + 1 < len(ids) else None)
+
+    def rubric_state(self, grade_id: str) -> dict:
+        q = self.grader.question(grade_id)
+        return {"max": q.max, "counts": q.counts(),
+                "items": [{"id": it.id, "points": it.points, "text": it.text, "signed": _signed(it.points),
+                           "key": item_key(n)} for n, it in enumerate(q.items, 1)]}
 
     def state(self, grade_id: str, student: str) -> dict:
         q = self.grader.question(grade_id)
         a = q.applied.get(student, R.Applied())
         score = q.score(student)
-        return {"student": student, "score": score, "score_text": "–" if score is None else R.points_text(score),
-                "items": list(a.items), "note": a.note, "counts": q.counts()}
+        return {"student": self.labels[student], "score": score,
+                "score_text": "–" if score is None else R.points_text(score), "items": list(a.items),
+                "note": a.note, "counts": q.counts()}
 
     # -- what a POST changes
+    def _followers(self, grade_id: str, student: str, group: bool) -> list:
+        """``student``, and with ``group`` the other members of the group they lead that still have its items."""
+        if not group:
+            return [student]
+        g = self.grouping(grade_id).of.get(student)
+        if g is None or g.leader != student:
+            return [student]
+        q = self.grader.question(grade_id)
+        lead = q.applied.get(student)
+        return [student] + [m for m in g.members[1:] if _same(q.applied.get(m), lead)]
+
+    def _set(self, grade_id: str, who: list, items: list, via: str) -> dict:
+        q = self.grader.question(grade_id)
+        for i in items:
+            q.item(i)
+        choices = {s: R.Applied(list(items), q.applied.get(s, R.Applied()).note) for s in who}
+        self.grader.set_applied(grade_id, choices, via=via)
+        return {"states": [self.state(grade_id, s) for s in who], "counts": q.counts()}
+
     def act(self, path: str, body: dict) -> dict:
-        gid, student = str(body.get("question", "")), str(body.get("student", ""))
+        gid = str(body.get("question", ""))
+        label = str(body.get("student", ""))
+        group = bool(body.get("group"))
         if path == "/api/toggle":
-            self.grader.toggle(gid, student, str(body.get("item", "")))
-            return self.state(gid, student)
+            student = self.student(label)
+            q = self.grader.question(gid)
+            item = q.item(str(body.get("item", ""))).id
+            self.grader.check_student(student)
+            who = self._followers(gid, student, group)
+            items = list(q.applied.get(student, R.Applied()).items)
+            items = [i for i in items if i != item] if item in items else items + [item]
+            g = self.grouping(gid).of.get(student)
+            return self._set(gid, who, items, f"group {g.id}" if len(who) > 1 and g else "page")
+        if path == "/api/set":
+            student = self.student(label)
+            items = [str(i) for i in body.get("items", []) if isinstance(i, str)]
+            via = str(body.get("via", "page"))[:40]
+            g = self.grouping(gid).of.get(student)
+            who = self._followers(gid, student, group)
+            return self._set(gid, who, items, f"{via}, group {g.id}" if len(who) > 1 and g else via)
         if path == "/api/note":
-            self.grader.set_note(gid, student, str(body.get("note", "")))
-            return self.state(gid, student)
+            student = self.student(label)
+            self.grader.set_note(gid, student, str(body.get("note", "")), via="page")
+            return {"states": [self.state(gid, student)], "counts": self.grader.question(gid).counts()}
         if path == "/api/item":
-            try:
-                points = float(body.get("points"))
-            except (TypeError, ValueError):
-                raise CourseError(f"a rubric item's points must be a number (got {body.get('points')!r})") from None
-            item, who = self.grader.edit_item(gid, str(body.get("item") or "") or None, points,
-                                              str(body.get("text", "")))
-            return {"item": item, "rescored": len(who)}
+            return self._edit_item(gid, body)
         if path == "/api/delete":
-            return {"rescored": len(self.grader.delete_item(gid, str(body.get("item", ""))))}
+            who = self.grader.delete_item(gid, str(body.get("item", "")), via="page")
+            return {"rescored": len(who), "rubric": self.rubric_state(gid),
+                    "states": [self.state(gid, s) for s in who]}
+        if path == "/api/regrade":
+            from . import regrades
+
+            student = self.student(label)
+            regrades.answer(self.course, self.hw, gid, student, str(body.get("decision", "")),
+                            str(body.get("reason", "")), who=self.grader.who)
+            return {"requests": [r.to_json() for r in regrades.requests(self.course, self.hw, gid)
+                                 if r.student == student]}
         raise LookupError(path)
+
+    def _edit_item(self, gid: str, body: dict) -> dict:
+        """A new item or an item changed; an item that answers have is changed only with ``confirm`` (the page
+        asks, naming how many answers it re-scores). A new item is applied where ``apply`` says: ``"item:<id>"``
+        every answer that has that item, ``"student:<label>"`` that answer (and its group's followers)."""
+        try:
+            points = float(body.get("points"))
+        except (TypeError, ValueError):
+            raise CourseError(f"a rubric item's points must be a number (got {body.get('points')!r})") from None
+        q = self.grader.question(gid)
+        item_id = str(body.get("item") or "") or None
+        if item_id:
+            it = q.item(item_id)
+            n = q.counts()[it.id]
+            if n and it.points != points and not body.get("confirm"):
+                raise CourseError(f"changing {it.id}'s points from {_signed(it.points)} to {_signed(points)} "
+                                  f"re-scores {n} answer{'s' if n != 1 else ''}: confirm it")
+        item, who = self.grader.edit_item(gid, item_id, points, str(body.get("text", "")), via="page")
+        applied = []
+        target = str(body.get("apply") or "")
+        if not item_id and target.startswith("item:"):
+            have = q.item(target[5:]).id
+            applied = [s for s, a in q.applied.items() if have in a.items]
+        elif not item_id and target.startswith("student:"):
+            student = self.student(target[8:])
+            applied = self._followers(gid, student, True)
+        if applied:
+            self.grader.apply_item(gid, item, applied, on=True, via="page: new item applied")
+        touched = list(dict.fromkeys(list(who) + applied))
+        return {"item": item, "rescored": len(touched), "rubric": self.rubric_state(gid),
+                "states": [self.state(gid, s) for s in touched]}
 
 
 def _quote(text: str) -> str:
@@ -431,6 +602,9 @@ class Handler(BaseHTTPRequestHandler):
             if len(parts) == 2 and parts[0] == "static" and parts[1] in STATIC:
                 body, ctype = STATIC[parts[1]]
                 return self._send(200, body.encode(), ctype)
+            if len(parts) == 2 and parts[0] == "answers":
+                wanted = parse_qs(urlsplit(self.path).query).get("s", [])
+                return self._json(200, site.contents(parts[1], wanted))
             if len(parts) == 3 and parts[0] == "a":
                 return self._send(200, site.whole_answer_page(parts[1], parts[2]).encode(), "text/html; charset=utf-8")
             if len(parts) == 5 and parts[0] == "att":
@@ -486,13 +660,14 @@ STATIC = {"grade.js": (P.JS, "text/javascript; charset=utf-8"), "grade.css": (P.
           "mathjax-config.js": (P.MATHJAX_CONFIG, "text/javascript; charset=utf-8")}
 
 
-def make_server(course: Course, hw: str, port: int = 0) -> HTTPServer:
+def make_server(course: Course, hw: str, port: int = 0, anonymous: bool = True, who: str | None = None) -> HTTPServer:
     """The server for ``hw`` on 127.0.0.1:``port`` (0: a free port), not yet serving; ``server.site`` is its
-    :class:`Site`. One request at a time."""
+    :class:`Site`: students shown by pseudonym (``anonymous``) or id; ``who`` grades (the audit log's name; the
+    OS user by default). One request at a time."""
     (hw,) = course.check_homeworks([hw])
     lock = rubric_lock(course, hw)
     try:
-        site = Site(course, hw)
+        site = Site(course, hw, anonymous=anonymous, who=who)
         handler = type("SiteHandler", (Handler,), {"site": site})
         server = LockedServer((HOST, port), handler)
     except OSError as exc:
@@ -554,10 +729,10 @@ def reopened_lines(site: Site) -> list:
 
 
 def serve(course: Course, hw: str, question: str | None = None, port: int = 0, browser: bool = True, *,
-          say: Callable[[str], None]) -> int:
+          say: Callable[[str], None], anonymous: bool = True, who: str | None = None) -> int:
     """Run the server until Ctrl-C; says its address, the rubrics' file and the answers to grade again to ``say``
     (``dgmlab grade`` prints them), and opens the address in a browser with ``browser``."""
-    server = make_server(course, hw, port)
+    server = make_server(course, hw, port, anonymous=anonymous, who=who)
     if question is not None:
         try:
             server.site.grader.question(question)

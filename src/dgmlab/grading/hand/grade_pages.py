@@ -22,7 +22,7 @@ INDEX = """{% extends "base.html" %}
 {% block content %}
 <main>
 <h1>{{ hw }}: grade the written answers by question</h1>
-<p>{{ n_students }} submissions in the gradebook. Rubrics are saved in <code>{{ rubric_path }}</code>.</p>
+<p>{{ n_students }} submissions in the gradebook{% if anonymous %}, each student shown by pseudonym (<code>dgmlab grade --names</code> shows ids){% endif %}. Rubrics are saved in <code>{{ rubric_path }}</code>.</p>
 <table><thead><tr><th scope="col">question</th><th scope="col">points</th><th scope="col">graded with the rubric</th>
 </tr></thead><tbody>
 {% for q in questions %}<tr><td><a href="/q/{{ q.grade_id }}">{{ q.grade_id }}</a></td><td class="num">{{ q.max }}</td>
@@ -33,63 +33,71 @@ INDEX = """{% extends "base.html" %}
 
 QUESTION = """{% extends "base.html" %}
 {% block title %}{{ hw }} {{ q.grade_id }}: grade by question{% endblock %}
-{% block body_attrs %} data-question="{{ q.grade_id }}"{% endblock %}
+{% block body_attrs %} data-question="{{ q.grade_id }}"{% if prev %} data-prev="/q/{{ prev }}"{% endif %}{% if next %} data-next="/q/{{ next }}"{% endif %}{% endblock %}
 {% block content %}
 <p class="skip"><a href="#answers">Skip to the answers</a></p>
 <p id="status" role="status" aria-live="polite"></p>
 <div class="layout">
-<main id="answers" aria-label="answers">
-<h1>{{ hw }}: {{ q.grade_id }} ({{ q.max }} points), {{ answers|length }} students</h1>
+<main id="answers" aria-label="answers" data-rubric="{{ rubric }}">
+<h1>{{ hw }}: {{ q.grade_id }} ({{ q.max }} points), {{ n_students }} students</h1>
+<p class="muted">In this question's own order{% if anonymous %}, each student by pseudonym{% endif %}.
+{{ share.groups }} groups of identical answers ({{ share.identical }} answers graded with their group's first);
+{{ share.proposed }} similar answers offered a group's items.</p>
 {% if not mathjax %}<p class="warn">No MathJax on this machine (Debian's libjs-mathjax): math is shown as TeX.</p>{% endif %}
-{% for a in answers %}
-<section class="answer" id="s-{{ a.student }}" data-student="{{ a.student }}" tabindex="-1"
- aria-labelledby="h-{{ loop.index }}" data-graded="{{ 'yes' if a.score is not none else 'no' }}">
-<h2 id="h-{{ loop.index }}">{{ loop.index }}. {{ a.student }}
+{% for a in answers %}{% set n = loop.index %}
+<section class="answer" id="s-{{ a.label }}" data-student="{{ a.label }}" tabindex="-1" aria-labelledby="h-{{ n }}"
+ data-graded="{{ 'yes' if a.score is not none else 'no' }}" data-applied="{{ a.applied|join(' ') }}"
+ {%- if a.members %} data-group="{{ a.group }}"{% endif %}{% if a.proposed_for %} data-proposed="{{ a.proposed_for }}"{% endif %}
+ {%- if a.member_of %} data-member-of="{{ a.member_of }}" hidden{% endif %}>
+<h2 id="h-{{ n }}">{{ n }}. {{ a.label }}{% if a.member_of %} <span class="badge">graded apart from {{ a.member_of }}'s group</span>{% endif %}{% if a.members %} <span class="badge">and {{ a.members|length }} more with the same answer</span>{% endif %}
  <span class="score"><span data-role="score">{{ a.score_text }}</span> / {{ q.max }}</span></h2>
-<div class="side">
-<div class="md">{% if a.found %}{{ a.html|safe }}{% else %}<p class="warn">{{ a.why }}</p>{% endif %}</div>
-{% if a.files %}<ul class="files" aria-label="files {{ a.student }} handed in">
-{% for f in a.files %}<li>{% if f.why %}{{ f.name }} ({{ f.kind }}, {{ f.why }}){% else %}<button type="button" data-show="{{ f.url }}" data-kind="{{ 'image' if f.image else 'pdf' }}" aria-expanded="false">{{ f.name }}</button> ({{ f.kind }}, <a href="{{ f.url }}" target="_blank" rel="noopener">new tab</a>){% endif %}</li>
-{% endfor %}</ul>{% endif %}
-</div>
+{% if a.members %}<details class="members"><summary>Graded as one: items applied here apply to each of the {{ a.members|length }} below that has this answer's items</summary>
+<ul>{% for m in a.members %}<li data-member="{{ m[0] }}">{{ m[0] }}: <span data-role="member-score">{{ m[1] }}</span><span data-role="apart">{% if not m[2] %} (graded apart){% endif %}</span>
+ <button type="button" data-apart="{{ m[0] }}">grade apart</button></li>{% endfor %}</ul></details>{% endif %}
+{% if a.proposed_for %}<p class="proposal">Much like the answer of {{ a.proposed_for }} ({{ (a.similarity * 100)|round|int }}% of its text alike):
+ <kbd>g</kbd> gives it the same items, or grade it apart.</p>{% endif %}
+<div class="side"><div class="md" data-role="answer">{% if a.why %}<p class="warn">{{ a.why }}</p>{% else %}<p class="muted loading">answer loads when it comes into view</p>{% endif %}</div><div data-role="files"></div></div>
+{% if a.results %}<details class="results"><summary>Autograded, same problem:
+{% for r in a.results %}{{ r.cell }} {{ r.score }}/{{ r.max }}{% if not loop.last %} · {% endif %}{% endfor %}</summary>
+<ul>{% for r in a.results %}<li>{{ r.cell }}: {{ r.score }} of {{ r.max }}{% if r.error %}; {{ r.error }}{% endif %}
+{% if r.failed %}<ul>{% for f in r.failed %}<li>failed {{ f }}</li>{% endfor %}</ul>{% endif %}</li>{% endfor %}</ul></details>{% endif %}
+{% for r in a.requests %}<div class="request" data-request="{{ r.student }}"><p><strong>Regrade request</strong> ({{ r.when }}{% if r.source %}, {{ r.source }}{% endif %}): <span class="request-text">{{ r.text }}</span></p>
+{% if r.answered %}<p>Answered: {{ r.answered.decision }}: {{ r.answered.reason }} ({{ r.answered.who }}, {{ r.answered.when }})</p>
+{% else %}<form class="regrade" data-student="{{ a.label }}"><label>decision <select name="decision"><option value="kept">kept</option><option value="changed">changed</option></select></label>
+<label>reason (the student reads it) <input name="reason" type="text" required></label> <button type="submit">Answer the request</button></form>{% endif %}</div>{% endfor %}
 {% if a.elsewhere %}<p class="warn">Graded outside the rubric: {{ a.elsewhere }}. Applying an item replaces it.</p>{% endif %}
 {% if a.adjustment %}<p class="warn" data-role="adjustment">Also on this answer, outside the rubric: {{ a.adjustment }}</p>{% endif %}
-<fieldset class="items tex"><legend>Rubric items for {{ a.student }}</legend>
-{% for it in q.items %}<label><input type="checkbox" data-item="{{ it.id }}"{% if it.id in a.applied %} checked{% endif %}>
- <kbd>{{ item_key(loop.index) }}</kbd> <span class="pts">{{ signed(it.points) }}</span> {{ it.text }}</label>
-{% endfor %}</fieldset>
-<label class="note">Note to {{ a.student }} (<kbd>n</kbd>; saved when you leave it)
+<fieldset class="items tex" data-role="items"><legend>Rubric items for {{ a.label }}</legend></fieldset>
+<label class="note">Note to {{ a.label }} (<kbd>n</kbd>; saved when you leave it)
 <textarea data-role="note" rows="2">{{ a.note }}</textarea></label>
 </section>
 {% endfor %}
 </main>
 <aside aria-label="question, model answer and rubric">
-<nav><a href="/">all questions</a>{% if prev %} · <a href="/q/{{ prev }}">previous question</a>{% endif %}{% if next %} · <a href="/q/{{ next }}">next question</a>{% endif %}</nav>
+<nav><a href="/">all questions</a>{% if prev %} · <a href="/q/{{ prev }}">previous question</a> (<kbd>[</kbd>){% endif %}{% if next %} · <a href="/q/{{ next }}">next question</a> (<kbd>]</kbd>){% endif %}</nav>
+<p id="last-change" class="muted" role="status" aria-live="polite"></p>
 <details><summary>The question</summary><div class="md">{{ statement|safe }}</div></details>
 <details open><summary>The model answer (source notebook)</summary><div class="md model">{{ model|safe }}</div></details>
 <h2>Rubric</h2>
-<p class="muted">Score: the applied items' points added, between 0 and {{ q.max }}. Editing an item re-scores every student who has it.</p>
-<ol class="rubric tex">
-{% for it in q.items %}<li data-item="{{ it.id }}"><p class="item-text"><span class="pts">{{ signed(it.points) }}</span> {{ it.text }}</p>
-<form class="item-edit" data-item="{{ it.id }}">
-<label>points <input name="points" type="number" step="any" value="{{ it.points }}" size="4"></label>
-<label>comment <input name="text" type="text" value="{{ it.text }}"></label>
-<button type="submit">Save</button> <button type="button" data-action="delete">Delete</button>
-<span class="muted" data-role="count" aria-live="polite">{{ counts[it.id] }} {{ 'student' if counts[it.id] == 1 else 'students' }}</span>
-</form></li>
-{% endfor %}</ol>
+<p class="muted">Score: the applied items' points added, between 0 and {{ q.max }}. Editing an item re-scores every student who has it (you confirm first).</p>
+<ol class="rubric tex"></ol>
 <form class="item-edit" data-item="" id="new-item"><fieldset><legend>New item (<kbd>a</kbd>)</legend>
 <label>points <input name="points" type="number" step="any" value="-1" size="4"></label>
 <label>comment <input name="text" type="text" placeholder="what the student did or missed"></label>
+<label>apply it now to <select name="apply"><option value="">no answer yet</option><option value="current">the current answer (and its group)</option></select></label>
 <button type="submit">Add</button></fieldset></form>
 <h2>Keys</h2>
-<dl class="keys"><dt><kbd>j</kbd> / <kbd>k</kbd></dt><dd>next / previous student</dd>
+<dl class="keys"><dt><kbd>j</kbd> / <kbd>k</kbd></dt><dd>next / previous answer</dd>
+<dt><kbd>f</kbd></dt><dd>full credit (every positive item), then the next answer to grade</dd>
+<dt><kbd>x</kbd></dt><dd>"no answer", then the next answer to grade</dd>
 <dt><kbd>1</kbd>…<kbd>9</kbd>, <kbd>0</kbd></dt><dd>apply or take off item 1…10</dd>
 <dt><kbd>Shift</kbd>+<kbd>1</kbd>…<kbd>0</kbd></dt><dd>item 11…20</dd>
+<dt><kbd>g</kbd></dt><dd>a similar answer: the same items as the group it is offered</dd>
+<dt><kbd>u</kbd></dt><dd>next answer not graded yet</dd>
+<dt><kbd>]</kbd> / <kbd>[</kbd></dt><dd>next / previous question</dd>
 <dt><kbd>n</kbd></dt><dd>write a note (<kbd>Esc</kbd> saves and leaves)</dd>
 <dt><kbd>a</kbd></dt><dd>add a rubric item</dd>
-<dt><kbd>e</kbd></dt><dd>edit the rubric's items (<kbd>Tab</kbd> between them, <kbd>Enter</kbd> saves one)</dd>
-<dt><kbd>u</kbd></dt><dd>next student not graded yet</dd></dl>
+<dt><kbd>e</kbd>, then <kbd>1</kbd>…<kbd>9</kbd></dt><dd>edit item 1…9 (<kbd>e</kbd> alone: the first; <kbd>Enter</kbd> saves)</dd></dl>
 </aside>
 </div>
 {% endblock %}"""
@@ -165,8 +173,13 @@ MATHJAX_CONFIG = r"""(function () {
   var TEX_EXTENSIONS = ["AMSmath", "AMSsymbols", "noErrors", "noUndefined", "newcommand", "begingroup", "HTML",
                         "bbox", "boldsymbol", "mathchoice", "unicode", "verb", "color", "cancel", "enclose",
                         "action", "AMScd", "extpfeil", "mhchem"];
+  // the action extension's tooltips and toggles draw in a box of their own over the page (outside the answer's):
+  // loaded, so that nothing loads it later, and its macros taken away before the snapshot (they show as unknown)
+  var DRAWN_ELSEWHERE = ["mathtip", "texttip", "toggle", "mathtoggle"];
   var SILENT = {AMScd: true};  // posts no "TeX <name> Ready" signal
   function typesetEachBlock() {
+    // no pause between a block's input and output phases (MathJax's 50 ms, twice: most of a small block's time)
+    MathJax.Hub.processSectionDelay = 0;
     var HUB = MathJax.Hub, waits = [["Require", MathJax.Ajax, "[MathJax]/jax/input/TeX/jax.js"],
                                     HUB.Register.StartupHook("TeX Jax Ready", {}),
                                     HUB.Register.StartupHook("Safe Extension Ready", {})];
@@ -182,6 +195,7 @@ MATHJAX_CONFIG = r"""(function () {
       document.documentElement.setAttribute("data-typeset", "refused");
       return;
     }
+    DRAWN_ELSEWHERE.forEach(function (name) { delete D.macros[name]; });
     ["macros", "environment", "delimiter", "special", "mathchar0mi", "mathchar0mo", "mathchar7"].forEach(function (k) {
       if (D[k]) { kept[k] = copy(D[k]); }
     });
@@ -197,16 +211,22 @@ MATHJAX_CONFIG = r"""(function () {
       if (TEX.resetEquationNumbers) { TEX.resetEquationNumbers(); }
     }
     HUB.Queue(restore);
-    Array.prototype.forEach.call(document.querySelectorAll(".md, .tex"), function (el) {
-      HUB.Queue(["Typeset", HUB, el], restore);
-    });
+    // a question's page typesets each block as it comes into view (grade.js calls this); any other page all at once
+    window.dgmlabTypeset = function (el, then) {
+      HUB.Queue(["Typeset", HUB, el], restore, then || function () {});
+    };
+    if (document.body.dataset.question) {
+      document.dispatchEvent(new Event("dgmlab-math-ready"));
+      return;
+    }
+    Array.prototype.forEach.call(document.querySelectorAll(".md, .tex"), function (el) { window.dgmlabTypeset(el); });
     HUB.Queue(function () { document.documentElement.setAttribute("data-typeset", "done"); });
   }
   window.MathJax = {
     tex2jax: {inlineMath: [["$", "$"], ["\\(", "\\)"]], processEscapes: true},
     messageStyle: "none", showMathMenu: false, skipStartupTypeset: true,
-    extensions: ["tex2jax.js", "MathEvents.js", "MathZoom.js", "MathMenu.js", "toMathML.js", "fast-preview.js",
-                 "AssistiveMML.js", "Safe.js"],
+    extensions: ["tex2jax.js", "MathEvents.js", "toMathML.js", "AssistiveMML.js", "Safe.js"],
+    menuSettings: {zoom: "None"},
     TeX: {extensions: TEX_EXTENSIONS.map(function (name) { return name + ".js"; })},
     Safe: {allow: {URLs: "none", classes: "none", cssIDs: "none", styles: "safe", fontsize: "safe",
                    require: "none"}},
@@ -221,6 +241,7 @@ JS = r"""
   var token = document.querySelector('meta[name="dgmlab-token"]').content;
   var question = document.body.dataset.question;
   var status = document.getElementById("status");
+  var lastChange = document.getElementById("last-change");
   function say(text) { if (status) { status.textContent = text; } }
   function post(path, body) {
     return fetch(path, {method: "POST", headers: {"Content-Type": "application/json", "X-Dgmlab-Token": token},
@@ -229,8 +250,249 @@ JS = r"""
       .catch(function (e) { say("Not saved: " + e.message); throw e; });
   }
   if (!question) { return; }
-  var answers = Array.prototype.slice.call(document.querySelectorAll("section.answer"));
+  var main = document.getElementById("answers");
+  var rubric = JSON.parse(main.dataset.rubric);
+  var all = Array.prototype.slice.call(document.querySelectorAll("section.answer"));
+  var byLabel = {};
+  all.forEach(function (sec) { byLabel[sec.dataset.student] = sec; });
+  function shown() { return all.filter(function (s) { return !s.hidden; }); }
+  var answers = shown();
   var cur = 0;
+
+  // -- typesetting: each block once it is on the page and MathJax is ready; <html data-typeset> says "done" when
+  // nothing is being fetched or typeset
+  var mathReady = !window.MathJax, waiting = [], busy = 0, fetching = 0;
+  function settle() {
+    document.documentElement.setAttribute("data-typeset", (busy || fetching || !mathReady) ? "busy" : "done");
+  }
+  function typeset(el) {
+    if (!window.MathJax) { return; }
+    if (!mathReady) { waiting.push(el); return; }
+    busy += 1; settle();
+    window.dgmlabTypeset(el, function () { busy -= 1; settle(); });
+  }
+  document.addEventListener("dgmlab-math-ready", function () {
+    mathReady = true;
+    var w = waiting; waiting = [];
+    w.forEach(typeset);
+    settle();
+  });
+
+  // -- the rubric: one model, drawn in the sidebar and in each answer's items
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+  function plural(n, one) { return n + " " + one + (n === 1 ? "" : "s"); }
+  function drawItems(sec) {
+    var box = sec.querySelector('[data-role="items"]'), legend = box.querySelector("legend");
+    var applied = sec.dataset.applied ? sec.dataset.applied.split(" ") : [];
+    box.textContent = "";
+    box.appendChild(legend);
+    rubric.items.forEach(function (it) {
+      var label = el("label"), input = el("input", {type: "checkbox", "data-item": it.id});
+      input.checked = applied.indexOf(it.id) >= 0;
+      input.addEventListener("change", function () { toggle(sec, it.id); });
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(" "));
+      if (it.key) { label.appendChild(el("kbd", {}, it.key)); label.appendChild(document.createTextNode(" ")); }
+      label.appendChild(el("span", {"class": "pts"}, it.signed));
+      label.appendChild(document.createTextNode(" " + it.text));
+      box.appendChild(label);
+    });
+    sec.dataset.tex = "no";
+    sec.dataset.items = "drawn";
+  }
+  function drawRubric() {
+    var list = document.querySelector("ol.rubric");
+    list.textContent = "";
+    rubric.items.forEach(function (it, n) {
+      var li = el("li", {"data-item": it.id}), p = el("p", {"class": "item-text"});
+      p.appendChild(el("span", {"class": "pts"}, it.signed));
+      p.appendChild(document.createTextNode(" " + it.text));
+      li.appendChild(p);
+      var form = el("form", {"class": "item-edit", "data-item": it.id});
+      var pl = el("label", {}, "points "), points = el("input", {name: "points", type: "number", step: "any", size: "4"});
+      points.value = it.points; pl.appendChild(points); form.appendChild(pl);
+      var tl = el("label", {}, "comment "), text = el("input", {name: "text", type: "text"});
+      text.value = it.text; tl.appendChild(text); form.appendChild(tl);
+      form.appendChild(el("button", {type: "submit"}, "Save"));
+      form.appendChild(document.createTextNode(" "));
+      var del = el("button", {type: "button", "data-action": "delete"}, "Delete");
+      form.appendChild(del);
+      form.appendChild(document.createTextNode(" "));
+      var n_ = rubric.counts[it.id] || 0;
+      form.appendChild(el("span", {"class": "muted", "data-role": "count"}, plural(n_, "student")));
+      form.addEventListener("submit", function (e) { e.preventDefault(); saveItem(form, it); });
+      del.addEventListener("click", function () {
+        if (!confirm("Delete item " + (n + 1) + " from the rubric and from the " + plural(n_, "student") + " who have it?")) { return; }
+        post("/api/delete", {question: question, item: it.id}).then(function (r) { changed(r, "Item " + (n + 1) + " deleted"); });
+      });
+      li.appendChild(form);
+      list.appendChild(li);
+    });
+    var select = document.querySelector('#new-item select[name="apply"]');
+    Array.prototype.slice.call(select.options).forEach(function (o) { if (o.value.indexOf("item:") === 0) { select.removeChild(o); } });
+    rubric.items.forEach(function (it, n) {
+      select.appendChild(el("option", {value: "item:" + it.id}, "every answer with item " + (n + 1) + " (" + it.signed + " " + it.text.slice(0, 40) + ")"));
+    });
+    if (asideDone) { typeset(list); }
+  }
+  function showCounts(counts) {
+    rubric.counts = counts;
+    Object.keys(counts).forEach(function (item) {
+      var c = document.querySelector('.rubric li[data-item="' + CSS.escape(item) + '"] [data-role="count"]');
+      if (c) { c.textContent = plural(counts[item], "student"); }
+    });
+  }
+  function show(st) {
+    var sec = byLabel[st.student];
+    if (sec) {
+      sec.querySelector('[data-role="score"]').textContent = st.score === null ? "\u2013" : st.score_text;
+      sec.dataset.graded = st.score === null ? "no" : "yes";
+      sec.dataset.applied = st.items.join(" ");
+      sec.querySelectorAll("input[data-item]").forEach(function (b) { b.checked = st.items.indexOf(b.dataset.item) >= 0; });
+    }
+    var member = document.querySelector('[data-member="' + CSS.escape(st.student) + '"] [data-role="member-score"]');
+    if (member) { member.textContent = st.score === null ? "\u2013" : st.score_text; }
+  }
+  function shownStates(r) {
+    (r.states || []).forEach(show);
+    if (r.counts) { showCounts(r.counts); }
+    var st = r.states && r.states[0];
+    if (st) {
+      var more = r.states.length > 1 ? " (and " + plural(r.states.length - 1, "answer") + " of its group)" : "";
+      say(st.student + ": " + (st.score === null ? "not graded" : st.score_text + " points") + more);
+    }
+  }
+  function changed(r, what) {
+    rubric = r.rubric;
+    drawRubric();
+    all.forEach(function (sec) { if (sec.dataset.items === "drawn") { drawItems(sec); } });
+    (r.states || []).forEach(show);
+    all.forEach(function (sec) { if (sec.dataset.loaded === "yes" && inView(sec)) { texItems(sec); } });
+    var line = what + ": " + plural(r.rescored || 0, "answer") + " re-scored";
+    if (lastChange) { lastChange.textContent = line; }
+    say(line);
+  }
+  function saveItem(form, it) {
+    var points = form.elements.points.value, body = {question: question, item: it ? it.id : "", points: points,
+                                                     text: form.elements.text.value};
+    var n = it ? (rubric.counts[it.id] || 0) : 0;
+    if (it && n && Number(points) !== it.points) {
+      if (!confirm("Change this item from " + it.signed + " to " + points + " points? It re-scores " + plural(n, "student") + ".")) { return; }
+      body.confirm = true;
+    }
+    if (!it) {
+      var target = form.elements.apply.value;
+      body.apply = target === "current" ? (answers[cur] ? "student:" + answers[cur].dataset.student : "") : target;
+    }
+    post("/api/item", body).then(function (r) {
+      changed(r, it ? "Item " + (rubric.items.findIndex(function (x) { return x.id === r.item; }) + 1) + " saved" : "Item added");
+      if (!it) { form.elements.text.value = ""; }
+    });
+  }
+
+  // -- an answer's content, fetched as it comes into view
+  function inView(sec) {
+    var r = sec.getBoundingClientRect();
+    return r.bottom > 0 && r.top < innerHeight;
+  }
+  // an answer's math is typeset when the answer is in view (its content is fetched a screen ahead)
+  function texAnswer(sec) {
+    if (sec.dataset.loaded !== "yes" || sec.dataset.math === "yes") { texItems(sec); return; }
+    sec.dataset.math = "yes";
+    typeset(sec.querySelector('[data-role="answer"]'));
+    texItems(sec);
+  }
+  function texItems(sec) {
+    if (sec.dataset.tex === "yes") { return; }
+    sec.dataset.tex = "yes";
+    typeset(sec.querySelector('[data-role="items"]'));
+  }
+  var wanted = [], timer = null;
+  function want(sec) {
+    if (sec.dataset.items !== "drawn") { drawItems(sec); }
+    if (sec.dataset.loaded || sec.hidden) { return; }
+    sec.dataset.loaded = "asked";
+    wanted.push(sec);
+    if (!timer) { timer = setTimeout(fetchWanted, 0); }
+  }
+  function fetchWanted() {
+    timer = null;
+    var batch = wanted.splice(0, 40);
+    if (!batch.length) { return; }
+    var q = batch.map(function (s) { return "s=" + encodeURIComponent(s.dataset.student); }).join("&");
+    fetching += 1; settle();
+    fetch("/answers/" + encodeURIComponent(question) + "?" + q).then(function (r) { return r.json(); }).then(function (got) {
+      batch.forEach(function (sec) {
+        var a = got[sec.dataset.student], md = sec.querySelector('[data-role="answer"]');
+        sec.dataset.loaded = "yes";
+        if (!a) { return; }
+        if (a.html) { md.innerHTML = a.html; } else if (a.why) { md.textContent = ""; md.appendChild(el("p", {"class": "warn"}, a.why)); }
+        drawFiles(sec, a.files || []);
+        if (inView(sec)) { texAnswer(sec); }
+      });
+      if (!asideDone) { asideDone = true; typeset(document.querySelector("aside")); }
+    }).catch(function (e) {
+      batch.forEach(function (sec) { sec.dataset.loaded = ""; });
+      say("Answers not loaded: " + e.message);
+    }).then(function () {
+      fetching -= 1; settle();
+      if (wanted.length) { fetchWanted(); }
+    });
+  }
+  var asideDone = false;
+  var seen = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) { if (e.isIntersecting) { want(e.target); } });
+  }, {rootMargin: "600px 0px"});
+  var shownNow = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) { if (e.isIntersecting) { texAnswer(e.target); } });
+  });
+
+  // -- files the student handed in: a line (a button) until the grader opens it
+  var pointerOn = null;
+  function watch(frame) {
+    frame.addEventListener("mouseenter", function () { pointerOn = frame; });
+    frame.addEventListener("mouseleave", function () { pointerOn = null; });
+  }
+  function drawFiles(sec, files) {
+    var slot = sec.querySelector('[data-role="files"]');
+    slot.textContent = "";
+    if (!files.length) { return; }
+    var ul = el("ul", {"class": "files", "aria-label": "files " + sec.dataset.student + " handed in"});
+    files.forEach(function (f) {
+      var li = el("li");
+      if (f.why) { li.textContent = f.name + " (" + f.kind + ", " + f.why + ")"; ul.appendChild(li); return; }
+      var button = el("button", {type: "button", "data-show": f.url, "data-kind": f.image ? "image" : "pdf", "aria-expanded": "false"}, f.name);
+      li.appendChild(button);
+      li.appendChild(document.createTextNode(" (" + f.kind + ", "));
+      li.appendChild(el("a", {href: f.url, target: "_blank", rel: "noopener"}, "new tab"));
+      li.appendChild(document.createTextNode(")"));
+      button.addEventListener("click", function () {
+        var open = li.querySelector(".viewer");
+        if (open) { li.removeChild(open); button.setAttribute("aria-expanded", "false"); return; }
+        var image = f.image, v = el(image ? "img" : "iframe", {"class": "viewer"});
+        var what = f.name + ", handed in by " + sec.dataset.student;
+        if (image) { v.alt = what; } else { v.title = what; watch(v); }
+        v.src = f.url;
+        li.appendChild(v);
+        button.setAttribute("aria-expanded", "true");
+      });
+      ul.appendChild(li);
+    });
+    slot.appendChild(ul);
+  }
+  window.addEventListener("blur", function () {
+    setTimeout(function () {
+      var a = document.activeElement;
+      if (a && a.tagName === "IFRAME" && a !== pointerOn && answers[cur]) { answers[cur].focus({preventScroll: true}); }
+    }, 0);
+  });
+
+  // -- grading
   function focusAnswer(i) {
     if (!answers.length) { return; }
     cur = Math.max(0, Math.min(answers.length - 1, i));
@@ -239,120 +501,126 @@ JS = r"""
       if (k === cur) { a.setAttribute("aria-current", "true"); } else { a.removeAttribute("aria-current"); }
     });
     var a = answers[cur];
+    want(a);
     a.focus({preventScroll: true});
     a.scrollIntoView({block: "start"});
     history.replaceState(null, "", "#s-" + encodeURIComponent(a.dataset.student));
   }
-  function show(sec, st) {
-    sec.querySelector('[data-role="score"]').textContent = st.score === null ? "\u2013" : st.score_text;
-    sec.dataset.graded = st.score === null ? "no" : "yes";
-    sec.querySelectorAll("input[data-item]").forEach(function (b) { b.checked = st.items.indexOf(b.dataset.item) >= 0; });
-    say(sec.dataset.student + ": " + (st.score === null ? "not graded" : st.score_text + " points"));
-    showCounts(st.counts || {});
-  }
-  function showCounts(counts) {
-    Object.keys(counts).forEach(function (item) {
-      var el = document.querySelector('.rubric li[data-item="' + CSS.escape(item) + '"] [data-role="count"]');
-      if (el) { el.textContent = counts[item] + (counts[item] === 1 ? " student" : " students"); }
-    });
-  }
+  function isGroup(sec) { return !!sec.dataset.group; }
   function toggle(sec, item) {
-    return post("/api/toggle", {question: question, student: sec.dataset.student, item: item})
-      .then(function (st) { show(sec, st); });
+    return post("/api/toggle", {question: question, student: sec.dataset.student, item: item, group: isGroup(sec)})
+      .then(shownStates);
   }
-  answers.forEach(function (sec, k) {
-    sec.addEventListener("focusin", function () { if (cur !== k) { cur = k; answers.forEach(function (a, j) { a.classList.toggle("current", j === k); }); } });
-    sec.querySelectorAll("input[data-item]").forEach(function (box) {
-      box.addEventListener("change", function () { toggle(sec, box.dataset.item); });
+  function setItems(sec, items, via) {
+    return post("/api/set", {question: question, student: sec.dataset.student, items: items, group: isGroup(sec), via: via})
+      .then(shownStates);
+  }
+  function nextToGrade() {
+    for (var i = 1; i <= answers.length; i++) {
+      var k = (cur + i) % answers.length;
+      if (answers[k].dataset.graded !== "yes") { focusAnswer(k); return; }
+    }
+    say("every answer is graded");
+  }
+  function fullCredit(sec) {
+    var items = rubric.items.filter(function (it) { return it.points > 0; }).map(function (it) { return it.id; });
+    return setItems(sec, items, "full credit").then(nextToGrade);
+  }
+  function noAnswer(sec) {
+    var it = rubric.items.filter(function (x) { return x.points === 0 && /^no answer$/i.test(x.text); })[0];
+    if (!it) { say("this rubric has no \"no answer\" item: add one (a), 0 points"); return; }
+    return setItems(sec, [it.id], "no answer").then(nextToGrade);
+  }
+  function sameAsGroup(sec) {
+    var lead = byLabel[sec.dataset.proposed];
+    if (!lead) { say("this answer is not offered a group's items"); return; }
+    if (lead.dataset.graded !== "yes") { say("grade " + lead.dataset.student + "'s answer first: this one takes its items"); return; }
+    var items = lead.dataset.applied ? lead.dataset.applied.split(" ") : [];
+    return setItems(sec, items, "same as " + lead.dataset.group).then(nextToGrade);
+  }
+  all.forEach(function (sec) {
+    sec.addEventListener("focusin", function () {
+      var i = answers.indexOf(sec);
+      if (i >= 0 && cur !== i) { cur = i; answers.forEach(function (a, j) { a.classList.toggle("current", j === i); }); }
     });
+    sec.addEventListener("click", function (e) { if (e.target === sec || e.target.closest(".md")) { sec.focus({preventScroll: true}); } });
     var note = sec.querySelector('[data-role="note"]');
     note.dataset.saved = note.value;
     note.addEventListener("change", function () {
       post("/api/note", {question: question, student: sec.dataset.student, note: note.value})
-        .then(function (st) { note.dataset.saved = note.value; show(sec, st); });
+        .then(function (r) { note.dataset.saved = note.value; shownStates(r); });
     });
     note.addEventListener("keydown", function (e) {
-      if (e.key === "Escape") { e.preventDefault(); note.blur(); focusAnswer(k); }
+      if (e.key === "Escape") { e.preventDefault(); note.blur(); focusAnswer(answers.indexOf(sec)); }
     });
-  });
-  document.querySelectorAll("form.item-edit").forEach(function (form) {
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      post("/api/item", {question: question, item: form.dataset.item, points: form.elements.points.value,
-                         text: form.elements.text.value})
-        .then(function (r) { say("Item saved; " + r.rescored + " students re-scored"); location.reload(); });
-    });
-    var del = form.querySelector('[data-action="delete"]');
-    if (del) {
-      del.addEventListener("click", function () {
-        if (!confirm("Delete this item from the rubric and from every student who has it?")) { return; }
-        post("/api/delete", {question: question, item: form.dataset.item})
-          .then(function () { location.reload(); });
+    sec.querySelectorAll("button[data-apart]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var m = byLabel[b.dataset.apart];
+        if (!m) { return; }
+        m.hidden = false;
+        answers = shown();
+        focusAnswer(answers.indexOf(m));
       });
-    }
+    });
+    sec.querySelectorAll("form.regrade").forEach(function (form) {
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        post("/api/regrade", {question: question, student: sec.dataset.student, decision: form.elements.decision.value,
+                              reason: form.elements.reason.value})
+          .then(function () { form.replaceWith(el("p", {}, "Answered: " + form.elements.decision.value + ": " + form.elements.reason.value)); say("Regrade request answered"); });
+      });
+    });
+    seen.observe(sec);
+    shownNow.observe(sec);
   });
+  drawRubric();
+  if (!all.length) { asideDone = true; typeset(document.querySelector("aside")); }
+  document.getElementById("new-item").addEventListener("submit", function (e) { e.preventDefault(); saveItem(e.target, null); });
+  var editing = false;
   document.addEventListener("keydown", function (e) {
     var t = e.target;
     if (e.ctrlKey || e.metaKey || e.altKey) { return; }
+    if (editing && /^[1-9]$/.test(e.key)) {  // e, then a digit: that item's points
+      editing = false;
+      var f = document.querySelectorAll(".rubric input[name=points]")[Number(e.key) - 1];
+      if (f) { f.focus(); f.select(); } else { say("no item " + e.key); }
+      e.preventDefault();
+      return;
+    }
+    editing = false;
     if (t && (t.tagName === "TEXTAREA" || t.tagName === "SELECT" || (t.tagName === "INPUT" && t.type !== "checkbox"))) { return; }
     var sec = answers[cur];
     if (e.key === "j") { focusAnswer(cur + 1); }
     else if (e.key === "k") { focusAnswer(cur - 1); }
-    else if (e.key === "u") {
-      for (var i = 1; i <= answers.length; i++) {
-        var k = (cur + i) % answers.length;
-        if (answers[k].dataset.graded !== "yes") { focusAnswer(k); return; }
-      }
-      say("every answer is graded");
+    else if (e.key === "u") { nextToGrade(); }
+    else if (e.key === "]" || e.key === "[") {
+      var to = document.body.dataset[e.key === "]" ? "next" : "prev"];
+      if (to) { location.href = to; } else { say(e.key === "]" ? "this is the last question" : "this is the first question"); }
     }
+    else if (e.key === "f" && sec) { fullCredit(sec); }
+    else if (e.key === "x" && sec) { noAnswer(sec); }
+    else if (e.key === "g" && sec) { sameAsGroup(sec); }
     else if ((/^[0-9]$/.test(e.key) || (e.shiftKey && /^Digit[0-9]$/.test(e.code))) && sec) {
       var d = e.shiftKey ? e.code.slice(5) : e.key;  // the digit row's key, whatever Shift makes of it
       var n = (d === "0" ? 10 : Number(d)) + (e.shiftKey ? 10 : 0);
-      var box = sec.querySelectorAll("input[data-item]")[n - 1];
-      if (box) { toggle(sec, box.dataset.item); } else { say("no item " + n); return; }
+      var it = rubric.items[n - 1];
+      if (it) { toggle(sec, it.id); } else { say("no item " + n); return; }
     }
     else if (e.key === "n" && sec) { sec.querySelector('[data-role="note"]').focus(); }
     else if (e.key === "a") { document.querySelector("#new-item input[name=text]").focus(); }
-    else if (e.key === "e") { var first = document.querySelector(".rubric input[name=points]"); if (first) { first.focus(); } }
+    else if (e.key === "e") {
+      var first = document.querySelector(".rubric input[name=points]");
+      if (first) { first.focus(); editing = true; setTimeout(function () { editing = false; }, 1500); }
+    }
     else { return; }
     e.preventDefault();
   });
-  // a PDF viewer takes the focus when it loads: unless the pointer is on it (the grader clicked into the PDF),
-  // give the focus back to the answer, so that the keys keep working
-  var pointerOn = null;
-  function watch(frame) {
-    frame.addEventListener("mouseenter", function () { pointerOn = frame; });
-    frame.addEventListener("mouseleave", function () { pointerOn = null; });
-  }
-  // a file the student handed in is a line (its button) until the grader opens it: then its PDF viewer or image
-  // comes below the line, loaded from the server now; the button again takes it away
-  document.querySelectorAll("button[data-show]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var line = button.parentNode, shown = line.querySelector(".viewer");
-      if (shown) { line.removeChild(shown); button.setAttribute("aria-expanded", "false"); return; }
-      var image = button.dataset.kind === "image", el = document.createElement(image ? "img" : "iframe");
-      var what = button.textContent + ", handed in by " + button.closest("section.answer").dataset.student;
-      el.className = "viewer";
-      if (image) { el.alt = what; } else { el.title = what; watch(el); }
-      el.src = button.dataset.show;
-      line.appendChild(el);
-      button.setAttribute("aria-expanded", "true");
-    });
-  });
-  window.addEventListener("blur", function () {
-    setTimeout(function () {
-      var el = document.activeElement;
-      if (el && el.tagName === "IFRAME" && el !== pointerOn && answers[cur]) { answers[cur].focus({preventScroll: true}); }
-    }, 0);
-  });
-  answers.forEach(function (a) {
-    a.addEventListener("click", function (e) { if (e.target === a || e.target.closest(".md")) { a.focus({preventScroll: true}); } });
-  });
   var start = 0;
   if (location.hash.indexOf("#s-") === 0) {
-    var want = decodeURIComponent(location.hash.slice(3));
-    answers.forEach(function (a, k) { if (a.dataset.student === want) { start = k; } });
+    var wantLabel = decodeURIComponent(location.hash.slice(3)), at = byLabel[wantLabel];
+    if (at) { at.hidden = false; answers = shown(); start = Math.max(0, answers.indexOf(at)); }
   }
+  settle();
   focusAnswer(start);
 })();
 """

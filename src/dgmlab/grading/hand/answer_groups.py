@@ -1,0 +1,138 @@
+"""Answer groups on a question's grading page: the same answer graded once, a similar one proposed for the same items.
+
+**Identical** answers are those whose text is the same after :func:`normalized` (whitespace, case, Markdown
+emphasis and the TeX spellings that typeset alike: ``x^{2}`` and ``x^2``, ``\\tfrac`` and ``\\frac``, ``\\left(`` and
+``(``, thin spaces). A group's decision is the decision on each of its members: the page applies an item to every
+member that still has the group's items (a member graded apart keeps its own).
+
+**Similar** answers are proposed, never applied: an answer whose character 5-grams overlap a group's answer by at
+least :data:`SIMILAR` (Jaccard index, computed for every pair at once as a sparse product with scipy) is shown after
+that group with the offer to take its items, which the TA confirms per answer (or grades it apart).
+The threshold is calibrated on the answer corpus (``tests/corpora/written_answers/``, written by someone who had not
+read this code): ``benchmarks/bench_answer_groups.py``.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+SIMILAR = 0.6  # Jaccard index of 5-grams from which an answer is proposed for a group's items (calibration: module)
+SHINGLE = 5  # characters of a shingle
+_TEX_SAME = [  # spellings that typeset alike (or nearly), folded before comparing
+    (re.compile(r"\\[dt]frac"), r"\\frac"),
+    (re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?:[lr])?(?=[^a-zA-Z])"), ""),
+    (re.compile(r"\\[,;:!> ]|~"), ""),
+    (re.compile(r"\\(?:mathrm|text|operatorname|textrm|mathit)\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"([_^])\{(\\?[a-zA-Z0-9]+)\}"), r"\1\2"),  # x^{2} -> x^2, e^{\mu} -> e^\mu
+    (re.compile(r"\$\$|\\\[|\\\]|\\\(|\\\)"), "$"),
+    (re.compile(r"\*\*|__|(?<![a-z0-9])[*_](?![a-z0-9])"), ""),  # Markdown emphasis
+    (re.compile(r"\\(?:displaystyle|textstyle)"), ""),
+]
+PLACEHOLDERS = ("your answer here", "")  # the release's placeholder, or nothing
+
+
+def normalized(source: str) -> str:
+    """``source`` folded as :mod:`this module <.answer_groups>` says: two answers with the same result read alike."""
+    text = source.casefold()
+    for pattern, repl in _TEX_SAME:
+        text = pattern.sub(repl, text)
+    return "".join(text.split())
+
+
+def is_blank(source: str) -> bool:
+    """Whether an answer says nothing: empty, or the release's placeholder (``YOUR ANSWER HERE``) alone (a "TODO"
+    or "I don't know" is an answer, graded as any other)."""
+    return normalized(source).strip(".!") in {normalized(p) for p in PLACEHOLDERS}
+
+
+@dataclass
+class Group:
+    """Answers with one text after :func:`normalized`: ``members`` in the page's order, the first shows the text."""
+    id: str
+    members: list
+    blank: bool = False
+    proposed: dict = field(default_factory=dict)  # student -> similarity, for answers offered this group's items
+
+    @property
+    def leader(self) -> str:
+        return self.members[0]
+
+
+@dataclass
+class Grouping:
+    groups: list  # Group, in the order of their first member
+    of: dict  # student -> the Group they are a member of (identical answers only)
+    proposal: dict  # student -> (Group, similarity): a similar answer offered that group's items
+
+    def share(self) -> dict:
+        """How many answers a TA grades through a group: members after a group's first, and proposed answers."""
+        members = sum(len(g.members) - 1 for g in self.groups)
+        return {"answers": len(self.of), "identical": members, "proposed": len(self.proposal),
+                "groups": sum(1 for g in self.groups if len(g.members) > 1)}
+
+
+def _shingles(text: str) -> set:
+    if len(text) <= SHINGLE:
+        return {zlib.crc32(text.encode())}
+    return {zlib.crc32(text[i:i + SHINGLE].encode()) for i in range(len(text) - SHINGLE + 1)}
+
+
+def jaccard(texts: list) -> np.ndarray:
+    """The Jaccard index of the 5-gram sets of every pair of ``texts`` (a dense ``n x n`` array; 1 on the diagonal)."""
+    sets = [_shingles(t) for t in texts]
+    vocab: dict = {}
+    rows, cols = [], []
+    for r, s in enumerate(sets):
+        for h in s:
+            rows.append(r)
+            cols.append(vocab.setdefault(h, len(vocab)))
+    m = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(texts), max(len(vocab), 1)))
+    inter = (m @ m.T).toarray()
+    size = np.asarray(m.sum(axis=1)).ravel()
+    union = size[:, None] + size[None, :] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+def group(answers: dict, threshold: float = SIMILAR) -> Grouping:
+    """The groups of ``answers`` (``{student: source}`` in the page's order; a student with no answer is left out).
+
+    Identical answers (:func:`normalized`) make one group; then, from the largest group down, every single answer
+    not yet proposed whose 5-grams overlap a group's text by ``threshold`` or more is proposed for that group. Blank
+    answers (:func:`is_blank`) are one group of their own and never proposed or proposed for."""
+    by_text: dict = {}
+    blank: list = []
+    for student, source in answers.items():
+        if is_blank(source):
+            blank.append(student)
+        else:
+            by_text.setdefault(normalized(source), []).append(student)
+    groups = [Group(f"g{k}", members) for k, members in enumerate(by_text.values(), 1)]
+    if blank:
+        groups.append(Group(f"g{len(groups) + 1}", blank, blank=True))
+    of = {s: g for g in groups for s in g.members}
+    proposal: dict = {}
+    texts = list(by_text)
+    if len(texts) > 1:
+        sim = jaccard(texts)
+        units = groups[:len(texts)]  # the non-blank groups, in the order of `texts`
+        leaders = sorted(range(len(units)), key=lambda k: (-len(units[k].members), k))
+        for k in leaders:
+            if units[k].leader in proposal:
+                continue
+            for j in np.argsort(-sim[k], kind="stable"):
+                j = int(j)
+                if sim[k, j] < threshold:
+                    break
+                if j == k or len(units[j].members) > 1 or units[j].leader in proposal or units[j].proposed:
+                    continue
+                proposal[units[j].leader] = (units[k], float(sim[k, j]))
+                units[k].proposed[units[j].leader] = float(sim[k, j])
+    position = {s: k for k, s in enumerate(answers)}
+    groups.sort(key=lambda g: position[g.leader])
+    for k, g in enumerate(groups, 1):
+        g.id = f"g{k}"
+    return Grouping(groups, of, proposal)
