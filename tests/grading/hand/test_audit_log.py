@@ -149,6 +149,18 @@ def test_lines_cut_off_the_end_are_caught_by_the_rubric_files_anchor(course):
     assert not checked.holds and "lines were cut off its end" in checked.problems[0]
 
 
+def test_a_cut_log_is_said_in_the_log_by_the_next_grader_so_the_next_save_does_not_hide_it(course):
+    g = R.Grader(course, H.HW)
+    g.toggle(Q, "demo_amara", "i1")
+    g.toggle(Q, "demo_amara", "i2")
+    L.path(course, H.HW).unlink()
+    R.Grader(course, H.HW).toggle(Q, "demo_bilal", "i1")
+    first = records(course)[0]
+    assert first["what"] == "chain broken" and "the rubric file was saved after line 2" in first["problems"][0]
+    R.Grader(course, H.HW)
+    assert [r["what"] for r in records(course)] == ["chain broken", "toggle"]  # said once
+
+
 def test_a_crash_between_the_log_and_the_save_is_logged_as_not_saved(course, monkeypatch):
     g = R.Grader(course, H.HW)
     g.toggle(Q, "demo_amara", "i1")

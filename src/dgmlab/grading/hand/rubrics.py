@@ -324,10 +324,18 @@ class Grader:
         return {"items": list(a.items), "note": a.note, "score": q.score(student)}
 
     def _logged_not_saved(self) -> None:
-        lost = audit_log.unsaved(audit_log.verify(self.course, self.hw), self.rubric.log)
+        """At the start: a broken chain (problems not logged before) and changes logged but never saved, each
+        said in the log itself, so the next save's anchor does not hide them."""
+        checked = audit_log.verify(self.course, self.hw, self.rubric.log)
+        said = {p for r in checked.records if r and r.get("what") == "chain broken" for p in r.get("problems", [])}
+        events = [{"what": "chain broken", "problems": new}] if (
+            new := [p for p in checked.problems if p not in said]) else []
+        lost = audit_log.unsaved(checked, self.rubric.log)
         if lost:
-            self._log([{"what": "not saved", "lines": lost, "detail": "logged, but the rubric file never had "
-                        "these changes (the grader stopped before saving): they did not happen"}], "start")
+            events.append({"what": "not saved", "lines": lost, "detail": "logged, but the rubric file never had "
+                           "these changes (the grader stopped before saving): they did not happen"})
+        if events:
+            self._log(events, "start")
             save(self.course, self.rubric)
 
     def _log(self, events: list, via: str) -> None:
