@@ -83,6 +83,7 @@ def append(course: Course, hw: str, events: list, *, who: str, via: str = "") ->
     returns. Returns ``(line count, last line's hash)`` after them."""
     p = path(course, hw)
     p.parent.mkdir(parents=True, exist_ok=True)
+    new = not p.exists()
     fd = os.open(p, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -98,9 +99,15 @@ def append(course: Course, hw: str, events: list, *, who: str, via: str = "") ->
             prev = digest(line)
         os.write(fd, out)
         os.fsync(fd)
-        return count, prev
     finally:
         os.close(fd)  # closing releases the flock
+    if new:  # the file's name durable too
+        folder = os.open(p.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    return count, prev
 
 
 @dataclass
