@@ -20,7 +20,7 @@ def test_every_kit_test_carries_its_points_and_no_spec_repeats_their_sums(hw):
     assert [s.cell for s in module.CHECKS if s.points is not None or s.hidden is not None] == [], "written twice"
     for spec in module.CHECKS:
         for test in (*spec.visible, *hidden.tests(hw, spec.cell)):
-            assert getattr(test, "__dgmlab_points__", None), f"{spec.cell}: {test.__name__} has no @points"
+            assert getattr(test, "__dgmlab_points__", None) is not None, f"{spec.cell}: {test.__name__} has no @points"
 
 
 @pytest.mark.parametrize("hw", probes.KIT_HOMEWORKS)
@@ -112,10 +112,21 @@ def test_points_marks_a_test_with_its_weight():
     assert test_x.__dgmlab_points__ == 2.5
 
 
-@pytest.mark.parametrize("weight", [0, -1, True, "2", None])
+@pytest.mark.parametrize("weight", [-1, True, "2", None])
 def test_points_must_be_a_positive_number(weight):
     with pytest.raises(PlanError, match="must be a positive number"):
         points(weight)
+
+
+def test_a_cell_whose_tests_are_all_worth_zero_is_a_note_worth_nothing():
+    note = points(0)(lambda v, ref: None)
+    assert derive("q1_steps_tests", (note,), ()) == {"points": 0, "hidden": 0}
+
+
+def test_a_zero_point_test_beside_tests_with_points_is_refused():
+    note, graded = points(0)(lambda v, ref: None), points(1)(lambda v, ref: None)
+    with pytest.raises(PlanError, match="0 points beside tests that carry points"):
+        derive("q1_tests", (graded, note), ())
 
 
 def test_split_gives_weighted_tests_their_points_and_shares_the_rest_equally():

@@ -63,6 +63,7 @@ class Mutant:
     passes: list = field(default_factory=list)
     earns: dict = field(default_factory=dict)  # {points test cell: the points this answer still earns there}
     edits: tuple = ()  # ((old, new), ...): the reference answer with each old (found exactly once) made new
+    says: dict = field(default_factory=dict)  # {test cell: text its FAILED lines must contain} (a 0-point note's)
 
     def __post_init__(self):
         if not self.fails and not self.passes and not self.earns:
@@ -125,10 +126,13 @@ class Outcome:
     got: str       # "fail", "pass", or "earn N" for a points cell
     message: str = ""
     hints: tuple = ()  # the test cell's "FAILED <test>: ..." lines, as the student reads them (tests/hints.py)
+    says: str = ""  # text the FAILED lines must contain (Mutant.says)
 
     @property
     def ok(self) -> bool:
-        if self.expected == self.got:
+        if self.says and self.says not in " ".join(self.hints):
+            return False
+        if self.expected == self.got or (self.expected == "earn 0" and self.got == "fail"):  # "fail": a 0-point cell
             return True
         if self.got.startswith("earn "):
             earned, full = (float(x) for x in self.got[5:].split(" of "))
@@ -257,6 +261,8 @@ class NotebookSession:
         failing = ", ".join(r[0] for r in result.results if not r[3])
         self.hints = [line for line in result.lines if line.startswith("FAILED ")]
         cell.source = trusted
+        if result.points == 0:  # a note for the TA (no points): it passes or fails, saying why
+            return ("fail" if failing else "pass"), "; ".join(self.hints)
         return f"earn {result.earned:g} of {result.points:g}", f"failing: {failing}" if failing else ""
 
     def run_all(self, verdicts: bool = False) -> dict:
@@ -325,7 +331,8 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
                 got, msg = s.run_verdict(start, m.source)
                 for i in range(start + 1, stop + 1):
                     got, msg = s.run_verdict(i)
-                outcomes.append(Outcome(f"{m.answer}: {m.label}", test, expected, got, msg, tuple(s.hints)))
+                outcomes.append(Outcome(f"{m.answer}: {m.label}", test, expected, got, msg, tuple(s.hints),
+                                        m.says.get(test, "")))
             last = max([s.index[t] for t in m.fails + m.passes + list(m.earns)] + [start])
             for i in range(start, last + 1):  # restore the reference state
                 s.run(i)

@@ -23,9 +23,10 @@ class PlanError(ValueError):
 
 
 def points(weight: float):
-    """Decorator: this test is worth ``weight`` points of its cell."""
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
-        raise PlanError(f"@points({weight!r}): a test's points must be a positive number")
+    """Decorator: this test is worth ``weight`` points of its cell (0: a note for the TA, which earns nothing, in a
+    cell whose tests are all worth 0, such as a derivation's steps: :mod:`dgmlab.probes.derivation_steps`)."""
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+        raise PlanError(f"@points({weight!r}): a test's points must be a positive number, or 0 for a note")
 
     def mark(fn):
         fn.__dgmlab_points__ = weight
@@ -51,6 +52,11 @@ def derive(cell: str, visible: tuple, hidden: tuple) -> dict:
     if not visible and not hidden:
         raise PlanError(f"test cell {cell!r} has no tests: give its CheckSpec visible tests or list hidden ones in "
                         f"HIDDEN, each with @points(w)")
+    notes = [f.__name__ for f in (*visible, *hidden) if f.__dgmlab_points__ == 0]
+    if notes and len(notes) < len(visible) + len(hidden):
+        raise PlanError(f"test cell {cell!r}: {', '.join(notes)} carr{'ies' if len(notes) == 1 else 'y'} 0 points "
+                        f"beside tests that carry points: give it points, or move it to a cell of its own whose tests "
+                        f"are all worth 0 (a note for the TA)")
     share = sum(f.__dgmlab_points__ for f in hidden)
     return {"points": number(share + sum(f.__dgmlab_points__ for f in visible)), "hidden": number(share)}
 
