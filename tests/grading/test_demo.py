@@ -62,6 +62,33 @@ def test_reference_full_blank_zero_partial_between(demo):
             assert 0 < partial.auto_score < partial.auto_max, f"{hw}: partial {partial.auto_score}/{partial.auto_max}"
 
 
+def test_demo_grades_the_written_answers_so_every_mark_is_final(demo):
+    """examples/<hw>_written_marks.csv applied as `dgmlab grade <hw> --apply` applies it: no mark pending."""
+    from dgmlab.grading.report.final_mark import final_mark
+
+    root, res = demo
+    assert "written answers: a TA's marks" in res.stdout and "0 unchanged" in res.stdout
+    table = res.stdout.split("4/4 exporting grades ...")[1].split("release notebooks:")[0]
+    assert "demo_reference" in table and "pending" not in table, table
+    grades = R.grades(Course(root))
+    assert grades and all(final_mark(g).final for g in grades), [g for g in grades if not final_mark(g).final]
+
+
+def test_demo_logs_the_written_marks_it_applied(demo):
+    from dgmlab.grading.hand import audit_log
+
+    root, _ = demo
+    checked = audit_log.verify(Course(root), "hw3_flows")
+    assert checked.holds and len(checked.records) == 48, checked.problems  # 12 students x 4 written answers
+    assert {r["via"] for r in checked.records} == {"csv hw3_flows_written_marks.csv"}
+
+
+def test_demo_feedback_shows_the_written_marks(demo):
+    root, _ = demo
+    page = (root / "feedback" / "demo_reference" / "hw3_flows" / "hw3_flows.html").read_text(encoding="utf-8")
+    assert "(d) correct" in page  # q2_written's rubric item, only in the feedback written after the marks
+
+
 def test_demo_dashboard_shows_the_example_class_and_its_shared_mistakes(demo):
     """hw3's CLASS (homeworks/hw3_flows/proofs.py): at least 10 students, different totals, and a
     mistake several students share grouped under one failure reason on the dashboard."""
