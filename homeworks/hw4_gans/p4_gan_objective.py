@@ -126,3 +126,23 @@ check("p4b_tests", C_point, virtual_criterion, js_divergence)
 # $C = \log\frac12 + \log\frac12 = -\log 4$.
 #
 # Grading: substitution and rewriting with $m$ 2, the $-\log 4$ constant 1, JSD $\ge 0$ with the equality case 2.
+
+# %% [markdown]
+# Optionally, also write your chain from $C(G)$ to $-\log 4 + 2\,\mathrm{JSD}$ as the list of steps `derivation_steps()`
+# returns, each a sympy expression in the positive symbols `p_data` and `p_g`: its terms with a density are
+# integrated over $x$, those without (such as $-\log 4$) are numbers. The TA sees which step does not hold.
+
+# %% kind="answer" grade_id="p4b_steps"
+def derivation_steps():
+    """Optional: -> list of sympy expressions in p_data and p_g, C(G) first and -log 4 + 2 JSD last."""
+    ### BEGIN SOLUTION
+    m = (p_data + p_g) / 2
+    return [p_data * sp.log(p_data / (p_data + p_g)) + p_g * sp.log(p_g / (p_data + p_g)),
+            p_data * (sp.log(p_data / m) - sp.log(2)) + p_g * (sp.log(p_g / m) - sp.log(2)),
+            -sp.log(2) * (p_data + p_g) + p_data * sp.log(p_data / m) + p_g * sp.log(p_g / m),
+            -sp.log(4) + p_data * sp.log(p_data / m) + p_g * sp.log(p_g / m)]
+    ### END SOLUTION
+
+# %% kind="tests" grade_id="p4b_steps_tests"
+from dgmlab.probes import check
+check("p4b_steps_tests", derivation_steps)

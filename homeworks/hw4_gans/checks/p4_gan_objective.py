@@ -10,7 +10,9 @@ from dgmlab.probes import (
     asserts,
     attempt,
     usable,
+    wire,
 )
+from dgmlab.probes.derivation_steps import chain_report
 from dgmlab.probes.points import points
 
 
@@ -262,6 +264,77 @@ def test_c_point_vanishes_where_only_one_density_is_positive(v, ref):
                 "D* substituted for d is log 1 or weighs 0 there")
 
 
+# ------------------------------------------------------------------ P4(b)'s chain of steps (no points: for the TA)
+def _steps_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 44)
+    # pairs of positive distributions on 2 and 3 points, (numerators, numerators): each normalised to sum to 1
+    return {"pairs": [tuple(tuple(int(n) for n in rng.integers(1, 10, size=k)) for _ in range(2)) for k in (2, 3, 3)]}
+
+
+def _steps_probe(o, x):
+    steps = attempt(o["derivation_steps"])
+    if isinstance(steps, wire.Raised) and steps.message.startswith("NotImplementedError"):
+        steps = None  # the release stub: the cell is optional
+    if isinstance(steps, (list, tuple)):
+        steps = [statement_symbols(s) for s in steps]
+    return {"steps": steps}
+
+
+def _distributions(v):
+    """The seeded pairs of distributions as exact rationals: ``[(p_data vector, p_g vector)]``."""
+    sp = _sp()
+    return [tuple(tuple(sp.Rational(n, sum(w)) for n in w) for w in pair) for pair in v.inputs.pairs]
+
+
+def _constant_and_integrand(expr):
+    """``(constant, integrand)`` of a step: its terms with neither density are a number, the others are integrated
+    over x (products distributed first, so log 2 (p_data + p_g - 2) is a term of each kind)."""
+    sp, s = _sp(), symbols()
+    terms = []
+    for term in sp.Add.make_args(expr):
+        sums = [len(sp.Add.make_args(f)) for f in sp.Mul.make_args(term)]
+        terms.append(sp.expand_mul(term) if math.prod(sums) <= 64 else term)
+    return sp.Add(*terms).as_independent(s["p_data"], s["p_g"], as_Add=True)
+
+
+def _integrated(expr, pair):
+    """A step's value for the distributions ``pair``: its constant plus its integrand summed over their points."""
+    s = symbols()
+    constant, integrand = _constant_and_integrand(expr)
+    total = asserts.sympy_number(constant, {}, "a step")
+    for a, b in zip(*pair):
+        total += asserts.sympy_number(integrand, {s["p_data"]: a, s["p_g"]: b}, "a step")
+    return total
+
+
+def _where(pair):
+    return "p_data = ({}), p_g = ({})".format(*(", ".join(str(t) for t in w) for w in pair))
+
+
+def _chain_ends():
+    """C(G) as P4(b) defines it (the integrand of V with D* substituted) and -log 4 + 2 JSD (JSD's integrand)."""
+    sp, s = _sp(), symbols()
+    p, q = s["p_data"], s["p_g"]
+    m = (p + q) / 2
+    start = p * sp.log(p / (p + q)) + q * sp.log(q / (p + q))
+    return start, -sp.log(4) + 2 * (p * sp.log(p / m) + q * sp.log(q / m)) / 2
+
+
+@points(0)
+def test_each_step_equals_the_next(v, ref):
+    # worth no points: the TA reads the first step that does not hold beside the written P4(b) derivation
+    s = symbols()
+    start, end = _chain_ends()
+    holds, message = chain_report(
+        v.steps, start=start, end=end, points=_distributions(v), evaluate=_integrated,
+        where=_where, start_name="C(G)", end_name="-log 4 + 2 JSD", symbols=(s["p_data"], s["p_g"]),
+        parts=_constant_and_integrand)
+    if not holds:
+        raise AssertionError(message)
+
+
 CHECKS = [
     CheckSpec("p4a_tests", hidden_for="V_point, D_star, the second derivative and D_star_pi at other densities", names=("V_point", "D_star", "second_derivative", "D_star_pi"),
               visible=(test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
@@ -272,4 +345,6 @@ CHECKS = [
               visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two,
                        test_c_point_vanishes_where_only_one_density_is_positive),
               probe=_p4b_probe, inputs=_p4b_inputs),
+    CheckSpec("p4b_steps_tests", names=("derivation_steps",), visible=(test_each_step_equals_the_next,),
+              probe=_steps_probe, inputs=_steps_inputs),
 ]
