@@ -304,7 +304,7 @@ def _integrated(expr, pair):
     s = symbols()
     constant, integrand = _constant_and_integrand(expr)
     total = asserts.sympy_number(constant, {}, "a step")
-    for a, b in zip(*pair):
+    for a, b in zip(*pair, strict=True):
         total += asserts.sympy_number(integrand, {s["p_data"]: a, s["p_g"]: b}, "a step")
     return total
 

@@ -89,7 +89,7 @@ def chain_report(steps, *, start, end, points: Sequence, evaluate: Callable, whe
     def same(a, b):
         try:
             pa, pb = split(a), split(b)
-            if len(pa) == len(pb) and all(expands_to_zero(x - y) for x, y in zip(pa, pb)):
+            if len(pa) == len(pb) and all(expands_to_zero(x - y) for x, y in zip(pa, pb, strict=True)):
                 return None
         except Exception:  # parts of a form it cannot split: by value
             pass
