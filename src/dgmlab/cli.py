@@ -356,6 +356,8 @@ def _add_grade(sub) -> None:
                                                     "with --log or --requests, only its lines")
     s.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     s.add_argument("--no-browser", action="store_true", help="print the address only")
+    s.add_argument("--names", action="store_true",
+                   help="show each student's id on the pages (default: the pseudonym the anonymized dashboard gives)")
     table = s.add_mutually_exclusive_group()
     table.add_argument("--export", metavar="CSV", default=None,
                        help="instead of the browser: write every student's rubric items and note per written "

@@ -568,7 +568,7 @@ def cmd_grade(args) -> int:
     if args.export or args.apply:
         return _grade_table(_course(args), args)
     return G.serve(_course(args), args.hw, question=args.question, port=args.port, browser=not args.no_browser,
-                   say=_say)
+                   say=_say, anonymous=not args.names)
 
 
 def _grade_table(course, args) -> int:

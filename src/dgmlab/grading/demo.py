@@ -111,6 +111,19 @@ def _same_tree(a: Path, b: Path) -> bool:
     return not mismatch and not errors and all(_same_tree(a / d, b / d) for d in cmp.common_dirs)
 
 
+def grade_written_answers(course, hws: list, say: Say) -> list:
+    """The TA's marks files applied to ``hws`` (:func:`apply_written_marks`), then each feedback page written again
+    so that it shows them; returns what went wrong."""
+    from .autograde.nbgrader_run import run_feedback
+    from .report import current_feedback
+
+    problems = apply_written_marks(course, hws, say)
+    renewed = current_feedback.renew(course, hws, run_feedback)  # the marks shown
+    for line in renewed.lines():
+        say(f"  {line}")
+    return problems + renewed.failed
+
+
 def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.csv", *, say: Say) -> int:
     """Release every homework, grade the example submissions, export and report; each step and result said to
     ``say``. Returns 1 when a submission was not graded or the dashboard not written, else 0."""
@@ -150,14 +163,7 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
 
             results = C.autograde(course, hw, staged[hw], options, cluster=client, progress=show)
             problems += [r for r in results if r.status != "graded"]
-    problems += apply_written_marks(course, [hw for hw in hws if staged[hw]], say)
-    from .autograde.nbgrader_run import run_feedback
-    from .report import current_feedback
-
-    renewed = current_feedback.renew(course, [hw for hw in hws if staged[hw]], run_feedback)  # the marks shown
-    for line in renewed.lines():
-        say(f"  {line}")
-    problems += renewed.failed
+    problems += grade_written_answers(course, [hw for hw in hws if staged[hw]], say)
     say("4/4 exporting grades ...")
     csv_path = R.export_csv(course, csv)
     students = sorted({s for v in staged.values() for s in v})
@@ -165,10 +171,8 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     say("")
     say(R.table(rows))
     say("")
-    say(f"release notebooks:    {course.folder('release')}")
-    say(f"autograded notebooks: {course.folder('autograded')}")
-    say(f"feedback (HTML):      {course.folder('feedback')}")
-    say(f"grades CSV:           {csv_path}")
+    say(f"release notebooks:    {course.folder('release')}\nautograded notebooks: {course.folder('autograded')}\n"
+        f"feedback (HTML):      {course.folder('feedback')}\ngrades CSV:           {csv_path}")
     try:
         from .report.dashboard import write as write_dashboard
 

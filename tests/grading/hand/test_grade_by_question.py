@@ -14,6 +14,7 @@ import pytest
 from dgmlab import cli
 from dgmlab.grading.course import CourseError
 from dgmlab.grading.hand import grade_by_question as G
+from dgmlab.grading.hand import grading_site as GS
 from dgmlab.grading.hand import rubrics as R
 
 pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader: make test, not make test-fast
@@ -214,8 +215,8 @@ def test_an_answer_is_rendered_once_per_version_of_the_students_notebook(tmp_pat
 
     course = H.build(tmp_path, only=["demo_amara"])
     calls = []
-    real = G.answer_html
-    monkeypatch.setattr(G, "answer_html", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    real = GS.answer_html
+    monkeypatch.setattr(GS, "answer_html", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
     server = G.make_server(course, H.HW)
     try:
         site = server.site
@@ -236,7 +237,7 @@ def test_an_answer_is_rendered_once_per_version_of_the_students_notebook(tmp_pat
 
 def test_a_mathjax_without_the_safe_extension_is_not_used(tmp_path, monkeypatch):
     (tmp_path / "MathJax.js").write_text("// a MathJax 2 without extensions/Safe.js\n")
-    monkeypatch.setattr(G, "DEBIAN_MATHJAX", tmp_path / "absent" / "MathJax.js")
+    monkeypatch.setattr(GS, "DEBIAN_MATHJAX", tmp_path / "absent" / "MathJax.js")
     monkeypatch.setenv(G.MATHJAX_ENV, str(tmp_path / "MathJax.js"))
     assert G.find_mathjax() is None
     (tmp_path / "extensions").mkdir()

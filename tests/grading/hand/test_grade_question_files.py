@@ -2,6 +2,7 @@
 question) on that question's page only, and any other file on every page: the pages fetched from the real server,
 as tests/grading/hand/test_grade_by_question.py does. The course is the demo class's hw3 (Q1..Q4, a written cell
 each)."""
+import json
 import threading
 import urllib.request
 
@@ -36,27 +37,23 @@ def server(tmp_path_factory):
     (folder / "Q2.jpg").write_bytes(JPEG)
     (folder / "hw3_flows_Q3.pdf").write_bytes(H.PDF)
     (folder / "Q1_and_Q4.pdf").write_bytes(H.PDF)
-    server = G.make_server(course, H.HW)
+    server = G.make_server(course, H.HW, anonymous=False)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
     server.shutdown()
     server.server_close()
 
 
-def page(server, question: str) -> str:
-    with urllib.request.urlopen(G.url(server, question)) as r:
-        return r.read().decode()
-
-
-def listed(html: str) -> set:
-    return {name for name in ("Q2.jpg", "hw3_flows_Q3.pdf", "Q1_and_Q4.pdf", "derivations.pdf")
-            if f'data-show="/file/{STUDENT}/{name}"' in html}
+def listed(server, question: str) -> set:
+    """The files the question's page lists beside the student's answer (fetched as it comes into view)."""
+    with urllib.request.urlopen(G.url(server) + f"answers/{question}?s={STUDENT}") as r:
+        return {f["name"] for f in json.loads(r.read())[STUDENT]["files"]}
 
 
 def test_a_file_named_for_a_question_is_listed_on_that_questions_page_only(server):
-    assert listed(page(server, "q2_written")) == {"Q2.jpg", "Q1_and_Q4.pdf", "derivations.pdf"}
-    assert listed(page(server, "q3_written")) == {"hw3_flows_Q3.pdf", "Q1_and_Q4.pdf", "derivations.pdf"}
-    assert listed(page(server, "q1_written")) == {"Q1_and_Q4.pdf", "derivations.pdf"}
+    assert listed(server, "q2_written") == {"Q2.jpg", "Q1_and_Q4.pdf", "derivations.pdf"}
+    assert listed(server, "q3_written") == {"hw3_flows_Q3.pdf", "Q1_and_Q4.pdf", "derivations.pdf"}
+    assert listed(server, "q1_written") == {"Q1_and_Q4.pdf", "derivations.pdf"}
 
 
 def test_a_file_listed_on_another_questions_page_is_still_served(server):

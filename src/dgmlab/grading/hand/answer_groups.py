@@ -1,7 +1,7 @@
 """Answer groups on a question's grading page: the same answer graded once, a similar one proposed for the same items.
 
-**Identical** answers are those whose text is the same after :func:`normalized` (whitespace, case, Markdown
-emphasis and the TeX spellings that typeset alike: ``x^{2}`` and ``x^2``, ``\\tfrac`` and ``\\frac``, ``\\left(`` and
+**Identical** answers are those whose text is the same after :func:`normalized` (whitespace; the prose's case
+and Markdown emphasis; the TeX spellings that typeset alike: ``x^{2}`` and ``x^2``, ``\\tfrac`` and ``\\frac``, ``\\left(`` and
 ``(``, thin spaces). A group's decision is the decision on each of its members: the page applies an item to every
 member that still has the group's items (a member graded apart keeps its own).
 
@@ -22,25 +22,31 @@ from scipy import sparse
 
 SIMILAR = 0.6  # Jaccard index of 5-grams from which an answer is proposed for a group's items (calibration: module)
 SHINGLE = 5  # characters of a shingle
-_TEX_SAME = [  # spellings that typeset alike (or nearly), folded before comparing
+_DELIMITERS = re.compile(r"\$\$|\\\[|\\\]|\\\(|\\\)")  # $$, \[, \], \(, \): all one "$"
+_TEX_SAME = [  # spellings that typeset alike (or nearly), folded inside math before comparing
     (re.compile(r"\\[dt]frac"), r"\\frac"),
     (re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?:[lr])?(?=[^a-zA-Z])"), ""),
     (re.compile(r"\\[,;:!> ]|~"), ""),
     (re.compile(r"\\(?:mathrm|text|operatorname|textrm|mathit)\{([^{}]*)\}"), r"\1"),
-    (re.compile(r"([_^])\{(\\?[a-zA-Z0-9]+)\}"), r"\1\2"),  # x^{2} -> x^2, e^{\mu} -> e^\mu
-    (re.compile(r"\$\$|\\\[|\\\]|\\\(|\\\)"), "$"),
-    (re.compile(r"\*\*|__|(?<![a-z0-9])[*_](?![a-z0-9])"), ""),  # Markdown emphasis
+    (re.compile(r"([_^])\{(\\[a-zA-Z]+|[a-zA-Z0-9])\}"), r"\1\2"),  # x^{2} -> x^2, e^{\mu} -> e^\mu (not x^{2y})
     (re.compile(r"\\(?:displaystyle|textstyle)"), ""),
 ]
+_EMPHASIS = re.compile(r"\*\*|__|(?<![A-Za-z0-9])[*_](?![A-Za-z0-9])")  # Markdown emphasis, in prose
 PLACEHOLDERS = ("your answer here", "")  # the release's placeholder, or nothing
 
 
 def normalized(source: str) -> str:
-    """``source`` folded as :mod:`this module <.answer_groups>` says: two answers with the same result read alike."""
-    text = source.casefold()
-    for pattern, repl in _TEX_SAME:
-        text = pattern.sub(repl, text)
-    return "".join(text.split())
+    """``source`` folded as :mod:`this module <.answer_groups>` says: two answers with the same result read alike.
+    Case and Markdown emphasis are folded in the prose only: in math, ``X`` and ``x`` are different symbols."""
+    parts = _DELIMITERS.sub("$", source).split("$")
+    for k, part in enumerate(parts):
+        if k % 2:  # inside $...$
+            for pattern, repl in _TEX_SAME:
+                part = pattern.sub(repl, part)
+        else:
+            part = _EMPHASIS.sub("", part).casefold()
+        parts[k] = part
+    return "".join("$".join(parts).split())
 
 
 def is_blank(source: str) -> bool:

@@ -1,4 +1,5 @@
-"""Every grade and comment of one homework in the gradebook, for the whole class in two queries.
+"""The course's gradebook as hand grading reads it: opened (:func:`gradebook`), the students of a homework
+(:func:`students`), and every grade and comment of one homework for the whole class in two queries.
 
 A question's page shows, for each student, the hand score the gradebook holds (given outside the rubric, by the
 formgrader for instance), whether the answer is still to grade (:mod:`.to_grade`'s rule) and the points of the
@@ -10,7 +11,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..layout import Course, CourseError
 from . import to_grade
+
+
+def gradebook(course: Course):
+    """nbgrader's Gradebook of the course (a context manager)."""
+    from nbgrader.api import Gradebook
+
+    db = course.root / "gradebook.db"
+    if not db.exists():
+        raise CourseError(f"no gradebook at {db}: autograde the homework first (dgmlab autograde <hw>)")
+    return Gradebook(f"sqlite:///{db}")
+
+
+def students(course: Course, hw: str) -> list:
+    """Students with a submission of ``hw`` in the gradebook (the ones that can be graded), sorted."""
+    with gradebook(course) as gb:
+        try:
+            return sorted(s.student.id for s in gb.find_assignment(hw).submissions)
+        except Exception as exc:  # nbgrader's MissingEntry
+            raise CourseError(f"the gradebook has no {hw}: autograde it first (dgmlab autograde {hw})") from exc
 
 
 @dataclass(frozen=True)

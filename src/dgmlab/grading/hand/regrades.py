@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from ..inert import terminal
 from ..layout import Course, CourseError
 from . import audit_log
+from .class_grades import gradebook, students
 
 FILE = "regrade.md"  # the file a student hands in with their submission
 MAX_FILE = 20_000  # bytes of regrade.md read
@@ -66,8 +67,6 @@ def _sha(text: str) -> str:
 def _check(course: Course, hw: str, student: str, question: str) -> None:
     """Refuse a student without a submission of ``hw`` in the gradebook, or a question that is not one of its
     graded cells."""
-    from .rubrics import gradebook
-
     with gradebook(course) as gb:
         try:
             assignment = gb.find_assignment(hw)
@@ -182,7 +181,6 @@ def sections(text: str) -> list:
 def read_files(course: Course, hw: str, who: str | None = None) -> tuple:
     """Enter the requests of every ``submitted/<student>/<hw>/regrade.md`` not entered yet; returns ``(requests
     entered, problems)`` (a heading that is no graded question, an empty section: said, not entered)."""
-    from .rubrics import students
 
     entered, problems = [], []
     seen = {(r.get("student"), r.get("question"), r.get("sha256")) for r in _records(course, hw)
@@ -210,7 +208,6 @@ def read_files(course: Course, hw: str, who: str | None = None) -> tuple:
 def report_lines(course: Course, hws: list) -> list:
     """``dgmlab report``'s lines: the regrade requests still open, per homework (inert); the ``regrade.md`` files
     read first."""
-    from .rubrics import students
 
     out = []
     for hw in hws:

@@ -35,6 +35,7 @@ import nbformat
 
 from ..layout import Course, CourseError
 from . import adjustments, audit_log, model_splits, regrades
+from .class_grades import gradebook, students
 
 FOLDER = "rubrics"
 GRADER_ENV = "DGMLAB_GRADER"  # who grades, where not given (dgmlab grade --grader sets it for the page)
@@ -239,16 +240,6 @@ def save(course: Course, rubric: Rubric) -> Path:
 
 
 # ------------------------------------------------------------------ into the gradebook
-def gradebook(course: Course):
-    """nbgrader's Gradebook of the course (a context manager)."""
-    from nbgrader.api import Gradebook
-
-    db = course.root / "gradebook.db"
-    if not db.exists():
-        raise CourseError(f"no gradebook at {db}: autograde the homework first (dgmlab autograde <hw>)")
-    return Gradebook(f"sqlite:///{db}")
-
-
 def write_grades(gb, hw: str, question: Question, adjusted: dict) -> None:
     """Each student of ``adjusted``'s manual score and comment of ``question`` into the gradebook ``gb`` (nbgrader's
     models, as the formgrader writes them): the rubric's score and lines, then ``adjusted[student]`` (the lines of
@@ -278,15 +269,6 @@ def write_grades(gb, hw: str, question: Question, adjusted: dict) -> None:
             lines = [question.comment(s)] if question.comment(s) else []
             comment.manual_comment = "\n".join(lines + [f"- {line}" for line in adjusted[s]]) or None
     gb.db.commit()
-
-
-def students(course: Course, hw: str) -> list:
-    """Students with a submission of ``hw`` in the gradebook (the ones that can be graded), sorted."""
-    with gradebook(course) as gb:
-        try:
-            return sorted(s.student.id for s in gb.find_assignment(hw).submissions)
-        except Exception as exc:  # nbgrader's MissingEntry
-            raise CourseError(f"the gradebook has no {hw}: autograde it first (dgmlab autograde {hw})") from exc
 
 
 class Grader:
