@@ -38,9 +38,11 @@ def test_identical_answers_make_one_group_led_by_the_first_in_the_pages_order():
 
 
 def test_blank_and_placeholder_answers_are_one_group_but_a_todo_is_an_answer():
-    g = AG.group({"a": "", "b": "YOUR ANSWER HERE", "c": "TODO", "d": "\n"})
+    from dgmlab.unfinished import TEXT_STUB
+
+    g = AG.group({"a": "", "b": "YOUR ANSWER HERE", "c": "TODO", "d": "\n", "e": TEXT_STUB})
     blank = [grp for grp in g.groups if grp.blank]
-    assert len(blank) == 1 and sorted(blank[0].members) == ["a", "b", "d"] and g.of["c"] not in blank
+    assert len(blank) == 1 and sorted(blank[0].members) == ["a", "b", "d", "e"] and g.of["c"] not in blank
 
 
 def test_a_similar_answer_is_offered_the_larger_groups_items_never_applied():

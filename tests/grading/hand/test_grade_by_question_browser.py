@@ -30,10 +30,10 @@ def typeset(driver, question: bool = True):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 90).until(lambda d: (not question or d.find_elements(By.CSS_SELECTOR,
-                                                                               "section.answer.current")) and
-                                    d.execute_script("return !window.MathJax || "
-                                                     "document.documentElement.dataset.typeset === 'done'"))
+    WebDriverWait(driver, 90).until(lambda d: (not question or d.find_elements(
+        By.CSS_SELECTOR, "section.answer.current[data-loaded=yes]")) and d.execute_script(
+        "return document.documentElement.dataset.typeset === 'done' || (!window.MathJax && "
+        "!document.querySelector('section.answer[data-loaded=asked]'))"))
 
 
 @contextlib.contextmanager
@@ -41,7 +41,7 @@ def served(driver, course, late: str = ""):
     """``dgmlab grade``'s server for ``course`` on a thread; on leaving, the browser ``driver`` and the server close.
     With ``late``, the file at that path is served 3 s late, the others meanwhile (a thread per request), and the
     browser caches nothing, so every page load sees it late."""
-    server = G.make_server(course, H.HW)
+    server = G.make_server(course, H.HW, anonymous=False)  # students by id: the tests name them
     if late:
         serve = server.RequestHandlerClass.do_GET
 
@@ -67,31 +67,36 @@ def console_errors(driver) -> list:
     return [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
 
 
-def plan(students):
-    """student -> the item keys pressed for them."""
-    keys = {}
-    for k, sid in enumerate(students):
-        keys[sid] = "1234" if sid == "demo_reference" else "5" if sid == "demo_blank" else ("12" if k % 2 else "13")
-    return keys
+def plan(sections, blank):
+    """section (its first student) -> the item keys pressed for it: all four parts on the first, "no answer" on the
+    blank group's, (a)+(b) or (a)+(c) in turn on the others."""
+    return {sid: "1234" if k == 0 else "5" if sid == blank else ("12" if k % 2 else "13")
+            for k, sid in enumerate(sections)}
 
 
 def test_grading_a_question_for_every_student_with_keys_then_changing_an_item(tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver = browser()  # or a skip naming what to install
     course = H.build(tmp_path)
+    for k, sid in enumerate(("demo_chen", "demo_dana", "demo_emil", "demo_farah", "demo_partial")):
+        set_answer(course, sid, f"Answer number {k}: a proof of my own, part by part.")  # one section each
     with served(driver, course) as server:
         driver.get(G.url(server, Q))
         wait = WebDriverWait(driver, 20)
         typeset(driver)
 
-        students = H.students()
-        keys = plan(students)
+        grouping = server.site.grouping(Q)
+        sections = [e.get_attribute("data-student") for e in
+                    driver.find_elements(By.CSS_SELECTOR, "section.answer:not([hidden])")]
+        assert sorted(sections) == sorted({g.leader for g in grouping.groups})  # one section a group, page order
+        blank = next(g.leader for g in grouping.groups if g.blank)
+        keys = plan(sections, blank)
         points = {1: 5, 2: 6, 3: 6, 4: 3, 5: 0}
+        section_of = {m: g.leader for g in grouping.groups for m in g.members}
 
         def current():
             return driver.find_element(By.CSS_SELECTOR, "section.answer.current")
@@ -99,23 +104,24 @@ def test_grading_a_question_for_every_student_with_keys_then_changing_an_item(tm
         def score_of(sid):
             return driver.find_element(By.CSS_SELECTOR, f'section[data-student="{sid}"] [data-role="score"]').text
 
-        for k, sid in enumerate(students):
+        noted = next(sid for sid in reversed(sections) if len(keys[sid]) == 2)
+        for k, sid in enumerate(sections):
             assert current().get_attribute("data-student") == sid
             total = 0
             for key in keys[sid]:
                 ActionChains(driver).send_keys(key).perform()
                 total += points[int(key)]
                 wait.until(lambda d, t=total: score_of(sid) == f"{t:g}")
-            if sid == "demo_partial":  # a note, written from the keyboard too
+            if sid == noted:  # a note, written from the keyboard too
                 ActionChains(driver).send_keys("n").perform()
                 ActionChains(driver).send_keys("check the area of C").send_keys(Keys.ESCAPE).perform()
                 wait.until(lambda d: R.load(course, H.HW, create=False).questions[Q].applied[sid].note)
-            if k + 1 < len(students):
+            if k + 1 < len(sections):
                 ActionChains(driver).send_keys("j").perform()
-        assert {s: score_of(s) for s in students} == {
-            s: f"{sum(points[int(c)] for c in keys[s]):g}" for s in students}
+        expected = {s: sum(points[int(c)] for c in keys[section_of[s]]) for s in H.students()}
+        assert {s: score_of(s) for s in sections} == {s: f"{expected[s]:g}" for s in sections}
 
-        # item (a) is worth 4, not 5, and says why: typed into the rubric's form, saved with Enter
+        # item (a) is worth 4, not 5, and says why: typed into the rubric's form, saved with Enter, confirmed
         form = driver.find_element(By.CSS_SELECTOR, 'form.item-edit[data-item="i1"]')
         box = form.find_element(By.NAME, "points")
         box.send_keys(Keys.CONTROL, "a")
@@ -123,22 +129,25 @@ def test_grading_a_question_for_every_student_with_keys_then_changing_an_item(tm
         text = form.find_element(By.NAME, "text")
         text.send_keys(Keys.CONTROL, "a")
         text.send_keys("(a) bound shown, constant missing", Keys.ENTER)
-        wait.until(staleness_of(form))  # the page is loaded again with every score as the server has it now
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "section.answer.current"))
+        wait.until(lambda d: d.switch_to.alert)
+        assert "re-scores" in driver.switch_to.alert.text
+        driver.switch_to.alert.accept()
+        had = [s for s in H.students() if "1" in keys[section_of[s]]]
+        wait.until(lambda d: f"{len(had)} answers re-scored" in d.find_element(By.ID, "last-change").text)
         points[1] = 4
-        assert score_of("demo_reference") == "19"
+        wait.until(lambda d: score_of(sections[0]) == "19")
+        assert driver.current_url.endswith(f"#s-{sections[-1]}")  # the page was not loaded again
 
         with R.gradebook(course) as gb:
-            for sid in students:
+            for sid in H.students():
                 g = gb.find_grade(Q, H.HW, H.HW, sid)
-                assert g.manual_score == sum(points[int(c)] for c in keys[sid]), sid
+                assert g.manual_score == sum(points[int(c)] for c in keys[section_of[sid]]), sid
                 assert not g.needs_manual_grade
         GS.write_summaries(course, A.collect(course, [H.HW]))
-        summary = (course.folder("feedback", H.HW, "demo_partial") / "grade_summary.txt").read_text(encoding="utf-8")
-        first = "12" if students.index("demo_partial") % 2 else "13"
-        assert keys["demo_partial"] == first
-        assert (f"q2_written: {4 + points[int(first[1])]:g} / 20\n  - +4: (a) bound shown, constant missing\n"
-                f"  - +6: ({'b' if first[1] == '2' else 'c'}) correct\n  - note: check the area of C") in summary
+        summary = (course.folder("feedback", H.HW, noted) / "grade_summary.txt").read_text(encoding="utf-8")
+        second = keys[noted][1]
+        assert (f"q2_written: {4 + points[int(second)]:g} / 20\n  - +4: (a) bound shown, constant missing\n"
+                f"  - +6: ({'b' if second == '2' else 'c'}) correct\n  - note: check the area of C") in summary
         errors = console_errors(driver)
         assert not errors, errors
 
@@ -368,6 +377,8 @@ def test_forty_handed_in_pdfs_are_a_line_each_and_one_loads_only_when_opened(tmp
     driver = browser()
     student = "demo_amara"
     course = H.build(tmp_path, pdf_student=None, only=[student, "demo_bilal"])
+    set_answer(course, student, "My derivation, with the scans below.")  # two answers, not one group
+    set_answer(course, "demo_bilal", "Mine is typed.")
     alone = None
     with recorded(driver, course) as (server, seen):
         alone = page_bytes(server, f"/q/{Q}")
@@ -438,6 +449,8 @@ def test_rubric_items_show_their_tex_typeset_and_each_items_count_follows_every_
         pytest.skip("no MathJax 2 on this machine: apt-get install libjs-mathjax")
     driver = browser()
     course = H.build(tmp_path, pdf_student=None, only=["demo_amara", "demo_bilal"])
+    set_answer(course, "demo_amara", "My bound.")  # two answers, not one group
+    set_answer(course, "demo_bilal", "Another bound.")
     R.Grader(course, H.HW).edit_item(Q, "i1", 5, r"(a) the bound $\frac{1}{2\pi c}$")
     with served(driver, course) as server:
         driver.get(G.url(server, Q))

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
+from ...unfinished import TEXT_STUB
+
 SIMILAR = 0.6  # Jaccard index of 5-grams from which an answer is proposed for a group's items (calibration: module)
 SHINGLE = 5  # characters of a shingle
 _DELIMITERS = re.compile(r"\$\$|\\\[|\\\]|\\\(|\\\)")  # $$, \[, \], \(, \): all one "$"
@@ -32,7 +34,7 @@ _TEX_SAME = [  # spellings that typeset alike (or nearly), folded inside math be
     (re.compile(r"\\(?:displaystyle|textstyle)"), ""),
 ]
 _EMPHASIS = re.compile(r"\*\*|__|(?<![A-Za-z0-9])[*_](?![A-Za-z0-9])")  # Markdown emphasis, in prose
-PLACEHOLDERS = ("your answer here", "")  # the release's placeholder, or nothing
+PLACEHOLDERS = (TEXT_STUB, "YOUR ANSWER HERE", "")  # the kit's release placeholder, nbgrader's default, nothing
 
 
 def normalized(source: str) -> str:
@@ -50,9 +52,12 @@ def normalized(source: str) -> str:
 
 
 def is_blank(source: str) -> bool:
-    """Whether an answer says nothing: empty, or the release's placeholder (``YOUR ANSWER HERE``) alone (a "TODO"
-    or "I don't know" is an answer, graded as any other)."""
-    return normalized(source).strip(".!") in {normalized(p) for p in PLACEHOLDERS}
+    """Whether an answer says nothing: empty, or a release's placeholder alone (:data:`PLACEHOLDERS`; a "TODO" or
+    "I don't know" is an answer, graded as any other)."""
+    return normalized(source) in _BLANK
+
+
+_BLANK = {normalized(p) for p in PLACEHOLDERS}
 
 
 @dataclass
