@@ -186,3 +186,11 @@ def test_a_regrade_request_is_on_its_questions_page_and_answered_there(served, c
                                                 "reason": "(c) is not proved"})
     assert status == 200 and got["requests"][0]["answered"]["decision"] == "kept"
     assert "regrade request: kept: (c) is not proved" in " ".join(R.feedback_lines(course, H.HW, "demo_hana")[Q])
+
+
+def test_a_regrade_request_handed_in_shows_on_the_page_without_running_anything_else(course, served):
+    (course.root / "submitted" / "demo_ines" / H.HW / "regrade.md").write_text(
+        f"## {Q}\nPart (b) deserves the points: see line 3.\n", encoding="utf-8")
+    server = served(anonymous=False)
+    section = get(server, f"/q/{Q}").split('data-student="demo_ines"')[1].split("</section>")[0]
+    assert "Part (b) deserves the points: see line 3." in section and "regrade.md" in section

@@ -274,6 +274,8 @@ def serve(course: Course, hw: str, question: str | None = None, port: int = 0, b
     address = url(server, question)
     say(f"grading {server.site.hw} by question at {address}  (this machine only; Ctrl-C stops)")
     say(f"rubrics: {R.path(course, server.site.hw)}")
+    for problem in server.site.request_problems:
+        say(terminal(f"regrade.md: {problem}"))
     reopened = reopened_lines(server.site)
     if reopened:
         say("\n".join(reopened))

@@ -73,6 +73,7 @@ class Site:
         for student in self.grader.students:  # read once now: the first page comes as fast as the next
             self.notebooks.get(student)
         self.labels = GO.labels(course, self.grader.students, anonymous)
+        _, self.request_problems = regrades.read_files(course, self.hw, who=self.grader.who)  # regrade.md handed in
         self.by_label = {v: k for k, v in self.labels.items()}
         self.token = secrets.token_urlsafe(32)
         self.mathjax = find_mathjax()

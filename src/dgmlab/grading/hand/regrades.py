@@ -181,7 +181,6 @@ def sections(text: str) -> list:
 def read_files(course: Course, hw: str, who: str | None = None) -> tuple:
     """Enter the requests of every ``submitted/<student>/<hw>/regrade.md`` not entered yet; returns ``(requests
     entered, problems)`` (a heading that is no graded question, an empty section: said, not entered)."""
-
     entered, problems = [], []
     seen = {(r.get("student"), r.get("question"), r.get("sha256")) for r in _records(course, hw)
             if r.get("what") == REQUESTED}
