@@ -8,7 +8,7 @@ Modules: ``runtime`` (mode, device, seed), ``data`` (MNIST, CIFAR-10),
 a grade never runs a student's class; what a network a homework asks students to write computes (hw4's MLPs) is
 the grader's alone (``homeworks/hw4_gans/hidden/``), never in this package, where it would answer the question.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"  # main after the 0.1.0 release; a release drops ".dev0"
 
 from . import runtime, workspace  # noqa: E402,F401
 
