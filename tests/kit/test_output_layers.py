@@ -19,6 +19,8 @@ OUTPUT_LAYERS = {
     # the command line
     "dgmlab.cli": "the CLI's entry: a command's error (a missing grader, a CourseError) said on stderr, exit 2",
     "dgmlab.cli_commands": "the CLI's output layer: each `dgmlab <command>` prints what the library returns or says",
+    "dgmlab.grading.hand.record_commands": "the CLI's output for `dgmlab grade --log/--requests/--request/"
+                                           "--answer-request` (cmd_grade hands them their args), inert text only",
     # the student-facing notebook runtime
     "dgmlab": "dgmlab.setup() tells the student the mode and device in the notebook",
     "dgmlab.selfcheck": "dgmlab.check(): the visible checks' report in the student's notebook",

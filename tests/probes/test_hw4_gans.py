@@ -65,8 +65,10 @@ def test_every_test_cell_is_a_check_the_grader_judges_with_hidden_tests_except_t
 def test_every_answer_cell_has_a_realistic_wrong_answer_and_partial_labels_exist():
     answers = {_meta(c)["grade_id"] for c in _cells() if c.cell_type == "code" and _meta(c).get("solution")}
     full = {_meta(c)["grade_id"]: _meta(c)["points"] for c in _cells() if c.cell_type == "code" and _meta(c).get("grade")}
+    # a wrong answer loses points, or, in a cell worth none (P4(b)'s optional steps), is named by its line (says=)
     failing = {m.answer for m in BUILDER.MUTANTS if "blank" not in m.label
-               and (m.fails or any(p < full[t] for t, p in m.earns.items()))}
+               and (m.fails or any(p < full[t] for t, p in m.earns.items())
+                    or (m.says and all(full[t] == 0 for t in m.earns)))}
     assert answers <= failing, f"answer cells without a wrong-answer mutant: {sorted(answers - failing)}"
     labels = {m.label for m in BUILDER.MUTANTS}
     assert set(BUILDER.PARTIAL) <= labels
