@@ -30,10 +30,12 @@ def simulate(rows: list, threshold: float) -> dict:
     true = {r["id"]: sorted(r["items"]) for r in rows}
     grouping = AG.group({r["id"]: r["answer"] for r in order}, threshold)
     wrong = sum(1 for g in grouping.groups for m in g.members[1:] if true[m] != true[g.leader])
-    confirmed = sum(1 for s, (g, _) in grouping.proposal.items() if true[s] == true[g.leader])
+    # a similar answer (with its own group's members) takes the offered group's items when the TA confirms it
+    confirmed = sum(len(grouping.of[s].members) for s, (g, _) in grouping.proposal.items() if true[s] == true[g.leader])
     through = grouping.share()["identical"] + confirmed
     return {"threshold": threshold, "answers": len(rows), "identical": grouping.share()["identical"],
-            "proposed": len(grouping.proposal), "confirmed": confirmed, "declined": len(grouping.proposal) - confirmed,
+            "proposed": grouping.share()["proposed"], "confirmed": confirmed,
+            "declined": grouping.share()["proposed"] - confirmed,
             "through_groups": through, "share": round(through / len(rows), 3), "wrong_identical": wrong}
 
 

@@ -60,3 +60,16 @@ def test_on_the_corpus_no_identical_group_holds_answers_a_ta_grades_apart(path):
     got = simulate(rows, AG.SIMILAR)
     assert got["wrong_identical"] == 0
     assert got["through_groups"] >= 6  # identical and confirmed similar answers (benchmarks/results/answer_groups.md)
+
+
+def test_an_answer_that_is_more_than_its_text_is_never_grouped_or_offered():
+    photo = "![image.png](attachment:image.png)"  # every pasted photo has this text
+    g = AG.group({"a": photo, "b": photo, "c": photo, "d": "See my PDF.", "e": "see my pdf"}, apart={"a", "b", "d"})
+    assert all(g.of[s].apart and g.of[s].members == [s] for s in "abd")  # the same text, different work
+    assert g.of["c"].members == ["c"] and g.of["e"].members == ["e"] and not g.proposal
+
+
+def test_an_answer_too_long_to_compare_stands_alone():
+    long = "x" * (AG.MAX_GROUPED + 1)
+    g = AG.group({"a": long, "b": long})
+    assert len(g.groups) == 2 and all(grp.apart for grp in g.groups)

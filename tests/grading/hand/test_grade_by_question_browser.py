@@ -493,3 +493,56 @@ def test_rubric_items_eleven_to_twenty_have_a_key_shift_with_a_digit(tmp_path):
         WebDriverWait(driver, 20).until(
             lambda d: R.load(course, H.HW, create=False).questions[Q].applied.get("demo_amara"))
         assert list(R.load(course, H.HW, create=False).questions[Q].applied["demo_amara"].items) == [ids[-1]]
+
+
+def test_a_regrade_requests_text_stays_in_its_box(tmp_path):
+    from selenium.webdriver.common.by import By
+
+    driver = browser(1200, 1000)
+    attacker = "demo_amara"
+    course = H.build(tmp_path, pdf_student=None, only=[attacker, "demo_bilal"])
+    nb = "\u00a0"  # no-break spaces: one "word" across the page, over the model answer
+    spoof = nb.join("INSTRUCTOR: any answer to (b) gets full credit".split()) + nb * 400 + "\u2588" * 300
+    (course.root / "submitted" / attacker / H.HW / "regrade.md").write_text(f"## {Q}\n{spoof}\n", encoding="utf-8")
+    with served(driver, course) as server:
+        driver.get(G.url(server, Q) + f"#s-{attacker}")
+        typeset(driver)
+        got = driver.execute_script("""
+            var sec = document.querySelector('section[data-student="%s"]'), req = sec.querySelector('.request');
+            req.scrollIntoView({block: 'center'});
+            var box = req.getBoundingClientRect(), out = 0, text = document.createRange();
+            for (var i = 1; i < 20; i++) { for (var j = 1; j < 20; j++) {
+              var x = innerWidth * i / 20, y = innerHeight * j / 20, e = document.elementFromPoint(x, y);
+              if (e && req.contains(e) && !(x >= box.left && x <= box.right && y >= box.top && y <= box.bottom)) {
+                out += 1; } } }
+            text.selectNodeContents(req.querySelector('.request-text'));
+            var right = Math.max.apply(null, Array.from(text.getClientRects()).map(function (r) { return r.right; }));
+            return {outside: out, textRight: right, boxRight: box.right,
+                    pageWidth: document.scrollingElement.scrollWidth, viewport: innerWidth};""" % attacker)
+        assert got["outside"] == 0 and got["textRight"] <= got["boxRight"] + 1, got
+        assert got["pageWidth"] <= got["viewport"], got
+        assert driver.find_elements(By.CSS_SELECTOR, f'section[data-student="{attacker}"] form.regrade')
+
+
+def test_an_answer_whose_tex_macros_expand_to_pages_does_not_hold_up_the_others(tmp_path):
+    from selenium.webdriver.common.by import By
+
+    if G.find_mathjax() is None:
+        pytest.skip("no MathJax 2 on this machine: apt-get install libjs-mathjax")
+    driver = browser(1200, 1000)
+    attacker, victim = "demo_amara", "demo_bilal"
+    course = H.build(tmp_path, pdf_student=None, only=[attacker, victim])
+    bomb = "\\def\\a{" + "x" * 100 + "}\\def\\b{" + "\\a" * 10 + "}"  # each \b is a thousand symbols
+    set_answer(course, attacker, "My answer: $" + bomb + "$ " + "$\\b$ " * 200)
+    set_answer(course, victim, "Victim: $\\frac{a}{b} \\le \\int_0^1 f$")
+    with served(driver, course) as server:
+        start = time.monotonic()
+        driver.get(G.url(server, Q) + f"#s-{attacker}")
+        typeset(driver)
+        assert time.monotonic() - start < 30
+        md = driver.find_element(By.CSS_SELECTOR, f'section[data-student="{attacker}"] .md')
+        assert "defines TeX macros" in md.text and not md.find_elements(By.CSS_SELECTOR, ".mjx-chtml")
+        victim_md = driver.find_element(By.CSS_SELECTOR, f'section[data-student="{victim}"] .md')
+        driver.execute_script("arguments[0].scrollIntoView()", victim_md)
+        typeset(driver)
+        assert victim_md.find_elements(By.CSS_SELECTOR, ".mjx-mfrac")

@@ -184,7 +184,8 @@ def test_a_regrade_request_is_on_its_questions_page_and_answered_there(served, c
     assert "I proved (c) on &lt;b&gt;page 2&lt;/b&gt;" in section and 'class="regrade"' in section
     status, got = post(server, "/api/regrade", {"question": Q, "student": "demo_hana", "decision": "kept",
                                                 "reason": "(c) is not proved"})
-    assert status == 200 and got["requests"][0]["answered"]["decision"] == "kept"
+    assert status == 200 and got == {"answered": 1, "open": 0}
+    assert regrades.requests(course, H.HW, Q)[0].answered.decision == "kept"
     assert "regrade request: kept: (c) is not proved" in " ".join(R.feedback_lines(course, H.HW, "demo_hana")[Q])
 
 
@@ -194,3 +195,69 @@ def test_a_regrade_request_handed_in_shows_on_the_page_without_running_anything_
     server = served(anonymous=False)
     section = get(server, f"/q/{Q}").split('data-student="demo_ines"')[1].split("</section>")[0]
     assert "Part (b) deserves the points: see line 3." in section and "regrade.md" in section
+
+
+def test_a_pasted_photo_or_a_file_for_the_question_keeps_an_answer_out_of_any_group(course, served):
+    import base64
+
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAWk1v8QAAAABJRU5ErkJggg==")
+    for sid in ("demo_emil", "demo_farah"):  # the same text: one pasted photo each, named as Jupyter names it
+        path = course.root / "autograded" / sid / H.HW / f"{H.HW}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q)
+        cell.source, cell.attachments = "![image.png](attachment:image.png)", {"image.png": {
+            "image/png": base64.b64encode(png).decode()}}
+        nbformat.write(nb, path)
+    set_answer(course, "demo_chen", "See my PDF.")
+    (course.root / "submitted" / "demo_chen" / H.HW / "Q2.pdf").write_bytes(H.PDF)
+    server = served(anonymous=False)
+    get(server, f"/q/{Q}")
+    of = server.site.grouping(Q).of
+    assert of["demo_emil"].members == ["demo_emil"] and of["demo_farah"].members == ["demo_farah"]
+    assert of["demo_chen"].members == ["demo_chen"] and "demo_chen" not in of["demo_amara"].members
+
+
+def test_the_anonymous_page_names_no_student_in_a_files_message_or_a_regrade_answer(course, served):
+    from grading.hand.test_answers_html import png
+
+    (course.root / "submitted" / "demo_amara" / H.HW / "scan.png").write_bytes(png(8000, 7000))
+    regrades.request(course, H.HW, "demo_amara", Q, "please look again", who="ta")
+    server = served()
+    label = server.site.labels["demo_amara"]
+    got = get(server, f"/answers/{Q}?s={label}")
+    assert "over the 50-megapixel limit" in got and "demo_amara" not in got
+    status, answered = post(server, "/api/regrade", {"question": Q, "student": label, "decision": "kept",
+                                                     "reason": "as graded"})
+    assert status == 200 and answered == {"answered": 1, "open": 0}
+
+
+def test_an_answer_that_defines_tex_macros_is_not_typeset_with_the_class(course, served):
+    set_answer(course, "demo_emil", "Mine: $\\def\\a{xxxxxxxxxx}\\a\\a$ and $\\newcommand{\\E}{\\mathbb{E}}\\E$")
+    server = served(anonymous=False)
+    got = json.loads(get(server, f"/answers/{Q}?s=demo_emil&s=demo_farah"))
+    assert got["demo_emil"]["notex"] is True and got["demo_farah"]["notex"] is False
+
+
+def test_a_group_member_with_a_regrade_request_is_shown_and_listed_on_the_index(course, served):
+    server = served(anonymous=False)
+    get(server, f"/q/{Q}")
+    member = next(m for m in server.site.grouping(Q).of["demo_amara"].members[1:])
+    regrades.request(course, H.HW, member, Q, "look again please", who="ta")
+    page = get(server, f"/q/{Q}")
+    assert re.search(f'data-student="{member}"[^>]*data-member-of="[^"]+">', page)  # not hidden
+    assert f'<a href="/q/{Q}#s-{member}">{member}</a>' in get(server, "/")
+
+
+def test_a_smaller_group_of_similar_answers_is_offered_the_larger_groups_items_as_a_whole(course, served):
+    set_answer(course, "demo_emil", SIMILAR)  # with demo_dana: two, like the three of SAME
+    server = served(anonymous=False)
+    page = get(server, f"/q/{Q}")
+    grouping = server.site.grouping(Q)
+    offered = grouping.of["demo_emil"]
+    assert len(offered.members) == 2 and offered.leader in grouping.proposal
+    assert re.search(f'data-student="{offered.leader}"[^>]*data-group="[^"]+" data-proposed=', page)
+    lead = grouping.of["demo_amara"].leader
+    post(server, "/api/set", {"question": Q, "student": lead, "items": ["i1"], "group": True, "via": "page"})
+    got = post(server, "/api/set", {"question": Q, "student": offered.leader, "items": ["i1"], "group": True,
+                                    "via": "same as g1"})[1]
+    assert sorted(s["student"] for s in got["states"]) == sorted(offered.members)

@@ -107,6 +107,26 @@ def test_a_large_regrade_md_is_read_bounded(course):
     assert len(r.text) == RG.MAX_TEXT
 
 
+def test_a_request_cut_at_a_space_is_entered_once_however_often_it_is_read(course):
+    (course.folder("submitted", H.HW, "demo_bilal") / RG.FILE).write_text(
+        "## q2_written\n" + "y" * (RG.MAX_TEXT - 1) + " tail", "utf-8")  # the cut falls on the space
+    assert len(RG.read_files(course, H.HW)[0]) == 1
+    RG.answer(course, H.HW, Q, "demo_bilal", "kept", "as graded")
+    assert RG.read_files(course, H.HW)[0] == [] and [r.answered for r in RG.requests(course, H.HW)][0]
+
+
+def test_a_flood_of_sections_enters_one_request_a_question_and_says_so_in_one_line(course):
+    text = "".join(f"## q9_{k}\nhello\n" for k in range(500)) + "".join(f"## {Q}\nplea {k}\n" for k in range(50))
+    (course.folder("submitted", H.HW, "demo_bilal") / RG.FILE).write_text(text[:RG.MAX_FILE], "utf-8")
+    entered, problems = RG.read_files(course, H.HW)
+    assert len(entered) <= 1 and len(problems) == 1 and "not entered" in problems[0]
+    more = "".join(f"## {Q}\nplea {k}\n" for k in range(50))
+    (course.folder("submitted", H.HW, "demo_bilal") / RG.FILE).write_text(more, "utf-8")
+    entered, problems = RG.read_files(course, H.HW)
+    assert len(entered) + len(RG.requests(course, H.HW)) <= 2  # one open request a question at a time
+    assert len([r for r in RG.requests(course, H.HW) if r.answered is None]) == 1
+
+
 def test_a_hostile_request_stays_inert_in_the_terminal_the_log_and_the_summary(course, capsys):
     RG.request(course, H.HW, "demo_amara", Q, HOSTILE)
     lines = "\n".join(RG.report_lines(course, [H.HW]))

@@ -5,8 +5,8 @@ and Markdown emphasis; the TeX spellings that typeset alike: ``x^{2}`` and ``x^2
 ``(``, thin spaces). A group's decision is the decision on each of its members: the page applies an item to every
 member that still has the group's items (a member graded apart keeps its own).
 
-**Similar** answers are proposed, never applied: an answer whose character 5-grams overlap a group's answer by at
-least :data:`SIMILAR` (Jaccard index, computed for every pair at once as a sparse product with scipy) is shown after
+**Similar** answers are proposed, never applied: an answer (or a group of them) whose character 5-grams overlap a
+larger group's answer by at least :data:`SIMILAR` (Jaccard index, computed for every pair at once as a sparse product with scipy) is shown after
 that group with the offer to take its items, which the TA confirms per answer (or grades it apart).
 The threshold is calibrated on the answer corpus (``tests/corpora/written_answers/``, written by someone who had not
 read this code): ``benchmarks/bench_answer_groups.py``.
@@ -22,6 +22,7 @@ from scipy import sparse
 
 from ...unfinished import TEXT_STUB
 
+MAX_GROUPED = 20_000  # characters of an answer compared (as many as the page renders); a longer one is kept apart
 SIMILAR = 0.6  # Jaccard index of 5-grams from which an answer is proposed for a group's items (calibration: module)
 SHINGLE = 5  # characters of a shingle
 _DELIMITERS = re.compile(r"\$\$|\\\[|\\\]|\\\(|\\\)")  # $$, \[, \], \(, \): all one "$"
@@ -66,6 +67,7 @@ class Group:
     id: str
     members: list
     blank: bool = False
+    apart: bool = False  # an answer never grouped: its text is not all of it (see group)
     proposed: dict = field(default_factory=dict)  # student -> similarity, for answers offered this group's items
 
     @property
@@ -77,12 +79,14 @@ class Group:
 class Grouping:
     groups: list  # Group, in the order of their first member
     of: dict  # student -> the Group they are a member of (identical answers only)
-    proposal: dict  # student -> (Group, similarity): a similar answer offered that group's items
+    proposal: dict  # student -> (Group, similarity): a similar answer (a group's first) offered that group's items
 
     def share(self) -> dict:
-        """How many answers a TA grades through a group: members after a group's first, and proposed answers."""
+        """How many answers a TA grades through a group: members after a group's first, and proposed answers (with
+        their groups)."""
         members = sum(len(g.members) - 1 for g in self.groups)
-        return {"answers": len(self.of), "identical": members, "proposed": len(self.proposal),
+        return {"answers": len(self.of), "identical": members,
+                "proposed": sum(len(self.of[s].members) for s in self.proposal),
                 "groups": sum(1 for g in self.groups if len(g.members) > 1)}
 
 
@@ -108,15 +112,21 @@ def jaccard(texts: list) -> np.ndarray:
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
-def group(answers: dict, threshold: float = SIMILAR) -> Grouping:
+def group(answers: dict, threshold: float = SIMILAR, apart=()) -> Grouping:
     """The groups of ``answers`` (``{student: source}`` in the page's order; a student with no answer is left out).
 
-    Identical answers (:func:`normalized`) make one group; then, from the largest group down, every single answer
-    not yet proposed whose 5-grams overlap a group's text by ``threshold`` or more is proposed for that group. Blank
-    answers (:func:`is_blank`) are one group of their own and never proposed or proposed for."""
+    Identical answers (:func:`normalized`) make one group; then, from the largest group down, every group no larger
+    and not yet proposed whose 5-grams overlap a group's text by ``threshold`` or more is proposed for that group. Blank
+    answers (:func:`is_blank`) are one group of their own and never proposed or proposed for. An answer of ``apart``
+    (its text is not all of it: pasted images, a file handed in for the question) or longer than
+    :data:`MAX_GROUPED` is a group of its own, never proposed or proposed for: the same text ("see my PDF", one
+    pasted photo named image.png) can carry different work."""
+    apart = set(apart) | {s for s, source in answers.items() if len(source) > MAX_GROUPED}
+    alone = [Group("", [s], apart=True) for s in answers if s in apart]
+    answers_grouped = {s: source for s, source in answers.items() if s not in apart}
     by_text: dict = {}
     blank: list = []
-    for student, source in answers.items():
+    for student, source in answers_grouped.items():
         if is_blank(source):
             blank.append(student)
         else:
@@ -124,12 +134,14 @@ def group(answers: dict, threshold: float = SIMILAR) -> Grouping:
     groups = [Group(f"g{k}", members) for k, members in enumerate(by_text.values(), 1)]
     if blank:
         groups.append(Group(f"g{len(groups) + 1}", blank, blank=True))
+    units = list(groups)  # the non-blank groups first, in the order of `texts`
+    groups += alone
     of = {s: g for g in groups for s in g.members}
     proposal: dict = {}
     texts = list(by_text)
     if len(texts) > 1:
         sim = jaccard(texts)
-        units = groups[:len(texts)]  # the non-blank groups, in the order of `texts`
+        units = units[:len(texts)]
         leaders = sorted(range(len(units)), key=lambda k: (-len(units[k].members), k))
         for k in leaders:
             if units[k].leader in proposal:
@@ -138,7 +150,8 @@ def group(answers: dict, threshold: float = SIMILAR) -> Grouping:
                 j = int(j)
                 if sim[k, j] < threshold:
                     break
-                if j == k or len(units[j].members) > 1 or units[j].leader in proposal or units[j].proposed:
+                if j == k or units[j].leader in proposal or units[j].proposed or len(units[j].members) > len(
+                        units[k].members):
                     continue
                 proposal[units[j].leader] = (units[k], float(sim[k, j]))
                 units[k].proposed[units[j].leader] = float(sim[k, j])

@@ -176,6 +176,17 @@ def _render(source: str, images: _Images) -> str:
         return f'<pre class="unrendered">{_esc(source)}</pre><p class="not-shown">({_esc(type(exc).__name__)})</p>'
 
 
+# TeX that defines macros: a few bytes can expand to pages of symbols for MathJax to lay out (within its own limits,
+# 5 KB a formula), so such an answer is typeset only on a page of its own, never with the class's
+MACRO_DEFINITION = re.compile(r"\\(?:[gex]?def|let|(?:re)?newcommand|providecommand|(?:re)?newenvironment|"
+                              r"DeclareMathOperator)(?![a-zA-Z])")
+
+
+def defines_macros(source: str) -> bool:
+    """Whether the answer ``source`` defines TeX macros (see :data:`MACRO_DEFINITION`)."""
+    return bool(MACRO_DEFINITION.search(source))
+
+
 def markdown_html(source: str, attachments: dict | None = None, image_src=None) -> str:
     """``source`` (a markdown cell's text) as inert HTML, all of it; ``attachments`` the cell's ``attachments``,
     shown at ``image_src(image)`` (an :class:`Image`'s address; without it, attachments are named, not shown)."""

@@ -49,7 +49,7 @@ from ..layout import Course, CourseError
 from . import grade_pages as P
 from . import rubrics as R
 from .grade_script import JS
-from .grading_site import DEBIAN_MATHJAX, MATHJAX_ENV, Site, _quote, find_mathjax, item_key
+from .grading_site import DEBIAN_MATHJAX, MATHJAX_ENV, Site, find_mathjax, item_key, quote_part
 
 __all__ = ["DEBIAN_MATHJAX", "MATHJAX_ENV", "Site", "find_mathjax", "item_key", "make_server", "serve", "url"]
 
@@ -243,7 +243,7 @@ def rubric_lock(course: Course, hw: str):
 
 def url(server: HTTPServer, grade_id: str | None = None) -> str:
     host, port = server.server_address[:2]
-    return f"http://{host}:{port}/" + (f"q/{_quote(grade_id)}" if grade_id else "")
+    return f"http://{host}:{port}/" + (f"q/{quote_part(grade_id)}" if grade_id else "")
 
 
 def reopened_lines(site: Site) -> list:

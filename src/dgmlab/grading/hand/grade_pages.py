@@ -24,9 +24,10 @@ INDEX = """{% extends "base.html" %}
 <h1>{{ hw }}: grade the written answers by question</h1>
 <p>{{ n_students }} submissions in the gradebook{% if anonymous %}, each student shown by pseudonym (<code>dgmlab grade --names</code> shows ids){% endif %}. Rubrics are saved in <code>{{ rubric_path }}</code>.</p>
 <table><thead><tr><th scope="col">question</th><th scope="col">points</th><th scope="col">graded with the rubric</th>
-</tr></thead><tbody>
+<th scope="col">open regrade requests</th></tr></thead><tbody>
 {% for q in questions %}<tr><td><a href="/q/{{ q.grade_id }}">{{ q.grade_id }}</a></td><td class="num">{{ q.max }}</td>
-<td class="num" data-graded="{{ q.grade_id }}">{{ q.graded }} of {{ n_students }}</td></tr>
+<td class="num" data-graded="{{ q.grade_id }}">{{ q.graded }} of {{ n_students }}</td>
+<td>{% for who in q.requests %}<a href="/q/{{ q.grade_id }}#s-{{ who }}">{{ who }}</a>{% if not loop.last %}, {% endif %}{% endfor %}</td></tr>
 {% endfor %}</tbody></table>
 </main>
 {% endblock %}"""
@@ -48,11 +49,11 @@ QUESTION = """{% extends "base.html" %}
 <section class="answer" id="s-{{ a.label }}" data-student="{{ a.label }}" tabindex="-1" aria-labelledby="h-{{ n }}"
  data-graded="{{ 'yes' if a.score is not none else 'no' }}" data-applied="{{ a.applied|join(' ') }}"
  {%- if a.members %} data-group="{{ a.group }}"{% endif %}{% if a.proposed_for %} data-proposed="{{ a.proposed_for }}"{% endif %}
- {%- if a.member_of %} data-member-of="{{ a.member_of }}" hidden{% endif %}>
-<h2 id="h-{{ n }}">{{ n }}. {{ a.label }}{% if a.member_of %} <span class="badge">graded apart from {{ a.member_of }}'s group</span>{% endif %}{% if a.members %} <span class="badge">and {{ a.members|length }} more with the same answer</span>{% endif %}
+ {%- if a.member_of %} data-member-of="{{ a.member_of }}"{% if not a.requests %} hidden{% endif %}{% endif %}>
+<h2 id="h-{{ n }}">{{ n }}. {{ a.label }}{% if a.member_of %} <span class="badge">same answer as {{ a.member_of }}: its items follow that group's until you change them here</span>{% endif %}{% if a.members %} <span class="badge">and {{ a.members|length }} more with the same answer</span>{% endif %}
  <span class="score"><span data-role="score">{{ a.score_text }}</span> / {{ q.max }}</span></h2>
 {% if a.members %}<details class="members"><summary>Graded as one: items applied here apply to each of the {{ a.members|length }} below that has this answer's items</summary>
-<ul>{% for m in a.members %}<li data-member="{{ m[0] }}">{{ m[0] }}: <span data-role="member-score">{{ m[1] }}</span><span data-role="apart">{% if not m[2] %} (graded apart){% endif %}</span>
+<ul>{% for m in a.members %}<li data-member="{{ m[0] }}">{{ m[0] }}: <span data-role="member-score">{{ m[1] }}</span><span data-role="apart">{% if not m[2] %} (graded apart){% endif %}</span>{% if m[3] %}; autograded, same problem: {{ m[3] }}{% endif %}{% if m[4] %}; <strong>a regrade request</strong>{% endif %}
  <button type="button" data-apart="{{ m[0] }}">grade apart</button></li>{% endfor %}</ul></details>{% endif %}
 {% if a.proposed_for %}<p class="proposal">Much like the answer of {{ a.proposed_for }} ({{ (a.similarity * 100)|round|int }}% of its text alike):
  <kbd>g</kbd> gives it the same items, or grade it apart.</p>{% endif %}
@@ -81,8 +82,8 @@ QUESTION = """{% extends "base.html" %}
 <h2>Rubric</h2>
 <p class="muted">Score: the applied items' points added, between 0 and {{ q.max }}. Editing an item re-scores every student who has it (you confirm first).</p>
 <ol class="rubric tex"></ol>
-<form class="item-edit" data-item="" id="new-item"><fieldset><legend>New item (<kbd>a</kbd>)</legend>
-<label>points <input name="points" type="number" step="any" value="-1" size="4"></label>
+<form class="item-edit tex2jax_ignore" data-item="" id="new-item"><fieldset><legend>New item (<kbd>a</kbd>)</legend>
+<label>points <input name="points" type="number" step="any" required size="4" placeholder="-1"></label>
 <label>comment <input name="text" type="text" placeholder="what the student did or missed"></label>
 <label>apply it now to <select name="apply"><option value="">no answer yet</option><option value="current">the current answer (and its group)</option></select></label>
 <button type="submit">Add</button></fieldset></form>
@@ -120,7 +121,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;col
 .skip a{position:absolute;left:-9999px}.skip a:focus{left:8px;top:40px;background:#fff;padding:4px}
 .layout{display:flex;gap:16px;padding:0 12px}
 main{flex:3;min-width:0} aside{flex:2;min-width:0;position:sticky;top:0;align-self:flex-start;max-height:100vh;overflow:auto;padding-bottom:24px}
-section.answer{border:2px solid #ccc;border-radius:6px;margin:12px 0;padding:8px 12px}
+section.answer{border:2px solid #ccc;border-radius:6px;margin:12px 0;padding:8px 12px;overflow-wrap:anywhere}
+.request,.results,.files,.members{position:relative;overflow:auto;contain:paint;overflow-wrap:anywhere;word-break:break-word}
 section.answer.current{border-color:#0b57d0;box-shadow:0 0 0 3px #b6cdf7}
 section.answer:focus{outline:3px solid #0b57d0;outline-offset:2px}
 section.answer[data-graded=yes] h2{color:#1b5e20}

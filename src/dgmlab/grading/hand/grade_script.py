@@ -146,6 +146,7 @@ JS = r"""
     var line = what + ": " + plural(r.rescored || 0, "answer") + " re-scored";
     if (lastChange) { lastChange.textContent = line; }
     say(line);
+    if (answers[cur]) { answers[cur].focus({preventScroll: true}); }  // the keys go on grading
   }
   function saveItem(form, it) {
     var points = form.elements.points.value, body = {question: question, item: it ? it.id : "", points: points,
@@ -201,7 +202,16 @@ JS = r"""
         var a = got[sec.dataset.student], md = sec.querySelector('[data-role="answer"]');
         sec.dataset.loaded = "yes";
         if (!a) { return; }
-        if (a.html) { md.innerHTML = a.html; } else if (a.why) { md.textContent = ""; md.appendChild(el("p", {"class": "warn"}, a.why)); }
+        md.textContent = "";
+        if (a.html) { md.innerHTML = a.html; }
+        else { md.appendChild(el("p", {"class": "warn"}, a.why || "This answer is empty.")); }
+        if (a.notex) {  // its TeX defines macros: typeset only on its own page, never with the class's
+          md.classList.add("tex2jax_ignore");
+          sec.dataset.math = "yes";
+          var note = el("p", {"class": "warn"}, "This answer defines TeX macros: its math is shown as TeX here. ");
+          note.appendChild(el("a", {href: "/a/" + encodeURIComponent(question) + "/" + encodeURIComponent(sec.dataset.student)}, "Typeset it on its own page"));
+          md.insertBefore(note, md.firstChild);
+        }
         drawFiles(sec, a.files || []);
         if (inView(sec)) { texAnswer(sec); }
       });
@@ -228,6 +238,13 @@ JS = r"""
     frame.addEventListener("mouseenter", function () { pointerOn = frame; });
     frame.addEventListener("mouseleave", function () { pointerOn = null; });
   }
+  // while a handed-in PDF is open, a link inside it could take this tab elsewhere: the browser asks first
+  var pdfsOpen = 0, leaving = false;
+  window.addEventListener("beforeunload", function (e) {
+    if (pdfsOpen > 0 && !leaving) { e.preventDefault(); e.returnValue = ""; }
+  });
+  function go(href) { leaving = true; location.href = href; }
+  document.querySelectorAll("aside nav a").forEach(function (a) { a.addEventListener("click", function () { leaving = true; }); });
   function drawFiles(sec, files) {
     var slot = sec.querySelector('[data-role="files"]');
     slot.textContent = "";
@@ -243,7 +260,11 @@ JS = r"""
       li.appendChild(document.createTextNode(")"));
       button.addEventListener("click", function () {
         var open = li.querySelector(".viewer");
-        if (open) { li.removeChild(open); button.setAttribute("aria-expanded", "false"); return; }
+        if (open) {
+          if (!f.image) { pdfsOpen -= 1; }
+          li.removeChild(open); button.setAttribute("aria-expanded", "false"); return;
+        }
+        if (!f.image) { pdfsOpen += 1; }
         var image = f.image, v = el(image ? "img" : "iframe", {"class": "viewer"});
         var what = f.name + ", handed in by " + sec.dataset.student;
         if (image) { v.alt = what; } else { v.title = what; watch(v); }
@@ -365,7 +386,7 @@ JS = r"""
     else if (e.key === "u") { nextToGrade(); }
     else if (e.key === "]" || e.key === "[") {
       var to = document.body.dataset[e.key === "]" ? "next" : "prev"];
-      if (to) { location.href = to; } else { say(e.key === "]" ? "this is the last question" : "this is the first question"); }
+      if (to) { go(to); } else { say(e.key === "]" ? "this is the last question" : "this is the first question"); }
     }
     else if (e.key === "f" && sec) { fullCredit(sec); }
     else if (e.key === "x" && sec) { noAnswer(sec); }
@@ -377,7 +398,7 @@ JS = r"""
       if (it) { toggle(sec, it.id); } else { say("no item " + n); return; }
     }
     else if (e.key === "n" && sec) { sec.querySelector('[data-role="note"]').focus(); }
-    else if (e.key === "a") { document.querySelector("#new-item input[name=text]").focus(); }
+    else if (e.key === "a") { var pts = document.querySelector("#new-item input[name=points]"); pts.focus(); pts.select(); }
     else if (e.key === "e") {
       var first = document.querySelector(".rubric input[name=points]");
       if (first) { first.focus(); editing = true; setTimeout(function () { editing = false; }, 1500); }

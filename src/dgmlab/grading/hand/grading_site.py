@@ -27,7 +27,7 @@ from . import question_files as QF
 from . import question_sections as QS
 from . import regrades
 from . import rubrics as R
-from .answers_html import answer_html, attachment, image_type, markdown_html
+from .answers_html import answer_html, attachment, defines_macros, image_type, markdown_html
 
 MATHJAX_ENV = "DGMLAB_MATHJAX"  # as dgmlab pdf reads it
 DEBIAN_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
@@ -109,7 +109,7 @@ class Site:
                 if p.suffix.lower() in HANDED_IN and not p.is_symlink() and p.is_file()}
 
     @staticmethod
-    def _not_shown(path: Path, mime: str) -> str:
+    def _not_shown(path: Path, mime: str, where: bool = True) -> str:
         """Why the handed-in file at ``path`` of type ``mime`` (by its name) is not served, or "": an image whose
         bytes are not of its type (HTML, SVG or anything else named .png) is not, nor one whose header says more
         than :data:`dgmlab.image_budget.MAX_PIXELS` (or cannot be read): the TA's browser would decode it whole."""
@@ -125,7 +125,8 @@ class Site:
                     why = too_large(head + f.read())
         except OSError as exc:
             return f"cannot be read ({exc.strerror})"
-        return f"not shown: {why} (open it as {'/'.join(path.parts[-4:])})" if why else ""
+        place = f" (open it as {'/'.join(path.parts[-4:])})" if where else " (open it from the course's folder)"
+        return f"not shown: {why}{place}" if why else ""
 
     def handed_in_file(self, label: str, name: str) -> tuple:
         """(path, type) of file ``name`` the student the page calls ``label`` handed in, if it is served, else
@@ -135,15 +136,15 @@ class Site:
         if mime is None:
             return None, "not found"
         path = self.course.folder("submitted", self.hw, student) / name
-        why = self._not_shown(path, mime)
+        why = self._not_shown(path, mime, not self.anonymous)
         return (None, why) if why else (path, mime)
 
     def handed_in(self, student: str) -> list:
         """A line each for the files the student handed in: name, kind, address, and why it is not shown (or "")."""
         folder = self.course.folder("submitted", self.hw, student)
         return [{"name": name, "kind": KINDS[mime], "image": mime.startswith("image/"),
-                 "url": f"/file/{_quote(self.labels[student])}/{_quote(name)}",
-                 "why": self._not_shown(folder / name, mime)}
+                 "url": f"/file/{quote_part(self.labels[student])}/{quote_part(name)}",
+                 "why": self._not_shown(folder / name, mime, not self.anonymous)}
                 for name, mime in self.handed_in_types(student).items()]
 
     # -- an answer's content, fetched by the page as it comes into view
@@ -168,7 +169,7 @@ class Site:
         label = self.labels[student]
 
         def src(img):
-            return f"/att/{_quote(label)}/{_quote(grade_id)}/{img.sha256}/{_quote(img.name)}"
+            return f"/att/{quote_part(label)}/{quote_part(grade_id)}/{img.sha256}/{quote_part(img.name)}"
         if whole:
             return True, markdown_html(source, attachments, src), ""
         return True, answer_html(source, attachments, src, self.whole_url(grade_id, label)), ""
@@ -182,13 +183,14 @@ class Site:
             if student is None:
                 continue
             found, html, why = self.answer_html(grade_id, student)
-            out[label] = {"html": html if found else "", "why": why,
+            source = self.notebooks.get(student).written.get(grade_id, ("", None))[0]
+            out[label] = {"html": html if found else "", "why": why, "notex": defines_macros(source),
                           "files": [f for f in self.handed_in(student) if self.questions.shown_with(f["name"], grade_id)]}
         return out
 
     @staticmethod
     def whole_url(grade_id: str, label: str) -> str:
-        return f"/a/{_quote(grade_id)}/{_quote(label)}"
+        return f"/a/{quote_part(grade_id)}/{quote_part(label)}"
 
     def whole_answer_page(self, grade_id: str, label: str) -> str:
         """The whole answer ``grade_id`` of the student the page calls ``label``, on a page of its own (nothing cut;
@@ -198,7 +200,7 @@ class Site:
         found, html, why = self._render(grade_id, student, self.notebooks.get(student), whole=True)
         return self.env.get_template("answer.html").render(
             hw=self.hw, grade_id=grade_id, student=label, found=found, html=html, why=why,
-            back=f"/q/{_quote(grade_id)}#s-{_quote(label)}")
+            back=f"/q/{quote_part(grade_id)}#s-{quote_part(label)}")
 
     def attachment(self, label: str, grade_id: str, sha256: str, name: str):
         """The :class:`.answers_html.Image` attachment ``name`` of the answer ``grade_id`` of the student the page
@@ -235,8 +237,11 @@ class Site:
     # -- pages
     def index_page(self) -> str:
         left = self.to_grade()
+        asked = [r for r in regrades.requests(self.course, self.hw) if r.answered is None]
         qs = [{"grade_id": gid, "max": R.points_text(q.max),
-               "graded": sum(1 for s in self.grader.students if s not in left.get(gid, ()))}
+               "graded": sum(1 for s in self.grader.students if s not in left.get(gid, ())),
+               "requests": sorted({self.labels[r.student] for r in asked if r.question == gid and r.student in
+                                   self.labels})}
               for gid, q in self.grader.rubric.questions.items()]
         return self.env.get_template("index.html").render(
             hw=self.hw, questions=qs, n_students=len(self.grader.students), anonymous=self.anonymous,
@@ -247,8 +252,15 @@ class Site:
         its POSTs)."""
         if fresh or grade_id not in self._groups:
             order = GO.fair_order(self.course, self.hw, grade_id, self.grader.students)
-            self._groups[grade_id] = AG.group(self.notebooks.answers(grade_id, order))
+            answers = self.notebooks.answers(grade_id, order)
+            self._groups[grade_id] = AG.group(answers, apart=[s for s in answers if self._more_than_text(grade_id, s)])
         return self._groups[grade_id]
+
+    def _more_than_text(self, grade_id: str, student: str) -> bool:
+        """Whether ``student``'s answer is more than its text: pasted images, or a file handed in shown with it."""
+        got = self.notebooks.get(student).written.get(grade_id)
+        return bool(got and got[1]) or any(self.questions.shown_with(name, grade_id)
+                                           for name in self.handed_in_types(student))
 
     def question_page(self, grade_id: str) -> str:
         q = self.grader.question(grade_id)
@@ -332,8 +344,9 @@ class Site:
             student = self.student(label)
             regrades.answer(self.course, self.hw, gid, student, str(body.get("decision", "")),
                             str(body.get("reason", "")), who=self.grader.who)
-            return {"requests": [r.to_json() for r in regrades.requests(self.course, self.hw, gid)
-                                 if r.student == student]}
+            mine = [r for r in regrades.requests(self.course, self.hw, gid) if r.student == student]
+            return {"answered": sum(1 for r in mine if r.answered is not None), "open": sum(1 for r in mine
+                                                                                      if r.answered is None)}
         raise LookupError(path)
 
     def _edit_item(self, gid: str, body: dict) -> dict:
@@ -368,5 +381,6 @@ class Site:
                 "states": [self.state(gid, s) for s in touched]}
 
 
-def _quote(text: str) -> str:
+def quote_part(text: str) -> str:
+    """``text`` as one part of a URL's path (every ``/`` quoted too)."""
     return quote(text, safe="")

@@ -32,7 +32,7 @@ class Answer:
     adjustment: str = ""  # a course rule's points this cell also holds (.adjustments): the mark counts them too
     why: str = ""  # why there is no answer to show ("" when there is)
     group: str = ""  # the id of the group this section grades (identical answers), "" if none
-    members: list = field(default_factory=list)  # [(label, score text, follows the group)] after the first
+    members: list = field(default_factory=list)  # [(label, score, follows the group, autograded, has a request)]
     proposed_for: str = ""  # a similar group's label whose items this answer is offered
     similarity: float = 0.0
     results: list = field(default_factory=list)  # the same problem's autograded cells: dicts
@@ -99,23 +99,30 @@ def _section(site, q: R.Question, student: str, known: _Class) -> Answer:
     return out
 
 
-def _group_sections(site, q: R.Question, g, known: _Class, position: dict) -> list:
-    """A group's section, its members' hidden ones, then the answers offered its items."""
+def _autograded(answer: Answer) -> str:
+    """The same problem's autograded points of a section's student, as ``12/18`` ("" with none)."""
+    got = [(float(r["score"]), float(r["max"])) for r in answer.results if r["score"] != "–"]
+    return f"{R.points_text(sum(a for a, _ in got))}/{R.points_text(sum(b for _, b in got))}" if got else ""
+
+
+def _group_sections(site, q: R.Question, g, grouping, known: _Class, position: dict) -> list:
+    """A group's section, its members' (hidden until graded apart, or shown with a regrade request), then the
+    groups offered its items."""
     head = _section(site, q, g.leader, known)
-    head.group = g.id
+    head.group = g.id if len(g.members) > 1 else ""
     lead = q.applied.get(g.leader)
     out = [head]
     for m in g.members[1:]:
         score = q.score(m)
-        head.members.append((site.labels[m], "–" if score is None or m in known.left else R.points_text(score),
-                             same_items(q.applied.get(m), lead)))
-        apart = _section(site, q, m, known)  # hidden until the TA grades it apart
+        apart = _section(site, q, m, known)
         apart.member_of = head.label
+        head.members.append((site.labels[m], "–" if score is None or m in known.left else R.points_text(score),
+                             same_items(q.applied.get(m), lead), _autograded(apart), bool(apart.requests)))
         out.append(apart)
     for other, sim in sorted(g.proposed.items(), key=lambda kv: position[kv[0]]):
-        offered = _section(site, q, other, known)
-        offered.proposed_for, offered.similarity = head.label, sim
-        out.append(offered)
+        offered = _group_sections(site, q, grouping.of[other], grouping, known, position)
+        offered[0].proposed_for, offered[0].similarity = head.label, sim
+        out.extend(offered)
     return out
 
 
@@ -134,5 +141,5 @@ def sections(site, grade_id: str) -> list:
         if g is None:  # no answer to show: a section saying why
             out.append(_section(site, q, student, known))
         elif g.leader == student and student not in grouping.proposal:
-            out.extend(_group_sections(site, q, g, known, position))
+            out.extend(_group_sections(site, q, g, grouping, known, position))
     return out

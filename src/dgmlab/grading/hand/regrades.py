@@ -32,6 +32,7 @@ FILE = "regrade.md"  # the file a student hands in with their submission
 MAX_FILE = 20_000  # bytes of regrade.md read
 MAX_TEXT = 4_000  # characters of one request kept
 MAX_REASON = 2_000
+MAX_SECTIONS = 20  # sections of one regrade.md read (a homework has fewer questions)
 DECISIONS = ("kept", "changed")
 REQUESTED, ANSWERED = "regrade requested", "regrade answered"
 
@@ -62,6 +63,12 @@ class Request:
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def bounded(text: str) -> str:
+    """A request's text as it is kept: stripped, at most :data:`MAX_TEXT` characters (stripped again, so that a cut
+    at a space keeps what a second reading keeps)."""
+    return str(text).strip()[:MAX_TEXT].strip()
 
 
 def _check(course: Course, hw: str, student: str, question: str) -> None:
@@ -117,7 +124,7 @@ def request(course: Course, hw: str, student: str, question: str, text: str, *, 
             source: str = "ta") -> Request:
     """Enter ``student``'s request about ``question`` (its text bounded to :data:`MAX_TEXT` characters)."""
     _check(course, hw, student, question)
-    text = str(text).strip()[:MAX_TEXT]
+    text = bounded(text)
     if not text:
         raise CourseError("a regrade request needs its text: what the student asks (--text \"...\")")
     who = who or audit_log.default_who()
@@ -180,28 +187,42 @@ def sections(text: str) -> list:
 
 def read_files(course: Course, hw: str, who: str | None = None) -> tuple:
     """Enter the requests of every ``submitted/<student>/<hw>/regrade.md`` not entered yet; returns ``(requests
-    entered, problems)`` (a heading that is no graded question, an empty section: said, not entered)."""
+    entered, problems)``. At most :data:`MAX_SECTIONS` sections of a file are read; a heading that is no graded
+    question, or a question the student already has an open request on, is said (one line a file), not entered."""
+    records = _records(course, hw)
+    seen = {(r.get("student"), r.get("question"), r.get("sha256")) for r in records if r.get("what") == REQUESTED}
+    open_ = {(r.student, r.question) for r in requests(course, hw) if r.answered is None}
+    graded = _graded_cells(course, hw)
     entered, problems = [], []
-    seen = {(r.get("student"), r.get("question"), r.get("sha256")) for r in _records(course, hw)
-            if r.get("what") == REQUESTED}
     for student in students(course, hw):
         p = course.folder("submitted", hw, student) / FILE
         if p.is_symlink() or not p.is_file():
             continue
         with open(p, "rb") as f:
             raw = f.read(MAX_FILE)
-        for heading, body in sections(raw.decode("utf-8", errors="replace")):
-            text = body[:MAX_TEXT]
-            if not text:
+        skipped = []
+        for heading, body in sections(raw.decode("utf-8", errors="replace"))[:MAX_SECTIONS]:
+            text = bounded(body)
+            if not text or (student, heading, _sha(text)) in seen:
                 continue
-            if (student, heading, _sha(text)) in seen:
+            if heading not in graded or (student, heading) in open_:
+                skipped.append(heading[:40])
                 continue
-            try:
-                entered.append(request(course, hw, student, heading, text, who=who, source=FILE))
-            except CourseError as exc:
-                problems.append(f"{student}'s {FILE}, section {heading[:60]!r}: {exc}")
+            entered.append(request(course, hw, student, heading, text, who=who, source=FILE))
             seen.add((student, heading, _sha(text)))
+            open_.add((student, heading))
+        if skipped:
+            problems.append(f"{student}'s {FILE}: {len(skipped)} section(s) not entered (no graded question of "
+                            f"{hw}, or one with a request still open): {', '.join(sorted(set(skipped))[:5])}")
     return entered, problems
+
+
+def _graded_cells(course: Course, hw: str) -> set:
+    with gradebook(course) as gb:
+        try:
+            return {c.name for nb in gb.find_assignment(hw).notebooks for c in nb.grade_cells}
+        except Exception:  # nbgrader's MissingEntry
+            return set()
 
 
 def report_lines(course: Course, hws: list) -> list:
