@@ -47,35 +47,28 @@ class Cell:
         return self.manual if self.manual is not None else self.auto
 
 
+def rows(gb, hw: str, model, cell, *columns):
+    """The query of ``columns`` over every ``model`` row (nbgrader's ``Grade`` or ``Comment``) of ``hw``'s
+    submissions, joined to its student (``Student``) and its cell (``cell``: ``GradeCell`` or ``BaseCell``)."""
+    from nbgrader.api import Assignment, Student, SubmittedAssignment, SubmittedNotebook
+
+    return (gb.db.query(*columns).select_from(Student)
+            .join(SubmittedAssignment, SubmittedAssignment.student_id == Student.id)
+            .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+            .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+            .join(model, model.notebook_id == SubmittedNotebook.id)
+            .join(cell, cell.id == model.cell_id)
+            .filter(Assignment.name == hw))
+
+
 def class_grades(gb, hw: str) -> dict:
     """``{student: {grade id: Cell}}`` of homework ``hw`` in the Gradebook ``gb``."""
-    from nbgrader.api import (
-        Assignment,
-        BaseCell,
-        Comment,
-        Grade,
-        GradeCell,
-        Student,
-        SubmittedAssignment,
-        SubmittedNotebook,
-    )
+    from nbgrader.api import BaseCell, Comment, Grade, GradeCell, Student
 
-    grades = (gb.db.query(Student.id, GradeCell.name, Grade.auto_score, Grade.manual_score, GradeCell.max_score,
-                          Grade.needs_manual_grade)
-              .join(SubmittedAssignment, SubmittedAssignment.student_id == Student.id)
-              .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
-              .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-              .join(Grade, Grade.notebook_id == SubmittedNotebook.id)
-              .join(GradeCell, GradeCell.id == Grade.cell_id)
-              .filter(Assignment.name == hw))
-    comments = (gb.db.query(Student.id, BaseCell.name, Comment.manual_comment)
-                .join(SubmittedAssignment, SubmittedAssignment.student_id == Student.id)
-                .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
-                .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-                .join(Comment, Comment.notebook_id == SubmittedNotebook.id)
-                .join(BaseCell, BaseCell.id == Comment.cell_id)
-                .filter(Assignment.name == hw))
-    said = {(sid, name): text or "" for sid, name, text in comments}
+    grades = rows(gb, hw, Grade, GradeCell, Student.id, GradeCell.name, Grade.auto_score, Grade.manual_score,
+                  GradeCell.max_score, Grade.needs_manual_grade)
+    said = {(sid, name): text or "" for sid, name, text in
+            rows(gb, hw, Comment, BaseCell, Student.id, BaseCell.name, Comment.manual_comment)}
     out: dict = {}
     for sid, name, auto, manual, top, needs in grades:
         out.setdefault(sid, {})[name] = Cell(auto, manual, float(top or 0), bool(needs), said.get((sid, name), ""))

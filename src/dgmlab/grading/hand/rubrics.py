@@ -36,6 +36,7 @@ import nbformat
 from ..layout import Course, CourseError
 from . import adjustments, audit_log, model_splits, regrades
 from .class_grades import gradebook, students
+from .class_grades import rows as class_rows
 
 FOLDER = "rubrics"
 GRADER_ENV = "DGMLAB_GRADER"  # who grades, where not given (dgmlab grade --grader sets it for the page)
@@ -246,19 +247,15 @@ def write_grades(gb, hw: str, question: Question, adjusted: dict) -> None:
     the adjustments the cell holds: :mod:`.adjustments`); with nothing applied, no manual score. The grade and
     comment rows are read in one query each (by 500) and committed once: a rubric change re-scores a class of 500
     in well under a second (a query and a commit a student took seconds)."""
-    from nbgrader.api import Assignment, BaseCell, Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
+    from nbgrader.api import BaseCell, Comment, Grade, Student
 
     def rows(model, some):
-        return (gb.db.query(Student.id, model)
-                .join(SubmittedAssignment, SubmittedAssignment.student_id == Student.id)
-                .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
-                .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-                .join(model, model.notebook_id == SubmittedNotebook.id)
-                .join(BaseCell, BaseCell.id == model.cell_id)
-                .filter(Assignment.name == hw, BaseCell.name == question.grade_id, Student.id.in_(some)))
-    students = list(adjusted)
-    for k in range(0, len(students), 500):
-        some = students[k:k + 500]
+        return class_rows(gb, hw, model, BaseCell, Student.id, model).filter(BaseCell.name == question.grade_id,
+                                                                              Student.id.in_(some))
+
+    who = list(adjusted)
+    for k in range(0, len(who), 500):
+        some = who[k:k + 500]
         grades, comments = dict(rows(Grade, some)), dict(rows(Comment, some))
         for s in some:
             if s not in grades or s not in comments:
