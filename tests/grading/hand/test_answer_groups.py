@@ -73,3 +73,12 @@ def test_an_answer_too_long_to_compare_stands_alone():
     long = "x" * (AG.MAX_GROUPED + 1)
     g = AG.group({"a": long, "b": long})
     assert len(g.groups) == 2 and all(grp.apart for grp in g.groups)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("$\\frac{1}{2}$", "$\\fr ac{1}{2}$"),  # a space inside a command: TeX shows something else
+    ("$x$", "$ x $"),  # a space just inside a dollar may leave it text
+    ("$\\alpha b$", "$\\alphab$"),
+])
+def test_spaces_that_tex_reads_are_kept(a, b):
+    assert AG.normalized(a) != AG.normalized(b)

@@ -146,3 +146,12 @@ def test_an_answer_on_a_questions_page_shows_at_most_100_megapixels_of_distinct_
     out = answer_html("![a](attachment:p0.png) ![b](attachment:p1.png) ![b](attachment:p1.png) "
                       "![c](attachment:p2.png)", parts, src, "/a/q/s")
     assert out.count("<img") == 3 and "[image left out here: p2.png]" in out and "100 megapixels" in out
+
+
+def test_tex_nested_deeper_than_honest_math_or_defining_macros_is_not_typeset_with_the_class():
+    from dgmlab.grading.hand.answers_html import MAX_TEX_DEPTH, defines_macros
+
+    assert defines_macros("$" + "\\left(" * 700 + "x" + "\\right)" * 700 + "$")  # crashed the TA's tab
+    assert defines_macros("\\begin{array}{c}" * (MAX_TEX_DEPTH + 1) + "x" + "\\end{array}" * (MAX_TEX_DEPTH + 1))
+    assert defines_macros("$\\newcommand{\\E}{\\mathbb{E}}\\E$") and defines_macros("$\\def\\a{x}$")
+    assert not defines_macros("$\\left(\\frac{a}{b^{2}}\\right) \\begin{aligned} a &= b \\end{aligned}$")

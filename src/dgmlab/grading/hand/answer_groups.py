@@ -34,22 +34,28 @@ _TEX_SAME = [  # spellings that typeset alike (or nearly), folded inside math be
     (re.compile(r"([_^])\{(\\[a-zA-Z]+|[a-zA-Z0-9])\}"), r"\1\2"),  # x^{2} -> x^2, e^{\mu} -> e^\mu (not x^{2y})
     (re.compile(r"\\(?:displaystyle|textstyle)"), ""),
 ]
+_ENDS_A_COMMAND = re.compile(r"(\\[a-zA-Z]+)\s+(?=[a-zA-Z])")  # \alpha b: the space is the command's end
 _EMPHASIS = re.compile(r"\*\*|__|(?<![A-Za-z0-9])[*_](?![A-Za-z0-9])")  # Markdown emphasis, in prose
 PLACEHOLDERS = (TEXT_STUB, "YOUR ANSWER HERE", "")  # the kit's release placeholder, nbgrader's default, nothing
 
 
 def normalized(source: str) -> str:
     """``source`` folded as :mod:`this module <.answer_groups>` says: two answers with the same result read alike.
-    Case and Markdown emphasis are folded in the prose only: in math, ``X`` and ``x`` are different symbols."""
+    Case and Markdown emphasis are folded in the prose only: in math, ``X`` and ``x`` are different symbols. In
+    math, spaces go except where TeX reads them: one that ends a command before a letter (``\\fr ac`` is not
+    ``\\frac``) and one just inside a ``$`` (``$ x $`` may stay text)."""
     parts = _DELIMITERS.sub("$", source).split("$")
     for k, part in enumerate(parts):
-        if k % 2:  # inside $...$
-            for pattern, repl in _TEX_SAME:
-                part = pattern.sub(repl, part)
-        else:
-            part = _EMPHASIS.sub("", part).casefold()
-        parts[k] = part
-    return "".join("$".join(parts).split())
+        parts[k] = _math(part) if k % 2 else " ".join(_EMPHASIS.sub("", part).casefold().split())
+    return "$".join(parts)
+
+
+def _math(part: str) -> str:
+    lead, trail = (" " if part[:1].isspace() else ""), (" " if part[-1:].isspace() else "")
+    for pattern, repl in _TEX_SAME:
+        part = pattern.sub(repl, part)
+    part = _ENDS_A_COMMAND.sub("\\1\0", part)
+    return lead + "".join(part.split()).replace("\0", " ") + trail
 
 
 def is_blank(source: str) -> bool:

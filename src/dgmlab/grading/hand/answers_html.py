@@ -182,9 +182,26 @@ MACRO_DEFINITION = re.compile(r"\\(?:[gex]?def|let|(?:re)?newcommand|providecomm
                               r"DeclareMathOperator)(?![a-zA-Z])")
 
 
+MAX_TEX_DEPTH = 30  # groups ({...}, \left...\right, \begin...\end) nested in one answer: honest math stays under 10
+_OPEN = re.compile(r"\\left(?![a-zA-Z])|\\begin\{[^{}]*\}|(?<!\\)\{")
+_CLOSE = re.compile(r"\\right(?![a-zA-Z])|\\end\{[^{}]*\}|(?<!\\)\}")
+_NEST = re.compile(_OPEN.pattern + "|" + _CLOSE.pattern)
+
+
+def tex_depth(source: str) -> int:
+    """How deeply the answer's TeX groups nest (``{``, ``\\left``, ``\\begin{...}`` open; their partners close)."""
+    depth = deepest = 0
+    for m in _NEST.finditer(source):
+        depth = depth + 1 if _OPEN.fullmatch(m.group(0)) else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def defines_macros(source: str) -> bool:
-    """Whether the answer ``source`` defines TeX macros (see :data:`MACRO_DEFINITION`)."""
-    return bool(MACRO_DEFINITION.search(source))
+    """Whether the answer ``source`` is TeX too costly to typeset with the class's: it defines macros (see
+    :data:`MACRO_DEFINITION`), or nests its groups deeper than :data:`MAX_TEX_DEPTH` (700 nested ``\\left(``, 9 KB,
+    crashed the grader's browser tab)."""
+    return bool(MACRO_DEFINITION.search(source)) or tex_depth(source) > MAX_TEX_DEPTH
 
 
 def markdown_html(source: str, attachments: dict | None = None, image_src=None) -> str:

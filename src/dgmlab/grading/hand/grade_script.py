@@ -205,10 +205,10 @@ JS = r"""
         md.textContent = "";
         if (a.html) { md.innerHTML = a.html; }
         else { md.appendChild(el("p", {"class": "warn"}, a.why || "This answer is empty.")); }
-        if (a.notex) {  // its TeX defines macros: typeset only on its own page, never with the class's
+        if (a.notex) {  // TeX too costly (macros, deep nesting): typeset only on its own page, never with the class's
           md.classList.add("tex2jax_ignore");
           sec.dataset.math = "yes";
-          var note = el("p", {"class": "warn"}, "This answer defines TeX macros: its math is shown as TeX here. ");
+          var note = el("p", {"class": "warn"}, "This answer's TeX defines macros or nests deeply: shown as TeX here. ");
           note.appendChild(el("a", {href: "/a/" + encodeURIComponent(question) + "/" + encodeURIComponent(sec.dataset.student)}, "Typeset it on its own page"));
           md.insertBefore(note, md.firstChild);
         }
@@ -243,8 +243,16 @@ JS = r"""
   window.addEventListener("beforeunload", function (e) {
     if (pdfsOpen > 0 && !leaving) { e.preventDefault(); e.returnValue = ""; }
   });
-  function go(href) { leaving = true; location.href = href; }
-  document.querySelectorAll("aside nav a").forEach(function (a) { a.addEventListener("click", function () { leaving = true; }); });
+  function leave() {  // this page's own way out: no question asked; still here a moment later, the guard is back
+    leaving = true;
+    setTimeout(function () { leaving = false; }, 1000);
+  }
+  function go(href) { leave(); location.href = href; }
+  document.querySelectorAll("aside nav a").forEach(function (a) {
+    a.addEventListener("click", function (e) {  // a plain click only: Ctrl or a middle click opens another tab
+      if (e.button === 0 && !(e.ctrlKey || e.metaKey || e.shiftKey || e.altKey)) { leave(); }
+    });
+  });
   function drawFiles(sec, files) {
     var slot = sec.querySelector('[data-role="files"]');
     slot.textContent = "";
