@@ -222,7 +222,7 @@ def test_an_answer_is_rendered_once_per_version_of_the_students_notebook(tmp_pat
         site = server.site
         first = site.answer_html(Q, "demo_amara")
         assert site.answer_html(Q, "demo_amara") == first and len(calls) == 1  # the page asked again
-        path = site.notebook("demo_amara")
+        path = site.notebooks.path("demo_amara")
         nb = nbformat.read(path, as_version=4)
         cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q)
         cell.source = "A **new** answer"

@@ -250,10 +250,9 @@ def reopened_lines(site: Site) -> list:
     """One line per written question with answers a regrade reopened (a hand score in the gradebook, but still to
     grade: the answer changed since it was graded): the TA's list to look at again. Scores and rubric choices are
     kept; applying an item (or taking one off and on) grades it again."""
-    out = []
-    for gid, students in sorted(site.to_grade().items()):
-        scored = site.gradebook_grades(gid)
-        again = sorted(s for s in students if scored.get(s, (None, ""))[0] is not None)
+    out, grades = [], site.grades()
+    for gid, students in sorted(site.to_grade(grades).items()):
+        again = [s for s in students if getattr(grades.get(s, {}).get(gid), "manual", None) is not None]
         if again:
             out.append(terminal(f"{gid}: to grade again, the answer changed since it was graded (score and rubric "
                                 f"choices kept): {', '.join(sorted(site.labels[s] for s in again))}"))

@@ -53,10 +53,6 @@ def item_key(n: int) -> str:
     return key if n <= 10 else f"\u21e7{key}" if n <= 20 else ""
 
 
-def _signed(x) -> str:
-    return R.signed_points(x)
-
-
 class Site:
     """What the server shows and changes for one homework."""
 
@@ -85,7 +81,7 @@ class Site:
                                                   "question.html": P.QUESTION, "answer.html": P.ANSWER}),
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.globals.update(token=self.token, course=course.root.name, mathjax=self.mathjax is not None,
-                                signed=_signed, item_key=item_key)
+                                signed=R.signed_points, item_key=item_key)
 
     # -- who is who
     def student(self, label: str) -> str:
@@ -94,9 +90,6 @@ class Site:
         if sid is None:
             raise CourseError(f"no submission of {self.hw} by {label!r} on this page: reload it")
         return sid
-
-    def notebook(self, student: str) -> Path | None:
-        return self.notebooks.path(student)
 
     # -- handed-in files
     def handed_in_types(self, student: str) -> dict:
@@ -218,15 +211,6 @@ class Site:
         with R.gradebook(self.course) as gb:
             return CG.class_grades(gb, self.hw)
 
-    def gradebook_grades(self, grade_id: str) -> dict:
-        """student -> (manual score, comment) as the gradebook has them now (the formgrader's, for instance)."""
-        grades = self.grades()
-        out = {}
-        for s in self.grader.students:
-            cell = grades.get(s, {}).get(grade_id)
-            out[s] = (None, "") if cell is None else (cell.manual, cell.comment)
-        return out
-
     def to_grade(self, grades: dict | None = None) -> dict:
         """``{grade id: {student, ...}}`` of the answers still to grade by hand, by the rule ``dgmlab report`` and
         ``push`` apply (:mod:`.to_grade`): never graded, or reopened by a regrade (the answer changed)."""
@@ -278,7 +262,7 @@ class Site:
     def rubric_state(self, grade_id: str) -> dict:
         q = self.grader.question(grade_id)
         return {"max": q.max, "counts": q.counts(),
-                "items": [{"id": it.id, "points": it.points, "text": it.text, "signed": _signed(it.points),
+                "items": [{"id": it.id, "points": it.points, "text": it.text, "signed": R.signed_points(it.points),
                            "key": item_key(n)} for n, it in enumerate(q.items, 1)]}
 
     def state(self, grade_id: str, student: str) -> dict:
@@ -363,7 +347,7 @@ class Site:
             it = q.item(item_id)
             n = q.counts()[it.id]
             if n and it.points != points and not body.get("confirm"):
-                raise CourseError(f"changing {it.id}'s points from {_signed(it.points)} to {_signed(points)} "
+                raise CourseError(f"changing {it.id}'s points from {R.signed_points(it.points)} to {R.signed_points(points)} "
                                   f"re-scores {n} answer{'s' if n != 1 else ''}: confirm it")
         item, who = self.grader.edit_item(gid, item_id, points, str(body.get("text", "")), via="page")
         applied = []
