@@ -40,6 +40,7 @@ from dgmlab.grading.hidden import FILE as HIDDEN_FILE
 from dgmlab.probes import CHECKS_FILE
 from dgmlab.probes.points import PlanError
 
+from . import headings
 from .errors import BuildError
 from .notebook import MOVE_HIDDEN, Notebook, hidden_marker_line
 
@@ -110,9 +111,10 @@ def _refuse_hidden_text(path: Path, line: int) -> None:
         raise PercentError(f"{path}:{line + found}: a hidden-test marker in a test cell; {MOVE_HIDDEN}")
 
 
-def add_part(nb: Notebook, path: Path) -> None:
-    """Add the cells of the percent file at ``path`` to ``nb``, in order."""
-    for line, cell_type, meta, source in read_cells(path):
+def add_part(nb: Notebook, path: Path) -> list[tuple[Path, int]]:
+    """Add the cells of the percent file at ``path`` to ``nb``, in order; ``[(path, line of its header)]`` of each."""
+    cells = read_cells(path)
+    for line, cell_type, meta, source in cells:
         kind = _check(path, line, cell_type, meta)
         if kind == "tests":
             _refuse_hidden_text(path, line)
@@ -139,6 +141,7 @@ def add_part(nb: Notebook, path: Path) -> None:
             raise
         except ValueError as exc:  # the Notebook's own checks (markers, points, duplicate ids)
             raise PercentError(f"{path}:{line}: {exc}") from None
+    return [(path, line) for line, *_ in cells]
 
 
 PART = re.compile(r"([qp])([0-9]+)_\w+\.py")  # a question's (q) or problem's (p) percent file: q1_change_of_variables.py
@@ -189,8 +192,10 @@ def build_homework(hw: str, folder: Path | str, parts: list[str] | None = None) 
             raise PercentError(f"{folder / CHECKS_FILE}: {exc}") from None
         probes.use_points(hw, table)
         nb.points_file = (folder / probes.POINTS_FILE, table)
-    for name in parts:
-        add_part(nb, folder / name)
+    origins = [origin for name in parts for origin in add_part(nb, folder / name)]
+    wrong = headings.problems(nb.nb.cells, origins)  # a statement's "(N points)" against the cells' points
+    if wrong:
+        raise PercentError(f"{hw}: a heading's points differ from its cells':\n  " + "\n  ".join(wrong))
 
     if handin.of(hw) is not None:  # a kit homework ends with its hand-in list and how to make its PDFs in Colab
         nb.md(handin.markdown(hw))
