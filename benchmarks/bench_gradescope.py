@@ -1,14 +1,15 @@
 """Time and memory of one Gradescope submission through the zip, on a clean image: benchmarks/results/gradescope/.
 
     DGMLAB_GRADESCOPE_WHEELHOUSE=<wheels> python benchmarks/bench_gradescope.py [--hw hw3_flows hw5_explicit]
-        [--runs 2] [--boundary user|bubblewrap]
+        [--runs 2] [--boundary user|bubblewrap] [--cpu 0]
 
 For each homework: a throw-away course holding the kit's source/<hw>, the zip written as `dgmlab gradescope` writes
 it (its build time: the wheels of this checkout included), then tests/fixtures/gradescope_image.py's clean image
 (setup.sh once, offline from the folder of wheels) and `run_autograder` on the reference submission `--runs` times.
 Per submission: the wall time, the peak resident memory of the grader with the kernel and the judge together
 (results.json's extra_data.peak_memory_mib, sampled every 0.2 s) and the largest single process's (GNU time's
-maximum resident set). One record per run: benchmarks/results/gradescope/<UTC time>.json. Needs root (namespaces).
+maximum resident set). ``--cpu N``: the image (setup.sh and every submission) runs on that one core only
+(``taskset -c N``), as Gradescope's default container has one. One record per run: benchmarks/results/gradescope/<UTC time>.json. Needs root (namespaces).
 """
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ def main(argv=None) -> int:
     p.add_argument("--runs", type=int, default=2)
     p.add_argument("--boundary", choices=["user", "bubblewrap"], default="user")
     p.add_argument("--note", default="", help="what else ran on the machine meanwhile")
+    p.add_argument("--cpu", type=int, default=None, help="run the image on this one core (taskset -c CPU)")
     args = p.parse_args(argv)
     from gradescope_image import WHEELHOUSE_ENV, WHEELHOUSE_HELP, usable
 
@@ -84,6 +86,8 @@ def main(argv=None) -> int:
     why = usable()
     if why:
         raise SystemExit(f"no clean image here: {why}")
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})  # inherited by the image's every process
     load = os.getloadavg()
     records = []
     for hw in args.hw:
@@ -95,7 +99,8 @@ def main(argv=None) -> int:
                             text=True).stdout.strip()
     now = dt.datetime.now(dt.timezone.utc)
     out = {"date": now.isoformat(timespec="seconds"), "commit": commit, "boundary": args.boundary,
-           "cpus": os.cpu_count(), "load_before": [round(x, 2) for x in load],
+           "cpus": os.cpu_count(),
+           "pinned_cpu": args.cpu, "load_before": [round(x, 2) for x in load],
            "load_after": [round(x, 2) for x in os.getloadavg()], "note": args.note, "homeworks": records}
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{now.strftime('%Y%m%dT%H%M%SZ')}.json"
