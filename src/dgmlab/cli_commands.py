@@ -343,7 +343,7 @@ def _dashboard(course, args, hws, data, *, similar, runtime) -> None:
     from .grading.report import dashboard as D
 
     shared = SW.compare(course, data.hws)
-    if any(f.pairs or f.published or not f.by_function for f in shared):  # or: compared by weights only
+    if any(f.pairs or f.published or f.not_finite or not f.by_function for f in shared):  # or: by weights only
         print("\nweights shared between students, or taken from the kit's published files (a reason to look; "
               "docs/novelty.md):\n" + SW.format_report(shared))
     html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,

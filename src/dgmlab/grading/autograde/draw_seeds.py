@@ -23,35 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
-import os
 
 from ... import weights_files as WF
+from ..copies.networks import NotFinite
 from ..copies.shared_weights import MAX_BYTES, published_copy
-from ..layout import Course, CourseError
+from ..draw_key import KEY_ENV, KEY_NAME, course_key  # noqa: F401 (read here before draw_key held them)
 
-log = logging.getLogger(__name__)
-
-KEY_NAME = "draw"  # .dgmlab/draw.key
-KEY_ENV = "DGMLAB_DRAW_KEY"
 DOMAIN = b"dgmlab-draw/1"
-
-
-def course_key(course: Course) -> bytes:
-    """``DGMLAB_DRAW_KEY`` (hex) when set, else the course's ``.dgmlab/draw.key`` (made on first use)."""
-    text = os.environ.get(KEY_ENV, "").strip()
-    if not text:
-        return course.secret(KEY_NAME, on_create=lambda path: log.warning(
-            f"dgmlab: made {path}, the secret the graded draws' seeds come from: back it up with the gradebook "
-            "and never hand it out (docs/autograder.md)"))
-    try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        key = b""
-    if len(key) < 16:
-        raise CourseError(f"{KEY_ENV} is not a key of at least 32 hex digits: set it to one (e.g. 64 hex digits) "
-                          f"or unset it to use .dgmlab/{KEY_NAME}.key")
-    return key
 
 
 def fingerprint(key: bytes) -> str:
@@ -89,7 +67,9 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
 
     A file this process will not unpickle (:mod:`dgmlab.weights_files`: a zip bomb, a view that repeats a
     few numbers into gigabytes) gets ``"refused"`` with what is wrong with it: only that file's cells earn nothing,
-    and nothing of it is unpickled here."""
+    and nothing of it is unpickled here. So does one whose network gives NaN or inf on any input the copy check
+    draws from the course key (:class:`~dgmlab.grading.copies.networks.NotFinite`: the message names the inputs),
+    where it is compared with the kit's files."""
     out = {}
     for rel, data in sorted(files.items()):
         if "/" not in rel and rel.endswith("weights.pt") and len(out) < MAX_FILES:
@@ -103,7 +83,7 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
                     published = published()
                 graded = rel in {p.rsplit("/", 1)[-1] for p, _ in published}  # a name a trained cell reads
                 source = published_copy(data, published, rel) if graded else None
-            except WF.RefusedFile as exc:
+            except (WF.RefusedFile, NotFinite) as exc:  # not unpickled, or NaN or inf on the grader's inputs
                 out[rel]["refused"] = str(exc)
                 continue
             if source is not None:

@@ -18,9 +18,10 @@ def shared_weights_html(hw: str, files: list) -> Markup:
     """The students whose handed-in files of one name are related (identical, or weights copied and trained on),
     from :func:`dgmlab.grading.copies.shared_weights.compare`."""
     published = [m for f in files if f.hw == hw for m in f.published]
+    not_finite = [(f.file, student, why) for f in files if f.hw == hw for student, why in f.not_finite]
     return render("shared_weights.html.j2", hw=hw, SW=SW, rows=SHARED_ROWS,
                   files=[f for f in files if f.hw == hw and f.pairs],
-                  published=published_weights_html(hw, published) if published else "")
+                  published=published_weights_html(hw, published) if published else "", not_finite=not_finite)
 
 
 def published_weights_html(hw: str, matches: list) -> Markup:
@@ -42,7 +43,8 @@ def anonymize_shared(files: list, names: dict) -> list:
     return [dataclasses.replace(f, file=scrub(f.file), pairs=[
         dataclasses.replace(p, file=scrub(p.file), students=tuple(names[x] for x in p.students)) for p in f.pairs],
         published=sorted((dataclasses.replace(m, file=scrub(m.file), student=names[m.student]) for m in f.published),
-                         key=lambda m: m.student))  # the real ids' order would hint at who is who
+                         key=lambda m: m.student),  # the real ids' order would hint at who is who
+        not_finite=sorted((names[s], scrub(why)) for s, why in f.not_finite))
         for f in files]
 
 

@@ -1,5 +1,5 @@
 """Networks compared by what they compute: a handed-in network loaded into the kit's own architecture and run on
-fixed inputs, so that a copy whose hidden units were permuted, rescaled between ReLU layers, renamed or re-saved is
+inputs drawn from the course key, so that a copy whose hidden units were permuted, rescaled between ReLU layers, renamed or re-saved is
 still the same network.
 
 Weight similarity (:mod:`dgmlab.grading.copies.shared_weights`) misses a copy whose hidden units were permuted (with the
@@ -8,10 +8,10 @@ compares outputs instead. Each weights file a homework grades is loaded the way 
 homework declares in ``homeworks/<hw>/hidden/networks.py`` (:mod:`dgmlab.grading.copies.networks`; the kit's
 ``Generator`` of hw1's locked ``wgan_networks`` cell, hw2's ``kit_generator``, hw4's ``mlp_generator``, hw5's
 ``_KitPixelCNN``/``_KitRealNVP`` of its hidden tests; ``torch.load(weights_only=True)``, the graded cell's size
-limit; a homework that declares none is not compared by function) and run once on fixed inputs (:data:`N_INPUTS`
-of them):
+limit; a homework that declares none is not compared by function) and run once on :data:`N_INPUTS` inputs drawn
+from the course's draw key (:func:`networks.inputs_key`: nothing public decides the check):
 
-- a generator (hw1, hw2, hw4's baseline): the images it draws from fixed noise (hw4's conditional generator: with
+- a generator (hw1, hw2, hw4's baseline): the images it draws from the keyed noise (hw4's conditional generator: with
   the labels 0-9 in turn);
 - hw5's PixelCNN: each pixel's Bernoulli logit (given the pixels before it) on fixed binarized test digits;
 - hw5's Real NVP: the latent vectors of fixed test digits (after the logit transform the grader uses).
@@ -22,8 +22,9 @@ independently (two GAN generators trained from their own seeds draw unrelated di
 below 1 as soon as one output is larger than the other. Permuting hidden units, rescaling between ReLU layers,
 renaming tensors (hw4 places them by shape), float16 rounding or re-saving leave it at 1 (up to rounding).
 
-A file that does not load into the kit's architecture (other names or shapes, not a state dict, too large,
-unreadable) gives no functional comparison; it does not earn the graded cell's points either, since the grader
+A file that loads but gives NaN or inf on any of those inputs raises :class:`NotFinite` (refused for its cell, and
+listed by the report: never taken for "not a kit network"). A file that does not load into the kit's architecture
+(other names or shapes, not a state dict, too large, unreadable) gives no functional comparison; it does not earn the graded cell's points either, since the grader
 loads it the same way. The thresholds come from ``benchmarks/calibrate_functional_copies.py`` (docs/novelty.md,
 "Weights shared between students"): generators and PixelCNN are listed from :data:`THRESHOLD`; hw5's Real NVP only
 from :data:`SAME`, since two flows trained independently on the same digits compute much the same latents
@@ -37,12 +38,14 @@ networks (independent PixelCNNs were measured only as short runs; Real NVPs agre
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from ... import probes
 from .. import hidden
+from ..draw_key import derived
 from .networks import (
-    INPUT_SEED,
+    DOMAIN,
     MAX_SOURCE_BYTES,
     N_INPUTS,
     REFUSE_GENERATOR,
@@ -51,6 +54,8 @@ from .networks import (
     Fingerprint,
     KitNetwork,
     NoKitNetwork,
+    NotFinite,
+    inputs_key,
 )
 
 DECLARED = "networks"  # homeworks/<hw>/hidden/networks.py: networks(course) -> [KitNetwork] (.networks)
@@ -93,7 +98,8 @@ def agreements(left: list, right: list | None = None) -> dict:
 
 def fingerprint(data: bytes, networks: list) -> Fingerprint | None:
     """The fingerprint of ``data`` under the first of ``networks`` it loads into (a homework's networks differ in
-    architecture, so a file fits one at most), or None."""
+    architecture, so a file fits one at most), or None; raises :class:`NotFinite` where that network gives NaN or
+    inf on the inputs drawn."""
     for net in networks:
         try:
             return net.fingerprint(data)
@@ -111,12 +117,17 @@ def declared(hw: str):
     return probes.optional_module(f"{hidden.package(hw)}.{DECLARED}")
 
 
-def kit_networks(course, hw: str) -> list[KitNetwork]:
+def kit_networks(course, hw: str, key: bytes | None = None) -> list[KitNetwork]:
     """The networks ``hw`` grades from handed-in weights, each loaded as its graded cell loads it: what its
     ``hidden/networks.py`` declares (``networks(course)``; a network whose architecture the course does not hold,
-    such as hw1's in the source notebook, is left out); none for a homework that declares none."""
+    such as hw1's in the source notebook, is left out); none for a homework that declares none. Each draws its
+    inputs from the course's draw key (``key``, where the caller holds it apart from the course: the Gradescope
+    bundle's), the same for every file of the course."""
     found = declared(hw)
-    return [] if found is None else list(found.networks(course))
+    if found is None:
+        return []
+    inputs = inputs_key(course) if key is None else derived(key, DOMAIN)
+    return [dataclasses.replace(net, key=inputs) for net in found.networks(course)]
 
 
 def read(path: Path, networks: list) -> Fingerprint | None:
@@ -130,5 +141,5 @@ def read(path: Path, networks: list) -> Fingerprint | None:
         return None
 
 
-__all__ = ["N_INPUTS", "INPUT_SEED", "THRESHOLD", "SAME", "REFUSE_GENERATOR", "MAX_SOURCE_BYTES", "KitNetwork",
-           "Fingerprint", "NoKitNetwork", "agreement", "agreements", "fingerprint", "declared", "kit_networks", "read"]
+__all__ = ["N_INPUTS", "THRESHOLD", "SAME", "REFUSE_GENERATOR", "MAX_SOURCE_BYTES", "KitNetwork",
+           "Fingerprint", "NoKitNetwork", "NotFinite", "agreement", "agreements", "fingerprint", "declared", "kit_networks", "read"]

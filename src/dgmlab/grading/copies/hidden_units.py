@@ -1,5 +1,6 @@
 """A generator's hidden units as what they do: each unit's correlation with the images the generator draws, over
-many fixed noise draws. Two generators compare unit by unit (:func:`distance`), whatever their weights look like.
+many noise draws from the course key (:meth:`networks.KitNetwork.drawing`; a file that draws NaN or inf on any of
+them is :class:`networks.NotFinite`, refused). Two generators compare unit by unit (:func:`distance`), whatever their weights look like.
 
 The file is loaded into the kit's architecture the way its graded cell loads it (:class:`networks.KitNetwork`:
 hw4's tensors placed by shape, whatever their names) and run on :data:`DRAWS` noise vectors. Every hidden layer's
@@ -35,7 +36,7 @@ from pathlib import Path
 from ... import __version__
 from . import networks as NW
 
-DRAWS = 32  # batches of networks.N_INPUTS noise vectors (2,048 draws), each batch its own seed after INPUT_SEED
+DRAWS = 32  # batches of networks.N_INPUTS noise vectors (2,048 draws), each batch its own draw of the course key
 POOL = 2  # each unit's correlation map is averaged POOL x POOL when compared (784 -> 196: less sampling noise)
 SHIFT = 2  # the maps are compared at the best integer translation of up to SHIFT pixels in each axis
 MAX_UNITS = 4096  # wider layers (hw1's first, 12,544 features of 256 channels) are left out (memory, time)
@@ -72,22 +73,26 @@ def _activations():
 
 def signatures(network, state: dict) -> list:
     """Per hidden layer, in the order the network runs them, the (live units, pixels) unit vectors of each live
-    unit's correlation with the drawn images' pixels; [] where the file does not run to finite images."""
+    unit's correlation with the drawn images' pixels; [] where the file does not run; raises
+    :class:`networks.NotFinite` where it draws NaN or inf on any of the noise vectors."""
     import torch
 
+    network.require_key()  # outside the try: a missing key is the kit's error
     try:
         model = network.load(state)
-        mode, images = _activations(), []
+        mode, images, kinds = _activations(), [], set()
         with torch.no_grad():
             for batch in range(1, DRAWS + 1):
                 mode.calls = 0
-                with NW.noise_draw(batch), mode:
+                with network.drawing(batch) as drawn, mode:
                     images.append(network.outputs(model).detach().double().reshape(NW.N_INPUTS, -1))
+                kinds |= drawn.kinds
     except Exception:  # a student's file: it earns nothing in the graded cell either
         return []
     x = torch.cat(images)
-    if not bool(torch.isfinite(x).all()):
-        return []
+    bad = int((~torch.isfinite(x)).any(dim=1).sum())
+    if bad:  # refused, never skipped: the red team's NaN trap made the file "no kit network"
+        raise network.not_finite(bad, x.shape[0], kinds)
     return [s for found in mode.found.values() if (s := _unit_vectors(torch.cat(found), x)) is not None]
 
 
@@ -156,12 +161,12 @@ def _pooled(x, side: int):
 
 def cached_signatures(network, state: dict, digest: str, folder) -> list:
     """:func:`signatures`, kept in ``folder`` (a course's ``.dgmlab/cache/units``) under the file's ``digest`` and
-    what the signature depends on, so that each ``dgmlab report`` takes a file's signatures once (hw1: seconds a
+    what the signature depends on (the inputs by their public name, ``KitNetwork.inputs_id``), so that each ``dgmlab report`` takes a file's signatures once (hw1: seconds a
     file). Read back with ``torch.load(weights_only=True)``: tensors only; a damaged entry is taken again."""
     import torch
 
     kind = "".join(c if c.isalnum() or c in "._" else "_" for c in str(network.kind))
-    key = f"{digest}-{kind}-{__version__}-{DRAWS}-{POOL}-s{SHIFT}-{MAX_UNITS}-{RELATIVE_SPREAD:g}-{NW.N_INPUTS}-{NW.INPUT_SEED}.pt"
+    key = f"{digest}-{kind}-{__version__}-{DRAWS}-{POOL}-s{SHIFT}-{MAX_UNITS}-{RELATIVE_SPREAD:g}-{NW.N_INPUTS}-{network.inputs_id}.pt"
     path = Path(folder) / key
     try:
         found = torch.load(path, weights_only=True)
@@ -170,7 +175,7 @@ def cached_signatures(network, state: dict, digest: str, folder) -> list:
     except Exception:  # absent or damaged: taken again
         pass
     found = signatures(network, state)
-    if not found:  # none: the file draws no finite images, or taking them failed (memory): not kept, taken again
+    if not found:  # none: the file does not run, or taking them failed (memory): not kept, taken again
         return found
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")

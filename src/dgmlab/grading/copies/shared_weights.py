@@ -27,7 +27,7 @@ notebook from before ``run_seed``, or a hub that sets ``DGMLAB_SEED`` for everyo
 starting weights and the pairs say nothing: :attr:`FileComparison.common_start`. Permuting a copied network's
 hidden units (with the next layer's inputs) hides it from this measure, so every file that loads into the kit's
 architecture for its homework is also compared by what it computes (:mod:`dgmlab.grading.copies.functional_copies`: its
-outputs on fixed inputs): pairs whose ``agreement`` reaches their network's threshold are reported too,
+outputs on inputs drawn from the course key): pairs whose ``agreement`` reaches their network's threshold are reported too,
 and a file whose outputs agree with a published network's at least that network's refusal bound
 (``KitNetwork.refuse``: 0.5 for a generator, where no two independent trainings reach 0.11, and a published
 generator with noise added to its weights still clears its bar at 0.71; ``SAME`` for hw5's networks) is refused
@@ -35,7 +35,9 @@ like a copy. A generator's noise rotated (``G(Qz)``: the same images, other outp
 hidden units permuted hides it from both measures, so generators are also compared by what their hidden units do
 (``weight_vectors.unit_distance``, :mod:`.hidden_units`: each unit's correlation with the drawn images over many
 draws, blind to names, scales, order, rotated noise and units the function does not use): up to :data:`UNITS_COPY`
-they are listed, and refused when one is published. Every file is read through :mod:`dgmlab.weights_files` (no zip bomb, nothing over the cap).
+they are listed, and refused when one is published. A file whose network gives NaN or inf on any of those inputs
+is refused for its cell (:class:`~dgmlab.grading.copies.networks.NotFinite`) and listed by the report
+(:attr:`FileComparison.not_finite`), never skipped. Every file is read through :mod:`dgmlab.weights_files` (no zip bomb, nothing over the cap).
 """
 from __future__ import annotations
 
@@ -58,6 +60,7 @@ from .weight_vectors import (  # noqa: F401
     read_weights,
     similarity,
     unit_distance,
+    units,
     weights_of,
 )
 
@@ -107,6 +110,7 @@ class FileComparison:
     pairs: list = field(default_factory=list)  # the SharedPairs reported, most alike first
     published: list = field(default_factory=list)  # PublishedMatches, one per student at most, by student
     unread: list = field(default_factory=list)  # (student, why): files refused unread (weights_files), by student
+    not_finite: list = field(default_factory=list)  # (student, why): NaN or inf on the grader's inputs: refused
     by_function: bool = True  # False: the homework declares no networks (homeworks/<hw>/hidden/networks.py)
 
     @property
@@ -154,10 +158,11 @@ def published_files(course: Course, hw: str) -> list[Path]:
     return [p for p in dict.fromkeys(found) if p.is_file() and p.stat().st_size <= MAX_BYTES]
 
 
-def published_weights(course: Course, hw: str) -> list[tuple[str, Weights]]:
+def published_weights(course: Course, hw: str, key: bytes | None = None) -> list[tuple[str, Weights]]:
     """``[(path relative to the course, weights)]`` of :func:`published_files`, read once per grading run, each
-    with its outputs where it loads into one of the kit's networks for ``hw``."""
-    networks = FC.kit_networks(course, hw)
+    with its outputs where it loads into one of the kit's networks for ``hw`` (on inputs from the course's draw
+    key, or ``key``: :func:`~dgmlab.grading.copies.functional_copies.kit_networks`)."""
+    networks = FC.kit_networks(course, hw, key)
     return [(p.relative_to(course.root).as_posix(), w) for p in published_files(course, hw)
             if (w := read_weights(p, networks, lazy=True)) is not None]
 
@@ -170,13 +175,17 @@ def published_copy(data: bytes, published: list, name: str = "the file") -> str 
     or a generator's hidden units at most :data:`UNITS_COPY` apart (its noise rotated, its units permuted,
     rescaled or sacrificed);
     None when it is none of them. ``dgmlab autograde`` refuses to grade such a file (see
-    draw_seeds). Raises ``weights_files.RefusedFile`` for a file that is not unpickled (``name`` in the message)."""
+    draw_seeds). Raises ``weights_files.RefusedFile`` for a file that is not unpickled (``name`` in the message),
+    and :class:`~dgmlab.grading.copies.networks.NotFinite` for one whose network gives NaN or inf on any input the
+    check draws (the outputs' or, a generator's, its hidden units' many draws)."""
     if not published:
         return None
     networks = list({w.function.network.kind: w.function.network for _, w in published if w.function}.values())
     mine = weights_of(data, networks, name, lazy=True)
     if mine.unread:
         raise WF.RefusedFile(mine.unread)
+    if mine.not_finite:  # NaN or inf on the outputs' inputs
+        raise FC.NotFinite(mine.not_finite)
     values = cross_values([mine], [w for _, w in published])
     for related in (lambda j, w: _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY,
                                           _agreement(mine, w), _refuse(w)),
@@ -184,6 +193,9 @@ def published_copy(data: bytes, published: list, name: str = "the file") -> str 
         for j, (rel, w) in enumerate(published):  # the hidden units (many draws) only where nothing else tells
             if related(j, w):
                 return rel
+    units(mine)  # every draw of a generator taken, compared or not: NaN or inf on any of them refuses it
+    if mine.not_finite:
+        raise FC.NotFinite(mine.not_finite)
     return None
 
 
@@ -225,6 +237,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
             students, weights = list(loaded), list(loaded.values())
             found = FileComparison(hw, printable(name), len(students), by_function=declared)
             found.unread = [(s, w.unread) for s, w in loaded.items() if w.unread]
+            found.not_finite = [(s, w.not_finite) for s, w in loaded.items() if w.not_finite]
             agree = FC.agreements([w.function for w in weights])
             for (i, j), (sim, n) in pair_values(weights).items():
                 identical = weights[i].digest == weights[j].digest
@@ -247,7 +260,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
                     if matches:  # the closest published file: identical first, then the most alike
                         found.published.append(min(matches, key=lambda m: (
                             not m.identical, -max(m.similarity or 0, m.agreement or 0))))
-            if found.pairs or found.published or found.unread or len(students) >= 2:
+            if found.pairs or found.published or found.unread or found.not_finite or len(students) >= 2:
                 out.append(found)
     return out
 
@@ -276,6 +289,8 @@ def format_report(files: list[FileComparison]) -> str:
             f"alike ({_measures(m)}) to the kit's published {m.source}: a network trained on "
             "from it? (graded; check by hand)") for m in f.published]
         lines += [f"  {f.hw} {f.file}: {student}'s was not read: {why}" for student, why in f.unread]
+        lines += [f"  {f.hw} {f.file}: {student}'s is not graded (its cell earns 0): {why}"
+                  for student, why in f.not_finite]
     for hw in dict.fromkeys(f.hw for f in files if not f.by_function):
         lines.append(f"  {hw}: its .pt files are compared by their weights only, not by what they compute (no "
                      "networks declared: a kit homework's hidden/networks.py), so a copy with permuted units is missed")

@@ -28,6 +28,7 @@ class Weights:
     tensors: list = field(default_factory=list)  # [(shape, float32 unit vector of the sampled coordinates)]
     function: object = None  # its functional_copies.Fingerprint, where it loads into one of the kit's networks
     unread: str | None = None  # why it was not unpickled (weights_files.RefusedFile), if it was refused
+    not_finite: str | None = None  # why it is refused: NaN or inf on the grader's inputs (networks.NotFinite)
     units: list = field(default_factory=list)  # a generator's hidden units' signatures (hidden_units), per layer
     units_of: tuple | None = field(default=None, repr=False)  # (network, state) whose signatures are not taken yet
     cache: Path | None = field(default=None, repr=False)  # the folder its signatures are kept in (a course's)
@@ -73,8 +74,11 @@ def units(w: Weights) -> list:
     """``w``'s hidden units' signatures, taken now if they were left for later (``weights_of(lazy=True)``)."""
     if w.units_of is not None:
         network, state = w.units_of
-        taken = HU.signatures(network, state) if w.cache is None else \
-            HU.cached_signatures(network, state, w.digest, w.cache)
+        try:
+            taken = HU.signatures(network, state) if w.cache is None else \
+                HU.cached_signatures(network, state, w.digest, w.cache)
+        except FC.NotFinite as exc:  # NaN or inf on one of the many draws: refused, said (Weights.not_finite)
+            taken, w.not_finite = [], str(exc)
         w.units, w.units_of = taken, None
     return w.units
 
@@ -96,7 +100,8 @@ def read_weights(path: Path, networks=(), lazy: bool = False, cache: Path | None
 
 
 def weights_of(data: bytes, networks=(), name: str = "the file", lazy: bool = False) -> Weights:
-    """:func:`read_weights` of a file's bytes (``name`` for the reason it is not read, :attr:`Weights.unread`)."""
+    """:func:`read_weights` of a file's bytes (``name`` for the reason it is not read, :attr:`Weights.unread`; why
+    its network is refused, NaN or inf on the grader's inputs, :attr:`Weights.not_finite`)."""
     import torch
 
     out = Weights(hashlib.sha256(data).hexdigest())
@@ -107,7 +112,10 @@ def weights_of(data: bytes, networks=(), name: str = "the file", lazy: bool = Fa
         return out
     except Exception:  # a student's file: not torch's, or odd tensors; still compared byte for byte
         state = None
-    out.function = FC.fingerprint(data, networks) if networks else None
+    try:
+        out.function = FC.fingerprint(data, networks) if networks else None
+    except FC.NotFinite as exc:  # a kit network that gives NaN or inf on the grader's inputs: refused, said
+        out.not_finite = str(exc)
     try:
         if isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values()):
             out.tensors = [(tuple(t.shape), v) for t in state.values() if (v := _weight_vector(t)) is not None]

@@ -180,6 +180,7 @@ def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
     if anonymize:
         ids = (set(data.roster) | {s.student for s in data.submissions} | set(course.students())
                | {x for f in shared for p in f.pairs for x in p.students} | {m.student for f in shared for m in f.published}
+               | {x for f in shared for x, _ in f.not_finite}
                | {x for r in similar for m in r.matches for x in (m.student, m.other) if m.kind == "student"}
                | {m.student for r in similar for m in r.matches} | {x.student for r in runtime for x in r.findings})
         names = A.Pseudonyms.for_course(course).mapping(ids)
