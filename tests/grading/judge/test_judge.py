@@ -515,6 +515,20 @@ os._exit(70)
     assert not left, "the judge's processes outlived their worker by 10 s"
 
 
+def test_the_judge_process_forks_each_request_from_a_single_thread():
+    """The judge forks a fresh process per request; a fork is only safe from a process with one thread, and numpy's
+    OpenBLAS alone starts one per core at import unless the environment says otherwise (issue 72)."""
+    import psutil
+
+    from dgmlab.grading.judge import judge_process as J
+
+    proc, _ = J._ready(time.monotonic() + 120, False)
+    try:
+        assert psutil.Process(proc.pid).num_threads() == 1
+    finally:
+        J.stop()
+
+
 # A stand-in for a payload that took over the judge (the course's own checks.py runs in the judge, as such a
 # payload would): it patches the judge for whoever comes next, leaves a process behind that writes forged answers
 # to every descriptor it has, forges the end of its request on its own answer channel, and tries to write and read

@@ -67,6 +67,9 @@ POLL = 0.25  # seconds between looks at the request's CPU time
 START_TIMEOUT = 120.0  # seconds a new judge process may take to import what it judges with
 MAX_LINE = 4 * 2**20  # bytes of one answer line (a kept file is at most 2 MiB, base64 a third more)
 THREADS = 1  # torch threads of the judge process (a grading worker judges one submission at a time)
+# ... and of its native libraries, from their first import: the judge forks each request, and a fork is only safe
+# from a process with one thread (numpy's OpenBLAS starts a thread per core at import unless told otherwise)
+THREAD_ENV = {name: str(THREADS) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 PR_SET_PDEATHSIG = 1  # prctl options (linux/prctl.h): a signal this process gets when its parent exits;
 PR_SET_DUMPABLE = 4  # whether same-user processes may ptrace it or read its memory;
 PR_SET_CHILD_SUBREAPER = 36  # whether orphans of its descendants become its children
@@ -124,6 +127,8 @@ def command(sandbox: bool, tmp: str) -> list:
     for name in ("LANG", "LC_ALL", "OPENBLAS_CORETYPE"):
         if name in os.environ:
             args += ["--setenv", name, os.environ[name]]
+    for name, value in THREAD_ENV.items():
+        args += ["--setenv", name, value]
 
     roots = import_roots()
     if roots:
@@ -137,7 +142,7 @@ import_roots = S.import_roots  # the judge's PYTHONPATH, the same as a grading k
 
 def _start(sandbox: bool = False) -> subprocess.Popen:
     tmp = tempfile.mkdtemp(prefix="dgmlab-judge-")  # stays empty here: the requests' tmpfs are their own
-    env = {**os.environ, TMP_ENV: tmp}
+    env = {**os.environ, **THREAD_ENV, TMP_ENV: tmp}
     if not sandbox and import_roots():
         env["PYTHONPATH"] = os.pathsep.join([*import_roots(), *filter(None, [env.get("PYTHONPATH")])])
     err = tempfile.TemporaryFile()  # what it says on stderr before it is ready: the grader's imports only
@@ -400,14 +405,17 @@ def _libc():
 def _exit_with_parent(parent: int) -> None:
     """End this process as soon as ``parent`` is gone, even in the middle of a cell: a worker that exits on a hung
     grading never leaves a judge computing on without it (red team F9: orphans ran on for minutes). Linux's
-    parent-death signal covers work that holds the GIL (a big-integer power); a thread that watches the parent
-    covers the rest, where that signal is not available."""
+    parent-death signal covers work that holds the GIL (a big-integer power); where that signal is not available, a
+    thread that watches the parent (on Linux none: this process forks each request, and forks from one thread)."""
     try:
         _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        signalled = True
     except (OSError, AttributeError):  # not Linux
-        pass
+        signalled = False
     if os.getppid() != parent:  # gone before the signal was asked for
         os._exit(0)
+    if signalled:
+        return
 
     def watch():
         while os.getppid() == parent:
