@@ -26,6 +26,7 @@ from types import ModuleType
 
 import nbformat
 
+import homeworks as kit_homeworks
 from dgmlab import probes
 from dgmlab.grading import hidden
 from dgmlab.grading.references import recorded
@@ -43,15 +44,17 @@ BUILDERS = Path("homeworks")  # where a course keeps its homeworks' sources (bui
 class Homework:
     """One homework's builder module, bound to the course directory it builds into.
 
-    Attributes the module defines (``MUTANTS``, ``PARTIAL``, ``CLASS``, ...) read through."""
+    Attributes its proofs or the module define (``MUTANTS``, ``PARTIAL``, ``CLASS``, ...) read through."""
 
     hw: str
     module: ModuleType
     root: Path
+    proofs: ModuleType | None = None  # a folder's proofs.py, when its __init__.py defines no build() of its own
 
     def build(self) -> Notebook:
+        make = getattr(self.module, "build", None)
         try:
-            nb = self.module.build()
+            nb = make() if make is not None else build_homework(self.hw, Path(self.module.__file__).parent)
         except HiddenTestsInCell as exc:  # a builder file's test cell: name the builder's line that made it
 
             frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == self.module.__file__]
@@ -62,32 +65,42 @@ class Homework:
         return nb
 
     def __getattr__(self, name):
-        if name.startswith("__") or name == "module":  # copies and pickles probe for these before __init__
+        if name.startswith("__") or name in ("module", "proofs"):  # copies and pickles probe before __init__
             raise AttributeError(name)
+        if self.proofs is not None and name in getattr(self.proofs, "__all__", [n for n in vars(self.proofs)
+                                                                              if not n.startswith("_")]):
+            return getattr(self.proofs, name)
         return getattr(self.module, name)
 
 
-def _load(hw: str, path: Path) -> ModuleType:
-    """Import a builder: ``homeworks/<hw>.py``, or the package ``homeworks/<hw>/`` (folder form). A folder's
-    ``__init__.py`` only describes it: its notebook is its percent files (:func:`.percent.parts`) and its proofs
-    are ``proofs.py``'s names, put on the builder as a module of them (a folder whose ``__init__.py`` defines
+def _import_name(hw: str, path: Path) -> str:
+    """What a builder is imported as: ``homeworks.<hw>`` for a folder of the kit's package ``homeworks`` (the name its
+    checks and hidden tests are imported by, so the homework is imported once), ``dgmlab_builder_<hw>`` for any other
+    (a course's own homework, or a copy of a kit homework in another course directory, never taken for the kit's)."""
+    if path.is_dir() and path.parent.resolve() in {Path(p).resolve() for p in kit_homeworks.__path__}:
+        return f"{kit_homeworks.__name__}.{hw}"
+    return f"dgmlab_builder_{hw}"
+
+
+def _load(hw: str, path: Path) -> tuple[ModuleType, ModuleType | None]:
+    """Import a builder, ``homeworks/<hw>.py`` or the package ``homeworks/<hw>/`` (folder form), under
+    :func:`_import_name`, and its proofs. A folder's ``__init__.py`` only describes it: its notebook is its percent
+    files (:func:`.percent.parts`) and its proofs are ``proofs.py``'s names (a folder whose ``__init__.py`` defines
     ``build()`` itself, as a course's homework made before 0.1.0 does, is used as it is)."""
-    name = f"dgmlab_builder_{hw}"
-    if path.is_dir():
-        spec = importlib.util.spec_from_file_location(name, path / "__init__.py",
-                                                      submodule_search_locations=[str(path)])
-    else:
-        spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # a folder's proofs module is imported relatively, as {name}.proofs
-    spec.loader.exec_module(module)
-    if path.is_dir() and not hasattr(module, "build"):
-        if (path / "proofs.py").is_file():
-            proofs = importlib.import_module(f"{name}.proofs")
-            names = getattr(proofs, "__all__", [n for n in vars(proofs) if not n.startswith("_")])
-            module.__dict__.update({n: getattr(proofs, n) for n in names})
-        module.build = lambda: build_homework(hw, path)
-    return module
+    name = _import_name(hw, path)
+    module = sys.modules.get(name) if name.startswith(f"{kit_homeworks.__name__}.") else None
+    if module is None or Path(getattr(module, "__file__", None) or "").resolve() != (path / "__init__.py").resolve():
+        if path.is_dir():
+            spec = importlib.util.spec_from_file_location(name, path / "__init__.py",
+                                                          submodule_search_locations=[str(path)])
+        else:
+            spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # a folder's proofs module is imported relatively, as {name}.proofs
+        spec.loader.exec_module(module)
+    if path.is_dir() and not hasattr(module, "build") and (path / "proofs.py").is_file():
+        return module, importlib.import_module(f"{name}.proofs")
+    return module, None
 
 
 def homeworks(root: Path | str = ".") -> dict[str, Homework]:
@@ -108,7 +121,8 @@ def homeworks(root: Path | str = ".") -> dict[str, Homework]:
         hw = path.stem if path.suffix == ".py" else path.name
         if hw in found:
             raise BuildError(f"{hw} has both a builder file and a folder in {folder}: keep one")
-        found[hw] = Homework(hw, _load(hw, path), root)
+        module, proofs = _load(hw, path)
+        found[hw] = Homework(hw, module, root, proofs)
     return found
 
 
