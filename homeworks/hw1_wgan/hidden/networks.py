@@ -1,5 +1,5 @@
 """hw1_wgan's graded network, compared by what it computes (:mod:`dgmlab.grading.copies.networks`): Q3's generator,
-in the architecture of the instructor's locked ``wgan_networks`` cell, run on fixed noise."""
+in the architecture of the instructor's locked ``wgan_networks`` cell, run on noise drawn from the course key."""
 from dgmlab import artifacts
 from dgmlab.grading.copies.networks import KitNetwork, instructor_names, noise
 from homeworks.hw1_wgan.checks import MAX_WEIGHTS_BYTES, WEIGHTS_FILE

@@ -1,6 +1,6 @@
 """hw4_gans's graded networks, compared by what they compute (:mod:`dgmlab.grading.copies.networks`): the baseline
-and conditional generators (``references.mlp_generator``, placed by shape), run on fixed noise (the cGAN's with the
-labels 0-9 in turn)."""
+and conditional generators (``references.mlp_generator``, placed by shape), run on noise drawn from the course key
+(the cGAN's with the labels 0-9 in turn)."""
 import torch
 
 from dgmlab.grading.copies.networks import N_INPUTS, KitNetwork, noise

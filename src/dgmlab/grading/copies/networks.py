@@ -1,6 +1,6 @@
 """What a homework declares to have its handed-in networks compared by what they compute
 (:mod:`dgmlab.grading.copies.functional_copies`): one :class:`KitNetwork` per graded weights file, loaded into the
-kit's architecture as the graded cell loads it and run on fixed inputs.
+kit's architecture as the graded cell loads it and run on inputs drawn from the course key.
 
 A kit homework declares them in its grader-only side, ``homeworks/<hw>/hidden/networks.py``: a function
 ``networks(course) -> list[KitNetwork]`` (``course``: the :class:`dgmlab.grading.layout.Course` graded, for a network
@@ -75,7 +75,7 @@ _DRAWING = contextvars.ContextVar("copy_inputs", default=None)
 @dataclass(frozen=True, eq=False)
 class KitNetwork:
     """One network a homework grades: ``load(state) -> model`` (the kit's architecture, eval mode, or raises) and
-    ``outputs(model) -> (N_INPUTS, D)`` float tensor on the fixed inputs."""
+    ``outputs(model) -> (N_INPUTS, D)`` float tensor on the inputs drawn (:meth:`drawing`)."""
 
     hw: str
     name: str  # the graded file's name, e.g. generator_weights.pt
@@ -121,7 +121,8 @@ class KitNetwork:
                          "it on fresh inputs (torch.isfinite) and hand in the file your training wrote")
 
     def fingerprint(self, data: bytes) -> "Fingerprint":
-        """The outputs of the file ``data`` (its bytes) on the fixed inputs; NoKitNetwork if it does not load."""
+        """The outputs of the file ``data`` (its bytes) on the inputs drawn from the course key; NoKitNetwork if it
+        does not load, :class:`NotFinite` if it gives NaN or inf on any of them."""
         import torch
 
         if len(data) > self.max_bytes:
@@ -142,7 +143,7 @@ class KitNetwork:
 
 @dataclass(eq=False)
 class Fingerprint:
-    """A file's centred outputs on its kit network's fixed inputs."""
+    """A file's centred outputs on its kit network's inputs (drawn from the course key)."""
 
     network: KitNetwork
     outputs: object  # (N_INPUTS * D,) float32 tensor, centred over the inputs

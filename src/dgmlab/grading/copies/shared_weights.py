@@ -31,7 +31,7 @@ outputs on inputs drawn from the course key): pairs whose ``agreement`` reaches 
 and a file whose outputs agree with a published network's at least that network's refusal bound
 (``KitNetwork.refuse``: 0.5 for a generator, where no two independent trainings reach 0.11, and a published
 generator with noise added to its weights still clears its bar at 0.71; ``SAME`` for hw5's networks) is refused
-like a copy. A generator's noise rotated (``G(Qz)``: the same images, other outputs on the fixed noise) with its
+like a copy. A generator's noise rotated (``G(Qz)``: the same images, other outputs on the check's noise) with its
 hidden units permuted hides it from both measures, so generators are also compared by what their hidden units do
 (``weight_vectors.unit_distance``, :mod:`.hidden_units`: each unit's correlation with the drawn images over many
 draws, blind to names, scales, order, rotated noise and units the function does not use): up to :data:`UNITS_COPY`
