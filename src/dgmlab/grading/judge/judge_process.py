@@ -36,7 +36,6 @@ code prints goes to stderr, never into the answers.
 from __future__ import annotations
 
 import ctypes
-import importlib
 import json
 import os
 import resource
@@ -51,11 +50,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from ... import probes
-from .. import hidden
 from ..inert import terminal
 from ..isolation import bubblewrap as S
 from ..isolation.processes import kill_tree
+from . import warm_imports
 from .judge_records import JudgeRequest, Verdict
 from .judging import judge_each
 
@@ -124,7 +122,7 @@ def command(sandbox: bool, tmp: str) -> list:
             "--unshare-all", *S.NO_CAPABILITIES, *JUDGE_USER, "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",
             "--setenv", "USER", "judge", "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", TMP_ENV, tmp]
-    for name in ("LANG", "LC_ALL", "OPENBLAS_CORETYPE"):
+    for name in ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", warm_imports.HOMEWORKS_ENV):
         if name in os.environ:
             args += ["--setenv", name, os.environ[name]]
     for name, value in THREAD_ENV.items():
@@ -564,18 +562,7 @@ def serve() -> None:
         return
     parent = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     _exit_with_parent(parent or os.getppid())
-    import numpy  # noqa: F401  what every cell's judging imports, loaded once, before any cell's time starts
-    import sympy  # noqa: F401
-    import torch
-
-    torch.set_num_threads(THREADS)  # a cell's CPU budget then means the same on 2 cores and on 64
-
-    for hw in probes.KIT_HOMEWORKS:  # the kit's homeworks' checks (homeworks/<hw>/checks/ in a checkout), once
-        importlib.import_module(probes.checks_package(hw))
-    from ..references import transport  # noqa: F401  and the references their hidden tests import
-
-    for hw in probes.KIT_HOMEWORKS:  # and their hidden tests (homeworks/<hw>/hidden/ in a checkout)
-        hidden.module(hw)
+    warm_imports.warm(THREADS)  # torch, the checks and hidden tests, then frozen: no fork copies their pages
 
     try:
         _libc().prctl(PR_SET_DUMPABLE, 0)  # no request's process may ptrace this one or read its memory

@@ -1,0 +1,46 @@
+"""What the judge process (:mod:`.judge_process`) loads once, before it forks any request, and how it leaves it.
+
+It imports numpy, sympy and torch (one thread), the kit's homeworks' checks, the references their hidden tests
+import and their hidden tests, so that no cell's time pays for them. Then it moves every object made so far out of
+the garbage collector's reach (``gc.freeze``): a request's fork, which runs the collector, would otherwise write
+into every one of them and so copy their pages, about 50 MiB a fork with torch and sympy loaded (Gradescope's
+container counts them against its 768 MB).
+
+:data:`HOMEWORKS_ENV` (names, comma-separated): only those kit homeworks are loaded ahead, as where one homework is
+graded (a Gradescope container); a request for another loads its own in its fork, as for a course's own homework.
+"""
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+
+from ... import probes
+from .. import hidden
+
+HOMEWORKS_ENV = "DGMLAB_JUDGE_HOMEWORKS"
+
+
+def homeworks(environ=None) -> tuple:
+    """The kit homeworks to load ahead: those :data:`HOMEWORKS_ENV` names (unknown names left out), else all."""
+    named = set((os.environ if environ is None else environ).get(HOMEWORKS_ENV, "").split(","))
+    chosen = tuple(hw for hw in probes.KIT_HOMEWORKS if hw in named)
+    return chosen if named - {""} else tuple(probes.KIT_HOMEWORKS)
+
+
+def warm(threads: int, environ=None) -> None:
+    """Import what judging needs (torch with ``threads`` threads), then freeze what was made (see the module)."""
+    import numpy  # noqa: F401  what every cell's judging imports, loaded once, before any cell's time starts
+    import sympy  # noqa: F401
+    import torch
+
+    torch.set_num_threads(threads)  # a cell's CPU budget then means the same on 2 cores and on 64
+    chosen = homeworks(environ)
+    for hw in chosen:  # the kit's homeworks' checks (homeworks/<hw>/checks/ in a checkout), once
+        importlib.import_module(probes.checks_package(hw))
+    from ..references import transport  # noqa: F401  and the references their hidden tests import
+
+    for hw in chosen:  # and their hidden tests (homeworks/<hw>/hidden/ in a checkout)
+        hidden.module(hw)
+    gc.collect()
+    gc.freeze()
