@@ -1,7 +1,7 @@
 """Time and memory of one Gradescope submission through the zip, on a clean image: benchmarks/results/gradescope/.
 
     DGMLAB_GRADESCOPE_WHEELHOUSE=<wheels> python benchmarks/bench_gradescope.py [--hw hw3_flows hw5_explicit]
-        [--runs 2] [--boundary user|bubblewrap] [--cpu 0]
+        [--runs 2] [--boundary user|bubblewrap] [--cpu 0] [--update-measured]
 
 For each homework: a throw-away course holding the kit's source/<hw>, the zip written as `dgmlab gradescope` writes
 it (its build time: the wheels of this checkout included), then tests/fixtures/gradescope_image.py's clean image
@@ -9,7 +9,9 @@ it (its build time: the wheels of this checkout included), then tests/fixtures/g
 Per submission: the wall time, the peak resident memory of the grader with the kernel and the judge together
 (results.json's extra_data.peak_memory_mib, sampled every 0.2 s) and the largest single process's (GNU time's
 maximum resident set). ``--cpu N``: the image (setup.sh and every submission) runs on that one core only
-(``taskset -c N``), as Gradescope's default container has one. One record per run: benchmarks/results/gradescope/<UTC time>.json. Needs root (namespaces).
+(``taskset -c N``), as Gradescope's default container has one. ``--update-measured``: the peaks and times become
+src/dgmlab/grading/gradescope/measured.py's (what `dgmlab gradescope` says of a homework that needs more than
+Gradescope's default memory). One record per run: benchmarks/results/gradescope/<UTC time>.json. Needs root (namespaces).
 """
 from __future__ import annotations
 
@@ -64,6 +66,7 @@ def bench(hw: str, runs: int, boundary: str, wheelhouse: Path, base: Path) -> di
         seconds, rc = found["times"][name]
         per.append({"seconds": round(seconds, 2), "rc": rc, "score": res.get("score"),
                     "peak_memory_mib": extra.get("peak_memory_mib"),
+                    "peak_memory_parts_mib": extra.get("peak_memory_parts_mib"),
                     "largest_process_mib": round(found[name]["maxrss_kib"] / 1024, 1)
                     if found[name]["maxrss_kib"] else None, "boundary": extra.get("boundary", "")})
     return {"hw": hw, "zip_build_seconds": round(build, 1), "zip_mib": round(zip_path.stat().st_size / 2 ** 20, 2),
@@ -77,6 +80,7 @@ def main(argv=None) -> int:
     p.add_argument("--boundary", choices=["user", "bubblewrap"], default="user")
     p.add_argument("--note", default="", help="what else ran on the machine meanwhile")
     p.add_argument("--cpu", type=int, default=None, help="run the image on this one core (taskset -c CPU)")
+    p.add_argument("--update-measured", action="store_true", help="write the peaks and times into measured.py")
     args = p.parse_args(argv)
     from gradescope_image import WHEELHOUSE_ENV, WHEELHOUSE_HELP, usable
 
@@ -106,7 +110,32 @@ def main(argv=None) -> int:
     path = RESULTS / f"{now.strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
+    if args.update_measured:
+        update_measured(path.relative_to(ROOT).as_posix(), records)
     return 0
+
+
+MEASURED = ROOT / "src" / "dgmlab" / "grading" / "gradescope" / "measured.py"
+
+
+def update_measured(record: str, records: list) -> None:
+    """Rewrite measured.py's block between its markers: ``RECORD`` and ``MEASURED`` from this run (the other
+    homeworks' rows kept)."""
+    import re
+
+    text = MEASURED.read_text(encoding="utf-8")
+    head, rest = text.split("# -- written by benchmarks/bench_gradescope.py --update-measured\n")
+    block, tail = rest.split("# -- end\n")
+    rows = dict(re.findall(r'^    "(\w+)": (\([^)]*\)),$', block, flags=re.M))
+    for rec in records:
+        subs = [s for s in rec["submissions"] if s["peak_memory_mib"] is not None]
+        if subs:
+            rows[rec["hw"]] = f"({max(s['peak_memory_mib'] for s in subs)}, {max(s['seconds'] for s in subs):.1f})"
+    lines = [f'RECORD = "{record}"', "MEASURED = {  # hw: (peak MiB, seconds a submission), the most over the "
+             "record's runs", *(f'    "{hw}": {row},' for hw, row in sorted(rows.items())), "}"]
+    MEASURED.write_text(head + "# -- written by benchmarks/bench_gradescope.py --update-measured\n"
+                        + "\n".join(lines) + "\n# -- end\n" + tail, encoding="utf-8")
+    print(f"wrote {MEASURED.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -187,6 +187,7 @@ def cmd_gradescope(args) -> int:
     from .grading import course as C
     from .grading.autograde.options import autograde_options, run_options
     from .grading.gradescope.bundle import write_autograder
+    from .grading.gradescope.measured import advice
 
     course = _course(args)
     opts = autograde_options(course, timeout=args.timeout, sandbox=args.sandbox, memory=args.memory)
@@ -200,6 +201,9 @@ def cmd_gradescope(args) -> int:
         return 2
     print(f"{path} ({path.stat().st_size / 1024:.0f} KiB): upload it as the assignment's autograder "
           "(Configure Autograder > Zip file upload); docs/instructor_guide.md, \"Gradescope\"")
+    needs = advice(args.hw)  # more memory than Gradescope's default container, as the bench measured it
+    if needs:
+        print(f"dgmlab gradescope: note: {needs}")
     return 0
 
 

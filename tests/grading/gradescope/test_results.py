@@ -100,3 +100,8 @@ def test_an_unknown_visibility_is_refused():
 def test_a_due_date_other_than_the_courses_is_said_in_the_output():
     res = R.build(CELLS, _graded(), dates="Due date: graded against the assignment's due date in Gradescope")
     assert "Due date: graded against" in res["output"] and res["extra_data"]["due_dates_differ"] is True
+
+
+def test_the_peaks_parts_are_in_extra_data():
+    res = R.build(CELLS, _graded(), peak_memory=3 * 2 ** 20, memory_parts={"grader": 2 ** 20, "judge": 2 * 2 ** 20})
+    assert res["extra_data"]["peak_memory_parts_mib"] == {"grader": 1.0, "judge": 2.0}

@@ -92,6 +92,32 @@ def test_peak_memory_counts_pages_a_fork_shares_once():
     assert size < mem.peak < 0.75 * rss_sum
 
 
+def test_peak_memory_says_how_much_was_the_judges(tmp_path):
+    """The peak's parts: the grader (the measured process), the judge (by its command line) and the kernel."""
+    import subprocess
+    import sys
+
+    size = 150 * 2 ** 20
+    judge = f"import time\ndata = b'x' * {size}\ntime.sleep(30)\n"  # its command line names the judge's module
+    grader = (f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {judge!r}, "
+              f"{run.JUDGE_COMMAND!r}])\ntime.sleep(30)\n")
+    parent = subprocess.Popen([sys.executable, "-c", grader])
+    try:
+        deadline = time.time() + 30
+        with run.PeakMemory(every=0.05, pid=parent.pid) as mem:
+            while mem.parts.get("judge", 0) < size and time.time() < deadline:
+                time.sleep(0.1)
+    finally:
+        import psutil
+
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            child.kill()
+        parent.kill()
+        parent.wait()
+    assert mem.parts["judge"] > size > mem.parts["grader"] and mem.parts["kernel"] == 0
+    assert sum(mem.parts.values()) == mem.peak
+
+
 def test_the_metadata_is_read_and_then_left_to_root_alone(tmp_path):
     """previous_submissions[].results may hold earlier hidden results: the kernel's user must not read them."""
     import os
@@ -108,14 +134,18 @@ def test_the_metadata_is_read_and_then_left_to_root_alone(tmp_path):
         assert path.stat().st_uid == 0
 
 
-def test_the_kernel_starts_only_once_the_metadata_is_roots_alone(monkeypatch, tmp_path):
+def _grade_in_a_stub_tree(monkeypatch, tmp_path) -> dict:
+    """run.grade of a stub submission of homework "hw", every step but its own stubbed; returns what the grading
+    (the kernel's and the judge's step) found: the metadata's mode and the judge's homeworks."""
     import json
+    import os
     import stat
 
     from dgmlab.grading import layout
     from dgmlab.grading.autograde import draw_seeds as DS
     from dgmlab.grading.autograde import worker
     from dgmlab.grading.gradescope import boundary as B
+    from dgmlab.grading.judge.warm_imports import HOMEWORKS_ENV
 
     grader = run.grader_dir(tmp_path)
     grader.mkdir(parents=True)
@@ -127,10 +157,11 @@ def test_the_kernel_starts_only_once_the_metadata_is_roots_alone(monkeypatch, tm
     (tmp_path / "submission" / "hw.ipynb").write_text("{}", encoding="utf-8")
     (tmp_path / run.METADATA).write_text('{"previous_submissions": []}', encoding="utf-8")
     (tmp_path / run.METADATA).chmod(0o644)
-    modes = []
+    seen = {}
 
     def grade_submission(bundle, job):
-        modes.append(stat.S_IMODE((tmp_path / run.METADATA).stat().st_mode))
+        seen["mode"] = stat.S_IMODE((tmp_path / run.METADATA).stat().st_mode)
+        seen["judge_homeworks"] = os.environ.get(HOMEWORKS_ENV)
         return Outcome(student="student", status="graded", scores={"scores": []})
 
     monkeypatch.setattr(B, "choose", lambda *a: B.Boundary("none", "no sandbox"))
@@ -138,10 +169,18 @@ def test_the_kernel_starts_only_once_the_metadata_is_roots_alone(monkeypatch, tm
     monkeypatch.setattr(DS, "seeds_for", lambda *a: {})
     monkeypatch.setattr(DS, "probe_seed", lambda *a: 0)
     monkeypatch.setattr(run, "worker_bundle", lambda *a: None)
-    monkeypatch.setattr(run, "published", lambda *a: [])
     monkeypatch.setattr(worker, "grade_submission", grade_submission)
+    monkeypatch.delenv(HOMEWORKS_ENV, raising=False)  # and restored after the test, whatever grade sets
     run.grade(tmp_path)
-    assert modes == [0o600]
+    return seen
+
+
+def test_the_kernel_starts_only_once_the_metadata_is_roots_alone(monkeypatch, tmp_path):
+    assert _grade_in_a_stub_tree(monkeypatch, tmp_path)["mode"] == 0o600
+
+
+def test_the_judge_loads_the_graded_homeworks_tests_alone(monkeypatch, tmp_path):
+    assert _grade_in_a_stub_tree(monkeypatch, tmp_path)["judge_homeworks"] == "hw"
 
 
 COURSE = {"hw": "hw3_flows", "late_policy": "ten_percent_2days", "timezone": "America/Toronto",
@@ -203,3 +242,14 @@ def test_setup_ends_with_the_grading_wall_where_one_holds(tmp_path):
     got = _setup(tmp_path, False, {"DGMLAB_GRADESCOPE_BOUNDARY": "user"})
     assert got.returncode == 0, got.stderr[-2000:]
     assert "hw3_flows: grading wall: no sandbox: the course grades without it" in got.stdout.strip().splitlines()[-1]
+
+
+def test_the_grader_validates_notebooks_without_building_the_iri_grammar():
+    """jsonschema builds rfc3987_syntax's grammar at import (1.5 s of one core) where it is installed: not here."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom dgmlab.grading.gradescope import run\nrun.skip_slow_imports()\nimport nbformat\n"
+            "nbformat.validate(nbformat.v4.new_notebook())\nprint(sys.modules['rfc3987_syntax'] is None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "True", out.stderr[-2000:]

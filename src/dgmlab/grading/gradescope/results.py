@@ -55,14 +55,16 @@ def cell_outputs(notebook: bytes | None) -> dict:
 
 
 def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "", late=None,
-          seconds: float = 0.0, peak_memory: int | None = None, dates: str = "") -> dict:
+          seconds: float = 0.0, peak_memory: int | None = None, memory_parts: dict | None = None,
+          dates: str = "") -> dict:
     """results.json for one submission.
 
     ``cells``: the homework's graded cells in order, ``{"notebook", "grade_id", "max_score", "manual"}`` (the
     bundle's settings); ``graded``: what ``grade_submission`` returned (an
     :class:`~dgmlab.grading.autograde.task_records.Outcome`); ``late``: the late policy's
     :class:`~dgmlab.grading.term.late.LateResult` on the autograded points (``None``: on time or no policy);
-    ``boundary``: which wall kept the kernel from the grader, said in the output; ``peak_memory``: bytes;
+    ``boundary``: which wall kept the kernel from the grader, said in the output; ``peak_memory``: bytes, and
+    ``memory_parts`` (``{"grader", "kernel", "judge"}``, bytes) what each held at that peak;
     ``dates``: which due date the late policy took where the course's differs (``run.dates_note``)."""
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: {', '.join(VISIBILITY)}")
@@ -71,6 +73,8 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
     said = _summary(graded.status, reason, listed, late=late, dates=dates, boundary=boundary)
     if peak_memory is not None:
         said.extra["peak_memory_mib"] = round(peak_memory / 2 ** 20, 1)
+    if memory_parts:
+        said.extra["peak_memory_parts_mib"] = {k: round(v / 2 ** 20, 1) for k, v in memory_parts.items()}
     return {"score": round(said.score, 6), "execution_time": round(seconds, 1), "output": said.output,
             "visibility": visibility, "stdout_visibility": "hidden", "tests": listed.tests, "extra_data": said.extra}
 

@@ -27,6 +27,7 @@ from ... import __version__
 from ..inert import terminal
 from ..isolation.kernel_sandbox import Limits
 from ..isolation.processes import SURVIVED
+from ..judge.warm_imports import HOMEWORKS_ENV
 from ..term import late as L
 from ..term.times import whole_minute
 from . import boundary as B
@@ -90,16 +91,6 @@ def worker_bundle(root: Path, settings: dict, sandbox: bool, extra_config: list)
                           if not k.endswith(".ipynb")}, timeout=settings["timeout"], feedback=False, sandbox=sandbox,
                   limits=Limits(memory=settings["memory"], file_size=settings["file_size"], tmpfs=settings["tmpfs"]),
                   cell_timeout=settings["cell_timeout"], course_id=settings["course_id"])
-
-
-def published(root: Path, settings: dict) -> list:
-    """The kit's published weights the bundle holds, read as ``dgmlab autograde`` reads them in a course."""
-    if not settings.get("published"):
-        return []
-    from ..copies.shared_weights import published_weights
-    from ..layout import Course
-
-    return published_weights(Course(grader_dir(root)), settings["hw"])
 
 
 def due_date(meta: dict) -> tuple[_dt.datetime | None, str]:
@@ -208,33 +199,34 @@ def grader_fault(graded) -> None:
         raise GraderFailure(f"the kernel's user could not be stopped, so nothing was graded: {graded.reason}")
 
 
-class PeakMemory:
-    """The most memory this process and its descendants (kernel, judge and the judge's forks) held together, sampled:
-    each one's proportional set size (a page shared by n processes counts 1/n to each, so the judge's copy-on-write
-    forks are not counted again; the container's limit counts a page once too), its resident size where that cannot
-    be read."""
+JUDGE_COMMAND = "dgmlab.grading.judge.judge_process"  # in the command line of the judge and of its forks
 
-    def __init__(self, every: float = 0.2, pid: int | None = None):
+
+class PeakMemory:
+    """The most memory this process and its descendants (kernel, judge and the judge's forks) held together, sampled
+    every 50 ms: each one's proportional set size (a page shared by n processes counts 1/n to each, so the judge's
+    copy-on-write forks are not counted again; the container's limit counts a page once too), its resident size
+    where that cannot be read. ``parts``: at that peak, how much was the grader's (this process), the judge's (its
+    process and forks) and the kernel's (the rest), in bytes."""
+
+    def __init__(self, every: float = 0.05, pid: int | None = None):
         #: every: seconds between samples; pid: the root of the measured tree (this process by default).
-        self.every, self.pid, self.peak, self._done = every, pid, 0, threading.Event()
+        self.every, self.pid, self.peak, self.parts, self._done = every, pid, 0, {}, threading.Event()
 
     def _sample(self):
         import psutil
 
         me = psutil.Process(self.pid)
         while not self._done.is_set():
-            total = 0
+            parts = {"grader": 0, "kernel": 0, "judge": 0}
             for proc in [me, *me.children(recursive=True)]:
                 try:
-                    total += proc.memory_full_info().pss
-                except (psutil.AccessDenied, AttributeError):
-                    try:
-                        total += proc.memory_info().rss
-                    except psutil.Error:
-                        pass
+                    part = "grader" if proc.pid == me.pid else "judge" if JUDGE_COMMAND in proc.cmdline() else "kernel"
+                    parts[part] += _proportional_size(proc)
                 except psutil.Error:
                     pass
-            self.peak = max(self.peak, total)
+            if sum(parts.values()) > self.peak:
+                self.peak, self.parts = sum(parts.values()), parts
             self._done.wait(self.every)
 
     def __enter__(self):
@@ -247,12 +239,23 @@ class PeakMemory:
         self._thread.join()
 
 
+def _proportional_size(proc) -> int:
+    """``proc``'s proportional set size, its resident size where that cannot be read (psutil errors propagate)."""
+    import psutil
+
+    try:
+        return proc.memory_full_info().pss
+    except (psutil.AccessDenied, AttributeError):
+        return proc.memory_info().rss
+
+
 def grade(root: Path) -> dict:
     """Grade ``root/submission`` and return results.json's content (never raises for a submission's fault)."""
     from ..autograde import draw_seeds as DS
     from ..autograde.task_records import Job, Outcome
     from ..autograde.worker import MAX_SUBMISSION_BYTES, grade_submission
     from ..layout import check_submission
+    from . import seeds as SD
 
     t0 = time.time()
     settings = load_settings(root)
@@ -266,14 +269,17 @@ def grade(root: Path) -> dict:
             path = Path(tmp) / f"{hw}.ipynb"
             path.write_bytes(files[f"{hw}.ipynb"])
             problem = check_submission(path) or ""
-    peak = None
+    peak = None, None
     if problem:
         graded = Outcome(student=STUDENT, status="invalid", reason=problem)
     elif not wall.kind:
         raise GraderFailure(f"not graded: {wall.why}")
     else:
         key = bytes.fromhex((g / "draw.key").read_text("utf-8").strip())
-        seeds = DS.seeds_for(key, hw, files, published(root, settings))
+        try:  # the copy check of handed-in weights, in a process of its own that ends before the kernel starts
+            seeds = SD.seeds(g, settings, key, files)
+        except SD.CheckFailed as exc:
+            raise GraderFailure(str(exc)) from exc
         for name, entry in seeds.items():
             if "refused" in entry:  # the student reads it in the cell's output, the instructor here
                 log.warning("%s", terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: "
@@ -281,16 +287,17 @@ def grade(root: Path) -> dict:
         job = Job(student=STUDENT, files=files, submitted_at=time.time(), draw_seeds=seeds,
                   probe_seed=DS.probe_seed(key, hw, files[f"{hw}.ipynb"]))
         bundle = worker_bundle(root, settings, wall.sandbox, wall.config_lines)
+        os.environ[HOMEWORKS_ENV] = hw  # the judge loads this homework's tests alone (judge.warm_imports)
         with PeakMemory() as mem:
             graded = grade_submission(bundle, job)
-        peak = mem.peak
+        peak = mem.peak, mem.parts
         if wall.kind == "user":
             B.stop_user_processes(wall.uid, wall.gid)
         grader_fault(graded)
     points = sum(s or 0.0 for _, _, s in (graded.scores or {}).get("scores", []))
     late, dates = late_result(root, settings, points, meta) if graded.status == "graded" else (None, "")
     return R.build(settings["cells"], graded, visibility=settings["visibility"], boundary=wall.why, late=late,
-                   seconds=time.time() - t0, peak_memory=peak, dates=dates)
+                   seconds=time.time() - t0, peak_memory=peak[0], memory_parts=peak[1], dates=dates)
 
 
 def check(root: Path) -> int:
@@ -314,6 +321,17 @@ def check(root: Path) -> int:
     return 1
 
 
+SKIPPED_IMPORTS = ("rfc3987_syntax",)  # optional modules that cost seconds at import and that grading never uses
+
+
+def skip_slow_imports() -> None:
+    """Keep :data:`SKIPPED_IMPORTS` out of this process (``None`` in ``sys.modules``: importing them fails, which their
+    importers allow): jsonschema, nbformat's validator, builds rfc3987_syntax's IRI grammar when it is installed, about
+    1.5 s of one core per submission, for a string format that no notebook's schema uses."""
+    for name in SKIPPED_IMPORTS:
+        sys.modules.setdefault(name, None)
+
+
 def log_to_stdout() -> None:
     """The grader's messages (the ``dgmlab`` loggers, INFO and up) on stdout, the message alone, as Gradescope shows
     ``run_autograder``'s output to the instructor. Once a process."""
@@ -335,6 +353,7 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="check the installation and say which wall holds")
     args = parser.parse_args(argv)
     log_to_stdout()
+    skip_slow_imports()
     root = Path(args.root)
     if args.check:
         return check(root)
