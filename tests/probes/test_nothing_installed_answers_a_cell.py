@@ -85,6 +85,24 @@ def test_a_child_that_dies_of_a_signal_is_reported_with_the_signal_named(tmp_pat
     assert done.stdout.strip() == "[('killed', 'SIGSEGV'), ('ok', 2)]", done.stderr[-2000:]
 
 
+def _spin():
+    while True:
+        pass
+
+
+def test_a_grading_times_out_on_its_cpu_time_not_on_a_busy_machines_wall_time(tmp_path):
+    """A job waiting (as on a loaded machine) past the limit still finishes; one computing past it is a timeout."""
+    script = (f"import sys, time; sys.path[:0] = {[str(HERE.parent), str(HERE)]!r}\n"
+              "import installed_gradings as g\n"
+              "from test_nothing_installed_answers_a_cell import _spin\n"
+              "g.TIME_LIMIT, g.POLL = 1, 0.2\n"
+              f"print(g.in_children([lambda: time.sleep(2) or 1, _spin, lambda: 3], "
+              f"__import__('pathlib').Path({str(tmp_path)!r})))\n")
+    done = subprocess.run([sys.executable, "-c", script], env={**os.environ, **ONE_THREAD}, capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path)
+    assert done.stdout.strip() == "[('ok', 1), ('timeout', 1), ('ok', 3)]", done.stderr[-2000:]
+
+
 def test_forking_from_a_process_with_threads_is_refused(tmp_path):
     import threading
 
