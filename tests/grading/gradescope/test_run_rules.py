@@ -253,3 +253,15 @@ def test_the_grader_validates_notebooks_without_building_the_iri_grammar():
             "nbformat.validate(nbformat.v4.new_notebook())\nprint(sys.modules['rfc3987_syntax'] is None)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "True", out.stderr[-2000:]
+
+
+def test_the_grader_imports_no_dask_to_learn_it_is_not_a_dask_worker():
+    """Gradescope's container runs no Dask: asking whether this is a Dask worker costs no import (12 MiB, 0.2 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom dgmlab.grading.autograde import nbgrader_run, worker\n"
+            "assert nbgrader_run._in_dask_worker() is False\nworker._scratch_base()\n"
+            "print('distributed' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
