@@ -30,15 +30,15 @@
 # over $x \ge 0$ with $A_{\mathrm{eq}}\,x = b_{\mathrm{eq}}$, where the first $n$ rows of $A_{\mathrm{eq}}$ sum
 # each row of $\pi$ (to $p$) and the last $n$ each column (to $q$).
 #
-# - `marginal_constraints(p, q)` (1.5 points) returns `(A_eq, b_eq)`, of shapes $(2n, n^2)$ and $(2n,)$. It is
-#   right when, for every $n\times n$ matrix $X$, `A_eq @ X.reshape(-1)` is the row sums of $X$ followed by its
-#   column sums: then couplings of $(p, q)$ meet `b_eq` and matrices with a wrong row or column sum do not.
-# - `w1_linprog(p, q, C)` (1.5 points) solves that program, with the constraints `marginal_constraints(p, q)`
-#   returns, by `scipy.optimize.linprog(..., method="highs")`, and returns the optimal value and the optimal
-#   $n\times n$ plan, which meets those constraints. Half of its points (0.75) are for the linear program it
-#   builds: its costs `C.reshape(-1)`, and which plans its constraints and bounds allow (exactly the non-negative
-#   matrices with row sums $p$ and column sums $q$). The other half are for the optimal value and plan, which a
-#   transport library's solver (POT's `ot.emd`) also gives, without formulating anything: it earns that half only.
+# - `marginal_constraints(p, q)` returns `(A_eq, b_eq)`, of shapes $(2n, n^2)$ and $(2n,)$. It is right when, for
+#   every $n\times n$ matrix $X$, `A_eq @ X.reshape(-1)` is the row sums of $X$ followed by its column sums: then
+#   couplings of $(p, q)$ meet `b_eq` and matrices with a wrong row or column sum do not.
+# - `w1_linprog(p, q, C)` solves that program, with the constraints `marginal_constraints(p, q)` returns, by
+#   `scipy.optimize.linprog(..., method="highs")`, and returns the optimal value and the optimal $n\times n$ plan,
+#   which meets those constraints. The question is the linear program it builds as much as its solution: its costs
+#   `C.reshape(-1)`, and constraints and bounds that allow exactly the non-negative matrices with row sums $p$ and
+#   column sums $q$. A transport library's solver (POT's `ot.emd`) gives the optimal value and plan without
+#   formulating anything, so it answers only half of the question.
 
 # %% kind="answer" grade_id="p4_linprog"
 def marginal_constraints(p, q):

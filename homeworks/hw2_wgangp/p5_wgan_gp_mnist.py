@@ -84,7 +84,7 @@ class Generator(nn.Module):
 # %% [markdown]
 # ### P5(a) (6 points): the critic
 # Write the critic described above, using `ResidualBlock(..., batchnorm=False)`: a $3\times3$ convolution
-# (padding 1) from the image to `capacity` channels and a ReLU, one `ResidualBlock` with stride 4, three more with
+# (padding 1; a bias in it is optional) from the image to `capacity` channels and a ReLU, one `ResidualBlock` with stride 4, three more with
 # stride 1, and an `nn.Linear(capacity, 1)` head on the features summed over spatial positions. Its input is
 # a batch of MNIST images; its output is one score per image. Use exactly these layers (the residual blocks
 # in this order, the convolution, the linear layer; the attribute names are yours): given the same weights,
@@ -177,8 +177,7 @@ check("p5_losses_tests", critic_loss, generator_loss)
 # %% [markdown]
 # ### P5(d) (3 points): the optimisers
 # Return one Adam optimiser for the generator and one for the critic, with the course's
-# settings: learning rate $3\cdot10^{-4}$, $\beta_1 = 0$, $\beta_2 = 0.9$. (Write the betas as
-# floats, `(0.0, 0.9)`: recent torch versions reject a mix such as `(0, 0.9)`.)
+# settings: learning rate $3\cdot10^{-4}$ (the argument `lr`), $\beta_1 = 0$, $\beta_2 = 0.9$.
 
 # %% kind="answer" grade_id="p5_optimizers"
 def make_optimizers(generator, critic, lr=3e-4):
@@ -370,12 +369,11 @@ if not runtime.is_grading():
 # had are now P5(g)'s, graded from the saved weights.)
 
 # %% [markdown]
-# ### P5(g) (2 points): graded from your trained generator
-# This part is scored from `p5_generator_weights.pt`: 1,000 samples of the `Generator(capacity=32)` given above with
-# your weights, scored with the MNIST classifier score. A trained generator (a score of at least
-# **5** over the 1,000, with at least **8** digit classes present) earns 0.5 points; a score of at least
-# **8.5**, with at least **9** digit classes present, earns the other 1.5. If more than 10 samples are
-# near-copies of MNIST digits, the cell earns 0. The cell below scores one set of 1,000 samples.
+# ### P5(g) (2 points): your trained generator
+# Hand in `p5_generator_weights.pt`, which the training cell writes after its 40 epochs: your weights for the
+# `Generator(capacity=32)` given above. Its samples should be new digits (not near-copies of MNIST's), legible, and
+# cover at least 9 of the 10 classes, as a full run's do: 1,000 samples of one have an MNIST classifier score of
+# about 9 (real test digits: 9.7). The cell below scores 1,000 samples drawn from your file.
 
 # %% kind="tests" grade_id="p5_mnist_samples_tests"
 from dgmlab.probes import check

@@ -13,7 +13,8 @@
 # only the changes the new data need: channel counts (three colours), the spatial sizes
 # ($32\times32$ images), and the generator's nine residual blocks. The generator starts from an
 # $8\times8$ seed map (the linear map gives `capacity`$\times8\times8$) and keeps the $\times4$ upsampling, so
-# $8\times8$ becomes $32\times32$. Keep the per-pixel bias, the sigmoid, and no BatchNorm in the critic.
+# $8\times8$ becomes $32\times32$. Keep the per-pixel bias, now one for each pixel of each colour channel
+# ($3\times32\times32$ values), the sigmoid, and no BatchNorm in the critic.
 # As in P5(a), given the same weights (layer by layer), your networks must compute what the networks
 # described here do: keep everything else as in the given `Generator` and your `Critic`.
 

@@ -341,6 +341,13 @@ def glue_couplings(pi_p, pi_q, r):
     Mutant("p5_critic", "correct variant: nn.ReLU module, flattened spatial sum", edits=[
         (_HEAD, _HEAD + "\n        self.act = nn.ReLU()"), ("F.relu(self.embed(x))", "self.act(self.embed(x))"),
         ("h.sum(dim=(2, 3))", "h.flatten(2).sum(-1)")], passes=["p5_critic_tests"]),
+    # issue 73: the statement leaves the embedding's bias optional (the given Generator's convolutions have none)
+    Mutant("p5_critic", "correct variant: the embedding convolution without a bias", edits=[
+        ("nn.Conv2d(1, capacity, 3, padding=1)", "nn.Conv2d(1, capacity, 3, padding=1, bias=False)")],
+        passes=["p5_critic_tests"]),
+    # the head's bias is stated (nn.Linear(capacity, 1)): its absence is named (issue 73); the input gradient is right
+    Mutant("p5_critic", "linear head without a bias", edits=[(_HEAD, "self.head = nn.Linear(capacity, 1, bias=False)")],
+           earns={"p5_critic_tests": 3}, says={"p5_critic_tests": "the linear head of the critic described here has a bias"}),
     # P5 gradient penalty
     Mutant("p5_gradient_penalty", "penalty on real instead of interpolated points", edits=[
         (_GP_HAT, "x_real.detach().clone()")], earns={_GP_T: 2.5}),
@@ -367,6 +374,17 @@ def glue_couplings(pi_p, pi_q, r):
     Mutant("p5_gradient_penalty", "one-sided penalty", edits=[
         ("((grad.flatten(1).norm(dim=1) - 1) ** 2)", "(F.relu(grad.flatten(1).norm(dim=1) - 1) ** 2)")],
         earns={_GP_T: 3.5}),
+    # issue 73: one sample at a time is valid, as the critic has no BatchNorm
+    Mutant("p5_gradient_penalty", "correct variant: a loop over the samples", '''
+def gradient_penalty(critic, x_real, x_fake):
+    penalties = []
+    for i in range(x_real.shape[0]):
+        eps = torch.rand(1, device=x_real.device)
+        x_hat = (eps * x_real[i] + (1 - eps) * x_fake[i]).unsqueeze(0).detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+        penalties.append((grad.norm() - 1) ** 2)
+    return torch.stack(penalties).mean()
+''', passes=[_GP_T]),
     Mutant("p5_gradient_penalty", "correct variant: graph kept, grad_outputs, rand_like", '''
 def gradient_penalty(critic, x_real, x_fake):
     eps = torch.rand_like(x_real[:, :1, :1, :1]) if x_real.dim() == 4 else torch.rand(len(x_real), 1)
@@ -378,9 +396,11 @@ def gradient_penalty(critic, x_real, x_fake):
     # P5 losses
     Mutant("p5_losses", "missing penalty", edits=[(_PENALTY, "")], earns={_LOSS_T: 3.25}),
     Mutant("p5_losses", "sign error in the critic loss", edits=[
-        (_CRITIC_LOSS, "critic(x_real).mean() - critic(x_fake).mean()")], earns={_LOSS_T: 1.75}),
+        (_CRITIC_LOSS, "critic(x_real).mean() - critic(x_fake).mean()")], earns={_LOSS_T: 1.75},
+        passes=[_CS_T, _GS_T]),  # charged here only: the steps run with stand-ins for the losses
     Mutant("p5_losses", "sign error in the generator loss", edits=[
-        ("return -critic(x_fake).mean()", "return critic(x_fake).mean()")], earns={_LOSS_T: 3.25}),
+        ("return -critic(x_fake).mean()", "return critic(x_fake).mean()")], earns={_LOSS_T: 3.25},
+        passes=[_CS_T, _GS_T]),
     Mutant("p5_losses", "sum instead of mean", edits=[
         (_CRITIC_LOSS, "critic(x_fake).sum() - critic(x_real).sum()"),
         ("-critic(x_fake).mean()", "-critic(x_fake).sum()")],
@@ -389,6 +409,18 @@ def gradient_penalty(critic, x_real, x_fake):
            earns={_LOSS_T: 4.5}),
     Mutant("p5_losses", "generator loss on detached samples", edits=[
         ("-critic(x_fake).mean()", "-critic(x_fake.detach()).mean()")], earns={_LOSS_T: 4.25}),
+    # the penalty computed in critic_loss itself: run as written (no stand-in for gradient_penalty is called)
+    Mutant("p5_losses", "correct variant: the penalty computed inline", '''
+def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+    eps = torch.rand(len(x_real), *([1] * (x_real.dim() - 1)))
+    x_hat = (eps * x_real + (1 - eps) * x_fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    penalty = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    return critic(x_fake).mean() - critic(x_real).mean() + lam * penalty
+
+def generator_loss(critic, x_fake):
+    return -critic(x_fake).mean()
+''', passes=[_LOSS_T]),
     Mutant("p5_losses", "correct variant: terms regrouped", '''
 def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
     gp = gradient_penalty(critic, x_real, x_fake)
@@ -435,6 +467,11 @@ def make_optimizers(generator, critic, lr=3e-4):
     Mutant("p5_steps", "no zero_grad in either step and fakes not detached", edits=[
         _FAKES_KEPT, ("    opt_c.zero_grad()\n", ""), ("    opt_g.zero_grad()\n", "")],
         earns={_CS_T: 3.75, _GS_T: 2.75}),
+    # the losses written out in the steps: run as written (no stand-in for critic_loss or generator_loss is called)
+    Mutant("p5_steps", "correct variant: the losses written out in the steps", edits=[
+        ("loss = critic_loss(critic, x_real, x_fake)",
+         "loss = critic(x_fake).mean() - critic(x_real).mean() + LAMBDA * gradient_penalty(critic, x_real, x_fake)"),
+        ("loss = generator_loss(critic, generator(z))", "loss = -critic(generator(z)).mean()")], passes=[_CS_T, _GS_T]),
     Mutant("p5_steps", "correct variant: zero_grad(set_to_none=False), fakes detached", edits=[
         ("    with torch.no_grad():\n        x_fake = generator(z)", "    x_fake = generator(z).detach()"),
         ("opt_c.zero_grad()", "opt_c.zero_grad(set_to_none=False)")], passes=[_CS_T, _GS_T]),
@@ -474,6 +511,9 @@ def make_optimizers(generator, critic, lr=3e-4):
         earns={_GEN_T[0]: 5.5}, passes=_CRI_T),
     Mutant("p6_models", "correct variant: upsample to a fixed size", edits=[("scale_factor=4", "size=(32, 32)")],
            passes=_GEN_T + _CRI_T),
+    Mutant("p6_models", "correct variant: the CIFAR critic's embedding without a bias", edits=[
+        ("nn.Conv2d(3, capacity, 3, padding=1)", "nn.Conv2d(3, capacity, 3, padding=1, bias=False)")],
+        passes=_GEN_T + _CRI_T),
     Mutant("p6_schedule", "cut one epoch late", edits=[("epoch < cut_epoch", "epoch <= cut_epoch")],
            earns={_SCHED_T: 0.5}),
     Mutant("p6_schedule", "cut hard-coded at 80", edits=[("epoch < cut_epoch", "epoch < 80")], earns={_SCHED_T: 0.5}),

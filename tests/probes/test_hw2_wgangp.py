@@ -188,12 +188,12 @@ def _untrained_scaled(ref, factor):
 # file -> (maker(reference namespace), the points it earns of 2, what the cell's report must say)
 FILES = {
     "the reference generator after epoch 39 of 40 (GPU run)": (
-        lambda ref: _fixture("hw2_genuine_generator_f16.pt"), 2, "passed test_mnist_classifier_score_above_the_bar"),
+        lambda ref: _fixture("hw2_genuine_generator_f16.pt"), 2, "passed test_mnist_classifier_score_of_a_full_run"),
     # barely trained weights load and draw new images, but the first 0.5 points need a trained generator too
     "a reference run after a quarter epoch (step 234)": (lambda ref: _fixture("hw2_early_generator_f16.pt"), 0,
-                                                        "expected a trained generator"),
+                                                        "as a generator barely trained does"),
     # the red team's F2: the kit's untrained Generator, weights scaled up 30x (/tmp/redteam/weights_untrained.py)
-    "untrained weights scaled up 30x": (lambda ref: _untrained_scaled(ref, 30.0), 0, "expected a trained generator"),
+    "untrained weights scaled up 30x": (lambda ref: _untrained_scaled(ref, 30.0), 0, "as a generator barely trained does"),
     # a cheat who knows the graded noise (seed 0) and tuned the weights to draw MNIST digits for it
     # (benchmarks/make_memorizer.py hw2: 37 of the 100 drawn images are near-copies)
     "weights tuned so the graded draw is 100 MNIST digits": (
@@ -290,11 +290,11 @@ def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder,
     cell_spec = probes.spec_for("hw2_wgangp", CELL)
     assert cell_spec.hidden == 0 and cell_spec.names == () and cell_spec.files == (WEIGHTS,)
     assert {n: w for n, w, _ in probes.plan(cell_spec, hidden=hidden.tests("hw2_wgangp", CELL))} == {
-        "test_saved_generator_draws_1000_new_images": 0.5, "test_mnist_classifier_score_above_the_bar": 1.5}
+        "test_saved_generator_draws_1000_new_images": 0.5, "test_mnist_classifier_score_of_a_full_run": 1.5}
     assert probes.cell_call(cell_source) == (CELL, ())
     import inspect
 
-    for test in (spec.test_saved_generator_draws_1000_new_images, spec.test_mnist_classifier_score_above_the_bar):
+    for test in (spec.test_saved_generator_draws_1000_new_images, spec.test_mnist_classifier_score_of_a_full_run):
         assert "_score_of_the_draw(" in inspect.getsource(test)
     scorer = inspect.getsource(spec._score_of_the_draw)
     assert "graded_samples(" in scorer.split("metrics.mnist_score")[0]
@@ -782,3 +782,95 @@ def test_a_glued_plan_from_transposed_factors_is_told_which_marginals_are_off():
     earned, printed = _visible("p4_glue_tests", glue_couplings)
     assert earned == 1.0, printed
     assert "its row sums differ from p" in printed and "pi_p^T diag(1/r) pi_q^T" in printed, printed
+
+
+# ------------------------------------------------------------------ issue 73: one mistake charged once
+_LATER_PARTS = '''
+def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+    return critic(x_fake).mean() - critic(x_real).mean() + lam * gradient_penalty(critic, x_real, x_fake)
+
+def generator_loss(critic, x_fake):
+    return -critic(x_fake).mean()
+
+def critic_step(generator, critic, opt_c, x_real, z):
+    with torch.no_grad():
+        x_fake = generator(z)
+    opt_c.zero_grad()
+    loss = critic_loss(critic, x_real, x_fake)
+    loss.backward()
+    opt_c.step()
+    return loss.item()
+
+def generator_step(generator, critic, opt_g, z):
+    opt_g.zero_grad()
+    loss = generator_loss(critic, generator(z))
+    loss.backward()
+    opt_g.step()
+    return loss.item()
+'''
+_WRONG_PENALTY = '''
+def gradient_penalty(critic, x_real, x_fake):
+    eps = torch.rand(x_real.shape[0], 1, 1, 1)
+    x_hat = (eps * x_real + (1 - eps) * x_fake).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return (grad.flatten(1).norm(dim=1) ** 2).mean()  # the '- 1' missing
+'''
+
+
+def _notebook(*sources):
+    """The functions ``sources`` define, in one namespace of their own (as the notebook's cells define them)."""
+    space = {"torch": torch, "LAMBDA": 10.0}
+    for source in sources:
+        exec(source, space)  # the test's own answer text, no submission data
+    return space
+
+
+def _earned_in(cell, space, names, seed):
+    from dgmlab import probes
+    from dgmlab.grading import hidden
+    from dgmlab.probes import wire
+
+    spec = probes.spec_for("hw2_wgangp", cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(space[n] for n in names), seed)))
+    return probes.judge("hw2_wgangp", spec, data, seed, hidden=hidden.tests("hw2_wgangp", cell)), spec.points
+
+
+@pytest.mark.parametrize("seed", [0, 987_654])
+def test_a_gradient_penalty_mistake_costs_in_its_own_cell_only(seed):
+    """A penalty without its '- 1' loses points in P5(b) alone: critic_loss and the critic step, which call it, are
+    checked with stand-ins for the parts before them and earn every point."""
+    space = _notebook(_WRONG_PENALTY, _LATER_PARTS)
+    result, points = _earned_in("p5_gradient_penalty_tests", space, ("gradient_penalty",), seed)
+    assert result.earned < points, result.lines
+    for cell, names in (("p5_losses_tests", ("critic_loss", "generator_loss")), ("p5_critic_step_tests", ("critic_step",)),
+                        ("p5_generator_step_tests", ("generator_step",))):
+        result, points = _earned_in(cell, space, names, seed)
+        assert result.earned == points, (cell, result.lines)
+
+
+@pytest.mark.parametrize("seed", [0, 987_654])
+def test_a_loss_mistake_costs_in_its_own_cell_only(ref_all, seed):
+    """critic_loss and generator_loss with their signs flipped lose points in P5(c) alone: the steps that call them
+    earn every point."""
+    wrong = _LATER_PARTS.replace("return critic(x_fake).mean() - critic(x_real).mean()",
+                                 "return critic(x_real).mean() - critic(x_fake).mean()").replace(
+                                     "return -critic(x_fake).mean()", "return critic(x_fake).mean()")
+    space = _notebook(wrong)
+    space["gradient_penalty"] = ref_all["gradient_penalty"]
+    result, points = _earned_in("p5_losses_tests", space, ("critic_loss", "generator_loss"), seed)
+    assert result.earned < points, result.lines
+    for cell, names in (("p5_critic_step_tests", ("critic_step",)), ("p5_generator_step_tests", ("generator_step",))):
+        result, points = _earned_in(cell, space, names, seed)
+        assert result.earned == points, (cell, result.lines)
+
+
+def test_the_stand_ins_are_put_back_after_the_probe():
+    """The probes' stand-ins live in the notebook's namespace only while the checked function runs."""
+    from dgmlab import probes
+
+    space = _notebook(_WRONG_PENALTY, _LATER_PARTS)
+    own = {n: space[n] for n in ("gradient_penalty", "critic_loss", "generator_loss")}
+    for cell, names in (("p5_losses_tests", ("critic_loss", "generator_loss")), ("p5_critic_step_tests", ("critic_step",)),
+                        ("p5_generator_step_tests", ("generator_step",))):
+        probes.run_probe(probes.spec_for("hw2_wgangp", cell), tuple(space[n] for n in names), 0)
+    assert all(space[n] is f for n, f in own.items())

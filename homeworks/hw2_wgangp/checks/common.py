@@ -6,6 +6,7 @@ networks with weights drawn by role.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 
@@ -381,6 +382,16 @@ def _network_inputs(seed, channels, side):
 
 
 CRITIC_SALT, BLOCK_SALT = 61, 62
+# The role of the critic's embedding convolution's bias (the first Conv2d outside the blocks): the statement leaves it
+# optional (the given Generator's convolutions have none, each followed by BatchNorm), so a critic with it and one
+# without are each compared with the statement's critic built the same way.
+EMBED_BIAS = "Conv2d#0.bias"
+
+
+def has_embed_bias(found) -> bool:
+    """Whether the probe found a bias in the critic's embedding convolution (``found``: its ``embed_bias`` value;
+    anything but False, such as the record of a constructor that raised, counts as the statement's default)."""
+    return found is not False
 
 
 def _critic_probe(o, x, cls_name):
@@ -404,6 +415,9 @@ def _critic_probe(o, x, cls_name):
     def batchnorm():
         return [n for n, m in Critic(capacity=NET_CAPACITY).named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
+    def embed_bias():
+        return any(r == EMBED_BIAS for r, _ in roles(Critic(capacity=NET_CAPACITY), Block))
+
     def per_sample():
         critic, batch = made(), x["six"].clone()
         with torch.no_grad():
@@ -426,7 +440,8 @@ def _critic_probe(o, x, cls_name):
 
     return {name: attempt(fn) for name, fn in (("scores", scores), ("one_image", one_image),
                                                 ("batchnorm", batchnorm), ("per_sample", per_sample),
-                                                ("blocks", blocks), ("gradients", gradients))}
+                                                ("blocks", blocks), ("gradients", gradients),
+                                                ("embed_bias", embed_bias))}
 
 
 def _fork(seed, fn, *args):
@@ -499,7 +514,7 @@ def _scores_test(cell: str, weight: float, network: str):
     @points(weight)
     def test_scores_given_the_same_weights(v, ref):
         torch, w = _torch(), working(v)
-        got, want = w.scores, ref
+        got, want = w.scores, stated_critic(w, ref)
         asserts.assert_tensor(got, f"the scores of {network}", shape=(5,))
         # the statement's (N,) holds for every N: a batch of one image gives one score, of shape (1,)
         asserts.assert_tensor(w.one_image, f"the scores of {network} on a batch of one image (N = 1)", shape=(1,))
@@ -511,6 +526,29 @@ def _scores_test(cell: str, weight: float, network: str):
                              f"critic described in the statement{hint}")
 
     return test_scores_given_the_same_weights
+
+
+def stated_critic(w, ref):
+    """What the statement's critic gave on the working draw (``ref``), built with or without the embedding's bias as
+    the student's is (``w``: the probe's working values)."""
+    return ref if has_embed_bias(w.embed_bias) else ref["without_embed_bias"]
+
+
+_LAYERS = {"Conv2d#0": "the first convolution", "Linear#0": "the linear head"}  # roles outside the blocks, in words
+
+
+def _layers_differ(network: str, got: set, want: set) -> str:
+    """Why ``network``'s parameter roles ``got`` are not the statement's critic's ``want``: a bias named when that is
+    the difference."""
+    missing, extra = sorted(want - got), sorted(got - want)
+    biases = [r for r in missing + extra if r.endswith(".bias") and r.rsplit(".", 1)[0] in _LAYERS]
+    if biases and len(biases) == len(missing) + len(extra):
+        layer = _LAYERS[biases[0].rsplit(".", 1)[0]]
+        if biases[0] in missing:
+            return f"{layer} of the critic described here has a bias and that of {network} has none (bias=False?)"
+        return f"{layer} of {network} has a bias and that of the critic described here has none"
+    return (f"{network} has {len(got)} parameter tensors, the critic described here {len(want)}: use exactly these "
+            f"layers (the residual blocks in this order, the convolution, the linear layer)")
 
 
 _SAME_GRADIENTS = ("given the same weights, your critic must give the scores, and the gradients, of the critic "
@@ -528,16 +566,14 @@ def _gradients_test(weight: float, network: str):
         got = found.get("parameters") if isinstance(found, dict) else None
         if not isinstance(got, dict):
             raise AssertionError(f"the scores of {network} could not be differentiated with respect to its parameters")
-        want = ref["gradient_norms"]
+        want = stated_critic(working(v), ref)["gradient_norms"]
         missing = sorted(role for role, grad in got.items() if grad is None)
         if missing:
             raise AssertionError(
                 f"{len(missing)} parameters of {network} get no gradient from its scores (first: {missing[0]}): "
                 f"{_SAME_GRADIENTS} (a layer defined but not used, or features detached?)")
         if set(got) != set(want):
-            raise AssertionError(
-                f"{network} has {len(got)} parameter tensors, the critic described here {len(want)}: use exactly these "
-                f"layers (the residual blocks in this order, the convolution, the linear layer)")
+            raise AssertionError(_layers_differ(network, set(got), set(want)))
         for role, grad in sorted(got.items()):
             norm = float(grad.norm())
             if not abs(norm - want[role]) <= 1e-3 * max(1.0, want[role]):
@@ -545,6 +581,42 @@ def _gradients_test(weight: float, network: str):
                     f"given the same weights, the gradient of the scores of {network} in {role} differs: {_SAME_GRADIENTS}")
 
     return test_every_parameter_gets_the_stated_gradient
+
+
+# ------------------------------------------------------------------ P5(c), P5(e): one mistake charged once
+# A later part's function calls an earlier part's (critic_loss calls gradient_penalty, the steps call the losses): its
+# probe runs it with stand-ins for those, so that a mistake in the earlier part costs only there. A part that computes
+# the earlier piece itself, calling none of them, is run as written and compared with the statement's values.
+@contextlib.contextmanager
+def standing_in(fn, stand_ins: dict):
+    """While the block runs, each name of ``stand_ins`` that ``fn``'s globals (the notebook's, for a student's
+    function) define is its stand-in there; put back afterwards. Yields the set the names of the stand-ins called
+    go into."""
+    space = getattr(fn, "__globals__", None)
+    called, saved = set(), {}
+
+    def recording(name, stand_in):
+        def call(*args, **kwargs):
+            called.add(name)
+            return stand_in(*args, **kwargs)
+        return call
+
+    if isinstance(space, dict):
+        for name, stand_in in stand_ins.items():
+            if name in space:
+                saved[name] = space[name]
+                space[name] = recording(name, stand_in)
+    try:
+        yield called
+    finally:
+        for name, own in saved.items():
+            space[name] = own
+
+
+def linear_critic_penalty(critic, x_real, x_fake):
+    """Stands in for gradient_penalty on the toy linear critic: its input gradient is w everywhere, so its penalty is
+    (||w|| - 1)^2 wherever it is evaluated."""
+    return (critic.w.norm() - 1) ** 2
 
 
 # ------------------------------------------------------------------ P5(d), P5(e): what the grader's references share

@@ -125,9 +125,9 @@ def _program_fails(program, p, q, C):
     np = _np()
     n = len(p)
     if program is None:
-        return ("w1_linprog solves no linear program with scipy.optimize.linprog: P4(b) asks you to solve the "
-                "program with linprog (a transport solver such as POT's ot.emd gives the value and plan, which "
-                "earn the other half of w1_linprog's points, not this one)")
+        return ("w1_linprog solves no linear program with scipy.optimize.linprog: P4(b) asks you to build the "
+                "program and solve it with linprog (a transport solver such as POT's ot.emd gives the value and plan "
+                "without building it)")
     program = usable("the linear program w1_linprog builds", program)
     if not isinstance(program, dict):
         raise AssertionError("the linear program w1_linprog builds is not a table of arrays")

@@ -7,6 +7,7 @@ import torch
 
 from dgmlab.probes import asserts
 from dgmlab.probes.points import points
+from homeworks.hw2_wgangp.checks.common import has_embed_bias
 from homeworks.hw2_wgangp.checks import kit_residual_block, roles
 
 from .common import assert_input_gradient_of, assert_scores_of
@@ -45,7 +46,7 @@ def test_images_with_a_learned_per_pixel_bias_and_sigmoid(v, ref):
 # The grader's own CIFAR-10 critic (the statement's), with the check's weights, drawn from the seed by role as the probe
 # drew them into yours.
 def _reference_critic(v, ref):
-    return reference_critic(v.inputs.seed, 3)
+    return reference_critic(v.inputs.seed, 3, embed_bias=has_embed_bias(v.embed_bias))
 
 @points(0.75)
 def test_scores_of_colour_images(v, ref):

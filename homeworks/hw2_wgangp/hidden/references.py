@@ -30,8 +30,11 @@ from homeworks.hw2_wgangp.checks import (
     normals,
     roles,
     seeded_weights,
+    toy_critic,
+    toy_generator,
     toy_scores,
 )
+from homeworks.hw2_wgangp.checks.p5_training_steps import stand_in_critic_loss, stand_in_generator_loss
 
 
 # ------------------------------------------------------------------ P1(b), P2(b): the conjugates
@@ -87,11 +90,12 @@ def generator_block_outputs(x) -> list:
 # ------------------------------------------------------------------ P5(a), P6(a): the statement's networks
 class _Critic(torch.nn.Module):
     """The statement's critic: conv3x3 + ReLU, a stride-4 block, three blocks, a linear head on the spatial sum
-    (``act``/``pool`` other than those only to name a student's slip in a hint)."""
+    (``act``/``pool`` other than those only to name a student's slip in a hint; ``embed_bias``: the convolution's
+    bias, which the statement leaves optional)."""
 
-    def __init__(self, channels, act=torch.relu, pool="sum"):
+    def __init__(self, channels, act=torch.relu, pool="sum", embed_bias=True):
         super().__init__()
-        self.embed = torch.nn.Conv2d(channels, NET_CAPACITY, 3, padding=1)
+        self.embed = torch.nn.Conv2d(channels, NET_CAPACITY, 3, padding=1, bias=embed_bias)
         self.blocks = torch.nn.Sequential(kit_residual_block(NET_CAPACITY, stride=4, batchnorm=False),
                                           *[kit_residual_block(NET_CAPACITY, batchnorm=False) for _ in range(3)])
         self.head = torch.nn.Linear(NET_CAPACITY, 1)
@@ -102,24 +106,26 @@ class _Critic(torch.nn.Module):
         return self.head(getattr(h, self.pool)(dim=(2, 3))).squeeze(1)
 
 
-def reference_critic(seed, channels, act=torch.relu, pool="sum"):
-    """The statement's critic for ``channels``-channel images with the check's weights for ``seed``."""
-    return seeded_weights(_Critic(channels, act, pool), seed, CRITIC_SALT, type(kit_residual_block(1)))
+def reference_critic(seed, channels, act=torch.relu, pool="sum", embed_bias=True):
+    """The statement's critic for ``channels``-channel images with the check's weights for ``seed`` (``embed_bias``:
+    with or without the embedding convolution's bias; the other weights are the same either way)."""
+    return seeded_weights(_Critic(channels, act, pool, embed_bias), seed, CRITIC_SALT, type(kit_residual_block(1)))
 
 
-def critic_scores(x) -> dict:
+def critic_scores(x, embed_bias=True) -> dict:
     """The statement's critic's scores on the check's five images, and what the usual slips give (named for hints)."""
     channels = x["five"].shape[1]
     variants = {"scores": {}, "mean_pool": {"pool": "mean"}, "no_relu": {"act": lambda h: h},
                 "leaky_relu": {"act": torch.nn.functional.leaky_relu}}
     with torch.no_grad():
-        return {name: reference_critic(x["seed"], channels, **kw)(x["five"].clone()) for name, kw in variants.items()}
+        return {name: reference_critic(x["seed"], channels, embed_bias=embed_bias, **kw)(x["five"].clone())
+                for name, kw in variants.items()}
 
 
-def critic_gradient_norms(x) -> dict:
+def critic_gradient_norms(x, embed_bias=True) -> dict:
     """``{role: norm}``: the gradient norm of each parameter of the statement's critic, with the check's weights, for
     the sum of its scores on the check's three images (every parameter gets one)."""
-    critic = reference_critic(x["seed"], x["three"].shape[1])
+    critic = reference_critic(x["seed"], x["three"].shape[1], embed_bias=embed_bias)
     critic(x["three"].clone()).sum().backward()
     return {r: float(t.grad.norm()) for r, t in roles(critic, type(kit_residual_block(1)))
             if isinstance(t, torch.nn.Parameter)}
@@ -279,6 +285,25 @@ def generator_after_step(case, stale: bool = False) -> dict:
     return {n: (case[n] - STEP_LR * torch.sign(grads[n])).detach() for n in "Ac"}
 
 
+def stood_in_step(case, network: str, stale: bool = False) -> dict:
+    """A step of ``network`` ("critic" or "generator") on the toys from ``case`` whose loss is the stand-in the probe
+    puts in place of the notebook's loss function (checks/p5_training_steps.py): ``{"loss": its value before the
+    update, "params": the parameters after one fresh Adam step, -lr * sign(gradient)}`` (``stale``: the slip of a
+    step that adds its gradient to the stale one, for a hint)."""
+    gen, critic = toy_generator(case["A"], case["c"]), toy_critic(case["w"])
+    if network == "critic":
+        with torch.no_grad():
+            fake = gen(case["z"])
+        loss, params, stale_key = stand_in_critic_loss(critic, case["x_real"], fake), critic, "stale_critic"
+    else:
+        loss, params, stale_key = stand_in_generator_loss(critic, gen(case["z"])), gen, "stale_gen"
+    named = dict(params.named_parameters())
+    grads = dict(zip(named, torch.autograd.grad(loss, list(named.values())), strict=True))
+    if stale:
+        grads = {n: g + case[stale_key][n] for n, g in grads.items()}
+    return {"loss": float(loss.detach()), "params": {n: (p - STEP_LR * torch.sign(grads[n])).detach() for n, p in named.items()}}
+
+
 # ------------------------------------------------------------------ P6(b): the schedule
 def scheduled_rate(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5) -> float:
     """The learning rate at ``epoch``: ``lr`` before the cut, ``lr_low`` from epoch ``cut_epoch`` on."""
@@ -295,11 +320,14 @@ def _expected_rkl_conjugate(x) -> dict:
 
 
 def _expected_critic(x) -> dict:
-    return {"blocks": critic_block_outputs(x), **critic_scores(x)}
+    return {"blocks": critic_block_outputs(x), **critic_scores(x),
+            "without_embed_bias": critic_scores(x, embed_bias=False)}
 
 
 def _expected_mnist_critic(x) -> dict:
-    return {**_expected_critic(x), "gradient_norms": critic_gradient_norms(x)}
+    out = {**_expected_critic(x), "gradient_norms": critic_gradient_norms(x)}
+    out["without_embed_bias"]["gradient_norms"] = critic_gradient_norms(x, embed_bias=False)
+    return out
 
 
 def _expected_cifar_generator(x) -> dict:
@@ -337,14 +365,23 @@ def _expected_optimizers(x) -> dict:
 
 
 def _expected_critic_step(x) -> dict:
+    stood_in = {"batch": {"loss": stood_in_step(x["batch"], "critic")["loss"]},
+                "fresh_critic": stood_in_step(x["fresh"], "critic")["params"],
+                "stale_critic": stood_in_step(x["stale"], "critic")["params"],
+                "stale_kept": stood_in_step(x["stale"], "critic", stale=True)["params"]}
     return {"batch": critic_step_loss(x["batch"]), "fresh_critic": critic_after_step(x["fresh"]),
-            "stale_critic": critic_after_step(x["stale"]), "stale_kept": critic_after_step(x["stale"], stale=True)}
+            "stale_critic": critic_after_step(x["stale"]), "stale_kept": critic_after_step(x["stale"], stale=True),
+            "stand_in": stood_in}
 
 
 def _expected_generator_step(x) -> dict:
+    stood_in = {"batch_loss": stood_in_step(x["batch"], "generator")["loss"],
+                "fresh_generator": stood_in_step(x["fresh"], "generator")["params"],
+                "stale_generator": stood_in_step(x["stale"], "generator")["params"],
+                "stale_kept": stood_in_step(x["stale"], "generator", stale=True)["params"]}
     return {"batch_loss": generator_step_loss(x["batch"]), "fresh_generator": generator_after_step(x["fresh"]),
             "stale_generator": generator_after_step(x["stale"]),
-            "stale_kept": generator_after_step(x["stale"], stale=True)}
+            "stale_kept": generator_after_step(x["stale"], stale=True), "stand_in": stood_in}
 
 
 EXPECTED = {"p1_conjugate_tests": _expected_kl_conjugate, "p2_conjugate_tests": _expected_rkl_conjugate,
