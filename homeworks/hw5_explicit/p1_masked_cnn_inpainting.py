@@ -24,7 +24,7 @@ class MaskedConv2d(nn.Conv2d):
     Images have one channel here, so the mask is the same for every (out, in) channel pair.
     Input (N, in_channels, H, W) float32 -> output (N, out_channels, H, W) float32.
     The mask must act in every forward pass (the weights change during training). Keep it in a buffer
-    named `mask` of shape (1, 1, kernel_size, kernel_size): the graded weights file is read by these names.
+    named `mask` of shape (1, 1, kernel_size, kernel_size): the weights file you hand in is read by these names.
     """
 
     def __init__(self, mask_type, in_channels, out_channels, kernel_size):
@@ -62,7 +62,7 @@ class PixelCNN(nn.Module):
 
     Layers: MaskedConv2d('A', 1, channels, 7) and ReLU; then n_layers times
     [MaskedConv2d('B', channels, channels, kernel_size) and ReLU]; then MaskedConv2d('B', channels, 1, 1).
-    Keep these layers, in this order, in self.net = nn.Sequential(...) (the graded weights file is read
+    Keep these layers, in this order, in self.net = nn.Sequential(...) (the weights file you hand in is read
     by these names).
     forward: x (N, 1, H, W) float32 in {0, 1} -> logits (N, 1, H, W) float32 (any H, W).
     """
@@ -243,14 +243,13 @@ if not runtime.is_grading():
     plt.show()
 
 # %% [markdown]
-# ### Graded from `p1_pixelcnn_weights.pt` (3 points)
+# ### Your trained PixelCNN (3 points)
 #
-# Hand in the file the training cell writes with the full settings, unchanged: the weights of the stated
-# `PixelCNN()`, with its masks as that architecture builds them. On 100 MNIST test digits its NLL must be at most
-# **65.0 nats per image** (2 points; untrained about 520, one epoch 69.5, all 10 epochs 61.5), and the network
-# causal and trained (1 point): at least **95%** of the pixels of 100 training digits predicted right from the
-# pixels before them (untrained 87%). Only a run with the full settings writes the file: without it this cell
-# earns 0.
+# Hand in `p1_pixelcnn_weights.pt`, which the training cell writes after its 10 epochs with the full settings,
+# unchanged: the weights of the stated `PixelCNN()`, with its masks as that architecture builds them. The network
+# must be causal and trained to the end: a full run gives about 61.5 nats per image on MNIST test digits (one
+# epoch: 69.5; untrained: about 520) and predicts about 96.5% of the pixels of training digits right from the
+# pixels before them (untrained: 87%). The cell below measures both on 100 digits.
 
 # %% kind="tests" grade_id="p1_weights_tests"
 from dgmlab.probes import check

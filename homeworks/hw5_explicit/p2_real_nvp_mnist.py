@@ -66,7 +66,7 @@ class CouplingLayer(nn.Module):
     s and t are fully connected nets D -> hidden -> hidden -> D with ReLU; s ends in tanh.
     forward(x (N, D)) -> (z (N, D), log_det (N,) = log|det dz/dx|); inverse(z (N, D)) -> x (N, D).
     Name the two nets self.s_net and self.t_net, each nn.Sequential(Linear, ReLU, Linear, ReLU, Linear)
-    with tanh applied after s_net (the graded weights file is read by these names).
+    with tanh applied after s_net (the weights file you hand in is read by these names).
     """
 
     def __init__(self, dim, hidden, mask):
@@ -123,7 +123,7 @@ class RealNVP(nn.Module):
     inverse(z (N, D)) -> x (N, D): the layers' inverses in reverse order.
     log_prob(x (N, D)) -> (N,): log P_w(x) with a standard normal latent (Q2.2).
     sample(n) -> (n, D): inverse of standard normal draws.
-    Keep the layers in self.layers = nn.ModuleList(...) (the graded weights file is read by these names).
+    Keep the layers in self.layers = nn.ModuleList(...) (the weights file you hand in is read by these names).
     """
 
     def __init__(self, dim, hidden, n_coupling):
@@ -344,14 +344,13 @@ if not runtime.is_grading():
           f"real training digits give {metrics.mnist_frechet_distance(train_gray.images[:n_eval], scale='[0,1]'):.2f}")
 
 # %% [markdown]
-# ### Graded from `p2_realnvp_weights.pt` (3 points)
+# ### Your trained Real NVP (3 points)
 #
-# Hand in the file the training cell writes with the full settings, unchanged: the weights of the stated
-# `RealNVP(784, 256, 6)`, with its masks as the architecture builds them. On 200 MNIST test digits it must give
-# at most **1.95 bits/dim** (2 points; untrained 70-85, 10 epochs 1.96, all 20 epochs 1.89), and be a trained flow
-# that reports its Jacobian's log-determinant (1 point): on 200 training digits, latents with a mean square of at
-# most **2** per coordinate (untrained 30-90), log-determinant at least **-1** per dimension. Only a run with the
-# full settings writes the file: without it this cell earns 0.
+# Hand in `p2_realnvp_weights.pt`, which the training cell writes after its 20 epochs with the full settings,
+# unchanged: the weights of the stated `RealNVP(784, 256, 6)`, with its masks as the architecture builds them. The
+# flow must report its Jacobian's log-determinant and be trained to the end: a full run gives about 1.89 bits/dim
+# on MNIST test digits (10 epochs: 1.96; untrained: 70-85) and sends training digits to latents of mean square about
+# 0.3 per coordinate (untrained: 30-90). The cell below measures both on 200 digits.
 
 # %% kind="tests" grade_id="p2_weights_tests"
 from dgmlab.probes import check

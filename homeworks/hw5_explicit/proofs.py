@@ -54,17 +54,17 @@ MUTANTS = [
         ("unnormalised / safe", "unnormalised / evidence")], earns={"q1_discriminative_tests": 1.75}),
     # an answer that knows nothing (tests/probes/test_nothing_installed_answers_a_cell.py): the table handed back
     # earned 0.75 (its row 0 is the zero-prior case's answer, and it has a gradient) until the shapes were checked
-    Mutant("q1_discriminative", "hands p_y_given_z back", "def discriminative_posterior(p_y_given_z, F, prior_z, x):\n    return p_y_given_z",
+    Mutant("q1_discriminative", "hands p_y_given_z back", "def discriminative_posterior(p_y_given_z, F_table, prior_z, x):\n    return p_y_given_z",
            earns={"q1_discriminative_tests": 0}),
     # issue 54 finding 4: a posterior without a gradient earns nothing, as the statement says (was 1.75)
     Mutant("q1_discriminative", "posterior built from detached probabilities", edits=[("unnormalised = joint @ p_y_given_z", "unnormalised = joint @ p_y_given_z.detach()")],
            earns={"q1_discriminative_tests": 0}),
     Mutant("q1_discriminative", "correct variant: explicit loop over data points", r'''
-def discriminative_posterior(p_y_given_z, F, prior_z, x):
+def discriminative_posterior(p_y_given_z, F_table, prior_z, x):
     rows = []
     C = p_y_given_z.shape[1]
     for xn in x.tolist():
-        sel = F == xn
+        sel = F_table == xn
         if not bool(sel.any()):
             rows.append(torch.full((C,), 1.0 / C, dtype=p_y_given_z.dtype))
             continue
@@ -80,7 +80,7 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
     # was compared with Bayes' rule; its hint names the reversal
     Mutant("q1_generative", "classes' likelihood columns reversed (indexing slip)", edits=[("likelihood = decodes @ p_z_given_y.T", "likelihood = decodes @ p_z_given_y.T.flip(1)")],
            earns={"q1_generative_tests": 0.75}),
-    Mutant("q1_generative", "hands p_z_given_y back", "def generative_posterior(p_z_given_y, F, prior_y, x):\n    return p_z_given_y",
+    Mutant("q1_generative", "hands p_z_given_y back", "def generative_posterior(p_z_given_y, F_table, prior_y, x):\n    return p_z_given_y",
            earns={"q1_generative_tests": 0}),
     # issue 54 finding 4: a posterior without a gradient earns nothing, as the statement says (was 1.75)
     Mutant("q1_generative", "likelihood built from detached probabilities", edits=[("likelihood = decodes @ p_z_given_y.T", "likelihood = decodes @ p_z_given_y.detach().T")],
@@ -88,8 +88,8 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
     # issue 54 (student54's mistake 2): right values, computed in numpy and rebuilt as a tensor (was 1.75 of 2, with
     # a raw RuntimeError as the only hint)
     Mutant("q1_generative", "computed in numpy, returned as a new tensor", r'''
-def generative_posterior(p_z_given_y, F, prior_y, x):
-    P, Fn, py, xn = p_z_given_y.detach().numpy(), F.numpy(), prior_y.numpy(), x.numpy()
+def generative_posterior(p_z_given_y, F_table, prior_y, x):
+    P, Fn, py, xn = p_z_given_y.detach().numpy(), F_table.numpy(), prior_y.numpy(), x.numpy()
     C = P.shape[0]
     out = np.zeros((len(xn), C))
     for n, xv in enumerate(xn):
@@ -101,7 +101,7 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
            earns={"q1_steps_tests": 1.5}),
     Mutant("q1_steps", "gradient ascent in the generative step", edits=[("return (V - lr * V.grad).detach(), loss.item()", "return (V + lr * V.grad).detach(), loss.item()")],
            earns={"q1_steps_tests": 1}),
-    Mutant("q1_steps", "generative model trained on the posterior Q'(y|x) instead of the likelihood", edits=[("likelihood = (decodes * p_z_given_y[y]).sum(dim=1)               # (n,): P_w(x_j | y_j)", "likelihood = generative_posterior(p_z_given_y, F, torch.full((V.shape[0],), 1.0 / V.shape[0], dtype=V.dtype), x)[torch.arange(len(y)), y]")],
+    Mutant("q1_steps", "generative model trained on the posterior Q'(y|x) instead of the likelihood", edits=[("likelihood = (decodes * p_z_given_y[y]).sum(dim=1)               # (n,): P_w(x_j | y_j)", "likelihood = generative_posterior(p_z_given_y, F_table, torch.full((V.shape[0],), 1.0 / V.shape[0], dtype=V.dtype), x)[torch.arange(len(y)), y]")],
            earns={"q1_steps_tests": 1.5}),
     # wrong but self-consistent (issue 45 item 5): gradient ascent on the stated loss, reported as descent on its
     # negative, so each step lowers the loss it reports; the grader's own cross-entropy (one-to-one world) rises
@@ -110,7 +110,7 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
         earns={"q1_steps_tests": 1}),
     Mutant("q1_steps", "returns the parameter tensor still attached to the graph", edits=[("return (W - lr * W.grad).detach(), loss.item()", "return W - lr * W.grad, loss.item()")],
            earns={"q1_steps_tests": 1.75}),
-    Mutant("q1_steps", "prior P(z) dropped in the discriminative step", edits=[("Q = discriminative_posterior(torch.softmax(W, dim=1), F, prior_z, x)", "Q = discriminative_posterior(torch.softmax(W, dim=1), F, torch.ones_like(prior_z), x)")],
+    Mutant("q1_steps", "prior P(z) dropped in the discriminative step", edits=[("Q = discriminative_posterior(torch.softmax(W, dim=1), F_table, prior_z, x)", "Q = discriminative_posterior(torch.softmax(W, dim=1), F_table, torch.ones_like(prior_z), x)")],
            earns={"q1_steps_tests": 1.75}),
     # the learning rate left out (W - dL/dW): the move does not double with lr (a visible test since the corpus)
     Mutant("q1_steps", "learning rate ignored in the discriminative step", edits=[

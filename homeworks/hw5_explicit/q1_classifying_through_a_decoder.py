@@ -48,10 +48,9 @@
 # ### Q1 companion (6 points, autograded): a small discrete world
 #
 # Everything is a table here, so parts 1 and 4 can be computed exactly: latents $z \in \{0..K-1\}$, data
-# $x \in \{0..X-1\}$, labels $y \in \{0..C-1\}$, and an integer table `F` with `F[z]` $= F_\theta(z)$. An $x$
+# $x \in \{0..X-1\}$, labels $y \in \{0..C-1\}$, and an integer table `F_table` with `F_table[z]` $= F_\theta(z)$. An $x$
 # that no $z$ decodes to has probability zero: return the uniform $1/C$ there. Use tensor operations and keep
-# the result differentiable: the training steps backpropagate through it, and a value without a gradient earns
-# nothing here. The cell below is an example world.
+# the result differentiable: the training steps backpropagate through it. The cell below is an example world.
 
 # %% locked=true grade_id="q1_world"
 F_table = torch.tensor([0, 1, 1, 2, 0, 2])          # K = 6 latents decode to X = 4 data points; none gives x = 3
@@ -63,18 +62,18 @@ x_example = torch.tensor([0, 1, 2, 3])
 
 
 # %% kind="answer" grade_id="q1_discriminative"
-def discriminative_posterior(p_y_given_z, F, prior_z, x):
+def discriminative_posterior(p_y_given_z, F_table, prior_z, x):
     """Q(y|x) of the latent discriminative classifier, by Bayes' rule through the decoder.
 
     p_y_given_z: (K, C) float tensor, row z holds P_w(y | z) (rows sum to 1).
-    F:           (K,) int64 tensor, F[z] is the index of the data point latent z decodes to.
+    F_table:     (K,) int64 tensor, F_table[z] is the index of the data point latent z decodes to.
     prior_z:     (K,) float tensor, the known latent prior P(z).
     x:           (N,) int64 tensor of data indices.
     Returns (N, C) tensor of p_y_given_z's dtype, row n = Q(. | x_n), differentiable
     with respect to p_y_given_z. If no latent decodes to x_n, row n is uniform (1/C).
     """
     ### BEGIN SOLUTION
-    decodes = (F[None, :] == x[:, None]).to(p_y_given_z.dtype)      # (N, K): P(x_n | z)
+    decodes = (F_table[None, :] == x[:, None]).to(p_y_given_z.dtype)      # (N, K): P(x_n | z)
     joint = decodes * prior_z.to(p_y_given_z.dtype)                  # (N, K): P(x_n, z)
     evidence = joint.sum(dim=1, keepdim=True)                        # (N, 1): P(x_n)
     unnormalised = joint @ p_y_given_z                               # (N, C)
@@ -93,18 +92,18 @@ check("q1_discriminative_tests", discriminative_posterior)
 # The generative route, part 4.
 
 # %% kind="answer" grade_id="q1_generative"
-def generative_posterior(p_z_given_y, F, prior_y, x):
+def generative_posterior(p_z_given_y, F_table, prior_y, x):
     """Q'(y|x) of the latent generative classifier, by Bayes' rule through the decoder.
 
     p_z_given_y: (C, K) float tensor, row y holds P_w(z | y) (rows sum to 1).
-    F:           (K,) int64 tensor, F[z] is the index of the data point latent z decodes to.
+    F_table:     (K,) int64 tensor, F_table[z] is the index of the data point latent z decodes to.
     prior_y:     (C,) float tensor, the class prior P(y).
     x:           (N,) int64 tensor of data indices.
     Returns (N, C) tensor of p_z_given_y's dtype, row n = Q'(. | x_n), differentiable
     with respect to p_z_given_y. If no latent decodes to x_n, row n is uniform (1/C).
     """
     ### BEGIN SOLUTION
-    decodes = (F[None, :] == x[:, None]).to(p_z_given_y.dtype)       # (N, K): P(x_n | z)
+    decodes = (F_table[None, :] == x[:, None]).to(p_z_given_y.dtype)       # (N, K): P(x_n | z)
     likelihood = decodes @ p_z_given_y.T                             # (N, C): P_w(x_n | y)
     joint = likelihood * prior_y.to(p_z_given_y.dtype)               # (N, C): P_w(x_n, y)
     evidence = joint.sum(dim=1, keepdim=True)
@@ -125,35 +124,35 @@ check("q1_generative_tests", generative_posterior)
 # gradient; both models are logits passed through a softmax.
 
 # %% kind="answer" grade_id="q1_steps"
-def discriminative_step(W, F, prior_z, x, y, lr):
+def discriminative_step(W, F_table, prior_z, x, y, lr):
     """One gradient-descent step for the latent discriminative classifier.
 
     W: (K, C) float tensor of logits, P_w(y | z) = softmax(W[z]).
-    F, prior_z: as in discriminative_posterior. x, y: (n,) int64 data indices and labels.
+    F_table, prior_z: as in discriminative_posterior. x, y: (n,) int64 data indices and labels.
     The loss L(W) is the empirical risk your algorithm of part 2 minimises, a mean over the n pairs.
     Returns (W_new, loss): W_new (K, C) detached tensor W - lr * dL/dW, loss a Python float L(W).
     """
     ### BEGIN SOLUTION
     W = W.detach().clone().requires_grad_(True)
-    Q = discriminative_posterior(torch.softmax(W, dim=1), F, prior_z, x)
+    Q = discriminative_posterior(torch.softmax(W, dim=1), F_table, prior_z, x)
     loss = -torch.log(Q[torch.arange(len(y)), y]).mean()
     loss.backward()
     return (W - lr * W.grad).detach(), loss.item()
     ### END SOLUTION
 
 
-def generative_step(V, F, x, y, lr):
+def generative_step(V, F_table, x, y, lr):
     """One gradient-descent step for the latent generative model P_w(z | y).
 
     V: (C, K) float tensor of logits, P_w(z | y) = softmax(V[y]).
-    F: as above. x, y: (n,) int64 data indices and labels.
+    F_table: as above. x, y: (n,) int64 data indices and labels.
     The loss L(V) is the empirical risk your algorithm of part 5 minimises, a mean over the n pairs.
     Returns (V_new, loss): V_new (C, K) detached tensor V - lr * dL/dV, loss a Python float L(V).
     """
     ### BEGIN SOLUTION
     V = V.detach().clone().requires_grad_(True)
     p_z_given_y = torch.softmax(V, dim=1)                            # (C, K)
-    decodes = (F[None, :] == x[:, None]).to(V.dtype)                 # (n, K)
+    decodes = (F_table[None, :] == x[:, None]).to(V.dtype)                 # (n, K)
     likelihood = (decodes * p_z_given_y[y]).sum(dim=1)               # (n,): P_w(x_j | y_j)
     loss = -torch.log(likelihood).mean()
     loss.backward()

@@ -30,8 +30,7 @@
 #
 # Write these quantities yourself, in torch, so that autograd can differentiate them, as one needs to use the
 # Fréchet distance as a training loss (matching a generator's feature statistics to the data's). Use torch
-# operations only, from input to output: no `.detach()`, `.item()`, `.numpy()` or `torch.no_grad()` on the way
-# (a value without a gradient earns nothing here).
+# operations only, from input to output: no `.detach()`, `.item()`, `.numpy()` or `torch.no_grad()` on the way.
 #
 # **(2 points)** The estimates of part 1, the mean and the unbiased covariance of the features, in float64, as
 # functions of the features that autograd can differentiate.

@@ -134,7 +134,7 @@ def _file_from_full_mode(v, name):
 
     if runtime.mode() == "fast" and name not in v.files:
         raise TestFailure(f"no {name} yet: train in full mode (fast mode writes no file) and save it beside the "
-                          f"notebook; this cell earns 0 without it")
+                          f"notebook")
 
 
 def _network_for(name, network):

@@ -30,7 +30,7 @@ GEN_WORLDS = (((6, 4, 3), (1, 0, 2, 2, 0, 1)), ((10, 5, 4), (0, 2, 1, 2, 2, 0, 1
 def _world_inputs(seed, salt, worlds, prob_rows_first):
     torch = _torch()
     g = _gen(seed, salt)
-    out = {"F": torch.tensor(F_TABLE), "prior_z": torch.tensor(PRIOR_Z, dtype=torch.float32),
+    out = {"F_table": torch.tensor(F_TABLE), "prior_z": torch.tensor(PRIOR_Z, dtype=torch.float32),
            "prior_y": torch.tensor(PRIOR_Y, dtype=torch.float32), "x_example": torch.tensor([0, 1, 2, 3]),
            "p_y_given_z": torch.softmax(torch.randn(6, 3, generator=g), dim=1),
            "p_z_given_y": torch.softmax(torch.randn(3, 6, generator=g), dim=1), "worlds": []}
@@ -38,7 +38,7 @@ def _world_inputs(seed, salt, worlds, prob_rows_first):
         probs = torch.rand(K if prob_rows_first else C, generator=g, dtype=torch.float64) + 0.1
         shape = (K, C) if prob_rows_first else (C, K)
         table_probs = torch.softmax(3 * torch.randn(*shape, generator=g, dtype=torch.float64), dim=1)
-        out["worlds"].append({"F": torch.tensor(table), "prior": probs / probs.sum(), "probs": table_probs,
+        out["worlds"].append({"F_table": torch.tensor(table), "prior": probs / probs.sum(), "probs": table_probs,
                               "x": torch.arange(X - 1), "C": C})
     return out
 
@@ -64,28 +64,28 @@ def _posterior_probe(fn, table, prior, x, zero_prior, q, wrt):
             raise NotAsStated(f"{q}(y|x) has no gradient with respect to {wrt} (found {found}): the statement asks for "
                             f"tensor operations that keep the result differentiable, since the training steps "
                             f"backpropagate through it; no .detach(), .numpy(), .item() or new tensors built from "
-                            f"values (a value without a gradient earns nothing here)")
+                            f"values")
         return out
 
     def grad_total():  # the shape of Q for 3 data points, and how much its first column moves with the table; and
         # whether that gradient stays finite for a batch holding x = 3, which no latent decodes to (a training step
         # backpropagates through such a batch)
         probs = table.clone().requires_grad_(True)
-        out = posterior(probs, x["F"], prior, x["x_example"][:3])
+        out = posterior(probs, x["F_table"], prior, x["x_example"][:3])
         (grad,) = torch.autograd.grad(out[:, 0].sum(), probs, allow_unused=True)
         probs = table.clone().requires_grad_(True)
-        (unreachable,) = torch.autograd.grad(posterior(probs, x["F"], prior, torch.tensor([3, 0]))[:, 0].sum(), probs,
+        (unreachable,) = torch.autograd.grad(posterior(probs, x["F_table"], prior, torch.tensor([3, 0]))[:, 0].sum(), probs,
                                              allow_unused=True)
         return {"shape": list(out.shape), "total": None if grad is None else float(grad.abs().sum()),
                 "finite_with_unreachable_x": unreachable is None or bool(torch.isfinite(unreachable).all())}
 
     # a value without a gradient comes back as {NOT_AS_STATED: why}: the tests say so, not "your code raised"
-    return {"rows": attempt(_stated, lambda: _detached(posterior(table, x["F"], prior, x["x_example"]))),
-            "zero_prior_rows": attempt(_stated, lambda: _detached(posterior(table, x["F"], zero_prior,
+    return {"rows": attempt(_stated, lambda: _detached(posterior(table, x["F_table"], prior, x["x_example"]))),
+            "zero_prior_rows": attempt(_stated, lambda: _detached(posterior(table, x["F_table"], zero_prior,
                                                                             torch.tensor([0])))),
-            "random_worlds": attempt(_stated, lambda: [_detached(posterior(w["probs"], w["F"], w["prior"], w["x"]))
+            "random_worlds": attempt(_stated, lambda: [_detached(posterior(w["probs"], w["F_table"], w["prior"], w["x"]))
                                                        for w in x["worlds"]]),
-            "unreachable": attempt(_stated, lambda: _detached(posterior(table, x["F"], prior, torch.tensor([3, 0])))),
+            "unreachable": attempt(_stated, lambda: _detached(posterior(table, x["F_table"], prior, torch.tensor([3, 0])))),
             "grad_total": attempt(_stated, grad_total)}
 
 
@@ -230,18 +230,18 @@ STEP_WORLD_F = (0, 1, 1, 2, 0, 2, 1)
 def _q1_steps_inputs(seed):
     torch = _torch()
     g = _gen(seed, 13)
-    out = {"F": torch.tensor(F_TABLE), "prior_z": torch.tensor(PRIOR_Z, dtype=torch.float32),
+    out = {"F_table": torch.tensor(F_TABLE), "prior_z": torch.tensor(PRIOR_Z, dtype=torch.float32),
            "x_train": torch.tensor([0, 1, 2, 1, 0]), "y_train": torch.tensor([0, 2, 1, 2, 0])}
     for key in ("disc_world", "gen_world"):
         pz = torch.rand(7, generator=g, dtype=torch.float64) + 0.1
-        out[key] = {"F": torch.tensor(STEP_WORLD_F), "prior_z": pz / pz.sum(),
+        out[key] = {"F_table": torch.tensor(STEP_WORLD_F), "prior_z": pz / pz.sum(),
                     "x": torch.randint(0, 3, (8,), generator=g), "y": torch.randint(0, 3, (8,), generator=g)}
     out["disc_world"]["W"] = torch.randn(7, 3, generator=g, dtype=torch.float64)
     out["gen_world"]["V"] = torch.randn(3, 7, generator=g, dtype=torch.float64)
-    # a world whose decoder is one-to-one (F a permutation of the 4 latents): Q(y|x) = P_w(y|z(x)) and
+    # a world whose decoder is one-to-one (F_table a permutation of the 4 latents): Q(y|x) = P_w(y|z(x)) and
     # P_w(x|y) = P_w(z(x)|y), so both losses are plain cross-entropies the grader computes itself
     pz = torch.rand(4, generator=g, dtype=torch.float64) + 0.1
-    out["one_to_one"] = {"F": torch.randperm(4, generator=g), "prior_z": pz / pz.sum(),
+    out["one_to_one"] = {"F_table": torch.randperm(4, generator=g), "prior_z": pz / pz.sum(),
                          "x": torch.randint(0, 4, (6,), generator=g), "y": torch.randint(0, 3, (6,), generator=g),
                          "W": torch.randn(4, 3, generator=g, dtype=torch.float64),
                          "V": torch.randn(3, 4, generator=g, dtype=torch.float64)}
@@ -257,22 +257,22 @@ def _step_result(out):
 def _q1_steps_probe(o, x):
     torch = _torch()
     disc, gen = o["discriminative_step"], o["generative_step"]
-    F, pz, xt, yt = x["F"], x["prior_z"], x["x_train"], x["y_train"]
+    table, pz, xt, yt = x["F_table"], x["prior_z"], x["x_train"], x["y_train"]
 
     def lowers():  # the new parameters only, at lr = 0.1 and 0.2; the losses before and after are computed apart
         w = x["one_to_one"]
-        return {"disc": _detached(disc(w["W"].clone(), w["F"], w["prior_z"], w["x"], w["y"], lr=0.1)[0]),
-                "gen": _detached(gen(w["V"].clone(), w["F"], w["x"], w["y"], lr=0.1)[0]),
-                "disc_double": _detached(disc(w["W"].clone(), w["F"], w["prior_z"], w["x"], w["y"], lr=0.2)[0]),
-                "gen_double": _detached(gen(w["V"].clone(), w["F"], w["x"], w["y"], lr=0.2)[0])}
+        return {"disc": _detached(disc(w["W"].clone(), w["F_table"], w["prior_z"], w["x"], w["y"], lr=0.1)[0]),
+                "gen": _detached(gen(w["V"].clone(), w["F_table"], w["x"], w["y"], lr=0.1)[0]),
+                "disc_double": _detached(disc(w["W"].clone(), w["F_table"], w["prior_z"], w["x"], w["y"], lr=0.2)[0]),
+                "gen_double": _detached(gen(w["V"].clone(), w["F_table"], w["x"], w["y"], lr=0.2)[0])}
 
     dw, gw = x["disc_world"], x["gen_world"]
-    return {"disc_at_zero": attempt(lambda: _step_result(disc(torch.zeros(6, 3), F, pz, xt, yt, lr=0.5))),
-            "gen_at_zero": attempt(lambda: _step_result(gen(torch.zeros(3, 6), F, xt, yt, lr=0.5))),
+    return {"disc_at_zero": attempt(lambda: _step_result(disc(torch.zeros(6, 3), table, pz, xt, yt, lr=0.5))),
+            "gen_at_zero": attempt(lambda: _step_result(gen(torch.zeros(3, 6), table, xt, yt, lr=0.5))),
             "small_steps": attempt(lowers),
-            "disc_world_step": attempt(lambda: _step_result(disc(dw["W"].clone(), dw["F"], dw["prior_z"], dw["x"],
+            "disc_world_step": attempt(lambda: _step_result(disc(dw["W"].clone(), dw["F_table"], dw["prior_z"], dw["x"],
                                                                  dw["y"], lr=0.3))),
-            "gen_world_step": attempt(lambda: _step_result(gen(gw["V"].clone(), gw["F"], gw["x"], gw["y"], lr=0.3)))}
+            "gen_world_step": attempt(lambda: _step_result(gen(gw["V"].clone(), gw["F_table"], gw["x"], gw["y"], lr=0.3)))}
 
 
 @points(0.25)

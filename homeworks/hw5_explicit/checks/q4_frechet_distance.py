@@ -224,7 +224,7 @@ def _gradient_disagreement(call, tensors, args, directions):
         return (f"part of the distance has no gradient: along a direction its value changes at {by_values:.4g}, but "
                 f"autograd's derivative is {by_autograd:.4g}, so a piece of it was computed outside torch (numpy, "
                 f"scipy.linalg.sqrtm, .detach(), .item()); the statement asks for torch operations from input to "
-                f"output, and a value without a gradient earns nothing here")
+                f"output")
     return None
 
 

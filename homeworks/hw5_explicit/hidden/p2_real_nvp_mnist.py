@@ -186,7 +186,7 @@ def _graded_model(v):
 
 
 @points(2)
-def test_held_in_bits_per_dim_below_the_bar(v, ref):
+def test_held_in_bits_per_dim_of_a_full_run(v, ref):
     if _absent_in_fast_mode(v):
         return
     model = _graded_model(v)  # a file that does not fit earns nothing here either
@@ -195,9 +195,9 @@ def test_held_in_bits_per_dim_below_the_bar(v, ref):
     value = flow_bits_per_dim(model, grading_digits(200, scale="[0,1]"), alpha=1e-6)
     if not value <= P2_BAR_BITS:
         raise AssertionError(
-            f"expected at most {P2_BAR_BITS} bits/dim on the grading digits, found {value:.3f}: above the bar (the "
-            "reference run is below it from epoch 11.5 of 20 on): train with the full settings for all 20 epochs and hand "
-            "in the file the training cell writes")
+            f"the flow in the file gives {value:.3f} bits/dim on 200 test digits, where a run of the training cell with "
+            "the full settings gives about 1.89 after its 20 epochs (1.96 after 10): train with the full settings for "
+            "all 20 epochs and hand in the file the training cell writes")
 
 
 HIDDEN = {
@@ -206,5 +206,5 @@ HIDDEN = {
     'p2_realnvp_tests': (test_invertible, test_log_det_is_the_stated_flows),
     'p2_log_prob_tests': (test_matches_change_of_variables,),
     'p2_bpd_tests': (test_fixed_values,),
-    'p2_weights_tests': (test_held_in_bits_per_dim_below_the_bar,),
+    'p2_weights_tests': (test_held_in_bits_per_dim_of_a_full_run,),
 }

@@ -30,7 +30,7 @@ def test_disc_matches_enumeration(v, ref):
     if len(v.random_worlds) != len(v.inputs.worlds):
         raise AssertionError("discriminative_posterior did not answer on every world")
     for got, w in zip(v.random_worlds, v.inputs.worlds, strict=True):
-        asserts.assert_close(got, _brute_disc(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
+        asserts.assert_close(got, _brute_disc(w["probs"], w["F_table"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
                             name="Q(y|x) on a random discrete world")
 
 
@@ -51,7 +51,7 @@ def test_gen_matches_enumeration(v, ref):
     if len(v.random_worlds) != len(v.inputs.worlds):
         raise AssertionError("generative_posterior did not answer on every world")
     for got, w in zip(v.random_worlds, v.inputs.worlds, strict=True):
-        asserts.assert_close(got, _brute_gen(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
+        asserts.assert_close(got, _brute_gen(w["probs"], w["F_table"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
                             name="Q'(y|x) on a random discrete world")
 
 
@@ -76,7 +76,7 @@ def _gen_loss(V, Fz, x, y):
 def test_discriminative_step_matches_enumeration(v, ref):
     w = v.inputs.disc_world
     Wr = w["W"].clone().requires_grad_(True)
-    ref_loss = _disc_loss(Wr, w["F"], w["prior_z"], w["x"], w["y"])
+    ref_loss = _disc_loss(Wr, w["F_table"], w["prior_z"], w["x"], w["y"])
     ref_loss.backward()
     asserts.assert_close(v.disc_world_step["loss"], ref_loss.item(), rtol=1e-6, name="the discriminative loss")
     asserts.assert_close(v.disc_world_step["new"], (w["W"] - 0.3 * Wr.grad).detach(), rtol=1e-6, atol=1e-8,
@@ -87,7 +87,7 @@ def test_discriminative_step_matches_enumeration(v, ref):
 def test_generative_step_matches_enumeration(v, ref):
     w = v.inputs.gen_world
     Vr = w["V"].clone().requires_grad_(True)
-    ref_loss = _gen_loss(Vr, w["F"], w["x"], w["y"])
+    ref_loss = _gen_loss(Vr, w["F_table"], w["x"], w["y"])
     ref_loss.backward()
     asserts.assert_close(v.gen_world_step["loss"], ref_loss.item(), rtol=1e-6, name="the generative loss")
     asserts.assert_close(v.gen_world_step["new"], (w["V"] - 0.3 * Vr.grad).detach(), rtol=1e-6, atol=1e-8,

@@ -42,10 +42,10 @@ from homeworks.hw5_explicit.checks import ALPHAS, TINY_Y, alternating_mask
 
 # ---------------------------------------------------------------------- Q1
 def one_to_one_gradients(world):
-    """The gradients of Q1's two losses at the world's W and V where the decoder F is one-to-one: Q(y|x) is then
+    """The gradients of Q1's two losses at the world's W and V where the decoder F_table is one-to-one: Q(y|x) is then
     P_w(y|z(x)) and P_w(x|y) is P_w(z(x)|y), so the losses are the cross-entropies of W[z(x)] against y and of V[y]
     against z(x)."""
-    z_of_x = torch.argsort(world["F"])[world["x"]]  # F[z] = x, F a permutation
+    z_of_x = torch.argsort(world["F_table"])[world["x"]]  # F_table[z] = x, a permutation
     W, V = world["W"].detach().clone().requires_grad_(True), world["V"].detach().clone().requires_grad_(True)
     with torch.enable_grad():
         (dW,) = torch.autograd.grad(F.cross_entropy(W[z_of_x], world["y"]), W)
