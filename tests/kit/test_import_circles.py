@@ -32,8 +32,8 @@ BY_NAME = {
     "dgmlab.handin:file_problems": "homeworks.<hw>.checks, a kit homework's visible tests (their HAND_IN_FILES)",
     "dgmlab.grading.hidden:module": "homeworks.<hw>.hidden, a kit homework's hidden tests, found by its folder",
     "dgmlab.grading.references.recorded:expected_path": "homeworks.<hw>.checks, where the recorded values are written",
-    "dgmlab.grading.judge.judge_process:serve": "homeworks.<hw>.checks of each kit homework, imported once before the "
-                                                "judge forks (its folders, probes.KIT_HOMEWORKS)",
+    "dgmlab.grading.judge.warm_imports:warm": "homeworks.<hw>.checks of each kit homework, imported once before the "
+                                              "judge forks (its folders, probes.KIT_HOMEWORKS)",
     "dgmlab.grading.isolation.bubblewrap:environment_paths": "find_spec of homeworks.<hw> and its checks: the folders "
                                                              "a kernel's sandbox shows (nothing is run)",
     "dgmlab.grading.isolation.kernel_sandbox:student_view": "find_spec of the grader-only packages: the folders a "

@@ -7,7 +7,9 @@ in a fresh container and shows the ``/autograder/results/results.json`` it write
 dgmlab and dgmlab-grader wheels it carries), :mod:`.run` (one
 submission graded by the worker code of ``dgmlab autograde``,
 :func:`dgmlab.grading.autograde.worker.grade_submission`),
-:mod:`.results` (Gradescope's results.json from that grading), :mod:`.boundary` (which wall keeps the student's
+:mod:`.seeds` (the graded draws' seeds, the copy check in a process of its own), :mod:`.measured` (the bench's
+peaks, and the memory the build says to set), :mod:`.results` (Gradescope's results.json from that grading),
+:mod:`.boundary` (which wall keeps the student's
 kernel from the grader in the container) and :mod:`.user_kernel` (the kernel as an unprivileged user, where
 bubblewrap cannot run).
 """

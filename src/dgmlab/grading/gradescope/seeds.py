@@ -15,6 +15,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..autograde import draw_seeds as DS
+from ..copies.shared_weights import published_weights
+from ..layout import Course
 
 
 class CheckFailed(RuntimeError):
@@ -50,7 +52,4 @@ def seeds(grader: Path, settings: dict, key: bytes, files: dict) -> dict:
 def published_seeds(grader: str, hw: str, key: bytes, files: dict) -> dict:
     """In the child: :func:`~dgmlab.grading.autograde.draw_seeds.seeds_for` of ``files`` with the published weights of
     the course in ``grader`` (read only here)."""
-    from ..copies.shared_weights import published_weights
-    from ..layout import Course
-
     return DS.seeds_for(key, hw, files, lambda: published_weights(Course(Path(grader)), hw, key))
