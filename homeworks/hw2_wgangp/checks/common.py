@@ -6,7 +6,6 @@ networks with weights drawn by role.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 
@@ -581,42 +580,6 @@ def _gradients_test(weight: float, network: str):
                     f"given the same weights, the gradient of the scores of {network} in {role} differs: {_SAME_GRADIENTS}")
 
     return test_every_parameter_gets_the_stated_gradient
-
-
-# ------------------------------------------------------------------ P5(c), P5(e): one mistake charged once
-# A later part's function calls an earlier part's (critic_loss calls gradient_penalty, the steps call the losses): its
-# probe runs it with stand-ins for those, so that a mistake in the earlier part costs only there. A part that computes
-# the earlier piece itself, calling none of them, is run as written and compared with the statement's values.
-@contextlib.contextmanager
-def standing_in(fn, stand_ins: dict):
-    """While the block runs, each name of ``stand_ins`` that ``fn``'s globals (the notebook's, for a student's
-    function) define is its stand-in there; put back afterwards. Yields the set the names of the stand-ins called
-    go into."""
-    space = getattr(fn, "__globals__", None)
-    called, saved = set(), {}
-
-    def recording(name, stand_in):
-        def call(*args, **kwargs):
-            called.add(name)
-            return stand_in(*args, **kwargs)
-        return call
-
-    if isinstance(space, dict):
-        for name, stand_in in stand_ins.items():
-            if name in space:
-                saved[name] = space[name]
-                space[name] = recording(name, stand_in)
-    try:
-        yield called
-    finally:
-        for name, own in saved.items():
-            space[name] = own
-
-
-def linear_critic_penalty(critic, x_real, x_fake):
-    """Stands in for gradient_penalty on the toy linear critic: its input gradient is w everywhere, so its penalty is
-    (||w|| - 1)^2 wherever it is evaluated."""
-    return (critic.w.norm() - 1) ** 2
 
 
 # ------------------------------------------------------------------ P5(d), P5(e): what the grader's references share

@@ -7,8 +7,8 @@ import torch
 
 from dgmlab.probes import asserts
 from dgmlab.probes.points import points
-from homeworks.hw2_wgangp.checks.common import has_embed_bias
 from homeworks.hw2_wgangp.checks import toy_scores
+from homeworks.hw2_wgangp.checks.common import has_embed_bias
 from homeworks.hw2_wgangp.checks.p5_wgan_gp_mnist import covers_the_batch
 
 from .common import assert_input_gradient_of, assert_scores_of

@@ -7,8 +7,8 @@ import torch
 
 from dgmlab.probes import asserts
 from dgmlab.probes.points import points
-from homeworks.hw2_wgangp.checks.common import has_embed_bias
 from homeworks.hw2_wgangp.checks import kit_residual_block, roles
+from homeworks.hw2_wgangp.checks.common import has_embed_bias
 
 from .common import assert_input_gradient_of, assert_scores_of
 from .references import reference_cifar_generator, reference_critic
