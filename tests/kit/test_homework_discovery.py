@@ -18,6 +18,8 @@ KIT = set(homeworks.names())
 PER_HOMEWORK_DATA = {
     "src/dgmlab/handin.py": "HAND_IN: what each handout asks to hand in; a homework without one gets handin.default",
     "tests/authoring/test_lottery.py": "CI_CELLS: which cells CI grades per homework (the rest take hours)",
+    "src/dgmlab/grading/gradescope/measured.py": "MEASURED: the Gradescope bench's peak and time per homework, "
+                                                 "written by the bench; one never measured gets no advice",
 }
 
 
