@@ -80,12 +80,12 @@ def cmd_examples(args) -> int:
 
 
 def cmd_release(args) -> int:
-    from .grading import course as C
+    from .grading import course as course_module
 
     course = _course(args)
-    local_only = args.local_only or C.release_is_local_only(course)
+    local_only = args.local_only or course_module.release_is_local_only(course)
     if args.check:
-        stale = C.release_differences(course, args.hw, local_only=local_only)
+        stale = course_module.release_differences(course, args.hw, local_only=local_only)
         if stale:
             how = "dgmlab release --local-only" if local_only and not args.local_only else "dgmlab release"
             print(f"release/ is out of date for {', '.join(stale)}: run `{how}`", file=sys.stderr)
@@ -95,7 +95,7 @@ def cmd_release(args) -> int:
             print("note: nbgrader_config.py sets no usable install source, so these notebooks cannot install "
                   "dgmlab in Colab; see docs/publishing.md before handing them out", file=sys.stderr)
         return 0
-    for res in C.release(course, args.hw, local_only=args.local_only):
+    for res in course_module.release(course, args.hw, local_only=args.local_only):
         print(f"released {res.args[1]} -> release/{res.args[1]}/ ({res.seconds:.1f} s)")
     if args.local_only:
         print("local-only release: in Colab the setup cells stop and tell students to ask you for dgmlab; "
@@ -106,8 +106,8 @@ def cmd_release(args) -> int:
 def cmd_autograde(args) -> int:
     from tqdm.auto import tqdm
 
-    from .grading import course as C
-    from .grading.autograde import cluster as K
+    from .grading import course as course_module
+    from .grading.autograde import cluster as cluster_module
     from .grading.autograde.options import autograde_options, run_options
     from .grading.inert import terminal
 
@@ -126,7 +126,7 @@ def cmd_autograde(args) -> int:
     bar = tqdm(total=total, unit="submission", desc=f"autograde {args.hw}", disable=total == 0)
     options = run_options(opts, cell_timeout=args.cell_timeout,
                           slurm={"partition": args.partition, "account": args.account, "jobs": args.slurm_jobs})
-    results = C.autograde(course, args.hw, args.student, options=options, cluster=opts.cluster or None,
+    results = course_module.autograde(course, args.hw, args.student, options=options, cluster=opts.cluster or None,
                           progress=_progress(bar))
     bar.close()
     from .grading.autograde.run_summary import sandboxed, summary_lines
@@ -134,21 +134,21 @@ def cmd_autograde(args) -> int:
     # what was graded now, what was left unchanged, and whether the kernels ran in the sandbox
     dropped = [] if args.student else [s for s in course.dropped()
                                        if course.folder("submitted", args.hw, s).is_dir()]
-    print("\n".join(summary_lines(results, sandboxed(options.sandbox, C._on_this_machine(opts.cluster or None)),
+    print("\n".join(summary_lines(results, sandboxed(options.sandbox, course_module._on_this_machine(opts.cluster or None)),
                                    dropped)))
     for r in results:
         if r.status != "graded":
             print(terminal(f"  {r.student}: {r.status}: {r.reason}"))
-    table = K.format_summary(K.phase_summary(results))
+    table = cluster_module.format_summary(cluster_module.phase_summary(results))
     if table:
         print("\nseconds per grading, by phase (kept in .dgmlab/grading/<hw>/<student>.json):\n" + table)
     if (course.root / "gradebook.db").exists():
-        from .grading.report import report as R
+        from .grading.report import report as report_module
 
         graded = sorted({r.student for r in results if r.status == "graded"})
-        rows = R.grades(course, students=graded, hws=[args.hw]) if graded else []
+        rows = report_module.grades(course, students=graded, hws=[args.hw]) if graded else []
         if rows:  # the final mark, or pending while an answer is still to grade by hand (dgmlab report's)
-            print("\nmarks (final, or pending until graded by hand):\n" + R.table(rows))
+            print("\nmarks (final, or pending until graded by hand):\n" + report_module.table(rows))
     return 0 if all(r.status == "graded" for r in results) else 1
 
 
@@ -184,7 +184,7 @@ def _progress(bar):
 
 
 def cmd_gradescope(args) -> int:
-    from .grading import course as C
+    from .grading import course as course_module
     from .grading.autograde.options import autograde_options, run_options
     from .grading.gradescope.bundle import write_autograder
     from .grading.gradescope.measured import advice
@@ -196,7 +196,7 @@ def cmd_gradescope(args) -> int:
     try:
         path = write_autograder(course, args.hw, out, options, visibility=args.visibility, pip=args.pip,
                                 wheels=Path(args.wheels) if args.wheels else None, force=args.force)
-    except C.CourseError as exc:
+    except course_module.CourseError as exc:
         print(f"dgmlab gradescope: error: {exc}", file=sys.stderr)
         return 2
     print(f"{path} ({path.stat().st_size / 1024:.0f} KiB): upload it as the assignment's autograder "
@@ -209,44 +209,42 @@ def cmd_gradescope(args) -> int:
 
 def cmd_report(args) -> int:
     from .grading.inert import terminal
-    from .grading.report import report as R
+    from .grading.report import report as report_module
 
     if args.anonymize and not args.html:
         print("dgmlab: error: --anonymize applies to the dashboard: add --html", file=sys.stderr)
         return 2
     course = _course(args)
     hws = course.check_homeworks(args.hw) if args.hw else None
-    from .grading.lms import hand_in_names as HN
+    from .grading.lms import hand_in_names
 
     every = hws or course.homeworks()
-    deductions = HN.deduct(course, every)  # before any mark is read or written
-    path = R.export_csv(course, args.csv)
-    print(R.table(R.grades(course, hws=hws)))
-    ungraded = R.not_in_gradebook(course, hws)
+    deductions = hand_in_names.deduct(course, every)  # before any mark is read or written
+    path = report_module.export_csv(course, args.csv)
+    print(report_module.table(report_module.grades(course, hws=hws)))
+    ungraded = report_module.not_in_gradebook(course, hws)
     if ungraded:
         print("\nhanded in, no mark yet (pending everywhere, never a 0):\n" + "\n".join(
             terminal(f"  {sid} {hw}: {why}") for (hw, sid), why in sorted(ungraded.items())))
     print(f"\ngrades CSV (nbgrader): {path}")
     similar = None if args.no_similarity else _similarity(course, every)
     runtime = _runtime_code(course, every)
-    for line in HN.report_lines(course, every) + deductions:  # as dgmlab collect checked them
+    for line in hand_in_names.report_lines(course, every) + deductions:  # as dgmlab collect checked them
         print(line)
     from .grading.autograde.nbgrader_run import run_feedback
-    from .grading.report import analysis as A
-    from .grading.report import current_feedback as CF
-    from .grading.report import grade_summary as GS
+    from .grading.report import analysis, current_feedback, grade_summary
 
-    renewed = CF.renew(course, every, run_feedback)  # feedback older than the hand grades
+    renewed = current_feedback.renew(course, every, run_feedback)  # feedback older than the hand grades
     for line in renewed.lines():
         print(line, file=sys.stderr if line.startswith("feedback of") else sys.stdout)
-    data = A.collect(course, hws)  # final marks: auto + hand points, the late policy applied now
+    data = analysis.collect(course, hws)  # final marks: auto + hand points, the late policy applied now
     for problem in data.problems:
         print(terminal(f"roster: {problem}"), file=sys.stderr)
-    n = len(GS.write_summaries(course, data))
-    print(f"grade summaries (final mark, late penalty and why): feedback/<student>/<hw>/{GS.FILE}.html ({n})")
-    from .grading.report import item_analysis as IA
+    n = len(grade_summary.write_summaries(course, data))
+    print(f"grade summaries (final mark, late penalty and why): feedback/<student>/<hw>/{grade_summary.FILE}.html ({n})")
+    from .grading.report import item_analysis
 
-    print("\n".join(IA.report_lines(course, data)))  # checks that do not separate strong students from weak
+    print("\n".join(item_analysis.report_lines(course, data)))  # checks that do not separate strong students from weak
     from .grading.hand.regrades import report_lines as regrade_lines
 
     for line in regrade_lines(course, every):  # regrade requests still open (regrade.md files read first)
@@ -274,11 +272,11 @@ def _similarity(course, hws: list) -> list:
 def _runtime_code(course, hws: list) -> list:
     """``dgmlab report``'s answer cells that build code or names at run time (read by the parser, never run: cheap,
     always done), written to reports/runtime_code.csv and said."""
-    from .grading.copies import runtime_code as RC
+    from .grading.copies import runtime_code
 
-    runtime = RC.scan(course, hws)
-    where = RC.write_csv(runtime, course.root / "reports" / "runtime_code.csv")
-    lines = RC.format_report(runtime)
+    runtime = runtime_code.scan(course, hws)
+    where = runtime_code.write_csv(runtime, course.root / "reports" / "runtime_code.csv")
+    lines = runtime_code.format_report(runtime)
     print(f"\nanswer cells that build code or names at run time (a reason to look; docs/similarity.md): {where}"
           + (f"\n{lines}" if lines else "\nnone"))
     return runtime
@@ -288,12 +286,12 @@ def _feedback_page_problems(course, data) -> int:
     """1 where a feedback page was made without an answer nbconvert could not draw (the student misses it), each
     said; else 0."""
     from .grading.inert import terminal
-    from .grading.lms import feedback_return as FR
+    from .grading.lms import feedback_return
 
     status = 0
-    names = {hw: FR.feedback_names(course, hw) for hw in data.hws}  # the gradebook read once per homework
+    names = {hw: feedback_return.feedback_names(course, hw) for hw in data.hws}  # the gradebook read once per homework
     for sub in data.submissions:
-        for why in FR.page_problems(course, sub.hw, sub.student, missing_too=False, names=names.get(sub.hw)):
+        for why in feedback_return.page_problems(course, sub.hw, sub.student, missing_too=False, names=names.get(sub.hw)):
             print(terminal(f"feedback of {sub.student} {sub.hw}: {why}"), file=sys.stderr)
             status = 1
     return status
@@ -303,9 +301,8 @@ def _exports(course, args, data) -> int:
     """``dgmlab report --exports``: Canvas's import CSV (without the homeworks graded in Moodle) and the
     per-question CSV; 1 where the Canvas CSV is not whole, else 0."""
     from .grading.layout import CourseError
-    from .grading.lms import id_map as IM
-    from .grading.lms import lms, moodle
-    from .grading.report import exports as X
+    from .grading.lms import id_map, lms, moodle
+    from .grading.report import exports as exports_module
 
     status = 0
     folder = course.root / args.exports
@@ -323,17 +320,17 @@ def _exports(course, args, data) -> int:
 
         excused = term_rules(course).is_excused
         if in_canvas:
-            path = X.canvas_csv(data, folder / "canvas.csv", ids, excused, IM.platform_ids(course, "canvas"),
-                                in_canvas, IM.IdMap.load(course).column("sis"))
+            path = exports_module.canvas_csv(data, folder / "canvas.csv", ids, excused, id_map.platform_ids(course, "canvas"),
+                                in_canvas, id_map.IdMap.load(course).column("sis"))
             print(f"Canvas import CSV:     {path}")
-    except X.CanvasColumnsLeftOut as exc:
+    except exports_module.CanvasColumnsLeftOut as exc:
         print(f"Canvas import CSV:     {exc.path} (without {', '.join(exc.left_out)})")
         print(f"dgmlab report: Canvas import CSV: {exc}", file=sys.stderr)
         status = 1
     except CourseError as exc:
         print(f"dgmlab report: Canvas import CSV not written: {exc}", file=sys.stderr)
         status = 1
-    print(f"per-question CSV:      {X.long_csv(data, folder / 'questions.csv')}")
+    print(f"per-question CSV:      {exports_module.long_csv(data, folder / 'questions.csv')}")
     if (folder / "gradescope").is_dir():
         print(f"note: {folder / 'gradescope'} is from an earlier dgmlab and no longer written: Gradescope imports "
               "no scores (grade there with `dgmlab gradescope <hw>`'s autograder); remove it")
@@ -343,14 +340,14 @@ def _exports(course, args, data) -> int:
 def _dashboard(course, args, hws, data, *, similar, runtime) -> None:
     """``dgmlab report --html``: the weights shared between students or taken from the kit's, said, and the
     dashboard (pseudonymized with ``--anonymize``)."""
-    from .grading.copies import shared_weights as SW
-    from .grading.report import dashboard as D
+    from .grading.copies import shared_weights
+    from .grading.report import dashboard
 
-    shared = SW.compare(course, data.hws)
+    shared = shared_weights.compare(course, data.hws)
     if any(f.pairs or f.published or f.not_finite or not f.by_function for f in shared):  # or: by weights only
         print("\nweights shared between students, or taken from the kit's published files (a reason to look; "
-              "docs/novelty.md):\n" + SW.format_report(shared))
-    html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
+              "docs/novelty.md):\n" + shared_weights.format_report(shared))
+    html_path, _ = dashboard.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
                            similar=similar if similar is not None else [], runtime=runtime)
     print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
 
@@ -396,22 +393,21 @@ def _ask(question: str):
 
 
 def cmd_ids(args) -> int:
-    from .grading.lms import id_map as IM
-    from .grading.lms import roster_fill as RF
+    from .grading.lms import id_map, roster_fill
 
     course = _course(args)
     if args.action == "show":
-        ids = IM.IdMap.load(course)
+        ids = id_map.IdMap.load(course)
         print(f"{ids.path}" + ("" if ids.path.exists() else " (none yet)"))
         print(ids.text(), end="")
         return 0
     if args.action == "import":
         if not args.csv:
-            print("dgmlab ids import: give the CSV (columns student and any of " + ", ".join(IM.USER_IDS)
-                  + f", {IM.PARTICIPANT}<hw>)", file=sys.stderr)
+            print("dgmlab ids import: give the CSV (columns student and any of " + ", ".join(id_map.USER_IDS)
+                  + f", {id_map.PARTICIPANT}<hw>)", file=sys.stderr)
             return 2
-        changes, refused = IM.import_csv(course, args.csv, force=args.force)
-        print(f"{IM.FILE}: {len(changes)} ids recorded from {args.csv}")
+        changes, refused = id_map.import_csv(course, args.csv, force=args.force)
+        print(f"{id_map.FILE}: {len(changes)} ids recorded from {args.csv}")
         for c in changes:
             print(f"  {c.text()}")
         if refused:
@@ -419,8 +415,8 @@ def cmd_ids(args) -> int:
             for why in refused:
                 print(f"  {why}")
         return 1 if refused else 0
-    got = [RF.from_canvas(course, force=args.force)] if args.action == "canvas" else \
-        RF.from_moodle(course, force=args.force)
+    got = [roster_fill.from_canvas(course, force=args.force)] if args.action == "canvas" else \
+        roster_fill.from_moodle(course, force=args.force)
     for filled in got:
         for line in filled.lines():
             print(line)
@@ -428,24 +424,23 @@ def cmd_ids(args) -> int:
 
 
 def cmd_collect(args) -> int:
-    from .grading.lms import intake as I
-    from .grading.lms import platform as P
+    from .grading.lms import intake, platform
     from .grading.term.deadlines import deadlines
 
     course = _course(args)
     times = {}
     if args.canvas:
-        times.update(P.platform("canvas").submission_times(course, args.hw))
+        times.update(platform.platform("canvas").submission_times(course, args.hw))
     if args.moodle:
-        times.update(P.platform("moodle").submission_times(course, args.hw))
+        times.update(platform.platform("moodle").submission_times(course, args.hw))
     if args.times:  # a CSV's times go over Canvas's
-        times.update(I.read_times(args.times, deadlines(course).tz))
-    mappings = I.read_moodle_mappings(args.moodle_mappings) if args.moodle_mappings else None
+        times.update(intake.read_times(args.times, deadlines(course).tz))
+    mappings = intake.read_moodle_mappings(args.moodle_mappings) if args.moodle_mappings else None
     confirm = _ask("place the files of {what} as {sid}'s, and record the id?") if args.match_names else None
     if args.lms:  # that LMS plug-in reads its download (the kit's: the intake, as a Canvas or Moodle zip)
-        got = P.platform(args.lms).collect(course, args.hw, args.zip, times=times, mappings=mappings, confirm=confirm)
+        got = platform.platform(args.lms).collect(course, args.hw, args.zip, times=times, mappings=mappings, confirm=confirm)
     else:  # the zip's shape tells Canvas's from Moodle's
-        got = I.collect(course, args.hw, args.zip, times=times, mappings=mappings, confirm=confirm)
+        got = intake.collect(course, args.hw, args.zip, times=times, mappings=mappings, confirm=confirm)
     for line in got.lines():
         print(line)
     return 1 if got.unplaced else 0
@@ -472,9 +467,9 @@ def cmd_lti(args) -> int:
               + json.dumps(jwk, indent=1))
         print("the same public key as PEM (Moodle's 'Public key'):\n" + lti.public_pem(path.read_text()))
         return 0
-    from .grading.lms import roster_fill as RF
+    from .grading.lms import roster_fill
 
-    got = RF.from_lti(course, force=args.force, confirm=_ask("record the LTI user id of {what} as {sid}'s (matched "
+    got = roster_fill.from_lti(course, force=args.force, confirm=_ask("record the LTI user id of {what} as {sid}'s (matched "
                                                              "by e-mail)?"))
     for line in got.lines():
         print(line)
@@ -482,11 +477,10 @@ def cmd_lti(args) -> int:
 
 
 def cmd_overrides(args) -> int:
-    from .grading.lms import lms, moodle
-    from .grading.lms import overrides as O
+    from .grading.lms import lms, moodle, overrides
 
     course = _course(args)
-    where, fetch = ("Moodle", O.fetch_moodle) if args.moodle else ("Canvas", O.fetch)
+    where, fetch = ("Moodle", overrides.fetch_moodle) if args.moodle else ("Canvas", overrides.fetch)
     known = (moodle if args.moodle else lms).settings(course).assignments
     hws = course.check_homeworks(args.hw) if args.hw else [h for h in course.homeworks() if h in known]
     if not hws:
@@ -522,7 +516,7 @@ def _printer_sandbox(wanted) -> tuple:
 
 
 def cmd_pdf(args) -> int:
-    from . import pdf as P
+    from . import pdf
 
     sandbox, why = _printer_sandbox(args.sandbox)
     target = Path(args.target)
@@ -532,7 +526,7 @@ def cmd_pdf(args) -> int:
                 print("dgmlab pdf: error: --student is for a homework id (collected submissions), not a notebook",
                       file=sys.stderr)
                 return 2
-            written = P.write_pdfs(target, args.out or target.parent / "pdf", who=args.name or "", sandbox=sandbox,
+            written = pdf.write_pdfs(target, args.out or target.parent / "pdf", who=args.name or "", sandbox=sandbox,
                                    note=True)
             print(f"{written.whole}" + "".join(f"\n{path}" for path in written.questions.values()))
             for note in written.notes():
@@ -542,51 +536,51 @@ def cmd_pdf(args) -> int:
             print("dgmlab pdf: error: --name is for your own notebook; a homework's PDFs are headed by each "
                   "student's id", file=sys.stderr)
             return 2
-        from .grading.lms import hand_in_pdfs as HP
+        from .grading.lms import hand_in_pdfs
 
         course = _course(args)
-        plan = HP.planner(course, args.target)  # named as the handout asks, the student's uploads merged
-        got = P.write_class_pdfs(course, args.target, args.out or course.root / "reports" / "pdf",
+        plan = hand_in_pdfs.planner(course, args.target)  # named as the handout asks, the student's uploads merged
+        got = pdf.write_class_pdfs(course, args.target, args.out or course.root / "reports" / "pdf",
                                  students=args.student, sandbox=sandbox, unsandboxed_why=why, plan=plan)
-    except P.PdfError as exc:
+    except pdf.PdfError as exc:
         print(f"dgmlab pdf: error: {exc}", file=sys.stderr)
         return 2
     if not got.sandboxed:
-        print("dgmlab pdf: " + P.UNSANDBOXED.format(why=got.unsandboxed_why), file=sys.stderr)
+        print("dgmlab pdf: " + pdf.UNSANDBOXED.format(why=got.unsandboxed_why), file=sys.stderr)
     for line in got.lines() + plan.notes:
         print(line)
     return 1 if got.incomplete else 0
 
 
 def cmd_grade(args) -> int:
-    from .grading.hand import grade_by_question as G
+    from .grading.hand import grade_by_question
 
     if args.force and not args.apply:
         print("dgmlab grade: error: --force applies to --apply", file=sys.stderr)
         return 2
-    from .grading.hand import record_commands as RC
+    from .grading.hand import record_commands
 
-    if RC.wanted(args):  # --log, --requests, --request, --answer-request
-        return RC.run(_course(args), args)
-    RC.set_grader(args.grader)  # who the audit log names for the page's changes
+    if record_commands.wanted(args):  # --log, --requests, --request, --answer-request
+        return record_commands.run(_course(args), args)
+    record_commands.set_grader(args.grader)  # who the audit log names for the page's changes
     if args.export or args.apply:
         return _grade_table(_course(args), args)
-    return G.serve(_course(args), args.hw, question=args.question, port=args.port, browser=not args.no_browser,
+    return grade_by_question.serve(_course(args), args.hw, question=args.question, port=args.port, browser=not args.no_browser,
                    say=_say, anonymous=not args.names)
 
 
 def _grade_table(course, args) -> int:
     """``dgmlab grade --export/--apply``: the rubric choices as a table (:mod:`.grading.hand.rubric_table`)."""
-    from .grading.hand import rubric_table as T
+    from .grading.hand import rubric_table
     from .grading.hand.rubrics import Grader
     from .grading.inert import terminal
 
     if args.export:
-        out = T.export(Grader(course, args.hw, who=args.grader), Path(args.export))
+        out = rubric_table.export(Grader(course, args.hw, who=args.grader), Path(args.export))
         _say(f"{out} (and its items' legend {out.with_suffix('.items.csv')}): fill in the items column, then "
              f"dgmlab grade {args.hw} --apply {out}")
         return 0
-    done = T.apply_file(course, args.hw, Path(args.apply), force=args.force, who=args.grader)
+    done = rubric_table.apply_file(course, args.hw, Path(args.apply), force=args.force, who=args.grader)
     if done.refused:
         print(terminal(f"dgmlab grade: nothing applied: {len(done.refused)} rows would change marks already given "
                        "(--force to change them):\n  " + "\n  ".join(done.refused[:20])), file=sys.stderr)
