@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..inert import terminal
 from ..layout import Course, CourseError
-from ..report import final_mark as FM
+from ..report import final_mark as final_mark_module
 from ..report.grade_summary import FILE
 from .canvas_upload import upload_comment
 
@@ -139,7 +139,7 @@ def held_back(subs) -> dict:
     push once the mark is final sends them."""
     out = {}
     for sub in subs:
-        mark = FM.final_mark(sub)
+        mark = final_mark_module.final_mark(sub)
         if not mark.final:
             out[sub.student] = mark.pending
     return out
@@ -159,12 +159,11 @@ def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept
     """Attach each graded student's new feedback files to their Canvas submission as comments; none for a student in
     ``kept`` (whose mark changed in Canvas was kept): the pages and the grade summary show dgmlab's mark; none for a
     student whose mark is pending (:func:`held_back`)."""
-    from ..report import analysis as A
-    from . import id_map as IM
-    from . import lms
+    from ..report import analysis
+    from . import id_map, lms
 
-    data = data if data is not None else A.collect(course, [hw])
-    ids = IM.platform_ids(course, "canvas")
+    data = data if data is not None else analysis.collect(course, [hw])
+    ids = id_map.platform_ids(course, "canvas")
     target = lms.assignment(course, hw, token)
     in_canvas = {str(s.user_id): s for s in target.get_submissions()}
     record = read_record(course, "canvas", hw)
@@ -177,7 +176,7 @@ def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept
             continue
         uid = ids.get(sid)
         if not uid:
-            out.skipped.append((sid, f"no Canvas user id in {IM.FILE} (dgmlab ids canvas, or dgmlab ids import)"))
+            out.skipped.append((sid, f"no Canvas user id in {id_map.FILE} (dgmlab ids canvas, or dgmlab ids import)"))
             continue
         theirs = in_canvas.get(uid)
         if theirs is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from ..inert import terminal
-from ..term import timestamp_file as TF
+from ..term import timestamp_file
 from . import hand_in_records as HIR
 
 PLACEHOLDER = re.compile(r"<([^<>]*)>")
@@ -83,10 +83,10 @@ FORMATTING = "hand-in formatting"  # the adjustment's name (dgmlab.grading.hand.
 def breaches(course, hw: str) -> dict:
     """``{student: what breaks hw's hand-in rules}`` as the latest collect found them: the notebook's name (one
     that could not be checked is not a breach) and the report PDF (:mod:`.hand_in_rules`)."""
-    from . import hand_in_rules as HR
+    from . import hand_in_rules
 
     out: dict = {}
-    for source in (read(course, hw), HR.read(course, hw)):
+    for source in (read(course, hw), hand_in_rules.read(course, hw)):
         for sid, why in source.items():
             if why and not re.search(r"\bnot checked\b", why):
                 out.setdefault(sid, []).append(why)
@@ -130,7 +130,7 @@ def report_lines(course, hws) -> list:
     homework asks (made inert for a terminal), with a heading; each submission whose ``timestamp.txt`` nbgrader
     misreads (:mod:`dgmlab.grading.term.timestamp_file`); then the report PDFs not handed in as asked
     (:mod:`.hand_in_rules`). Lists only: :func:`deduct` applies the deductions."""
-    from . import hand_in_rules as HR
+    from . import hand_in_rules
 
     out = []
     for hw in hws:
@@ -139,15 +139,15 @@ def report_lines(course, hws) -> list:
                 out.append(terminal(f"  {hw} {student}: {why}"))
     out = (["notebooks not named as the homework asks (dgmlab collect checked them; each was graded as "
             "<hw>.ipynb):"] + out) if out else []
-    times = [terminal(f"  {hw} {sid}: {why}") for hw, sid, why in TF.problems(course, hws)]
+    times = [terminal(f"  {hw} {sid}: {why}") for hw, sid, why in timestamp_file.problems(course, hws)]
     if times:
         out += ["submission times nbgrader misreads (timestamp.txt; dgmlab autograde grades none of these):"] + times
-    return out + HR.report_lines(course, hws)
+    return out + hand_in_rules.report_lines(course, hws)
 
 
 def deduct(course, hws) -> list:
     """``dgmlab report``'s step before the marks are read: the formatting deductions the course sets
     (``c.DgmlabHandIn.format_deductions``) applied to ``hws`` by :func:`apply_deductions`; its lines."""
-    from . import hand_in_rules as HR
+    from . import hand_in_rules
 
-    return apply_deductions(course, hws, dict(course.settings(HR.DgmlabHandIn).format_deductions))
+    return apply_deductions(course, hws, dict(course.settings(hand_in_rules.DgmlabHandIn).format_deductions))

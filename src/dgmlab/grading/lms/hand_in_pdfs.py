@@ -25,12 +25,11 @@ from pathlib import Path
 import nbformat
 
 from ...pdf import Plan, safe_name
-from ..hand import question_files as QF
+from ..hand import question_files
 from ..hand.answers_html import image_type
 from ..inert import terminal
 from ..layout import Course
-from . import hand_in_names as HN
-from . import hand_in_rules as HR
+from . import hand_in_names, hand_in_rules
 from .intake import DgmlabCollect
 from .roster_match import roster_names
 
@@ -40,12 +39,12 @@ MAX_PHOTO_BYTES = 50 * 2 ** 20  # a photo larger than this is left out (its pixe
 
 def _stem(course: Course, hw: str, student: str, names: dict) -> str:
     try:
-        rule = HN.rule_of(course.settings(DgmlabCollect).notebook_names, hw)
-    except HN.NameRuleError:
+        rule = hand_in_names.rule_of(course.settings(DgmlabCollect).notebook_names, hw)
+    except hand_in_names.NameRuleError:
         rule = None
     first, last = names.get(student, ("", ""))
-    if rule and HN.PLACEHOLDER.search(rule) and first.strip() and last.strip():
-        asked = HN.asked_names(rule, first.strip(), last.strip())[-1]  # the one without spaces: a file name
+    if rule and hand_in_names.PLACEHOLDER.search(rule) and first.strip() and last.strip():
+        asked = hand_in_names.asked_names(rule, first.strip(), last.strip())[-1]  # the one without spaces: a file name
         return safe_name(re.sub(r"\.ipynb$", "", asked, flags=re.I))
     return safe_name(f"{student}_{hw}")
 
@@ -71,19 +70,19 @@ def planner(course: Course, hw: str):
     """``plan(student) -> Plan`` for :func:`dgmlab.pdf.write_class_pdfs`; ``plan.notes`` (a list the planner
     fills) says what it left out."""
     names = roster_names(course)
-    labels = QF.homework_questions(course, hw).labels
-    report = HR.rule_of(course.settings(HR.DgmlabHandIn).report_names, hw)
+    labels = question_files.homework_questions(course, hw).labels
+    report = hand_in_rules.rule_of(course.settings(hand_in_rules.DgmlabHandIn).report_names, hw)
     notes: list = []
 
     def plan(student: str) -> Plan:
         out = Plan(_stem(course, hw, student, names))
         if report:
-            out.whole = safe_name(re.sub(r"\.pdf$", "", report.replace(HR.KERBEROS, student), flags=re.I))
+            out.whole = safe_name(re.sub(r"\.pdf$", "", report.replace(hand_in_rules.KERBEROS, student), flags=re.I))
         folder = course.folder("submitted", hw, student)
         for path in sorted(folder.iterdir()) if folder.is_dir() else ():
             if not path.is_file() or path.is_symlink():
                 continue
-            label = QF.question_of(path.name, labels) if labels else None
+            label = question_files.question_of(path.name, labels) if labels else None
             if path.suffix.lower() in PHOTOS:
                 cell = _photo_cell(path, label, notes, student)
                 if cell is not None:

@@ -67,14 +67,11 @@ from pathlib import Path
 from traitlets import Dict, Integer
 from traitlets.config import Configurable
 
-from ..hand import question_files as QF
+from ..hand import question_files
 from ..inert import terminal
 from ..layout import Course, CourseError
 from ..term.deadlines import parse_time
-from . import hand_in_names as HN
-from . import hand_in_rules as HR
-from . import id_map as IM
-from . import moodle
+from . import hand_in_names, hand_in_rules, id_map, moodle
 from .download_names import FORMATS, SHAPES, Entry, canvas_entry, canvas_pins, detect_lms, parse_entry
 from .download_zip import MIB, inert, open_zip, read_entry, screen
 from .roster_match import index_of, match, roster_index, roster_names  # noqa: F401 (index_of: read here too)
@@ -148,7 +145,7 @@ class Collected:
             under = self.questions.get((s, f))
             out.append(terminal(f"  {s}/{self.hw}/{f} <- {e}" + (f" ({under})" if under else "")))
         if self.by_name:
-            out.append(f"placed by name, as confirmed ({len(self.by_name)}); their ids are recorded in {IM.FILE}:")
+            out.append(f"placed by name, as confirmed ({len(self.by_name)}); their ids are recorded in {id_map.FILE}:")
             out += [terminal(f"  {s}: {what}") for s, what in self.by_name]
         if self.misnamed:
             out.append(f"notebook names not as {self.hw} asks, or not checked ({len(self.misnamed)}); each is graded "
@@ -312,17 +309,17 @@ def _record_named(course: Course, hw: str, lms: str, named: dict, out: Collected
     entry's LMS number, user id or None, the LMS's name)}``); listed in ``out``."""
     if not named:
         return
-    ids = IM.IdMap.load(course)
+    ids = id_map.IdMap.load(course)
     for sid, (number, user, name) in sorted(named.items()):
         out.by_name.append((sid, f"{name!r}, " + (f"Moodle participant {number}" + (f", user id {user}" if user else "")
                                                    if lms == "moodle" else f"Canvas user id {number}")))
-        pairs = [(IM.participant_column(hw), number)] + ([("moodle", user)] if user else []) \
+        pairs = [(id_map.participant_column(hw), number)] + ([("moodle", user)] if user else []) \
             if lms == "moodle" else [("canvas", number)]
         for column, value in pairs:
             try:
                 out.recorded += ids.set(sid, column, value)
-            except IM.IdConflict as exc:
-                out.unplaced.append((f"{sid}'s ids", f"placed, but not recorded in {IM.FILE}: {exc}"))
+            except id_map.IdConflict as exc:
+                out.unplaced.append((f"{sid}'s ids", f"placed, but not recorded in {id_map.FILE}: {exc}"))
     if out.recorded:
         ids.save()
 
@@ -350,8 +347,8 @@ def _rules(course: Course, hw: str, limits: DgmlabCollect | None) -> _Rules:
     (hw,) = course.check_homeworks([hw])
     limits = limits if limits is not None else course.settings(DgmlabCollect)
     try:
-        name_rule = HN.rule_of(limits.notebook_names, hw)
-    except HN.NameRuleError as exc:
+        name_rule = hand_in_names.rule_of(limits.notebook_names, hw)
+    except hand_in_names.NameRuleError as exc:
         raise CourseError(str(exc)) from None
     return _Rules(hw, tuple(GRADED_FILES.get(hw.split("_")[0], [])), limits, name_rule)
 
@@ -423,7 +420,7 @@ def _one_account_each(per_student: dict, lms: str, out: Collected) -> dict:
             out.unplaced.append((e.path, f"{sid}: entries of {len(numbers)} different LMS "
                                          f"{'participants' if lms == 'moodle' else 'users'} "
                                          f"({', '.join(numbers)}) match {sid}: none is placed; "
-                                         f"check {sid}'s ids in {IM.FILE} (dgmlab ids) and collect again"))
+                                         f"check {sid}'s ids in {id_map.FILE} (dgmlab ids) and collect again"))
     return kept
 
 
@@ -510,11 +507,11 @@ def _add_regrade(course: Course, hw: str, sid: str, dest: Path, stage: Path, now
 def _list_questions(course: Course, hw: str, chosen: dict, out: Collected) -> None:
     """Each placed PDF or image with the question its name names (:mod:`..hand.question_files`) in
     ``out.questions``; nothing when the homework has no notebook with question headings."""
-    labels = QF.homework_questions(course, hw).labels
+    labels = question_files.homework_questions(course, hw).labels
     for sid, files in (chosen.items() if labels else ()):
         for name in files:
             if name.lower().endswith(UPLOADS):
-                out.questions[(sid, name)] = QF.where(name, labels)
+                out.questions[(sid, name)] = question_files.where(name, labels)
 
 
 def _check_names(course: Course, rules: _Rules, names: dict | None, chosen: dict, out: Collected) -> None:
@@ -527,9 +524,9 @@ def _check_names(course: Course, rules: _Rules, names: dict | None, chosen: dict
     checked = {}
     for sid, files in chosen.items():
         if f"{hw}.ipynb" in files:
-            checked[sid] = HN.check(files[f"{hw}.ipynb"][0].base[0], rules.name_rule, *names.get(sid, ("", "")))
+            checked[sid] = hand_in_names.check(files[f"{hw}.ipynb"][0].base[0], rules.name_rule, *names.get(sid, ("", "")))
     out.misnamed = [(sid, why) for sid, why in checked.items() if why]
-    HN.record(course, hw, checked)
+    hand_in_names.record(course, hw, checked)
 
 
 def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster: dict | None = None,
@@ -578,5 +575,5 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
     out.dropped = sorted(set(chosen) & course.dropped())  # placed as anyone's (their files are kept), and said
     _list_questions(course, hw, chosen, out)
     _check_names(course, rules, names, chosen, out)
-    out.no_report = HR.check_collected(course, hw, course.settings(HR.DgmlabHandIn).report_names, chosen)
+    out.no_report = hand_in_rules.check_collected(course, hw, course.settings(hand_in_rules.DgmlabHandIn).report_names, chosen)
     return out

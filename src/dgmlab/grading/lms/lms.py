@@ -25,8 +25,7 @@ from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
 from ..term.term_rules import term_rules
-from . import id_map as IM
-from . import lms_secrets
+from . import id_map, lms_secrets
 from .push_marks import Lms, Pushed, Skip, Student, check_maximum, now_seconds, push_marks, read_record, write_record
 
 TOKEN_ENV = "CANVAS_API_TOKEN"
@@ -88,9 +87,9 @@ def _record_path(course: Course, hw: str):
 
 def push(course: Course, hw: str, force: bool = False, token: str | None = None, data=None) -> Pushed:
     """Send ``hw``'s final marks and grade summaries to Canvas (see the module's docstring)."""
-    from ..report import analysis as A
+    from ..report import analysis
 
-    data = data if data is not None else A.collect(course, [hw])
+    data = data if data is not None else analysis.collect(course, [hw])
     target = assignment(course, hw, token)
     check_maximum("Canvas", hw, getattr(target, "points_possible", None), [s for s in data.submissions if s.hw == hw],
                   "Set the assignment's Points to {points} in Canvas (the assignment's Edit page)")
@@ -99,7 +98,7 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
     record = read_record(path)
     out = Pushed(hw)
     rules = term_rules(course)
-    _excuse(rules, data, hw, in_canvas, record, out, path, IM.platform_ids(course, "canvas"))
+    _excuse(rules, data, hw, in_canvas, record, out, path, id_map.platform_ids(course, "canvas"))
     subs = sorted((s for s in data.submissions if s.hw == hw and not rules.is_excused(hw, s.student)),
                   key=lambda s: s.student)  # the excused: marked excused above, never given a mark
 
@@ -131,7 +130,7 @@ def _excuse(rules, data, hw: str, in_canvas: dict, record: dict, out: Pushed, pa
         theirs = in_canvas.get(uid) if uid else None
         if theirs is None:
             out.skipped.append((sid, "excused, but not marked so in Canvas: no Canvas submission for this student "
-                                     f"(no Canvas user id in {IM.FILE}, or not enrolled)"))
+                                     f"(no Canvas user id in {id_map.FILE}, or not enrolled)"))
             continue
         try:
             theirs.edit(submission={"excuse": True})

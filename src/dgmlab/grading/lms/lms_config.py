@@ -14,8 +14,8 @@ from traitlets import Unicode
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
-from . import hand_in_names as HN
-from . import platform as P
+from . import hand_in_names
+from . import platform as platform_module
 from .platform import Pushed
 
 PLATFORMS = ("canvas", "moodle", "lti")  # the kit's own; a course installs more (docs/plugins.md)
@@ -43,23 +43,23 @@ def homework_platform(course: Course, hw: str) -> str:
     that one serves only the homeworks its settings name (Canvas's and Moodle's assignments) and exactly one other
     installed LMS's settings name ``hw``: a term graded partly in each."""
     name = course_platform(course)
-    if P.platform(name).every_homework:
+    if platform_module.platform(name).every_homework:
         return name
-    named = [n for n in P.installed() if hw in P.platform(n).assignments(course)]
+    named = [n for n in platform_module.installed() if hw in platform_module.platform(n).assignments(course)]
     return named[0] if len(named) == 1 else name
 
 
 def push(course: Course, hw: str, platform: str | None = None, force: bool = False, feedback: bool = False):
     """``dgmlab push``: ``hw``'s final marks to the course's LMS (``platform``, an installed LMS plug-in's name, else
     :func:`homework_platform`), and with ``feedback`` each student's own feedback files to their submission."""
-    from ..report import analysis as A
+    from ..report import analysis
 
-    lms = P.platform(platform or homework_platform(course, hw))
+    lms = platform_module.platform(platform or homework_platform(course, hw))
     if feedback and not lms.sends_files:
         raise CourseError(f"{lms.title or lms.name} takes no files from dgmlab push, a mark and a comment only: "
                           "return feedback files through an LMS that takes them (--canvas, --moodle), or hand them "
                           "out from feedback/")
-    deducted = HN.deduct(course, [hw])  # as dgmlab report does: no mark is read before the hand-in deductions
-    got = lms.push(course, hw, data=A.collect(course, [hw]), force=force, feedback=feedback)
+    deducted = hand_in_names.deduct(course, [hw])  # as dgmlab report does: no mark is read before the hand-in deductions
+    got = lms.push(course, hw, data=analysis.collect(course, [hw]), force=force, feedback=feedback)
     got.before = deducted
     return got

@@ -35,7 +35,7 @@ from traitlets import Enum, Unicode
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
-from ..report import final_mark as FM
+from ..report import final_mark as final_mark_module
 from . import lms_secrets
 from .push_marks import Lms, Pushed, Skip, Student, check_maximum, push_marks, read_record, same_mark_and_comment
 
@@ -319,7 +319,7 @@ def line_item(course: Course, conn, ags, hw: str, subs, pushed_before: bool, out
                           "to: that one was deleted or replaced in the LMS. Nothing was sent. " + start_over)
     made = found is None
     if made:
-        found = _create_line_item(conn, url, hw, max(float(FM.final_mark(s).max_score) for s in subs))
+        found = _create_line_item(conn, url, hw, max(float(final_mark_module.final_mark(s).max_score) for s in subs))
     column = f"grade column {found.get_label() or hw!r} ({found.get_id()})"
     check_maximum(f"the LMS's {column}", hw, found.get_score_maximum(), subs,
                   "Set that column's maximum points (its scoreMaximum) to {points} in the LMS's gradebook")
@@ -368,14 +368,14 @@ def push(course: Course, hw: str, force: bool = False, data=None, session=None) 
     docstring)."""
     from pylti1p3.grade import Grade
 
-    from ..report import analysis as A
+    from ..report import analysis
 
-    data = data if data is not None else A.collect(course, [hw])
+    data = data if data is not None else analysis.collect(course, [hw])
     subs = sorted((s for s in data.submissions if s.hw == hw), key=lambda s: s.student)
     out = Pushed(hw, where="the LMS")
     if not subs:  # nothing graded: no line item is made
         return out
-    top = max(float(FM.final_mark(s).max_score) for s in subs)
+    top = max(float(final_mark_module.final_mark(s).max_score) for s in subs)
     conn = connector(course, session)
     ags = grades_service(course, conn)
     path = _record_path(course, hw)

@@ -27,7 +27,7 @@ files nor a summary saying dgmlab's mark. What was sent is kept in
 """
 from __future__ import annotations
 
-import datetime as dt
+import datetime as datetime_module
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +35,7 @@ from traitlets import Dict, Unicode
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
-from . import feedback_return as FR
-from . import lms_secrets
+from . import feedback_return, lms_secrets
 from .push_marks import Lms, Pushed, Skip, Student, check_maximum, push_marks
 
 TOKEN_ENV = "MOODLE_TOKEN"
@@ -182,8 +181,8 @@ def _ask(course: Course, hw: str, function: str, session=None) -> tuple[int, dic
     return aid, moodle.call(function, assignmentids=[aid])
 
 
-def _time(seconds) -> dt.datetime:
-    return dt.datetime.fromtimestamp(int(seconds), dt.timezone.utc)
+def _time(seconds) -> datetime_module.datetime:
+    return datetime_module.datetime.fromtimestamp(int(seconds), datetime_module.timezone.utc)
 
 
 def current_grades(moodle: Moodle, aid: int) -> dict:
@@ -239,9 +238,9 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
     """Save ``hw``'s final marks (and, with ``feedback``, each student's feedback files) in Moodle; the marks'
     :class:`~dgmlab.grading.lms.push_marks.Pushed` and the files' :class:`~.feedback_return.Returned` (``None`` without
     ``feedback``)."""
-    from ..report import analysis as A
+    from ..report import analysis
 
-    data = data if data is not None else A.collect(course, [hw])
+    data = data if data is not None else analysis.collect(course, [hw])
     moodle = client(course, session)
     cm = course_module(course, hw, moodle)
     aid, subs = int(cm["instance"]), sorted((s for s in data.submissions if s.hw == hw), key=lambda s: s.student)
@@ -249,13 +248,13 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
                   "Moodle (its Settings > Grade, Type: Point)")
     in_moodle = current_grades(moodle, aid)
     out = Pushed(hw, where="Moodle")
-    saves = _Saves(course, hw, moodle, aid, feedback, FR.read_record(course, "moodle", hw) if feedback else {},
-                   FR.Returned(hw, "Moodle") if feedback else None)
+    saves = _Saves(course, hw, moodle, aid, feedback, feedback_return.read_record(course, "moodle", hw) if feedback else {},
+                   feedback_return.Returned(hw, "Moodle") if feedback else None)
     lms = Lms(id_hint="dgmlab ids moodle reads it from Moodle; or dgmlab ids import CSV, columns student,moodle",
               shown=in_moodle.get, send=saves.send, beside=True, platform="moodle")
     push_marks(course, data, subs, lms, out, _record_path(course, hw), force=force)  # no save while pending
     if saves.files_out is not None:
-        saves.files_out.pending += sorted(FR.held_back(subs).items())
+        saves.files_out.pending += sorted(feedback_return.held_back(subs).items())
     return out, saves.files_out
 
 
@@ -270,7 +269,7 @@ class _Saves:
     aid: int
     feedback: bool
     files_record: dict
-    files_out: FR.Returned | None
+    files_out: feedback_return.Returned | None
 
     def files_for(self, st: Student) -> list:
         """The student's feedback files to attach (all of them when one is new), or none, listed in files_out."""
@@ -280,9 +279,9 @@ class _Saves:
                                               "save, with dgmlab's summary as its comment (--force sends all three)"))
             return []
         try:
-            new, none_why = FR.to_send(course, hw, st.sid, self.files_record.get(st.sid, {}))
+            new, none_why = feedback_return.to_send(course, hw, st.sid, self.files_record.get(st.sid, {}))
             # the draft area replaces the feedback files Moodle has: all of them go when one is new
-            files = FR.feedback_files(course, hw, st.sid) if new else []
+            files = feedback_return.feedback_files(course, hw, st.sid) if new else []
         except CourseError as exc:
             files, none_why = [], str(exc)
         if none_why:
@@ -290,7 +289,7 @@ class _Saves:
         elif not files:
             files_out.unchanged.append(st.sid)
         if not none_why:  # listed; what there is is sent
-            files_out.skipped += [(st.sid, why) for why in FR.page_problems(course, hw, st.sid)]
+            files_out.skipped += [(st.sid, why) for why in feedback_return.page_problems(course, hw, st.sid)]
         return files
 
     def send(self, st: Student) -> None:
@@ -313,6 +312,6 @@ class _Saves:
         except CourseError as exc:
             raise Skip(f"Moodle refused the mark: {exc}") from None
         if files:
-            self.files_record.setdefault(st.sid, {}).update({p.name: FR.digest(p) for p in files})
-            FR.write_record(self.course, "moodle", self.hw, self.files_record)
+            self.files_record.setdefault(st.sid, {}).update({p.name: feedback_return.digest(p) for p in files})
+            feedback_return.write_record(self.course, "moodle", self.hw, self.files_record)
             self.files_out.attached += [(st.sid, p.name) for p in files]

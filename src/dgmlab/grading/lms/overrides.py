@@ -32,10 +32,9 @@ from dataclasses import dataclass, field
 
 from ..inert import terminal
 from ..layout import Course, CourseError
-from ..term import canvas_dates as CD
+from ..term import canvas_dates
 from ..term.times import whole_minute
-from . import id_map as IM
-from . import lms, moodle
+from . import id_map, lms, moodle
 
 
 @dataclass
@@ -48,7 +47,7 @@ class Fetched:
 
     def lines(self) -> list:
         out = [f"{self.hw}: {len(self.due)} per-student due date(s) from {self.source} saved in "
-               f"{CD.FOLDER / (self.hw + '.json')}"]
+               f"{canvas_dates.FOLDER / (self.hw + '.json')}"]
         out += [terminal(f"  {sid}: {was or 'the homework’s'} -> {now or 'the homework’s'}")
                 for sid, was, now in self.changed]
         if self.not_applied:
@@ -58,9 +57,9 @@ class Fetched:
 
 
 def _students_by_lms_id(course: Course, platform: str = "canvas") -> dict:
-    ids = IM.platform_ids(course, platform)
+    ids = id_map.platform_ids(course, platform)
     if not ids:
-        raise CourseError(f"no student has a {platform.title()} user id in {IM.FILE} (dgmlab ids {platform} reads "
+        raise CourseError(f"no student has a {platform.title()} user id in {id_map.FILE} (dgmlab ids {platform} reads "
                           f"them from {platform.title()}, dgmlab ids import from a CSV), so that its users can be "
                           "matched")
     return {uid: sid for sid, uid in ids.items()}
@@ -175,8 +174,8 @@ def fetch_moodle(course: Course, hw: str, session=None) -> Fetched:
 
 
 def _save(course: Course, hw: str, source_id, due: dict, skipped: list, source: str = "Canvas") -> Fetched:
-    path = CD.path(course, hw)
-    before = CD.read(course).get(hw, {})
+    path = canvas_dates.path(course, hw)
+    before = canvas_dates.read(course).get(hw, {})
     out = Fetched(hw, due, skipped, source=source)
     for sid in sorted(set(before) | set(due)):
         was, now = before.get(sid), due.get(sid)

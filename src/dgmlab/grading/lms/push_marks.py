@@ -19,7 +19,7 @@ from typing import Callable
 
 from ..inert import terminal
 from ..marks import mark_text
-from ..report import final_mark as FM
+from ..report import final_mark as final_mark_module
 
 
 @dataclass
@@ -136,19 +136,19 @@ def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: di
     """Push each of ``subs`` (one homework's submissions of ``data``, in order) to ``lms``: what happens is listed
     in ``out`` (whose ``where`` names the LMS), what was sent kept in the record at ``path`` (``record``: as read
     already, else read here) and written after each student."""
-    from ..report import grade_summary as GS
-    from . import id_map as IM
+    from ..report import grade_summary
+    from . import id_map
 
     record = read_record(path) if record is None else record
-    ids = IM.platform_ids(course, lms.platform) if lms.platform else None
+    ids = id_map.platform_ids(course, lms.platform) if lms.platform else None
     for sub in subs:
-        sid, entry, mark = sub.student, data.roster.get(sub.student), FM.final_mark(sub)
+        sid, entry, mark = sub.student, data.roster.get(sub.student), final_mark_module.final_mark(sub)
         if not mark.final and not (lms.pending_too and mark.pending.startswith("pending")):
             out.skipped.append((sid, mark.pending + _still_there(out.where, record.get(sid))))  # nothing is sent
             continue
         uid = ids.get(sid) if ids is not None else (entry.lms_user_id if entry is not None else None)
         if not uid:
-            where = f"no {IM.LABEL[lms.platform]} in {IM.FILE}" if lms.platform else \
+            where = f"no {id_map.LABEL[lms.platform]} in {id_map.FILE}" if lms.platform else \
                 "no LMS user id in nbgrader's student table"
             out.skipped.append((sid, f"{where} ({lms.id_hint.format(sid=sid)})"))
             continue
@@ -159,7 +159,7 @@ def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: di
             out.skipped.append((sid, str(why)))
             continue
         last = record.get(sid)
-        comment = GS.summary_text(data, sub, GS.rubric_lines(course, sub)) if mark.final else mark.pending
+        comment = grade_summary.summary_text(data, sub, grade_summary.rubric_lines(course, sub)) if mark.final else mark.pending
         st = Student(sid, uid, mark, comment, theirs)
         why = changed_there(out.where, theirs, mark.number, None if last is None else last.get("score"))
         if why:
@@ -190,7 +190,7 @@ def check_maximum(where: str, hw: str, maximum, subs, fix: str) -> None:
 
     if not subs:
         return
-    top = max(float(FM.final_mark(s).max_score) for s in subs)
+    top = max(float(final_mark_module.final_mark(s).max_score) for s in subs)
     if maximum is not None and float(maximum) > 0 and abs(float(maximum) - top) < 1e-6:
         return
     has = ("no points maximum" if maximum is None or float(maximum) == 0 else "on a scale, not in points"

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 from ..inert import terminal
 from ..layout import Course, CourseError
-from . import id_map as IM
-from . import lms, lms_secrets, lti, moodle
+from . import id_map, lms, lms_secrets, lti, moodle
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class Member:
     name: str = ""
 
     def text(self, column: str) -> str:
-        return (f"{self.name or '?'} ({IM.label(column)} {self.uid}" + (f", SIS id {self.sis}" if self.sis else "")
+        return (f"{self.name or '?'} ({id_map.label(column)} {self.uid}" + (f", SIS id {self.sis}" if self.sis else "")
                 + (f", {self.email}" if self.email else "") + ")")
 
 
@@ -45,11 +44,11 @@ class Filled:
     not_in_lms: list = field(default_factory=list)  # students of the course the roster does not list
 
     def lines(self) -> list:
-        out = [f"{self.where}: {len(self.written)} ids recorded in {IM.FILE}, {len(self.same)} already there"]
+        out = [f"{self.where}: {len(self.written)} ids recorded in {id_map.FILE}, {len(self.same)} already there"]
         out += [terminal(f"  {c.text()}") for c in self.written]
         for title, items in ((f"NOT RECORDED ({len(self.refused)})", self.refused),
                              (f"members matched to no student by an id the LMS owns ({len(self.unmatched)}; record "
-                              f"their SIS id, or their {IM.label(self.column)}, with dgmlab ids import)",
+                              f"their SIS id, or their {id_map.label(self.column)}, with dgmlab ids import)",
                               self.unmatched),
                              (f"e-mail matches not confirmed ({len(self.unconfirmed)}): not recorded",
                               self.unconfirmed),
@@ -91,14 +90,14 @@ def fill(course: Course, members, column: str, where: str, force: bool = False, 
     the module's docstring); ``by_email``: an e-mail address may propose a match, recorded only when ``confirm(
     student, what) -> bool`` says yes."""
     emails = _roster(course)
-    ids = IM.IdMap.load(course)
+    ids = id_map.IdMap.load(course)
     students = set(emails) | set(ids.students())
     out = Filled(where, column)
     claims: dict = {}
     for m in members:
         owner, how = ids.who(column, m.uid), "id"
         if owner is None:
-            owner, how = IM.sis_owner(ids, students, m.sis), "SIS id"
+            owner, how = id_map.sis_owner(ids, students, m.sis), "SIS id"
         if owner is None and by_email and m.email:
             found = [sid for sid, e in emails.items() if same_email(e, m.email)]
             owner, how = (found[0], "e-mail") if len(found) == 1 else (None, "")
@@ -118,7 +117,7 @@ def fill(course: Course, members, column: str, where: str, force: bool = False, 
             continue
         try:
             changes = ids.set(sid, column, m.uid, force)
-        except IM.IdConflict as exc:
+        except id_map.IdConflict as exc:
             out.refused.append(str(exc))
             continue
         (out.written.extend(changes) if changes else out.same.append(sid))
@@ -176,14 +175,14 @@ def from_moodle(course: Course, force: bool = False, session=None) -> list:
                for u in users if any(r.get("shortname") == "student" for r in u.get("roles", []))]
     out = [fill(course, members, "moodle", "Moodle's roster", force)]
     for hw in sorted(s.assignments):
-        by_user = {uid: sid for sid, uid in IM.platform_ids(course, "moodle").items()}
+        by_user = {uid: sid for sid, uid in id_map.platform_ids(course, "moodle").items()}
         pairs = moodle.user_mappings(course, hw, session)  # {participant id: user id}
         participants = [Member(pid, "", "", f"Moodle user {uid}") for pid, uid in sorted(pairs.items())]
         # a participant is matched by the student its user id is: put that student's SIS id as the member's
         known = [m for m in participants if pairs[m.uid] in by_user]
-        got = _fill_known(course, known, {m.uid: by_user[pairs[m.uid]] for m in known}, IM.participant_column(hw),
+        got = _fill_known(course, known, {m.uid: by_user[pairs[m.uid]] for m in known}, id_map.participant_column(hw),
                           f"Moodle's participants in {hw}", force)
-        got.unmatched += [m.text(IM.participant_column(hw)) + ": no student has that Moodle user id"
+        got.unmatched += [m.text(id_map.participant_column(hw)) + ": no student has that Moodle user id"
                           for m in participants if m not in known]
         out.append(got)
     return out
@@ -191,12 +190,12 @@ def from_moodle(course: Course, force: bool = False, session=None) -> list:
 
 def _fill_known(course: Course, members: list, owner: dict, column: str, where: str, force: bool) -> Filled:
     """Record each member's id as ``column``'s of the student ``owner`` names for it."""
-    ids = IM.IdMap.load(course)
+    ids = id_map.IdMap.load(course)
     out = Filled(where, column)
     for m in members:
         try:
             changes = ids.set(owner[m.uid], column, m.uid, force)
-        except IM.IdConflict as exc:
+        except id_map.IdConflict as exc:
             out.refused.append(str(exc))
             continue
         (out.written.extend(changes) if changes else out.same.append(owner[m.uid]))

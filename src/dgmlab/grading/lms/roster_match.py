@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ..layout import Course, CourseError
-from . import id_map as IM
+from . import id_map
 
 PLATFORM = {"canvas": "Canvas", "moodle": "Moodle"}
 
@@ -20,11 +20,11 @@ def roster_index(course: Course, lms: str = "canvas", hw: str | None = None) -> 
     """:func:`index_of` nbgrader's student table (and the map's students) with each one's ``lms`` user id
     (:func:`.id_map.platform_ids`) and, for Moodle, their participant id in ``hw``'s assignment."""
     names = roster_names(course)
-    ids = IM.platform_ids(course, lms)
+    ids = id_map.platform_ids(course, lms)
     if not names and not ids:
         raise CourseError(f"no students: add the roster first (nbgrader db student import roster.csv) and their "
-                          f"{PLATFORM.get(lms, lms)} ids ({IM.FILE}: dgmlab ids import, dgmlab ids {lms})")
-    participants = IM.participant_ids(course, hw) if lms == "moodle" and hw else {}
+                          f"{PLATFORM.get(lms, lms)} ids ({id_map.FILE}: dgmlab ids import, dgmlab ids {lms})")
+    participants = id_map.participant_ids(course, hw) if lms == "moodle" and hw else {}
     students = sorted(set(names) | set(ids) | set(participants))
     return index_of(((sid, *names.get(sid, ("", "")), ids.get(sid, "")) for sid in students), participants)
 
@@ -62,8 +62,8 @@ def match(index: dict, user: str | None, name: str, lms: str, participant: str |
     by_user = index.get(("lms", user)) if user else None
     by_part = index.get(("participant", participant)) if participant else None
     if by_user and by_part and by_user != by_part:
-        return None, (f"{IM.FILE} gives Moodle participant {participant} to {by_part} but its user id {user} to "
-                      f"{by_user}: not placed; correct {IM.FILE} (dgmlab ids moodle, or by hand)"), False
+        return None, (f"{id_map.FILE} gives Moodle participant {participant} to {by_part} but its user id {user} to "
+                      f"{by_user}: not placed; correct {id_map.FILE} (dgmlab ids moodle, or by hand)"), False
     if by_user or by_part:
         return by_user or by_part, "", False
     where = PLATFORM.get(lms, lms)
@@ -77,10 +77,10 @@ def match(index: dict, user: str | None, name: str, lms: str, participant: str |
                                                                     f"<their id>,<their {where} user id>")
            + (f"; or dgmlab ids {lms}" if lms in ("canvas", "moodle") else ""))
     if lms == "moodle" and not user:
-        known = (f"participant {participant} is no student's in {IM.FILE} and its Moodle user id is not known "
+        known = (f"participant {participant} is no student's in {id_map.FILE} and its Moodle user id is not known "
                  "(give --moodle-mappings CSV, or set c.DgmlabMoodle so collect reads the assignment's participants)")
     else:
-        known = f"no student has {where} user id {user} in {IM.FILE}"
+        known = f"no student has {where} user id {user} in {id_map.FILE}"
     if not who:
         return None, f"{known}, and no student is named {name!r}: record their id ({add}) and collect again", False
     if len(who) > 1:
