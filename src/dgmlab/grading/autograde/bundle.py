@@ -11,15 +11,15 @@ from contextlib import closing
 from pathlib import Path
 
 from ... import __version__
-from .. import layout as C
-from . import nbgrader_adapter as NA
+from .. import layout
+from . import nbgrader_adapter
 from .keys import folder_files, ignored_in_source
 from .options import RunOptions
 from .task_records import Bundle
 
 
 # ------------------------------------------------------------------ bundle
-def db_url(course: C.Course, config=None) -> str:
+def db_url(course: layout.Course, config=None) -> str:
     config = config if config is not None else course.config()
     return config.CourseDirectory.get("db_url") or f"sqlite:///{course.root / 'gradebook.db'}"
 
@@ -28,7 +28,7 @@ def course_id(config) -> str:
     return config.CourseDirectory.get("course_id") or "default_course"
 
 
-def template_gradebook(course: C.Course, hw: str, path: Path, config=None) -> Path:
+def template_gradebook(course: layout.Course, hw: str, path: Path, config=None) -> Path:
     """A new gradebook at ``path`` holding only ``hw``'s definition (no student): what workers grade against."""
 
     config = config if config is not None else course.config()
@@ -44,7 +44,7 @@ def template_gradebook(course: C.Course, hw: str, path: Path, config=None) -> Pa
     old_path = os.environ.get("PATH", "")
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), old_path])  # nbgrader runs `alembic`
     try:
-        with NA.open_gradebook(url, cid) as src, NA.open_gradebook(f"sqlite:///{path}", cid) as dst:
+        with nbgrader_adapter.open_gradebook(url, cid) as src, nbgrader_adapter.open_gradebook(f"sqlite:///{path}", cid) as dst:
             _copy_assignment(src, dst, hw)
     finally:
         os.environ["PATH"] = old_path
@@ -53,19 +53,19 @@ def template_gradebook(course: C.Course, hw: str, path: Path, config=None) -> Pa
 
 def _copy_assignment(src, dst, hw: str) -> tuple:
     try:
-        return NA.copy_assignment(src, dst, hw)
+        return nbgrader_adapter.copy_assignment(src, dst, hw)
     except LookupError:
-        raise C.CourseError(f"{hw} is not in the gradebook: run `dgmlab release {hw}` first") from None
+        raise layout.CourseError(f"{hw} is not in the gradebook: run `dgmlab release {hw}` first") from None
 
 
-def make_bundle(course: C.Course, hw: str, options: RunOptions, config=None) -> Bundle:
+def make_bundle(course: layout.Course, hw: str, options: RunOptions, config=None) -> Bundle:
     """What every worker needs to grade ``hw`` (sent once per worker), with what ``options`` says of grading it
     (the time allowed, feedback, the sandbox and its limits, the cell timeout)."""
     config = config if config is not None else course.config()
     with tempfile.TemporaryDirectory() as tmp:
         gradebook = template_gradebook(course, hw, Path(tmp) / "gradebook.db", config).read_bytes()
-        with NA.open_gradebook(f"sqlite:///{Path(tmp) / 'gradebook.db'}", course_id(config)) as gb:
-            notebooks = NA.notebook_names(gb, hw)  # the only ones graded
+        with nbgrader_adapter.open_gradebook(f"sqlite:///{Path(tmp) / 'gradebook.db'}", course_id(config)) as gb:
+            notebooks = nbgrader_adapter.notebook_names(gb, hw)  # the only ones graded
     source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
               if not ignored_in_source(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
     return Bundle(hw=hw, version=__version__, config=(course.root / "nbgrader_config.py").read_text("utf-8"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from .. import layout as C
+from .. import layout
 from .clusters import LOCAL, is_address
 from .clusters import cluster as plugin
 
@@ -38,7 +38,7 @@ def client_for(cluster=None, workers: int = 1, allowed_failures: int = DEFAULT_A
         try:
             client = Client(cluster, timeout="10s", security=security)
         except OSError as exc:
-            raise C.CourseError(f"could not reach the Dask scheduler at {cluster}: {exc} (start one, or leave "
+            raise layout.CourseError(f"could not reach the Dask scheduler at {cluster}: {exc} (start one, or leave "
                                 f"out --cluster to grade on this machine)") from exc
         with client:
             yield client

@@ -14,8 +14,7 @@ import logging
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager, contextmanager
 
-from .. import layout as C
-from .. import plugins
+from .. import layout, plugins
 
 LOCAL = "local"
 
@@ -66,7 +65,7 @@ class Slurm(ClusterPlatform):
         from .slurm import slurm_client
 
         if course is None:
-            raise C.CourseError("--cluster slurm needs the course (its c.DgmlabSlurm settings)")
+            raise layout.CourseError("--cluster slurm needs the course (its c.DgmlabSlurm settings)")
         with slurm_client(course, hw, scheduler, flags) as client:
             yield client
 

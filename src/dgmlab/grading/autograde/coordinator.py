@@ -11,14 +11,13 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from .. import layout as C
+from .. import layout
 from ..copies.shared_weights import published_weights
 from ..inert import terminal
 from ..records import load_records, save_records
-from ..term import timestamp_file as TF
-from . import draw_seeds as DS
-from . import hand_grades as RG
-from . import nbgrader_adapter as NA
+from ..term import timestamp_file
+from . import draw_seeds as draw_seeds_module
+from . import hand_grades, nbgrader_adapter
 from .bundle import course_id, db_url, make_bundle
 from .clients import client_for
 from .keys import FINAL, digest_of, folder_bytes, folder_files, homework_digest
@@ -40,11 +39,11 @@ def _too_big(folder) -> str:
 class Writer:
     """The only writer of the course: gradebook rows, autograded/ and feedback/ files, records."""
 
-    def __init__(self, course: C.Course, hw: str, config=None):
+    def __init__(self, course: layout.Course, hw: str, config=None):
         self.course, self.hw = course, hw
         self.config = config if config is not None else course.config()
-        self.gb = NA.open_gradebook(db_url(course, self.config), course_id(self.config))
-        self.late = NA.LatePenalty(self.config)
+        self.gb = nbgrader_adapter.open_gradebook(db_url(course, self.config), course_id(self.config))
+        self.late = nbgrader_adapter.LatePenalty(self.config)
         self.seconds = []  # gradebook write time per graded submission
 
     def close(self):
@@ -52,10 +51,10 @@ class Writer:
 
     def extensions(self, students) -> dict:
         """``{student: seconds}`` of extensions the gradebook holds for this homework."""
-        return NA.extensions(self.gb, self.hw, students)
+        return nbgrader_adapter.extensions(self.gb, self.hw, students)
 
     def has_submission(self, student: str) -> bool:
-        return NA.has_submission(self.gb, self.hw, student)
+        return nbgrader_adapter.has_submission(self.gb, self.hw, student)
 
     def gradebook(self, student: str, scores: dict, notebooks_run, before=None, after=None) -> list:
         """What nbgrader's autograde writes (init_assignment, SaveAutoGrades, AssignLatePenalties), from ``scores``,
@@ -65,14 +64,14 @@ class Writer:
         t0 = time.perf_counter()
         reopened = []
 
-        def policy(row: NA.GradeRow, auto_score) -> bool:
-            why = "" if row.manual_score is None else RG.why_reopened(row, auto_score, before or {}, after or {},
+        def policy(row: nbgrader_adapter.GradeRow, auto_score) -> bool:
+            why = "" if row.manual_score is None else hand_grades.why_reopened(row, auto_score, before or {}, after or {},
                                                                        row.notebook)
             if why and not row.needs_manual_grade:
                 reopened.append((row.notebook, row.name, row.manual_score, why))
-            return RG.needs_grading(row, auto_score, why)
+            return hand_grades.needs_grading(row, auto_score, why)
 
-        NA.write_scores(self.gb, self.hw, student, scores, notebooks_run, self.late, policy)
+        nbgrader_adapter.write_scores(self.gb, self.hw, student, scores, notebooks_run, self.late, policy)
         self.seconds.append(time.perf_counter() - t0)
         return reopened
 
@@ -99,7 +98,7 @@ class Writer:
             write_files(dest, files)
 
 
-def write(writer: Writer, hw: str, job: Job, got: Outcome, received: float) -> C.SubmissionResult:
+def write(writer: Writer, hw: str, job: Job, got: Outcome, received: float) -> layout.SubmissionResult:
     """Write one grading's result into the course (files, then gradebook rows); the record is the caller's."""
     # a failure of the machinery, not of the submission, keeps no key: the next run grades it again
     timings = dict(got.timings)
@@ -109,17 +108,17 @@ def write(writer: Writer, hw: str, job: Job, got: Outcome, received: float) -> C
     t_write = time.time()
     before = None
     if got.status == "graded":  # the answers the hand grades were given on, before their notebooks are replaced
-        before = RG.graded_answers(writer.course, hw, job.student, list(got.notebooks_run))
+        before = hand_grades.graded_answers(writer.course, hw, job.student, list(got.notebooks_run))
     if got.scores is not None or got.autograded:
         writer.files("autograded", job.student, got.autograded)
         writer.kept(job.student, got.kept)
     if got.feedback:
         writer.files("feedback", job.student, got.feedback)
     if got.status == "graded":  # last: a grade in the gradebook only with its files in place
-        after = RG.new_answers(got.autograded, list(got.notebooks_run))
+        after = hand_grades.new_answers(got.autograded, list(got.notebooks_run))
         reopened = writer.gradebook(job.student, got.scores, list(got.notebooks_run), before, after)
         timings["gradebook"] = writer.seconds[-1]
-        RG.save_answers(writer.course, hw, job.student, after)
+        hand_grades.save_answers(writer.course, hw, job.student, after)
         _tell_reopened(hw, job.student, reopened)
     timings["write_back"] = time.time() - t_write
     timings["total"] = time.time() - job.submitted_at
@@ -134,20 +133,20 @@ def _tell_reopened(hw: str, student: str, reopened: list) -> None:
                              f"({score:g} points), comment and rubric choices are kept (dgmlab grade {hw})"))
 
 
-def _unrecorded(hw: str, job: Job, got: Outcome | None, exc: Exception) -> C.SubmissionResult:
+def _unrecorded(hw: str, job: Job, got: Outcome | None, exc: Exception) -> layout.SubmissionResult:
     """The ``failed`` result of a grading whose result could not be read or written into the course (``exc``): it
     keeps the grading's key, so that the next run does not grade it (and fail on it) again unless forced."""
     reason = (f"its result could not be recorded ({type(exc).__name__}: {str(exc)[:300]}); fix the cause, then grade "
               f"it again with `dgmlab autograde {hw} --student {job.student} --force`")
     timings = got.timings if got is not None and isinstance(got.timings, dict) else {}
-    return C.SubmissionResult(hw, job.student, "failed", reason,
+    return layout.SubmissionResult(hw, job.student, "failed", reason,
                               key="" if got is not None and got.infrastructure else job.key,
                               timings={k: v for k, v in timings.items() if isinstance(v, (int, float))},
                               worker=str(got.worker) if got is not None else "")
 
 
-def _result(hw: str, got: Outcome) -> C.SubmissionResult:
-    return C.SubmissionResult(hw, got.student, got.status, got.reason, got.seconds, list(got.steps), key=got.key,
+def _result(hw: str, got: Outcome) -> layout.SubmissionResult:
+    return layout.SubmissionResult(hw, got.student, got.status, got.reason, got.seconds, list(got.steps), key=got.key,
                               timings=got.timings, worker=got.worker)
 
 
@@ -172,7 +171,7 @@ class Handed:
     failed: tuple  # C.SubmissionResult
 
 
-def run(course: C.Course, hw: str, students, options: RunOptions | None = None, *, cluster=None, progress=None,
+def run(course: layout.Course, hw: str, students, options: RunOptions | None = None, *, cluster=None, progress=None,
         task=None) -> list:
     """Grade ``students`` (checked by :func:`dgmlab.grading.course.autograde`) as ``options`` says (defaults:
     :class:`~.options.RunOptions`) and write the results back: :func:`plan`, :func:`submit`, :func:`write`.
@@ -188,7 +187,7 @@ def run(course: C.Course, hw: str, students, options: RunOptions | None = None, 
     writer = Writer(course, hw)
     results = []
 
-    def finish(result: C.SubmissionResult):
+    def finish(result: layout.SubmissionResult):
         if not result.skipped:
             try:
                 save_records(course, [result])  # last: a result without its record is graded again next time
@@ -211,58 +210,58 @@ def run(course: C.Course, hw: str, students, options: RunOptions | None = None, 
     return results
 
 
-def plan(course: C.Course, hw: str, students, options: RunOptions, writer: Writer) -> Plan:
+def plan(course: layout.Course, hw: str, students, options: RunOptions, writer: Writer) -> Plan:
     """Which of ``students``' submissions to grade, each with its key; no kit network is loaded (the published
     weights count in the key by their bytes' digest)."""
     hw_digest = homework_digest(course, hw, options.refuse_published)
-    draw_key = DS.course_key(course)  # stays here: workers get each file's seed, never the key
+    draw_key = draw_seeds_module.course_key(course)  # stays here: workers get each file's seed, never the key
     records = {} if options.force else load_records(course, hw)
     jobs, known = [], []
     for student in students:
         folder = course.folder("submitted", hw, student)
         if not folder.is_dir():
-            known.append(C.SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/"))
+            known.append(layout.SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/"))
             continue
         key = ""
         try:
             if folder_bytes(folder) > MAX_SUBMISSION_BYTES:  # before reading any of it into this process
-                known.append(C.SubmissionResult(hw, student, "invalid", _too_big(folder)))
+                known.append(layout.SubmissionResult(hw, student, "invalid", _too_big(folder)))
                 continue
             files = folder_files(folder)
             key = digest_of(hw_digest, files)
             rec = records.get(student)
             if (rec and rec.get("key") == key and rec.get("status") in FINAL
                     and (rec["status"] != "graded" or writer.has_submission(student))):
-                known.append(C.SubmissionResult(hw, student, rec["status"], rec.get("reason", ""),
+                known.append(layout.SubmissionResult(hw, student, rec["status"], rec.get("reason", ""),
                                                 rec.get("seconds") or 0.0, key=key, timings=rec.get("timings", {}),
                                                 skipped=True))
                 continue
-            problem = C.check_submission(folder / f"{hw}.ipynb") or TF.problem(folder)  # no time misread
+            problem = layout.check_submission(folder / f"{hw}.ipynb") or timestamp_file.problem(folder)  # no time misread
             if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:  # grew meanwhile
                 problem = _too_big(folder)
             if problem:
-                known.append(C.SubmissionResult(hw, student, "invalid", problem, key=key))
+                known.append(layout.SubmissionResult(hw, student, "invalid", problem, key=key))
                 continue
             jobs.append(Job(student=student, files=files, key=key,
-                            probe_seed=DS.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))))
+                            probe_seed=draw_seeds_module.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))))
         except Exception as exc:  # this submission alone: the class is still graded
             known.append(_not_prepared(hw, student, key, exc))
     return Plan(tuple(jobs), tuple(known))
 
 
-def _not_prepared(hw: str, student: str, key: str, exc: Exception) -> C.SubmissionResult:
-    return C.SubmissionResult(hw, student, "failed", f"could not be prepared for grading "
+def _not_prepared(hw: str, student: str, key: str, exc: Exception) -> layout.SubmissionResult:
+    return layout.SubmissionResult(hw, student, "failed", f"could not be prepared for grading "
                               f"({type(exc).__name__}: {str(exc)[:300]})", key=key)
 
 
-def _graded(course: C.Course, hw: str, jobs: tuple, options: RunOptions, writer: Writer, cluster, task):
+def _graded(course: layout.Course, hw: str, jobs: tuple, options: RunOptions, writer: Writer, cluster, task):
     """Each of ``jobs``' results as :func:`write` recorded it in the course, in the order they arrive."""
     from distributed import as_completed  # heavy (Dask), and only a run that grades needs it
 
     published = _Published(course, hw, options.refuse_published and any(map(_has_weights, jobs)))
     extensions = writer.extensions({j.student for j in jobs})
     bundle = make_bundle(course, hw, options, config=writer.config)
-    draw_key = DS.course_key(course)
+    draw_key = draw_seeds_module.course_key(course)
     with client_for(cluster, options.workers, options.allowed_failures, course=course, hw=hw,
                     slurm=options.slurm) as client:
         _check_workers(client, bundle)
@@ -313,7 +312,7 @@ def _has_weights(job: Job) -> bool:
 def _seeds(draw_key: bytes, hw: str, job: Job, published) -> dict:
     """:func:`~.draw_seeds.seeds_for` of ``job``'s files; a file refused is told to the instructor now (the
     student hears it in the feedback)."""
-    seeds = DS.seeds_for(draw_key, hw, job.files, published)
+    seeds = draw_seeds_module.seeds_for(draw_key, hw, job.files, published)
     for name, entry in seeds.items():
         if "refused" in entry:
             log.warning(terminal(f"dgmlab: {job.student}'s {name} is not graded, its graded cell earns 0: "
@@ -326,7 +325,7 @@ class _Published:
     load with torch, seconds), read in a thread of their own from when the run needs them, so that reading them
     overlaps the cluster's start; called, it waits for them. ``needed`` False: none (nothing to compare)."""
 
-    def __init__(self, course: C.Course, hw: str, needed: bool):
+    def __init__(self, course: layout.Course, hw: str, needed: bool):
         self._thread, self._got = None, {}
         if needed:
             self._thread = threading.Thread(target=self._read, args=(course, hw), daemon=True,
@@ -372,16 +371,16 @@ def _check_workers(client, bundle: Bundle, wait: float = 120) -> None:
     try:
         client.wait_for_workers(1, timeout=wait)
     except (TimeoutError, OSError):
-        raise C.CourseError(f"the Dask cluster has had no worker for {wait:g} s: start some, then run again") from None
+        raise layout.CourseError(f"the Dask cluster has had no worker for {wait:g} s: start some, then run again") from None
     info = client.run(worker_info)
     wrong = {w: i["version"] for w, i in info.items() if i["version"] != bundle.version}
     if wrong:
-        raise C.CourseError(f"workers run another dgmlab than this coordinator ({bundle.version}): "
+        raise layout.CourseError(f"workers run another dgmlab than this coordinator ({bundle.version}): "
                             + ", ".join(f"{w}: {v}" for w, v in sorted(wrong.items())[:5]))
     if bundle.sandbox is not False:  # None: each worker sandboxes when it can, and refuses to grade when not
         bare = {w: i["why"] for w, i in info.items() if not i["sandbox"]}
         if bare:
-            raise C.CourseError(("the sandbox is required but these workers cannot build it: " if bundle.sandbox
+            raise layout.CourseError(("the sandbox is required but these workers cannot build it: " if bundle.sandbox
                                  else "these workers cannot build the sandbox: ")
                                 + "; ".join(f"{w}: {why}" for w, why in sorted(bare.items())[:5])
                                 + " (install bubblewrap there, or allow grading without it: --no-sandbox, "

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from ... import weights_files as WF
+from ... import weights_files
 from ..copies.networks import NotFinite
 from ..copies.shared_weights import MAX_BYTES, published_copy
 from ..draw_key import KEY_ENV, KEY_NAME, course_key  # noqa: F401 (read here before draw_key held them)
@@ -78,12 +78,12 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
             if len(data) > MAX_BYTES:
                 continue  # not read here: the graded cell refuses it by its own, smaller size limit
             try:
-                WF.check(data, rel, MAX_BYTES)  # cheap, nothing unpickled: with or without the kit's files
+                weights_files.check(data, rel, MAX_BYTES)  # cheap, nothing unpickled: with or without the kit's files
                 if callable(published):
                     published = published()
                 graded = rel in {p.rsplit("/", 1)[-1] for p, _ in published}  # a name a trained cell reads
                 source = published_copy(data, published, rel) if graded else None
-            except (WF.RefusedFile, NotFinite) as exc:  # not unpickled, or NaN or inf on the grader's inputs
+            except (weights_files.RefusedFile, NotFinite) as exc:  # not unpickled, or NaN or inf on the grader's inputs
                 out[rel]["refused"] = str(exc)
                 continue
             if source is not None:

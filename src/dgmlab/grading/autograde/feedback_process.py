@@ -24,10 +24,10 @@ import threading
 import time
 from pathlib import Path
 
-from .. import layout as C
+from .. import layout
 from ..nbgrader_app import converter_log, nbgrader_config, run_converter
 from ..preprocessors.feedback_page import feedback_preprocessors
-from . import nbgrader_adapter as NA
+from . import nbgrader_adapter
 
 FEEDBACK_TEMPLATES = Path(__file__).parents[1] / "templates"  # dgmlab_feedback/: nbgrader's feedback page, accessible
 
@@ -44,7 +44,7 @@ def feedback_template(config):
         return config
     config.HTMLExporter.template_name = "dgmlab_feedback"
     config.HTMLExporter.template_file = "feedback.html.j2"  # it extends nbgrader's index.html.j2
-    config.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(NA.FORMGRADER_TEMPLATES)]
+    config.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(nbgrader_adapter.FORMGRADER_TEMPLATES)]
     config.HTMLExporter.filters = {**config.HTMLExporter.get("filters", {}),
                                    "dgmlab_sanitised": "dgmlab.pdf_page.sanitised"}  # the template's Markdown
     return config
@@ -67,7 +67,7 @@ class FeedbackProcess:
         """The running child's process id (``None``: none runs)."""
         return self._child.pid if self._child is not None and self._child.poll() is None else None
 
-    def run(self, root: Path, hw: str, student: str, timeout: float) -> C.StepResult:
+    def run(self, root: Path, hw: str, student: str, timeout: float) -> layout.StepResult:
         """generate_feedback of ``student``'s ``hw`` in the course ``root``; past ``timeout`` seconds the child is
         killed and the result fails with the reason and ``timed_out``."""
         with self._lock:
@@ -84,11 +84,11 @@ class FeedbackProcess:
             if line is None or not line:
                 self.stop()
                 if line is None:
-                    return C.StepResult(_args(hw, student), 1, f"[ERROR] generating the feedback took longer than "
+                    return layout.StepResult(_args(hw, student), 1, f"[ERROR] generating the feedback took longer than "
                                         f"{timeout:g} s; it was stopped", time.monotonic() - t0, timed_out=True)
-                return C.StepResult(_args(hw, student), 1, f"[ERROR] generating the feedback failed: {why}",
+                return layout.StepResult(_args(hw, student), 1, f"[ERROR] generating the feedback failed: {why}",
                                     time.monotonic() - t0)
-            return C.StepResult(**json.loads(line))
+            return layout.StepResult(**json.loads(line))
 
     def _started(self) -> subprocess.Popen:
         if self._child is None or self._child.poll() is not None:
@@ -127,13 +127,13 @@ class FeedbackProcess:
         child.wait()
 
 
-def _feedback(root: Path, hw: str, student: str) -> C.StepResult:
+def _feedback(root: Path, hw: str, student: str) -> layout.StepResult:
     """One feedback, in the child."""
     try:
         config = feedback_template(nbgrader_config(root, hw, student))
     except Exception as exc:  # the course's config: this feedback fails, the child goes on
-        return C.StepResult(_args(hw, student), 1, f"[ERROR] could not read the course's config: {exc!r}"[:400], 0.0)
-    return run_converter(NA.feedback_converter(config, converter_log()), _args(hw, student))
+        return layout.StepResult(_args(hw, student), 1, f"[ERROR] could not read the course's config: {exc!r}"[:400], 0.0)
+    return run_converter(nbgrader_adapter.feedback_converter(config, converter_log()), _args(hw, student))
 
 
 def serve() -> int:

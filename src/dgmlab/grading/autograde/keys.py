@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 from ... import __version__
-from .. import layout as C
+from .. import layout
 from ..copies.shared_weights import published_files
-from . import draw_seeds as DS
+from . import draw_seeds
 
 FINAL = ("graded", "invalid", "failed", "timed out")
 
@@ -45,7 +45,7 @@ def digest_of(*parts) -> str:
     return h.hexdigest()
 
 
-def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, published=None) -> str:
+def homework_digest(course: layout.Course, hw: str, refuse_published: bool = True, published=None) -> str:
     """Hash of what grading ``hw`` depends on besides the submission: ``source/<hw>/``, the config, dgmlab, the
     draw key's fingerprint and, when copies of them are refused, the kit's published weights files, by their bytes'
     SHA-256 (``published``: :func:`~dgmlab.grading.copies.shared_weights.published_weights` when already read;
@@ -58,11 +58,11 @@ def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, pu
     else:
         published = "published weights graded"  # the demo's grades are not a course's
     return digest_of(f"dgmlab {__version__}", config_digest(course), source,
-                   DS.fingerprint(DS.course_key(course)),  # a new draw key draws, and grades, anew
+                   draw_seeds.fingerprint(draw_seeds.course_key(course)),  # a new draw key draws, and grades, anew
                    published)
 
 
-def _published_digests(course: C.Course, hw: str) -> list:
+def _published_digests(course: layout.Course, hw: str) -> list:
     """``[(path relative to the course, SHA-256)]`` of the kit's published weights files that can be read: the
     digests :func:`~dgmlab.grading.copies.shared_weights.published_weights` gives them, without torch."""
     out = []
@@ -78,7 +78,7 @@ def _published_digests(course: C.Course, hw: str) -> list:
 RUN_ONLY = {"DgmlabAutograde": ("workers", "cluster", "force", "feedback")}
 
 
-def config_digest(course: C.Course) -> str:
+def config_digest(course: layout.Course) -> str:
     """Hash of the course's loaded config (nbgrader's and dgmlab's settings) without :data:`RUN_ONLY`: a comment or
     a new number of workers in ``nbgrader_config.py`` does not regrade the class; any setting that can change a
     grade (a time limit, the sandbox, the preprocessors) does."""
@@ -96,7 +96,7 @@ def config_digest(course: C.Course) -> str:
     return digest_of(json.dumps(settings, sort_keys=True))
 
 
-def grading_key(course: C.Course, hw: str, student: str, hw_digest: str | None = None) -> str:
+def grading_key(course: layout.Course, hw: str, student: str, hw_digest: str | None = None) -> str:
     """The key of grading ``student``'s ``hw``: same key, same grade (see module docstring)."""
     hw_digest = hw_digest or homework_digest(course, hw)
     return digest_of(hw_digest, folder_files(course.folder("submitted", hw, student)))

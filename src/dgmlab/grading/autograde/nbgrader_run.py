@@ -12,11 +12,11 @@ import threading
 import uuid
 from pathlib import Path
 
-from .. import layout as C
+from .. import layout
 from ..judge import judge_process
 from ..nbgrader_app import NBGRADER_LOCK, converter_log, nbgrader_config, run_converter, temporary_environment
 from ..preprocessors import trusted_sanitize_preprocessors
-from . import nbgrader_adapter as NA
+from . import nbgrader_adapter
 from .feedback_process import FEEDBACK_TEMPLATES, FeedbackProcess, feedback_template  # noqa: F401 (tests import them here)
 
 # Seconds a grading's nbgrader code may still run after its time limit killed its kernels; past that
@@ -47,7 +47,7 @@ def _in_dask_worker() -> bool:
 
 def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_timeout=None, box=None,
                   timings_file: Path | None = None, env: dict | None = None, probe_seed: int = 0,
-                  draw_seeds: str = "") -> C.StepResult:
+                  draw_seeds: str = "") -> layout.StepResult:
     """nbgrader's autograde of ``student``'s ``hw`` in the scratch course ``root``, in this process.
 
     nbgrader, traitlets and nbconvert stay imported between gradings; only the kernel is a new
@@ -59,7 +59,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     ``probe_seed``: the seed of the inputs check() test cells are judged on (:mod:`dgmlab.grading.judge.judge`);
     ``draw_seeds``: the graded draws' seeds as JSON, for the judge (never the kernel).
     """
-    from ..isolation import kernels as K
+    from ..isolation import kernels
 
     config = nbgrader_config(root, hw, student)
     config.Autograde.create_student = True
@@ -86,7 +86,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
         if done.wait(timeout):
             return
         fired.set()
-        K.stop_kernels(grading_id)
+        kernels.stop_kernels(grading_id)
         if not done.wait(STOP_GRACE) and exit_on_hang:
             log.error("grading %s did not stop %g s after its time limit: exiting this worker", grading_id,
                       STOP_GRACE)
@@ -97,11 +97,11 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     with NBGRADER_LOCK, temporary_environment(env or {}):
         try:
             guard.start()
-            res = run_converter(NA.autograde_converter(config, log), args)
+            res = run_converter(nbgrader_adapter.autograde_converter(config, log), args)
         finally:
             done.set()
-            K.stop_kernels(grading_id)  # nothing is left running, whatever happened
-            K.forget(grading_id)
+            kernels.stop_kernels(grading_id)  # nothing is left running, whatever happened
+            kernels.forget(grading_id)
     res.timed_out = fired.is_set()
     return res
 
@@ -113,7 +113,7 @@ FEEDBACK = FeedbackProcess()  # this process's feedback child, kept from one fee
 atexit.register(FEEDBACK.stop)
 
 
-def run_feedback(root: Path, hw: str, student: str, *, timeout: float = FEEDBACK_TIMEOUT) -> C.StepResult:
+def run_feedback(root: Path, hw: str, student: str, *, timeout: float = FEEDBACK_TIMEOUT) -> layout.StepResult:
     """nbgrader's generate_feedback of ``student``'s ``hw`` in the scratch course ``root``, in a child process
     (:mod:`.feedback_process`) killed with its process group after ``timeout`` seconds: the result then fails with the
     reason and ``timed_out``, and the grade stands."""

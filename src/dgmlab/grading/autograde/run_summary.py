@@ -9,7 +9,7 @@ as :func:`dgmlab.grading.course.autograde` decides it (:func:`sandboxed`).
 from __future__ import annotations
 
 from ..inert import terminal
-from ..isolation import kernel_sandbox as S
+from ..isolation import kernel_sandbox
 
 
 def sandboxed(sandbox: bool | None, on_this_machine: bool) -> bool:
@@ -21,7 +21,7 @@ def sandboxed(sandbox: bool | None, on_this_machine: bool) -> bool:
     if not on_this_machine:
         return True
 
-    return S.available()[0]
+    return kernel_sandbox.available()[0]
 
 
 def summary_lines(results, sandbox: bool, dropped=()) -> list:

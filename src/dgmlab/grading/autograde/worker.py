@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ... import __version__
-from .. import layout as C
-from .. import returned_notebooks
-from ..isolation import kernel_sandbox as S
+from .. import layout, returned_notebooks
+from ..isolation import kernel_sandbox
 from ..preprocessors.working_folder import left_folders
-from . import draw_seeds as DS
-from . import nbgrader_adapter as NA
+from . import draw_seeds as draw_seeds_module
+from . import nbgrader_adapter
 from .keys import folder_files
 from .nbgrader_run import run_autograde, run_feedback
 from .task_records import Bundle, Job, Outcome
@@ -113,7 +112,7 @@ class Scratch:
     """A submission laid out in a throw-away course, ready for nbgrader (:func:`_prepare`)."""
 
     root: Path
-    course: C.Course
+    course: layout.Course
     timings_file: Path  # where TimedExecute writes each cell's times
     started: float  # the worker's clock when the grading began
 
@@ -165,7 +164,7 @@ def _refusal(bundle: Bundle, worker: str) -> str:
                 "dgmlab on every worker")
     if bundle.sandbox is False:
         return ""
-    usable, why = S.available()
+    usable, why = kernel_sandbox.available()
     if usable:
         return ""
     if bundle.sandbox:
@@ -188,11 +187,11 @@ def _prepare(root: Path, bundle: Bundle, job: Job, started: float) -> Scratch:
     (:func:`.nbgrader_adapter.read_scores`) to hand the course's one gradebook writer (the coordinator)."""
     (root / "nbgrader_config.py").write_text(bundle.config + TIMING_CONFIG, encoding="utf-8")
     (root / "gradebook.db").write_bytes(bundle.gradebook)
-    scratch = C.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
+    scratch = layout.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
     write_files(scratch.folder("source", bundle.hw), bundle.source)
     write_files(scratch.folder("submitted", bundle.hw, job.student), job.files)
     if job.extension:
-        NA.grant_extension(_db(root), bundle.course_id, bundle.hw, job.student, job.extension)
+        nbgrader_adapter.grant_extension(_db(root), bundle.course_id, bundle.hw, job.student, job.extension)
     return Scratch(root, scratch, root / "timings.jsonl", started)
 
 
@@ -209,9 +208,9 @@ def _run(scratch: Scratch, bundle: Bundle, job: Job) -> Ran:
     with contextlib.ExitStack() as stack:
         # never the draw key; the kernel imports nothing from the submission folder (a dgmlab/ handed in must not
         # replace dgmlab)
-        env = {DS.KEY_ENV: None, "PYTHONSAFEPATH": "1"}
+        env = {draw_seeds_module.KEY_ENV: None, "PYTHONSAFEPATH": "1"}
         box = (None if bundle.sandbox is False else
-               stack.enter_context(S.Sandbox(graded, bundle.limits, env=env)))
+               stack.enter_context(kernel_sandbox.Sandbox(graded, bundle.limits, env=env)))
         t_prepared = time.time()
         res = run_autograde(scratch.root, hw, student, timeout=bundle.timeout, cell_timeout=bundle.cell_timeout,
                             box=box, timings_file=scratch.timings_file, env=env, probe_seed=job.probe_seed,
@@ -225,7 +224,7 @@ def _run(scratch: Scratch, bundle: Bundle, job: Job) -> Ran:
                    timings)
     if not res.ok:
         return Ran("failed", res.reason, (res,), None, handed, aside, timings)
-    scores = NA.read_scores(_db(scratch.root), bundle.course_id, hw, student)
+    scores = nbgrader_adapter.read_scores(_db(scratch.root), bundle.course_id, hw, student)
     if not bundle.feedback:
         return Ran("graded", "", (res,), scores, handed, aside, timings)
     t_fb = time.time()
@@ -364,6 +363,6 @@ def _worker_name() -> str:
 
 def worker_info() -> dict:
     """What a worker reports before grading: its dgmlab and whether it can sandbox."""
-    usable, why = S.available()
+    usable, why = kernel_sandbox.available()
     return {"version": __version__, "sandbox": usable, "why": why, "python": sys.version.split()[0],
             "name": _worker_name()}
