@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 from ..autograde.timings import PHASES, phase_rows
-from ..copies import runtime_code as RC
-from ..copies import shared_weights as SW
+from ..copies import runtime_code, shared_weights
 from ..copies import similarity as SIM
 from ..copies.dashboard_copies import anonymize_shared, anonymize_similar, shared_weights_html, similarity_html
 from ..hand.rubrics import item_counts, signed_points
@@ -26,8 +25,8 @@ from ..html_text import render as render_template
 from ..layout import Course, CourseError
 from ..term.deadlines import deadlines
 from ..term.term_rules import term_rules
-from . import analysis as A
-from . import item_analysis as IA
+from . import analysis
+from . import item_analysis as item_analysis_module
 from . import registrar as REG
 from .dashboard_charts import auto_manual_bars, histogram, pass_rate_bars, sample_grid
 from .final_mark import final_mark
@@ -36,7 +35,7 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
 # ------------------------------------------------------------------ page
-def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | None, shared=(), similar=(),
+def homework_section(course: Course, data: analysis.ClassData, hw: str, names: dict | None, shared=(), similar=(),
                      runtime=()) -> str:
     graded = data.graded(hw)
     layout = data.cell_order[hw]
@@ -44,13 +43,13 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
     manual_max = sum(t[2] for t in layout if t[3] == "manual")
     marks = {s.student: final_mark(s) for s in data.submissions if s.hw == hw}
     finals = [marks[s.student].number for s in graded if marks[s.student].final]  # pending marks are no marks
-    stats = A.summary(finals)
-    rows = A.cell_stats(data, hw)
+    stats = analysis.summary(finals)
+    rows = analysis.cell_stats(data, hw)
     context = dict(hw=hw, max_score=data.max_score[hw], auto_max=auto_max, manual_max=manual_max, graded=graded,
                    rows=rows, marks=marks)
     if graded:
-        auto = A.summary(s.auto_score for s in graded)
-        manual = A.summary(s.manual_score for s in graded)
+        auto = analysis.summary(s.auto_score for s in graded)
+        manual = analysis.summary(s.manual_score for s in graded)
         context["stats"] = [("n", "final marks", stats.get("n")),
                             ("pending", "pending (answers to grade by hand)", len(graded) - len(finals)),
                             ("mean", "mean", stats.get("mean")),
@@ -76,10 +75,10 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
     context.update(pending=pending, manual_left=sum(len(r["pending"]) for r in pending),
                    manual_total=sum(1 for c in data.cells_of(hw) if c.kind == "manual"),
                    rubric_counts=rubric_counts_html(course, hw),
-                   item_analysis=IA.html_section(course, data, hw, names))
+                   item_analysis=item_analysis_module.html_section(course, data, hw, names))
 
     # artifacts
-    art = A.ARTIFACTS.get(hw.split("_")[0])
+    art = analysis.ARTIFACTS.get(hw.split("_")[0])
     if art:
         fname, cell = art
         inverse = {v: k for k, v in (names or {}).items()}
@@ -93,7 +92,7 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
                                 points=f"{fmt(score.points)} / {fmt(score.max_points)}" if score else "–"))
         context["samples"] = dict(file=fname, cell=cell, figures=figures)
     return render_template("homework.html.j2", shared=shared_weights_html(hw, shared),
-                  similar=similarity_html(hw, similar, texts=names is None), runtime=RC.html_section(hw, runtime),
+                  similar=similarity_html(hw, similar, texts=names is None), runtime=runtime_code.html_section(hw, runtime),
                   **context)
 
 
@@ -104,7 +103,7 @@ def rubric_counts_html(course: Course, hw: str) -> str:
     return render_template("rubric_counts.html.j2", hw=hw, questions=questions) if questions else ""
 
 
-def totals_section(course: Course, data: A.ClassData, names: dict | None = None) -> str:
+def totals_section(course: Course, data: analysis.ClassData, names: dict | None = None) -> str:
     """Each student's course total and letter, as ``dgmlab registrar`` computes them (:mod:`.registrar`) from
     ``data`` (not anonymized: a student's own due date is read by their id); with ``names`` (id -> pseudonym) the
     ids are replaced and the roster's names left out. A setting that makes no sense is shown, not raised."""
@@ -134,7 +133,7 @@ def totals_section(course: Course, data: A.ClassData, names: dict | None = None)
         if rules.letters else "no letters set (letters)")
 
 
-def student_section(data: A.ClassData, sid: str):
+def student_section(data: analysis.ClassData, sid: str):
     r = data.roster.get(sid)
     subs = [s for s in data.submissions if s.student == sid]
     return render_template("student.html.j2", sid=sid, named=r.display if r and r.named else None, subs=subs,
@@ -142,7 +141,7 @@ def student_section(data: A.ClassData, sid: str):
                   parts=[(s, data.cells_of(s.hw, student=sid)) for s in subs])
 
 
-def render(course: Course, data: A.ClassData, names: dict | None = None, shared=(), similar=(), runtime=(),
+def render(course: Course, data: analysis.ClassData, names: dict | None = None, shared=(), similar=(), runtime=(),
            totals: str | None = None) -> str:
     """The dashboard page for ``data`` (already anonymized when ``names`` maps ids to pseudonyms) and the
     :func:`~dgmlab.grading.copies.shared_weights.compare` results ``shared`` (students named as in ``data``);
@@ -161,20 +160,20 @@ def render(course: Course, data: A.ClassData, names: dict | None = None, shared=
 
 def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
           shared: list | None = None, similar: list | None = None,
-          runtime: list | None = None) -> tuple[Path, A.ClassData]:
+          runtime: list | None = None) -> tuple[Path, analysis.ClassData]:
     """Collect, optionally pseudonymize, render and write the page; return its path and the data shown.
 
     ``shared``, ``similar``: the homeworks' :func:`~dgmlab.grading.copies.shared_weights.compare` and
     :func:`~dgmlab.grading.copies.similarity.compare` when already computed; ``runtime``, the
     :func:`~dgmlab.grading.copies.runtime_code.scan`.
     """
-    data = A.collect(course, hws)
+    data = analysis.collect(course, hws)
     if shared is None:
-        shared = SW.compare(course, data.hws)
+        shared = shared_weights.compare(course, data.hws)
     if similar is None:
         similar = SIM.compare(course, data.hws)
     if runtime is None:
-        runtime = RC.scan(course, data.hws)
+        runtime = runtime_code.scan(course, data.hws)
     names = None
     totals = None
     if anonymize:
@@ -183,12 +182,12 @@ def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
                | {x for f in shared for x, _ in f.not_finite}
                | {x for r in similar for m in r.matches for x in (m.student, m.other) if m.kind == "student"}
                | {m.student for r in similar for m in r.matches} | {x.student for r in runtime for x in r.findings})
-        names = A.Pseudonyms.for_course(course).mapping(ids)
+        names = analysis.Pseudonyms.for_course(course).mapping(ids)
         totals = totals_section(course, data, names)  # from the real ids: each student's own due date
-        data = A.anonymize(data, names)
+        data = analysis.anonymize(data, names)
         shared = anonymize_shared(shared, names)
         similar = anonymize_similar(similar, names)
-        runtime = RC.anonymize(runtime, names)
+        runtime = runtime_code.anonymize(runtime, names)
     path = Path(path)
     path = path if path.is_absolute() else course.root / path
     path.parent.mkdir(parents=True, exist_ok=True)

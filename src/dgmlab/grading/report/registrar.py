@@ -17,10 +17,10 @@ from pathlib import Path
 
 from ..inert import terminal, write_csv
 from ..layout import Course
-from ..term import course_total as T
+from ..term import course_total as course_total_module
 from ..term.deadlines import deadlines
 from ..term.term_rules import TermRules, term_rules
-from . import final_mark as FM
+from . import final_mark as final_mark_module
 
 
 @dataclass
@@ -34,29 +34,29 @@ class Registrar:
 
 
 def final_mark(data, student: str, hw: str, due: _dt.datetime | None = None, now: _dt.datetime | None = None
-               ) -> T.Mark:
+               ) -> course_total_module.Mark:
     """``student``'s final mark of ``hw`` from the class's data (:func:`dgmlab.grading.report.analysis.collect`):
     a mark (auto + hand points, the late policy applied), pending (with why) or missing (nothing handed in, and
     ``due``, the student's own due date, has passed: else pending). The one place the registrar reads a final
     mark."""
     subs = [s for s in data.submissions if s.student == student and s.hw == hw]
     if hw not in data.hws:
-        return T.Mark(T.PENDING, reason="not graded yet: no grades of it in the gradebook")
+        return course_total_module.Mark(course_total_module.PENDING, reason="not graded yet: no grades of it in the gradebook")
     top = data.max_score.get(hw, 0.0)
     if not subs:
         if due is not None and due > (now or _dt.datetime.now(_dt.timezone.utc)):
-            return T.Mark(T.PENDING, None, top, f"not due yet for them (due {due.isoformat(timespec='minutes')})")
-        return T.Mark(T.MISSING, None, top, "nothing handed in")
-    mark = FM.final_mark(subs[0])  # the number every other surface shows, or why there is none
+            return course_total_module.Mark(course_total_module.PENDING, None, top, f"not due yet for them (due {due.isoformat(timespec='minutes')})")
+        return course_total_module.Mark(course_total_module.MISSING, None, top, "nothing handed in")
+    mark = final_mark_module.final_mark(subs[0])  # the number every other surface shows, or why there is none
     if not mark.final:
-        return T.Mark(T.PENDING, None, top, mark.pending.removeprefix("pending: "))
-    return T.Mark(T.MARK, mark.value, float(mark.max_score) or top)
+        return course_total_module.Mark(course_total_module.PENDING, None, top, mark.pending.removeprefix("pending: "))
+    return course_total_module.Mark(course_total_module.MARK, mark.value, float(mark.max_score) or top)
 
 
-def _cell(mark: T.Mark) -> str:
-    if mark.status in (T.EXCUSED, T.PENDING):
+def _cell(mark: course_total_module.Mark) -> str:
+    if mark.status in (course_total_module.EXCUSED, course_total_module.PENDING):
         return mark.status
-    return FM.mark_text(mark.counted_points)
+    return final_mark_module.mark_text(mark.counted_points)
 
 
 def rows(data, rules: TermRules, homeworks=None, due=None, now=None) -> Registrar:
@@ -69,10 +69,10 @@ def rows(data, rules: TermRules, homeworks=None, due=None, now=None) -> Registra
     head += [f"{hw} (of {data.max_score[hw]:g})" if hw in data.max_score else hw for hw in hws]
     out = Registrar([head], {}, problems=list(data.problems))
     for sid in students:
-        marks = {hw: (T.Mark(T.EXCUSED) if rules.is_excused(hw, sid)
+        marks = {hw: (course_total_module.Mark(course_total_module.EXCUSED) if rules.is_excused(hw, sid)
                       else final_mark(data, sid, hw, due(hw, sid) if due else None, now)) for hw in hws}
-        out.missing += [(sid, hw) for hw, m in marks.items() if m.status == T.MISSING]
-        total = T.course_total(marks, {hw: rules.weights.get(hw, 1.0) for hw in hws} if rules.weights else {},
+        out.missing += [(sid, hw) for hw, m in marks.items() if m.status == course_total_module.MISSING]
+        total = course_total_module.course_total(marks, {hw: rules.weights.get(hw, 1.0) for hw in hws} if rules.weights else {},
                                rules.letters, rules.precision)
         out.totals[sid] = total
         entry = data.roster.get(sid)
@@ -83,9 +83,9 @@ def rows(data, rules: TermRules, homeworks=None, due=None, now=None) -> Registra
 
 def collect(course: Course):
     """The class's data, read as every report reads it."""
-    from . import analysis as A
+    from . import analysis
 
-    return A.collect(course)
+    return analysis.collect(course)
 
 
 def write(course: Course, path: Path | str = "registrar.csv") -> tuple[Path, Registrar]:

@@ -9,11 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
-from .. import nbgrader_app as N
+from .. import nbgrader_app
 from ..inert import neutralise_csv_file, terminal
 from ..layout import Course, CourseError, check_submission
 from ..records import load_records
-from ..term import late_days as LD
+from ..term import late_days as late_days_module
 from .final_mark import PLACES, final_mark, late_points, still_to_grade
 
 
@@ -166,7 +166,7 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
     config.CourseDirectory.root = str(course.root)  # the file's own root is relative to where it is run
     directory = CourseDirectory(config=config)
     named = config.ExportApp.get("plugin_class", CsvExportPlugin)
-    with N.as_nbgrader_command(course.root):  # a plugin the config names may live in the course folder
+    with nbgrader_app.as_nbgrader_command(course.root):  # a plugin the config names may live in the course folder
         try:
             plugin_class = import_item(named) if isinstance(named, str) else named
         except Exception as exc:
@@ -175,7 +175,7 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
         if not (isinstance(plugin_class, type) and issubclass(plugin_class, ExportPlugin)):
             raise CourseError(f"nbgrader_config.py's c.ExportApp.plugin_class = {named!r} is not an "
                               "nbgrader.plugins.ExportPlugin class: name one, or remove the setting")
-        plugin = plugin_class(config=config, log=N.converter_log())
+        plugin = plugin_class(config=config, log=nbgrader_app.converter_log())
         res = capture_log(_Export(plugin, directory.db_url, directory.course_id))
     if not res["success"] or not target.exists():
         output = res.get("log", "") + res.get("error", "")
@@ -266,7 +266,7 @@ def student_due(dates, hw: str, student: str, gradebook_due=None, gradebook_exte
     if due is None:
         return None
     spent, _ = dates.late_days(hw, student)
-    return (LD.shift(due, spent, dates.tz) if spent else due).astimezone(dates.tz)
+    return (late_days_module.shift(due, spent, dates.tz) if spent else due).astimezone(dates.tz)
 
 
 def _own_due_dates(course: Course) -> dict:

@@ -20,11 +20,10 @@ from traitlets import Dict, Unicode
 from traitlets.config import Configurable
 from traitlets.utils.importstring import import_item
 
-from .. import nbgrader_app as N
+from .. import nbgrader_app
 from ..layout import Course, CourseError
-from . import canvas_dates as CD
-from . import late as L
-from . import late_days as LD
+from . import canvas_dates, late
+from . import late_days as late_days_module
 from .term_rules import TermRules, term_rules
 from .times import parse_length, parse_time  # noqa: F401 (read here as deadlines.parse_time too)
 
@@ -45,14 +44,14 @@ class DgmlabDeadlines(Configurable):
 
 
 def _naive_utc(t: _dt.datetime | None) -> _dt.datetime | None:
-    return None if t is None else t.astimezone(L.UTC).replace(tzinfo=None)
+    return None if t is None else t.astimezone(late.UTC).replace(tzinfo=None)
 
 
 def from_gradebook(t: _dt.datetime | None) -> _dt.datetime | None:
     """nbgrader keeps UTC times without a zone."""
     if t is None:
         return None
-    return t.replace(tzinfo=L.UTC) if t.tzinfo is None else t
+    return t.replace(tzinfo=late.UTC) if t.tzinfo is None else t
 
 
 class Deadlines:
@@ -65,10 +64,10 @@ class Deadlines:
         extension)}``, what a bank of late days is spent on) are read from ``course`` when not given."""
         self.settings, self.course = settings, course
         self.rules = rules if rules is not None else term_rules(course) if course is not None else TermRules()
-        self.canvas_due = canvas_due if canvas_due is not None else CD.read(course)
+        self.canvas_due = canvas_due if canvas_due is not None else canvas_dates.read(course)
         self._submissions, self._spent = submissions, {}
         try:
-            self.tz = L.zone(settings.timezone)
+            self.tz = late.zone(settings.timezone)
             self.due_dates = {hw: parse_time(t, self.tz) for hw, t in settings.due.items()}
             self.extensions = {hw: {sid: self._extension(v) for sid, v in (per or {}).items()}
                                for hw, per in settings.extensions.items()}
@@ -88,7 +87,7 @@ class Deadlines:
         s = self.settings
         return bool(s.due or s.extensions or s.policies or s.policy != "none")
 
-    def policy(self, hw: str) -> L.LatePolicy:
+    def policy(self, hw: str) -> late.LatePolicy:
         name = self.settings.policies.get(hw, self.settings.policy)
         if name not in self._policies:
             self._policies[name] = load_policy(name, self.course)
@@ -113,12 +112,12 @@ class Deadlines:
         return local.replace(tzinfo=self.tz)
 
     def apply(self, hw: str, student: str, mark: float, submitted=None, gradebook_due=None,
-              gradebook_extension=None) -> L.LateResult:
+              gradebook_extension=None) -> late.LateResult:
         """The homework's policy on ``mark`` (autograded + hand-graded points) handed in at ``submitted``
         (aware, or naive UTC as nbgrader stores it)."""
         due = self.due(hw, student, gradebook_due, gradebook_extension)
         spent, left = self.late_days(hw, student)
-        return LD.apply(self.policy(hw), mark, from_gradebook(submitted), due, self.tz, spent, left)
+        return late_days_module.apply(self.policy(hw), mark, from_gradebook(submitted), due, self.tz, spent, left)
 
     def late_days(self, hw: str, student: str) -> tuple:
         """``(days spent on hw, days left after it)`` of ``student``'s bank of free late days
@@ -135,15 +134,15 @@ class Deadlines:
                 due = self.due(h, sid, gb_due, gb_ext)
                 if due is None:
                     continue
-                days = LD.needed(self.policy(h), from_gradebook(submitted), due, self.tz)
+                days = late_days_module.needed(self.policy(h), from_gradebook(submitted), due, self.tz)
                 order.append(((self.due_dates.get(h) or from_gradebook(gb_due) or due), h, days))
                 times[h] = (from_gradebook(submitted), due)
             order.sort(key=lambda t: (t[0], t[1]))
             kept = None
             if self.rules.late_days_rule == "where_it_changes_the_mark":
                 def kept(h, k):
-                    return LD.kept(self.policy(h), *times[h], self.tz, k)
-            self._spent[student] = list(LD.spend(self.rules.bank(student), [(h, d) for _, h, d in order],
+                    return late_days_module.kept(self.policy(h), *times[h], self.tz, k)
+            self._spent[student] = list(late_days_module.spend(self.rules.bank(student), [(h, d) for _, h, d in order],
                                                  kept).items())
         left = self.rules.bank(student)
         for h, n in self._spent[student]:
@@ -167,26 +166,26 @@ def _submissions(course: Course | None) -> dict:
                 for a in gb.assignments for sub in a.submissions}
 
 
-def load_policy(name: str, course: Course | None = None) -> L.LatePolicy:
+def load_policy(name: str, course: Course | None = None) -> late.LatePolicy:
     """A policy by name (:data:`dgmlab.grading.term.late.POLICIES`) or ``module.attr`` from the course folder."""
-    if name in L.POLICIES:
-        return L.POLICIES[name]
+    if name in late.POLICIES:
+        return late.POLICIES[name]
     if "." not in name and ":" not in name:
         raise CourseError(f"nbgrader_config.py: c.DgmlabDeadlines: unknown late policy {name!r} (known: "
-                          f"{', '.join(L.POLICIES)}, or 'module.name' of a course's own)")
+                          f"{', '.join(late.POLICIES)}, or 'module.name' of a course's own)")
 
     try:
         if course is not None:
-            with N.as_nbgrader_command(course.root):
+            with nbgrader_app.as_nbgrader_command(course.root):
                 item = import_item(name.replace(":", "."))
         else:
             item = import_item(name.replace(":", "."))
     except Exception as exc:
         raise CourseError(f"nbgrader_config.py: c.DgmlabDeadlines: late policy {name!r} cannot be imported "
                           f"({exc})") from exc
-    if isinstance(item, type) and issubclass(item, L.LatePolicy):
+    if isinstance(item, type) and issubclass(item, late.LatePolicy):
         item = item()
-    if not isinstance(item, L.LatePolicy):
+    if not isinstance(item, late.LatePolicy):
         raise CourseError(f"nbgrader_config.py: c.DgmlabDeadlines: {name!r} is not a "
                           "dgmlab.grading.term.late.LatePolicy (e.g. a DailyPolicy)")
     return item

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 
-from . import late as L
+from . import late
 
 _MOST = 366  # no bank is longer than a year
 
@@ -35,7 +35,7 @@ def shift(due: _dt.datetime, days: int, tz) -> _dt.datetime:
     return local.replace(tzinfo=tz)
 
 
-def needed(policy: L.LatePolicy, submitted: _dt.datetime, due: _dt.datetime, tz) -> int:
+def needed(policy: late.LatePolicy, submitted: _dt.datetime, due: _dt.datetime, tz) -> int:
     """The fewest whole days that, added to ``due``, make ``submitted`` on time under ``policy`` (0: on time, or
     late under a policy that takes nothing for it, such as ``none``: no day is spent where none is needed)."""
     if policy.days_late(submitted, due, tz) == 0 or policy.apply(1.0, submitted, due, tz).final >= 1.0:
@@ -69,13 +69,13 @@ def spend(bank: int, days_needed, kept=None) -> dict:
     return out
 
 
-def kept(policy: L.LatePolicy, submitted: _dt.datetime, due: _dt.datetime, tz, days: int) -> float:
+def kept(policy: late.LatePolicy, submitted: _dt.datetime, due: _dt.datetime, tz, days: int) -> float:
     """The share of a mark ``policy`` keeps of a homework handed in at ``submitted`` with ``days`` spent on it."""
     return policy.apply(1.0, submitted, shift(due, days, tz), tz).final
 
 
-def apply(policy: L.LatePolicy, mark: float, submitted, due, tz, spent: int = 0, left: int | None = None
-          ) -> L.LateResult:
+def apply(policy: late.LatePolicy, mark: float, submitted, due, tz, spent: int = 0, left: int | None = None
+          ) -> late.LateResult:
     """``policy`` on ``mark`` handed in at ``submitted`` against ``due`` moved by the ``spent`` days of the bank
     (``left``: the days the bank has after this homework, said in the reason)."""
     if not spent or submitted is None or due is None:
