@@ -46,8 +46,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..inert import terminal
 from ..layout import Course, CourseError
-from . import grade_pages as P
-from . import rubrics as R
+from . import grade_pages, rubrics
 from .grade_script import JS
 from .grading_site import DEBIAN_MATHJAX, MATHJAX_ENV, Site, find_mathjax, item_key, quote_part
 
@@ -188,8 +187,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(400, {"error": str(exc)})
 
 
-STATIC = {"grade.js": (JS, "text/javascript; charset=utf-8"), "grade.css": (P.CSS, "text/css; charset=utf-8"),
-          "mathjax-config.js": (P.MATHJAX_CONFIG, "text/javascript; charset=utf-8")}
+STATIC = {"grade.js": (JS, "text/javascript; charset=utf-8"), "grade.css": (grade_pages.CSS, "text/css; charset=utf-8"),
+          "mathjax-config.js": (grade_pages.MATHJAX_CONFIG, "text/javascript; charset=utf-8")}
 
 
 def make_server(course: Course, hw: str, port: int = 0, anonymous: bool = True, who: str | None = None) -> HTTPServer:
@@ -229,7 +228,7 @@ def rubric_lock(course: Course, hw: str):
     (:mod:`.rubric_table`): a second writer would write over the first one's rubric."""
     import fcntl
 
-    path = R.path(course, hw).with_name(f".{hw}.lock")
+    path = rubrics.path(course, hw).with_name(f".{hw}.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     f = open(path, "w")
     try:
@@ -272,7 +271,7 @@ def serve(course: Course, hw: str, question: str | None = None, port: int = 0, b
             raise
     address = url(server, question)
     say(f"grading {server.site.hw} by question at {address}  (this machine only; Ctrl-C stops)")
-    say(f"rubrics: {R.path(course, server.site.hw)}")
+    say(f"rubrics: {rubrics.path(course, server.site.hw)}")
     for problem in server.site.request_problems:
         say(terminal(f"regrade.md: {problem}"))
     reopened = reopened_lines(server.site)

@@ -18,15 +18,17 @@ import nbformat
 
 from ...image_budget import too_large
 from ..layout import Course, CourseError
-from . import answer_groups as AG
-from . import class_answers as CA
-from . import class_grades as CG
-from . import grade_pages as P
-from . import grading_order as GO
-from . import question_files as QF
-from . import question_sections as QS
-from . import regrades
-from . import rubrics as R
+from . import (
+    answer_groups,
+    class_answers,
+    grade_pages,
+    grading_order,
+    question_files,
+    question_sections,
+    regrades,
+    rubrics,
+)
+from . import class_grades as class_grades_module
 from .answers_html import answer_html, attachment, defines_macros, image_type, markdown_html
 
 MATHJAX_ENV = "DGMLAB_MATHJAX"  # as dgmlab pdf reads it
@@ -58,17 +60,17 @@ class Site:
 
     def __init__(self, course: Course, hw: str, anonymous: bool = True, who: str | None = None):
         self.course = course
-        self.grader = R.Grader(course, hw, who=who)
+        self.grader = rubrics.Grader(course, hw, who=who)
         self.hw = self.grader.hw
         self.anonymous = anonymous
-        self.cells = {c.grade_id: c for c in R.written_cells(course, self.hw)}
+        self.cells = {c.grade_id: c for c in rubrics.written_cells(course, self.hw)}
         source = nbformat.read(course.source_notebook(self.hw), as_version=4)
-        self.related = CA.related_cells(source.cells)
-        self.questions = QF.homework_questions(course, self.hw)  # which handed-in file goes with which written cell
-        self.notebooks = CA.ClassNotebooks(course, self.hw)
+        self.related = class_answers.related_cells(source.cells)
+        self.questions = question_files.homework_questions(course, self.hw)  # which handed-in file goes with which written cell
+        self.notebooks = class_answers.ClassNotebooks(course, self.hw)
         for student in self.grader.students:  # read once now: the first page comes as fast as the next
             self.notebooks.get(student)
-        self.labels = GO.labels(course, self.grader.students, anonymous)
+        self.labels = grading_order.labels(course, self.grader.students, anonymous)
         _, self.request_problems = regrades.read_files(course, self.hw, who=self.grader.who)  # regrade.md handed in
         self.by_label = {v: k for k, v in self.labels.items()}
         self.token = secrets.token_urlsafe(32)
@@ -77,11 +79,11 @@ class Site:
         self._groups = {}  # grade_id -> the Grouping the page last showed
         from jinja2 import DictLoader, Environment, select_autoescape
 
-        self.env = Environment(loader=DictLoader({"base.html": P.BASE, "index.html": P.INDEX,
-                                                  "question.html": P.QUESTION, "answer.html": P.ANSWER}),
+        self.env = Environment(loader=DictLoader({"base.html": grade_pages.BASE, "index.html": grade_pages.INDEX,
+                                                  "question.html": grade_pages.QUESTION, "answer.html": grade_pages.ANSWER}),
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.globals.update(token=self.token, course=course.root.name, mathjax=self.mathjax is not None,
-                                signed=R.signed_points, item_key=item_key)
+                                signed=rubrics.signed_points, item_key=item_key)
 
     # -- who is who
     def student(self, label: str) -> str:
@@ -208,36 +210,36 @@ class Site:
     # -- the gradebook
     def grades(self) -> dict:
         """``{student: {grade id: class_grades.Cell}}`` as the gradebook has them now."""
-        with R.gradebook(self.course) as gb:
-            return CG.class_grades(gb, self.hw)
+        with rubrics.gradebook(self.course) as gb:
+            return class_grades_module.class_grades(gb, self.hw)
 
     def to_grade(self, grades: dict | None = None) -> dict:
         """``{grade id: {student, ...}}`` of the answers still to grade by hand, by the rule ``dgmlab report`` and
         ``push`` apply (:mod:`.to_grade`): never graded, or reopened by a regrade (the answer changed)."""
         grades = self.grades() if grades is None else grades
-        return {gid: {s for s in self.grader.students if CG.still_to_grade(grades.get(s, {}).get(gid))}
+        return {gid: {s for s in self.grader.students if class_grades_module.still_to_grade(grades.get(s, {}).get(gid))}
                 for gid in self.grader.rubric.questions}
 
     # -- pages
     def index_page(self) -> str:
         left = self.to_grade()
         asked = [r for r in regrades.requests(self.course, self.hw) if r.answered is None]
-        qs = [{"grade_id": gid, "max": R.points_text(q.max),
+        qs = [{"grade_id": gid, "max": rubrics.points_text(q.max),
                "graded": sum(1 for s in self.grader.students if s not in left.get(gid, ())),
                "requests": sorted({self.labels[r.student] for r in asked if r.question == gid and r.student in
                                    self.labels})}
               for gid, q in self.grader.rubric.questions.items()]
         return self.env.get_template("index.html").render(
             hw=self.hw, questions=qs, n_students=len(self.grader.students), anonymous=self.anonymous,
-            rubric_path=R.path(self.course, self.hw).relative_to(self.course.root).as_posix())
+            rubric_path=rubrics.path(self.course, self.hw).relative_to(self.course.root).as_posix())
 
-    def grouping(self, grade_id: str, fresh: bool = False) -> AG.Grouping:
+    def grouping(self, grade_id: str, fresh: bool = False) -> answer_groups.Grouping:
         """The answer groups of ``grade_id`` the page shows (made at each load of the page, ``fresh``, and kept for
         its POSTs)."""
         if fresh or grade_id not in self._groups:
-            order = GO.fair_order(self.course, self.hw, grade_id, self.grader.students)
+            order = grading_order.fair_order(self.course, self.hw, grade_id, self.grader.students)
             answers = self.notebooks.answers(grade_id, order)
-            self._groups[grade_id] = AG.group(answers, apart=[s for s in answers if self._more_than_text(grade_id, s)])
+            self._groups[grade_id] = answer_groups.group(answers, apart=[s for s in answers if self._more_than_text(grade_id, s)])
         return self._groups[grade_id]
 
     def _more_than_text(self, grade_id: str, student: str) -> bool:
@@ -251,7 +253,7 @@ class Site:
         ids = list(self.grader.rubric.questions)
         k = ids.index(grade_id)
         cell = self.cells.get(grade_id)
-        answers = QS.sections(self, grade_id)
+        answers = question_sections.sections(self, grade_id)
         share = self.grouping(grade_id).share()
         return self.env.get_template("question.html").render(
             hw=self.hw, q=q, answers=answers, share=share, n_students=len(self.grader.students),
@@ -262,15 +264,15 @@ class Site:
     def rubric_state(self, grade_id: str) -> dict:
         q = self.grader.question(grade_id)
         return {"max": q.max, "counts": q.counts(),
-                "items": [{"id": it.id, "points": it.points, "text": it.text, "signed": R.signed_points(it.points),
+                "items": [{"id": it.id, "points": it.points, "text": it.text, "signed": rubrics.signed_points(it.points),
                            "key": item_key(n)} for n, it in enumerate(q.items, 1)]}
 
     def state(self, grade_id: str, student: str) -> dict:
         q = self.grader.question(grade_id)
-        a = q.applied.get(student, R.Applied())
+        a = q.applied.get(student, rubrics.Applied())
         score = q.score(student)
         return {"student": self.labels[student], "score": score,
-                "score_text": "–" if score is None else R.points_text(score), "items": list(a.items),
+                "score_text": "–" if score is None else rubrics.points_text(score), "items": list(a.items),
                 "note": a.note, "counts": q.counts()}
 
     # -- what a POST changes
@@ -283,13 +285,13 @@ class Site:
             return [student]
         q = self.grader.question(grade_id)
         lead = q.applied.get(student)
-        return [student] + [m for m in g.members[1:] if QS.same_items(q.applied.get(m), lead)]
+        return [student] + [m for m in g.members[1:] if question_sections.same_items(q.applied.get(m), lead)]
 
     def _set(self, grade_id: str, who: list, items: list, via: str) -> dict:
         q = self.grader.question(grade_id)
         for i in items:
             q.item(i)
-        choices = {s: R.Applied(list(items), q.applied.get(s, R.Applied()).note) for s in who}
+        choices = {s: rubrics.Applied(list(items), q.applied.get(s, rubrics.Applied()).note) for s in who}
         self.grader.set_applied(grade_id, choices, via=via)
         return {"states": [self.state(grade_id, s) for s in who], "counts": q.counts()}
 
@@ -303,7 +305,7 @@ class Site:
             item = q.item(str(body.get("item", ""))).id
             self.grader.check_student(student)
             who = self._followers(gid, student, group)
-            items = list(q.applied.get(student, R.Applied()).items)
+            items = list(q.applied.get(student, rubrics.Applied()).items)
             items = [i for i in items if i != item] if item in items else items + [item]
             g = self.grouping(gid).of.get(student)
             return self._set(gid, who, items, f"group {g.id}" if len(who) > 1 and g else "page")
@@ -347,7 +349,7 @@ class Site:
             it = q.item(item_id)
             n = q.counts()[it.id]
             if n and it.points != points and not body.get("confirm"):
-                raise CourseError(f"changing {it.id}'s points from {R.signed_points(it.points)} to {R.signed_points(points)} "
+                raise CourseError(f"changing {it.id}'s points from {rubrics.signed_points(it.points)} to {rubrics.signed_points(points)} "
                                   f"re-scores {n} answer{'s' if n != 1 else ''}: confirm it")
         item, who = self.grader.edit_item(gid, item_id, points, str(body.get("text", "")), via="page")
         applied = []

@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import adjustments as ADJ
-from . import grading_order as GO
-from . import regrades
-from . import rubrics as R
+from . import grading_order, regrades, rubrics
 
 MAX_FAILED = 6  # failed checks listed per autograded cell beside an answer
 
@@ -41,12 +39,12 @@ class Answer:
 
     @property
     def score_text(self) -> str:
-        return "–" if self.score is None else R.points_text(self.score)
+        return "–" if self.score is None else rubrics.points_text(self.score)
 
 
-def same_items(a: R.Applied | None, b: R.Applied | None) -> bool:
+def same_items(a: rubrics.Applied | None, b: rubrics.Applied | None) -> bool:
     """Whether two students have the same items (in any order): a group member follows its group while it does."""
-    return sorted((a or R.Applied()).items) == sorted((b or R.Applied()).items)
+    return sorted((a or rubrics.Applied()).items) == sorted((b or rubrics.Applied()).items)
 
 
 @dataclass(frozen=True)
@@ -72,27 +70,27 @@ def results(site, grade_id: str, student: str, grades: dict) -> list:
         if cell is None:
             continue
         _, failed, error = outcomes.get(gid, ([], [], ""))
-        out.append({"cell": gid, "score": "–" if cell.score is None else R.points_text(cell.score),
-                    "max": R.points_text(cell.max), "full": cell.score is not None and cell.score >= cell.max,
+        out.append({"cell": gid, "score": "–" if cell.score is None else rubrics.points_text(cell.score),
+                    "max": rubrics.points_text(cell.max), "full": cell.score is not None and cell.score >= cell.max,
                     "failed": [f"{name}: {why}" if why else name for name, why in failed][:MAX_FAILED],
                     "error": error})
     return out
 
 
-def _section(site, q: R.Question, student: str, known: _Class) -> Answer:
-    a = q.applied.get(student, R.Applied())
+def _section(site, q: rubrics.Question, student: str, known: _Class) -> Answer:
+    a = q.applied.get(student, rubrics.Applied())
     graded = student not in known.left
     out = Answer(student, site.labels[student], q.score(student) if graded else None, list(a.items), a.note,
                  graded=graded, results=results(site, q.grade_id, student, known.grades),
                  requests=[r for r in known.requests if r.student == student])
     cell = known.grades.get(student, {}).get(q.grade_id)
     if q.score(student) is None and cell is not None and cell.manual is not None:
-        out.elsewhere = f"{R.points_text(cell.manual)} points in the gradebook" + (
+        out.elsewhere = f"{rubrics.points_text(cell.manual)} points in the gradebook" + (
             f" ({cell.comment})" if cell.comment else "")
     adj = known.adjusted.get(student)
     if adj is not None and adj.cell == q.grade_id:
         out.adjustment = adj.line() + ("" if out.score is None else
-                                       f": {R.points_text(out.score + adj.points)} in the mark")
+                                       f": {rubrics.points_text(out.score + adj.points)} in the mark")
     nb = site.notebooks.get(student)
     if nb.why or q.grade_id not in nb.written:
         out.why = nb.why or f"{site.hw}.ipynb has no written answer {q.grade_id}"
@@ -102,10 +100,10 @@ def _section(site, q: R.Question, student: str, known: _Class) -> Answer:
 def _autograded(answer: Answer) -> str:
     """The same problem's autograded points of a section's student, as ``12/18`` ("" with none)."""
     got = [(float(r["score"]), float(r["max"])) for r in answer.results if r["score"] != "–"]
-    return f"{R.points_text(sum(a for a, _ in got))}/{R.points_text(sum(b for _, b in got))}" if got else ""
+    return f"{rubrics.points_text(sum(a for a, _ in got))}/{rubrics.points_text(sum(b for _, b in got))}" if got else ""
 
 
-def _group_sections(site, q: R.Question, g, grouping, known: _Class, position: dict) -> list:
+def _group_sections(site, q: rubrics.Question, g, grouping, known: _Class, position: dict) -> list:
     """A group's section, its members' (hidden until graded apart, or shown with a regrade request), then the
     groups offered its items."""
     head = _section(site, q, g.leader, known)
@@ -116,7 +114,7 @@ def _group_sections(site, q: R.Question, g, grouping, known: _Class, position: d
         score = q.score(m)
         apart = _section(site, q, m, known)
         apart.member_of = head.label
-        head.members.append((site.labels[m], "–" if score is None or m in known.left else R.points_text(score),
+        head.members.append((site.labels[m], "–" if score is None or m in known.left else rubrics.points_text(score),
                              same_items(q.applied.get(m), lead), _autograded(apart), bool(apart.requests)))
         out.append(apart)
     for other, sim in sorted(g.proposed.items(), key=lambda kv: position[kv[0]]):
@@ -130,7 +128,7 @@ def sections(site, grade_id: str) -> list:
     """The :class:`Answer` sections of question ``grade_id``'s page (see the module), the groups made afresh."""
     q = site.grader.question(grade_id)
     grouping = site.grouping(grade_id, fresh=True)
-    order = GO.fair_order(site.course, site.hw, grade_id, site.grader.students)
+    order = grading_order.fair_order(site.course, site.hw, grade_id, site.grader.students)
     grades = site.grades()
     known = _Class(grades, site.to_grade(grades).get(grade_id, set()), ADJ.read(site.course, site.hw),
                    regrades.requests(site.course, site.hw, grade_id))

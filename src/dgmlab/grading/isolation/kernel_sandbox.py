@@ -55,7 +55,7 @@ from pathlib import Path
 import dgmlab
 import homeworks
 
-from . import bubblewrap as B
+from . import bubblewrap
 
 DEFAULT_MEMORY = 8 * 1024 ** 3
 DEFAULT_FILE_SIZE = 256 * 1024 ** 2
@@ -82,8 +82,8 @@ def available() -> tuple[bool, str]:
         return False, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
     if not shutil.which("prlimit"):
         return False, "prlimit (util-linux) is not installed"
-    probe = subprocess.run([bwrap, *_dev_and_tmp(Limits()), *B.host_view(), *B.SEAL, "--unshare-all",
-                            *B.NO_CAPABILITIES, sys.executable,
+    probe = subprocess.run([bwrap, *_dev_and_tmp(Limits()), *bubblewrap.host_view(), *bubblewrap.SEAL, "--unshare-all",
+                            *bubblewrap.NO_CAPABILITIES, sys.executable,
                             "-I", "-S", "-c", "pass"], capture_output=True, text=True)
     if probe.returncode != 0:
         usage = subprocess.run([bwrap, "--help"], capture_output=True, text=True)
@@ -103,14 +103,14 @@ def _inside_unreachable(bwrap: str, timeout: float = 10.0) -> str | None:
     the sandbox's processes unreadable to their user, and every kernel would then go unanswered."""
     import psutil
 
-    with tempfile.TemporaryDirectory(prefix="probe-", dir=B.sandboxes_folder()) as tmp:
+    with tempfile.TemporaryDirectory(prefix="probe-", dir=bubblewrap.sandboxes_folder()) as tmp:
         inner = Path(tmp) / "runtime"
         inner.mkdir()
         proc = subprocess.Popen([bwrap, "--ro-bind", "/", "/", *_dev_and_tmp(Limits()), "--tmpfs", str(inner),
                                  "--unshare-pid", "sh", "-c", f"touch '{inner}/made' && sleep {timeout:g}"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            root, end = B.sandbox_root(psutil.Process(proc.pid), timeout), time.monotonic() + timeout
+            root, end = bubblewrap.sandbox_root(psutil.Process(proc.pid), timeout), time.monotonic() + timeout
             while root is not None and time.monotonic() < end:
                 if os.path.exists(f"{root}{inner}/made"):
                     return None
@@ -142,10 +142,10 @@ def student_view() -> list[str]:
             args += ["--ro-bind", str(entry), str(entry)]
     args += ["--remount-ro", str(package)]
 
-    shown = B.environment_paths()
+    shown = bubblewrap.environment_paths()
     for root in homeworks.__path__:  # an installed grader's homeworks.<hw>.hidden sits beside the student's checks
         for hidden in sorted(Path(root).glob(f"*/{homeworks.HIDDEN}")):  # in site-packages; a checkout's is not shown
-            if any(B.is_inside(hidden.resolve(), p) for p in shown):
+            if any(bubblewrap.is_inside(hidden.resolve(), p) for p in shown):
                 args += ["--size", str(VIEW_TMPFS), "--tmpfs", str(hidden.resolve()), "--remount-ro",
                          str(hidden.resolve())]
     for name in GRADER_ONLY:
@@ -162,7 +162,7 @@ def _dev_and_tmp(limits: Limits) -> list[str]:
     (read-only once sealed: :data:`SEAL`)."""
     size = str(int(limits.tmpfs))
     return ["--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
-            "--size", size, "--tmpfs", "/var/tmp", "--size", str(B.TMP_TMPFS), "--tmpfs", "/tmp"]
+            "--size", size, "--tmpfs", "/var/tmp", "--size", str(bubblewrap.TMP_TMPFS), "--tmpfs", "/tmp"]
 
 
 def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | None = None) -> list[str]:
@@ -170,14 +170,14 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | No
     it sees :func:`.bubblewrap.host_view` and, writable, the working folder and the runtime folder, each a tmpfs of
     its own."""
     # the tmpfs mounts first: a Python environment, dgmlab or data folder under /tmp or /var/tmp is bound over them
-    args = [*B.bwrap_command(), *_dev_and_tmp(limits), *B.host_view(), *student_view()]
+    args = [*bubblewrap.bwrap_command(), *_dev_and_tmp(limits), *bubblewrap.host_view(), *student_view()]
     # the working folder: a sized tmpfs, with the files there when the kernel starts bound in read-only
     args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES]
     # the runtime folder: a small tmpfs of the sandbox's own, where the kernel creates its ipc sockets (the grader
     # connects to them through /proc/<pid>/root), with the connection file bound in read-only
     args += ["--size", str(RUNTIME_TMPFS), "--tmpfs", str(Path(runtime_dir).resolve()), RUNTIME_FILES]
-    args += [*B.SEAL, "--chdir", str(workdir.resolve()),
-             "--unshare-all", *B.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv",
+    args += [*bubblewrap.SEAL, "--chdir", str(workdir.resolve()),
+             "--unshare-all", *bubblewrap.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv",
              "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
              "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp", "--setenv", "MPLBACKEND", "Agg",
              "--setenv", "MPLCONFIGDIR", "/var/tmp/matplotlib", "--setenv", "USER", "student",
@@ -189,7 +189,7 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | No
         if value is not None:
             args += ["--setenv", name, value]
 
-    roots = B.import_roots()  # the dgmlab and homeworks that grade (a checkout: src/ and the checkout), not another
+    roots = bubblewrap.import_roots()  # the dgmlab and homeworks that grade (a checkout: src/ and the checkout), not another
     if roots:  # checkout an editable install names; of the checkout the kernel sees only what host_view binds
         args += ["--setenv", "PYTHONPATH", os.pathsep.join(roots)]
     args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", "--",
@@ -236,7 +236,7 @@ class Sandbox:
         # Every sandbox's runtime folder lives under one base folder, of which each kernel sees only its own
         # (bubblewrap.host_view): a kernel must not find another grading's connection file and ipc sockets (it could
         # connect to them, since they are files, and run code in another student's kernel).
-        self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=B.sandboxes_folder()))
+        self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=bubblewrap.sandboxes_folder()))
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
         self.argv = kernel_argv(self.workdir, self.runtime, self.limits, env=self.env)

@@ -15,8 +15,7 @@ import os
 from pathlib import Path
 
 from ...pdf import PAGES_INSIDE
-from . import bubblewrap as S
-from . import kernel_sandbox
+from . import bubblewrap, kernel_sandbox
 
 SANDBOX_UID = 1000  # Chromium's user inside: not root, so that Chromium's own sandbox starts there
 CHROMIUM_FILES = ("/etc/chromium.d", "/etc/chromium")  # what Debian's chromium launcher script reads
@@ -27,22 +26,22 @@ def argv(binary: str, pages: Path, mathjax: Path) -> list[str]:
     """``bwrap ... --`` for Chromium ``binary`` printing the pages in ``pages`` with ``mathjax`` (``MathJax.js``);
     a binary or a MathJax outside the system's folders has its own folder bound in, read-only."""
     size = str(TMPFS)
-    args = [*S.bwrap_command(), "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
-            "--size", size, "--tmpfs", "/var/tmp", "--size", str(S.TMP_TMPFS), "--tmpfs", "/tmp"]
-    for path in S.SYSTEM:
+    args = [*bubblewrap.bwrap_command(), "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
+            "--size", size, "--tmpfs", "/var/tmp", "--size", str(bubblewrap.TMP_TMPFS), "--tmpfs", "/tmp"]
+    for path in bubblewrap.SYSTEM:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
-    for path in (*S.SYSTEM_FILES, *CHROMIUM_FILES):
+    for path in (*bubblewrap.SYSTEM_FILES, *CHROMIUM_FILES):
         args += ["--ro-bind-try", path, path]
-    system = [Path(p) for p in S.SYSTEM if os.path.isdir(p) and not os.path.islink(p)]
+    system = [Path(p) for p in bubblewrap.SYSTEM if os.path.isdir(p) and not os.path.islink(p)]
     for folder in sorted({Path(binary).resolve().parent, Path(mathjax).resolve().parent}):
-        if not any(S.is_inside(folder, p) for p in system):
+        if not any(bubblewrap.is_inside(folder, p) for p in system):
             args += ["--ro-bind", str(folder), str(folder)]
-    args += ["--ro-bind", str(Path(pages).resolve()), PAGES_INSIDE, *S.SEAL, "--chdir", "/var/tmp",
+    args += ["--ro-bind", str(Path(pages).resolve()), PAGES_INSIDE, *bubblewrap.SEAL, "--chdir", "/var/tmp",
              "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-             *S.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv",
+             *bubblewrap.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv",
              "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp",
              "--setenv", "LANG", "C.UTF-8", "--"]
     return args

@@ -51,7 +51,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..inert import terminal
-from ..isolation import bubblewrap as S
+from ..isolation import bubblewrap
 from ..isolation.processes import kill_tree
 from . import warm_imports
 from .judge_records import JudgeRequest, Verdict
@@ -117,9 +117,9 @@ def command(sandbox: bool, tmp: str) -> list:
         return [*python, str(os.getpid())]
 
     # the temporary folder: empty, read-only; each request mounts a tmpfs of its own there (_own_namespaces)
-    args = [*S.bwrap_command(), *S.host_view(data=False, grader=True), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
+    args = [*bubblewrap.bwrap_command(), *bubblewrap.host_view(data=False, grader=True), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
             "--remount-ro", "/", "--chdir", "/",
-            "--unshare-all", *S.NO_CAPABILITIES, *JUDGE_USER, "--die-with-parent", "--new-session", "--clearenv",
+            "--unshare-all", *bubblewrap.NO_CAPABILITIES, *JUDGE_USER, "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",
             "--setenv", "USER", "judge", "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", TMP_ENV, tmp]
     for name in ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", warm_imports.HOMEWORKS_ENV):
@@ -135,7 +135,7 @@ def command(sandbox: bool, tmp: str) -> list:
     return [*args, "--", "prlimit", f"--as={MEMORY}", "--", *python, "0"]
 
 
-import_roots = S.import_roots  # the judge's PYTHONPATH, the same as a grading kernel's
+import_roots = bubblewrap.import_roots  # the judge's PYTHONPATH, the same as a grading kernel's
 
 
 def _start(sandbox: bool = False) -> subprocess.Popen:
