@@ -166,20 +166,20 @@ def _sandboxed_kernel(stack, root: Path, folder: Path, sandbox: bool | None):
     if sandbox is False:
         return None
     try:
-        from .grading.isolation import kernel_sandbox as S
+        from .grading.isolation import kernel_sandbox
     except ImportError:  # a student's environment: the student package only
         if sandbox:
             raise ValueError("the sandbox was asked for, but it comes with the grader (dgmlab-grader), which is "
                              "not installed here") from None
         return None
-    usable, why = S.available()
+    usable, why = kernel_sandbox.available()
     if sandbox is False or (sandbox is None and not usable):
         return None
     if not usable:
         raise ValueError(f"the sandbox was asked for but is not available here: {why}")
     from traitlets.config import Config
 
-    box = stack.enter_context(S.Sandbox(folder))
+    box = stack.enter_context(kernel_sandbox.Sandbox(folder))
     config = Config()
     box.configure(config)
     from .grading.isolation.kernels import GradingKernelManager

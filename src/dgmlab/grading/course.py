@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..probes import CHECKS_FILE, EXPECTED_FILE, POINTS_FILE
-from . import nbgrader_app as N
+from . import nbgrader_app
 from .autograde.clusters import on_this_machine
 from .hidden import FILE
-from .isolation import kernel_sandbox as S
+from .isolation import kernel_sandbox
 from .layout import (  # noqa: F401
     HW_PATTERN,
     Course,
@@ -72,7 +72,7 @@ def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool 
     from nbgrader.coursedir import CourseDirectory
 
     args = ["generate_assignment", hw, "--force"]
-    config = N.nbgrader_config(course.root, hw)  # --force: BaseConverter.force
+    config = nbgrader_app.nbgrader_config(course.root, hw)  # --force: BaseConverter.force
     if no_db:
         args.append("--no-db")
         config.SaveCells.enabled = False
@@ -80,10 +80,10 @@ def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool 
     if local_only:
         args.append("--SetInstallSource.local_only=True")
         config.SetInstallSource.local_only = True
-    with N.as_nbgrader_command(course.root):
+    with nbgrader_app.as_nbgrader_command(course.root):
         converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config,
-                                       log=N.converter_log())
-        return N.run_converter(converter, args, quiet=(NbGraderException,))
+                                       log=nbgrader_app.converter_log())
+        return nbgrader_app.run_converter(converter, args, quiet=(NbGraderException,))
 
 
 CELLS_LOCKED = "Cannot add or remove cells"  # nbgrader's refusal: the gradebook holds submissions of the old cells
@@ -265,9 +265,9 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
     is not graded unless ``options.refuse_published`` is False (the demo grades the
     kit's own examples).
     """
-    from .autograde import cluster as K
+    from .autograde import cluster as cluster_module
 
-    options = options or K.RunOptions()
+    options = options or cluster_module.RunOptions()
     (hw,) = course.check_homeworks([hw])
     problem = hidden_tests_copied(course, hw)
     if problem:
@@ -277,7 +277,7 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
         raise CourseError(f"{', '.join(dropped)} dropped the course (c.DgmlabTerm.dropped in nbgrader_config.py): "
                           "not graded; their files are kept (take them out of the setting to grade them)")
     if _on_this_machine(cluster):  # the kernels run here: decide here, as each worker would
-        usable, why = S.available()
+        usable, why = kernel_sandbox.available()
         if options.sandbox is None:
             options = dataclasses.replace(options, sandbox=usable)
             if not usable:
@@ -295,7 +295,7 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
         raise CourseError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/")
     if options.workers < 1:
         raise CourseError(f"--workers must be at least 1 (got {options.workers})")
-    return K.run(course, hw, students, options, cluster=cluster, progress=progress)
+    return cluster_module.run(course, hw, students, options, cluster=cluster, progress=progress)
 
 
 def _on_this_machine(cluster) -> bool:

@@ -22,12 +22,12 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from . import course as C
-from .autograde import draw_seeds as DS
+from . import course as course_module
+from .autograde import draw_seeds
 from .autograde.options import RunOptions
 from .hand.rubric_table import apply_file
 from .inert import terminal
-from .report import report as R
+from .report import report as report_module
 
 Say = Callable[[str], None]  # where a line the demo says goes (the command prints it)
 
@@ -39,12 +39,12 @@ def _quiet(line: str) -> None:
 DEMO_DRAW_KEY = hashlib.sha256(b"dgmlab demo: a public key; a course's own key is random and secret").hexdigest()
 
 
-def stage_examples(course: C.Course, hws, say: Say = _quiet) -> dict:
+def stage_examples(course: course_module.Course, hws, say: Say = _quiet) -> dict:
     """Copy example submissions into ``submitted/``; return ``{hw: [students]}``. Each earlier copy moved aside is
     said to ``say``."""
     examples = course.root / "examples"
     if not examples.is_dir():
-        raise C.CourseError(f"no examples folder {examples}: run dgmlab examples")
+        raise course_module.CourseError(f"no examples folder {examples}: run dgmlab examples")
     staged: dict[str, list] = {hw: [] for hw in hws}
     backup_root = course.root / ".dgmlab" / "backups" / time.strftime("%Y%m%d-%H%M%S")
     for student_dir in sorted(p for p in examples.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
@@ -64,14 +64,14 @@ def stage_examples(course: C.Course, hws, say: Say = _quiet) -> dict:
     return staged
 
 
-def marks_file(course: C.Course, hw: str) -> Path:
+def marks_file(course: course_module.Course, hw: str) -> Path:
     """The TA's marks of ``hw``'s example written answers: ``examples/<hw>_written_marks.csv``, the table
     ``dgmlab grade <hw> --export`` writes, filled in (tests/grading/test_demo_marks.py checks it against the
     examples and the rubric)."""
     return course.root / "examples" / f"{hw}_written_marks.csv"
 
 
-def apply_written_marks(course: C.Course, hws, say: Say = _quiet) -> list:
+def apply_written_marks(course: course_module.Course, hws, say: Say = _quiet) -> list:
     """Grade the examples' written answers of ``hws`` as a TA does offline: each homework's :func:`marks_file`
     applied by :func:`.hand.rubric_table.apply_file`, the very path of ``dgmlab grade <hw> --apply``, without
     ``force``: marks this course already holds that the file would change are kept, and said. One line says what
@@ -85,7 +85,7 @@ def apply_written_marks(course: C.Course, hws, say: Say = _quiet) -> list:
             continue
         try:
             done = apply_file(course, hw, path)
-        except C.CourseError as exc:
+        except course_module.CourseError as exc:
             say(terminal(f"  {hw}: the marks file was not applied: {exc}"))
             problems.append(exc)
             continue
@@ -128,19 +128,19 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     """Release every homework, grade the example submissions, export and report; each step and result said to
     ``say``. Returns 1 when a submission was not graded or the dashboard not written, else 0."""
     t0 = time.monotonic()
-    course = C.Course(root)
+    course = course_module.Course(root)
     hws = course.homeworks()
     if not hws:
-        raise C.CourseError(f"no homework in {course.folder('source')}")
+        raise course_module.CourseError(f"no homework in {course.folder('source')}")
     say(f"course: {course.root}\nhomeworks: {', '.join(hws)}")
     # The demo runs on this machine, so a course that has not set where Colab installs dgmlab from
     # (as this kit ships) gets a local-only release instead of the refusal `dgmlab release` gives.
-    local_only = C.release_is_local_only(course)
+    local_only = course_module.release_is_local_only(course)
     say("1/4 generating release/ (nbgrader generate_assignment" + (", local-only" if local_only else "") + ") ...")
     if local_only:
         say("  nbgrader_config.py sets no install source for Colab: releasing for local use only "
             "(docs/publishing.md says how to set one)")
-    C.release(course, hws, local_only=local_only)
+    course_module.release(course, hws, local_only=local_only)
     say("2/4 staging example submissions into submitted/ ...")
     staged = stage_examples(course, hws, say)
     say("3/4 autograding (nbgrader autograde + generate_feedback) ...")
@@ -149,7 +149,7 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
 
     # the examples are the kit's own: demo_reference hands in the very weights the kit publishes
     options = RunOptions(timeout=timeout, workers=jobs, refuse_published=False)
-    demo_key = {} if os.environ.get(DS.KEY_ENV) else {DS.KEY_ENV: DEMO_DRAW_KEY}  # a course's own key is random
+    demo_key = {} if os.environ.get(draw_seeds.KEY_ENV) else {draw_seeds.KEY_ENV: DEMO_DRAW_KEY}  # a course's own key is random
     with client_for(workers=jobs) as client, temporary_environment(demo_key):  # one local Dask cluster grades all
         for hw in hws:
             if not staged[hw]:
@@ -161,15 +161,15 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
                 how = "unchanged since its last grading" if r.skipped else f"in {r.seconds:.0f} s"
                 say(terminal(f"  {hw} / {r.student}: {r.status} {how}{note}"))
 
-            results = C.autograde(course, hw, staged[hw], options, cluster=client, progress=show)
+            results = course_module.autograde(course, hw, staged[hw], options, cluster=client, progress=show)
             problems += [r for r in results if r.status != "graded"]
     problems += grade_written_answers(course, [hw for hw in hws if staged[hw]], say)
     say("4/4 exporting grades ...")
-    csv_path = R.export_csv(course, csv)
+    csv_path = report_module.export_csv(course, csv)
     students = sorted({s for v in staged.values() for s in v})
-    rows = R.grades(course, students=students, hws=hws)
+    rows = report_module.grades(course, students=students, hws=hws)
     say("")
-    say(R.table(rows))
+    say(report_module.table(rows))
     say("")
     say(f"release notebooks:    {course.folder('release')}\nautograded notebooks: {course.folder('autograded')}\n"
         f"feedback (HTML):      {course.folder('feedback')}\ngrades CSV:           {csv_path}")

@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import layout as C
+from . import layout
 
 # nbgrader's converters change the process's working folder and environment while they run: one at a
 # time per worker process (a worker with several threads grades one submission after another).
@@ -60,7 +60,7 @@ def converter_log() -> logging.Logger:
     return log
 
 
-def run_converter(converter, args: list, quiet: tuple = ()) -> C.StepResult:
+def run_converter(converter, args: list, quiet: tuple = ()) -> layout.StepResult:
     """``converter.start()`` as nbgrader's API does (its log captured), as a :class:`StepResult` whose ``failure``
     says why a notebook failed, from the exception that failed it (nbgrader itself only logs it). ``quiet``: the
     exception types ``start()`` may end with whose traceback the output leaves out, as nbgrader's apps exit on
@@ -91,8 +91,8 @@ def run_converter(converter, args: list, quiet: tuple = ()) -> C.StepResult:
     t0 = time.monotonic()
     result = capture_log(converter)
     output = result.get("log", "") + ("" if stopped else result.get("error", ""))
-    failure = C.failure_reason(raised[-1]) if raised and not result["success"] else None
-    return C.StepResult(args, 0 if result["success"] else 1, output, time.monotonic() - t0, failure=failure)
+    failure = layout.failure_reason(raised[-1]) if raised and not result["success"] else None
+    return layout.StepResult(args, 0 if result["success"] else 1, output, time.monotonic() - t0, failure=failure)
 
 
 @contextlib.contextmanager

@@ -42,9 +42,9 @@ def recording_linprog(fn, *args, max_items: int | None = None):
     not an array; ``{"shape": [...]}`` for one of more than ``max_items`` entries), ``"bounds"``: the argument as given
     (read it with :func:`linprog_bounds`) and ``"n"``: the number of costs, the program's unknowns."""
     import numpy as np
-    import scipy.optimize as so
+    from scipy import optimize
 
-    real, calls = so.linprog, []
+    real, calls = optimize.linprog, []
 
     def array(a):
         if a is None:
@@ -60,13 +60,13 @@ def recording_linprog(fn, *args, max_items: int | None = None):
 
     spaces = [fn.__globals__] if hasattr(fn, "__globals__") else []
     saved = [(ns, k) for ns in spaces for k, val in list(ns.items()) if val is real]
-    so.linprog = linprog
+    optimize.linprog = linprog
     for ns, k in saved:
         ns[k] = linprog
     try:
         out = attempt(fn, *args)
     finally:
-        so.linprog = real
+        optimize.linprog = real
         for ns, k in saved:
             ns[k] = real
     return out, calls
