@@ -28,7 +28,7 @@ def main(argv: list) -> int:
             old.unlink()
     try:
         built = wheels.build(folder, __version__)
-    except wheels.C.CourseError as exc:
+    except wheels.layout.CourseError as exc:
         print(exc, file=sys.stderr)
         return 1
     for path in built:

@@ -3,7 +3,6 @@
 aliases are the conventional third-party ones in :data:`ALLOWED`, which every reader of scientific Python knows.
 """
 import ast
-from pathlib import Path
 
 from conftest import ROOT
 
@@ -17,13 +16,6 @@ ALLOWED = {
     ("matplotlib.pyplot", "plt"),
     ("torch.nn.functional", "F"),
     ("torch.distributions", "D"),
-}
-
-# Paths under src/dgmlab still holding short aliases (renamed when their owners' work lands).
-EXEMPT = {
-    "grading/gradescope",
-    "grading/copies",
-    "authoring/lottery.py",
 }
 
 
@@ -44,14 +36,8 @@ def short_aliases(source: str, label: str) -> list[str]:
     return found
 
 
-def exempt(path: Path) -> bool:
-    """Whether the file lies under (or is) an EXEMPT path."""
-    relative = path.relative_to(PACKAGE).as_posix()
-    return any(relative == entry or relative.startswith(entry + "/") for entry in EXEMPT)
-
-
 def test_no_module_of_dgmlab_imports_a_module_under_a_short_alias():
-    found = [hit for path in sorted(PACKAGE.rglob("*.py")) if not exempt(path)
+    found = [hit for path in sorted(PACKAGE.rglob("*.py"))
              for hit in short_aliases(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))]
     assert not found, ("import these modules under their own name (`from . import keys`, then `keys.run()`), "
                        "or import the names used:\n" + "\n".join(found))
@@ -62,7 +48,3 @@ def test_short_alias_finder_flags_dgmlab_modules_and_spares_conventional_ones():
               "import dgmlab.pdf as P\nfrom . import keys as keys_module\n")
     assert short_aliases(source, "m.py") == ["m.py:3: .grading.course as C", "m.py:4: dgmlab.pdf as P"]
 
-
-def test_exempt_paths_exist():
-    missing = [entry for entry in EXEMPT if not (PACKAGE / entry).exists()]
-    assert not missing, f"EXEMPT lists paths src/dgmlab no longer has; drop them: {missing}"

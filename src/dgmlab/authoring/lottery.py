@@ -30,7 +30,7 @@ import nbformat
 from dgmlab import probes
 from dgmlab.probes import judging, wire
 
-from ..grading.autograde import draw_seeds as DS
+from ..grading.autograde import draw_seeds
 from ..grading.judge.judging import Reference, judge_cell
 from .corpus import downstream
 from .proofs import NotebookSession, _grade_id, _is_test, prepared, resolve
@@ -114,11 +114,11 @@ def make_draws(hw: str, notebook: Path, n: int, key: str | None = None) -> list[
     draws, seen = [], set()
     for i, k in enumerate(course_keys(n, key)):
         nb.metadata["dgmlab_lottery_student"] = f"student {i}"  # distinct notebooks: distinct bytes
-        seed = DS.probe_seed(k, hw, nbformat.writes(nb).encode())
+        seed = draw_seeds.probe_seed(k, hw, nbformat.writes(nb).encode())
         if seed in seen:  # 2**31 seeds: a repeat is a one-in-millions chance, but a draw counts once
             continue
         seen.add(seed)
-        file_seeds = tuple((name, entry["seed"]) for name, entry in DS.seeds_for(k, hw, files).items())
+        file_seeds = tuple((name, entry["seed"]) for name, entry in draw_seeds.seeds_for(k, hw, files).items())
         draws.append(Draw(i, k.hex(), seed, file_seeds))
     return draws
 

@@ -8,7 +8,7 @@ import dataclasses
 from markupsafe import Markup
 
 from ..html_text import render
-from . import shared_weights as SW
+from . import shared_weights
 from . import similarity as SIM
 
 SHARED_ROWS = 100  # pairs listed per file at most (the rest counted)
@@ -19,7 +19,7 @@ def shared_weights_html(hw: str, files: list) -> Markup:
     from :func:`dgmlab.grading.copies.shared_weights.compare`."""
     published = [m for f in files if f.hw == hw for m in f.published]
     not_finite = [(f.file, student, why) for f in files if f.hw == hw for student, why in f.not_finite]
-    return render("shared_weights.html.j2", hw=hw, SW=SW, rows=SHARED_ROWS,
+    return render("shared_weights.html.j2", hw=hw, SW=shared_weights, rows=SHARED_ROWS,
                   files=[f for f in files if f.hw == hw and f.pairs],
                   published=published_weights_html(hw, published) if published else "", not_finite=not_finite)
 
@@ -27,7 +27,7 @@ def shared_weights_html(hw: str, files: list) -> Markup:
 def published_weights_html(hw: str, matches: list) -> Markup:
     """The students who handed in weights the course kit publishes (a demo submission's or a test fixture's), or a
     network trained on from them: points a graded draw gives for those weights are not for the student's training."""
-    return render("published_weights.html.j2", hw=hw, SW=SW, matches=matches, refused=sum(m.refused for m in matches))
+    return render("published_weights.html.j2", hw=hw, SW=shared_weights, matches=matches, refused=sum(m.refused for m in matches))
 
 
 def anonymize_shared(files: list, names: dict) -> list:

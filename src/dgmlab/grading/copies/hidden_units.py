@@ -34,7 +34,7 @@ import tempfile
 from pathlib import Path
 
 from ... import __version__
-from . import networks as NW
+from . import networks
 
 DRAWS = 32  # batches of networks.N_INPUTS noise vectors (2,048 draws), each batch its own draw of the course key
 POOL = 2  # each unit's correlation map is averaged POOL x POOL when compared (784 -> 196: less sampling noise)
@@ -85,7 +85,7 @@ def signatures(network, state: dict) -> list:
             for batch in range(1, DRAWS + 1):
                 mode.calls = 0
                 with network.drawing(batch) as drawn, mode:
-                    images.append(network.outputs(model).detach().double().reshape(NW.N_INPUTS, -1))
+                    images.append(network.outputs(model).detach().double().reshape(networks.N_INPUTS, -1))
                 kinds |= drawn.kinds
     except Exception:  # a student's file: it earns nothing in the graded cell either
         return []
@@ -166,7 +166,7 @@ def cached_signatures(network, state: dict, digest: str, folder) -> list:
     import torch
 
     kind = "".join(c if c.isalnum() or c in "._" else "_" for c in str(network.kind))
-    key = f"{digest}-{kind}-{__version__}-{DRAWS}-{POOL}-s{SHIFT}-{MAX_UNITS}-{RELATIVE_SPREAD:g}-{NW.N_INPUTS}-{network.inputs_id}.pt"
+    key = f"{digest}-{kind}-{__version__}-{DRAWS}-{POOL}-s{SHIFT}-{MAX_UNITS}-{RELATIVE_SPREAD:g}-{networks.N_INPUTS}-{network.inputs_id}.pt"
     path = Path(folder) / key
     try:
         found = torch.load(path, weights_only=True)

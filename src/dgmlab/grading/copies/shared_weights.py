@@ -44,10 +44,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ... import weights_files as WF
+from ... import weights_files
 from ..inert import terminal
 from ..layout import Course, CourseError
-from . import functional_copies as FC
+from . import functional_copies
 from .weight_vectors import (  # noqa: F401
     MAX_BYTES,
     MIN_NUMEL,
@@ -131,7 +131,7 @@ def weight_files(course: Course, hw: str) -> dict[str, dict[str, Path]]:
 
 
 def _related(identical: bool, sim: float | None, bound: float, agreement: float | None = None,
-             functional: float = FC.SAME, units: float | None = None) -> bool:
+             functional: float = functional_copies.SAME, units: float | None = None) -> bool:
     """Two files count as related: the same bytes, weights at least ``bound`` alike, outputs at least
     ``functional`` in agreement (functional_copies), or generators' hidden units at most :data:`UNITS_COPY` apart."""
     return (identical or (sim is not None and sim >= bound) or (agreement is not None and agreement >= functional)
@@ -162,7 +162,7 @@ def published_weights(course: Course, hw: str, key: bytes | None = None) -> list
     """``[(path relative to the course, weights)]`` of :func:`published_files`, read once per grading run, each
     with its outputs where it loads into one of the kit's networks for ``hw`` (on inputs from the course's draw
     key, or ``key``: :func:`~dgmlab.grading.copies.functional_copies.kit_networks`)."""
-    networks = FC.kit_networks(course, hw, key)
+    networks = functional_copies.kit_networks(course, hw, key)
     return [(p.relative_to(course.root).as_posix(), w) for p in published_files(course, hw)
             if (w := read_weights(p, networks, lazy=True)) is not None]
 
@@ -183,9 +183,9 @@ def published_copy(data: bytes, published: list, name: str = "the file") -> str 
     networks = list({w.function.network.kind: w.function.network for _, w in published if w.function}.values())
     mine = weights_of(data, networks, name, lazy=True)
     if mine.unread:
-        raise WF.RefusedFile(mine.unread)
+        raise weights_files.RefusedFile(mine.unread)
     if mine.not_finite:  # NaN or inf on the outputs' inputs
-        raise FC.NotFinite(mine.not_finite)
+        raise functional_copies.NotFinite(mine.not_finite)
     values = cross_values([mine], [w for _, w in published])
     for related in (lambda j, w: _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY,
                                           _agreement(mine, w), _refuse(w)),
@@ -195,24 +195,24 @@ def published_copy(data: bytes, published: list, name: str = "the file") -> str 
                 return rel
     units(mine)  # every draw of a generator taken, compared or not: NaN or inf on any of them refuses it
     if mine.not_finite:
-        raise FC.NotFinite(mine.not_finite)
+        raise functional_copies.NotFinite(mine.not_finite)
     return None
 
 
 def _agreement(a: Weights, b: Weights) -> float | None:
     """The agreement of two files' outputs (functional_copies), or None where either has none."""
-    return FC.agreement(a.function, b.function) if a.function and b.function else None
+    return functional_copies.agreement(a.function, b.function) if a.function and b.function else None
 
 
 def _bound(w: Weights) -> float:
     """The agreement from which a file's pairs are listed: its kit network's threshold."""
-    return w.function.network.threshold if w.function else FC.SAME
+    return w.function.network.threshold if w.function else functional_copies.SAME
 
 
 def _refuse(published: Weights) -> float:
     """The agreement with the published file ``published`` from which a handed-in file is refused: its kit
     network's calibrated bound (functional_copies.KitNetwork.refuse)."""
-    return published.function.network.refuse if published.function else FC.SAME
+    return published.function.network.refuse if published.function else functional_copies.SAME
 
 
 def _rounded(value: float | None) -> float | None:
@@ -227,8 +227,8 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
     out = []
     for hw in hws:
         published = published_weights(course, hw)
-        networks = FC.kit_networks(course, hw)
-        declared = FC.declared(hw) is not None  # else: compared by weights only, and the report says so
+        networks = functional_copies.kit_networks(course, hw)
+        declared = functional_copies.declared(hw) is not None  # else: compared by weights only, and the report says so
         for name, paths in sorted(weight_files(course, hw).items()):
             loaded = {s: w for s, p in sorted(paths.items())
                       if (w := read_weights(p, networks, cache=course.root / ".dgmlab" / "cache" / "units")) is not None}
@@ -238,7 +238,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
             found = FileComparison(hw, printable(name), len(students), by_function=declared)
             found.unread = [(s, w.unread) for s, w in loaded.items() if w.unread]
             found.not_finite = [(s, w.not_finite) for s, w in loaded.items() if w.not_finite]
-            agree = FC.agreements([w.function for w in weights])
+            agree = functional_copies.agreements([w.function for w in weights])
             for (i, j), (sim, n) in pair_values(weights).items():
                 identical = weights[i].digest == weights[j].digest
                 units = unit_distance(weights[i], weights[j], aligned=False)  # n^2 pairs: published ones aligned

@@ -10,13 +10,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ... import weights_files as WF
-from . import functional_copies as FC
-from . import hidden_units as HU
+from ... import weights_files
+from . import functional_copies, hidden_units
 
 MIN_NUMEL = 1000  # smaller tensors are too noisy (a cosine of random tensors is about 1/sqrt(numel))
 SAMPLE = 16_384  # numbers compared per tensor at most, the same coordinates in every file (4,096: hw4 cGAN 0.075)
-MAX_BYTES = WF.MAX_BYTES  # larger .pt files are not read (a checkpoint, not a weights file)
+MAX_BYTES = weights_files.MAX_BYTES  # larger .pt files are not read (a checkpoint, not a weights file)
 UNITS_COPY = 0.09  # hidden-unit distance (hidden_units.distance) up to which two generators have the same units
 # (benchmarks/results/copies_calibration.md, 2,048 draws, maps aligned by up to 2 px: every disguised copy, drawn
 # 1 px over too, <= 0.053, the kit's other runs >= 0.148, the one independent full run 0.158)
@@ -66,8 +65,8 @@ def unit_distance(a: Weights, b: Weights, aligned: bool = True) -> float | None:
     networks."""
     if a.function is None or b.function is None or a.function.network.kind != b.function.network.kind:
         return None
-    shift = HU.SHIFT if aligned else 0
-    return HU.distance(units(a), units(b), shift) if units(a) and units(b) else None
+    shift = hidden_units.SHIFT if aligned else 0
+    return hidden_units.distance(units(a), units(b), shift) if units(a) and units(b) else None
 
 
 def units(w: Weights) -> list:
@@ -75,9 +74,9 @@ def units(w: Weights) -> list:
     if w.units_of is not None:
         network, state = w.units_of
         try:
-            taken = HU.signatures(network, state) if w.cache is None else \
-                HU.cached_signatures(network, state, w.digest, w.cache)
-        except FC.NotFinite as exc:  # NaN or inf on one of the many draws: refused, said (Weights.not_finite)
+            taken = hidden_units.signatures(network, state) if w.cache is None else \
+                hidden_units.cached_signatures(network, state, w.digest, w.cache)
+        except functional_copies.NotFinite as exc:  # NaN or inf on one of the many draws: refused, said (Weights.not_finite)
             taken, w.not_finite = [], str(exc)
         w.units, w.units_of = taken, None
     return w.units
@@ -106,20 +105,20 @@ def weights_of(data: bytes, networks=(), name: str = "the file", lazy: bool = Fa
 
     out = Weights(hashlib.sha256(data).hexdigest())
     try:  # through weights_files: never more memory than the file's own size (a zip bomb is refused unread)
-        state = WF.load(data, name, MAX_BYTES)
-    except WF.RefusedFile as exc:  # nothing of it is unpickled, by this or by functional_copies
+        state = weights_files.load(data, name, MAX_BYTES)
+    except weights_files.RefusedFile as exc:  # nothing of it is unpickled, by this or by functional_copies
         out.unread = str(exc)
         return out
     except Exception:  # a student's file: not torch's, or odd tensors; still compared byte for byte
         state = None
     try:
-        out.function = FC.fingerprint(data, networks) if networks else None
-    except FC.NotFinite as exc:  # a kit network that gives NaN or inf on the grader's inputs: refused, said
+        out.function = functional_copies.fingerprint(data, networks) if networks else None
+    except functional_copies.NotFinite as exc:  # a kit network that gives NaN or inf on the grader's inputs: refused, said
         out.not_finite = str(exc)
     try:
         if isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values()):
             out.tensors = [(tuple(t.shape), v) for t in state.values() if (v := _weight_vector(t)) is not None]
-            if out.function is not None and out.function.network.refuse == FC.REFUSE_GENERATOR:
+            if out.function is not None and out.function.network.refuse == functional_copies.REFUSE_GENERATOR:
                 out.units_of = (out.function.network, state)
                 if not lazy:
                     units(out)

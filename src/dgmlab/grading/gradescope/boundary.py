@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..inert import terminal
-from ..isolation import kernel_sandbox as S
-from ..isolation import user_kernel
+from ..isolation import kernel_sandbox, user_kernel
 from ..isolation.processes import kill_user
 
 KERNEL_USER = "dgmlab-kernel"
@@ -146,7 +145,7 @@ def choose(setting, grader_dir: Path, memory: int, file_size: int) -> Boundary:
     """The wall for this submission: ``setting`` is the course's ``sandbox`` (True: bubblewrap only; None: the
     best wall here; False: none needed)."""
     forced = os.environ.get(FORCE_ENV, "")
-    usable, why = S.available()
+    usable, why = kernel_sandbox.available()
     if usable and forced != "user":
         return Boundary("bubblewrap", "the kernel and the judge ran in the bubblewrap sandbox (no network, none "
                                       "of the grader's files)")

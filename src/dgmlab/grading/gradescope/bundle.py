@@ -33,15 +33,15 @@ from pathlib import Path
 import nbformat
 
 from ... import __version__
-from .. import layout as C
-from ..autograde import draw_seeds as DS
+from .. import layout
+from ..autograde import draw_seeds
 from ..autograde.keys import folder_files, ignored_in_source
 from ..autograde.options import RunOptions
 from ..copies.shared_weights import published_files
 from ..course import hidden_tests_copied
-from ..term import late as L
+from ..term import late
 from ..term.deadlines import DgmlabDeadlines, load_policy, parse_time
-from . import wheels as W
+from . import wheels as wheels_module
 from .boundary import KERNEL_USER
 from .results import VISIBILITY
 
@@ -138,16 +138,16 @@ def notebook_order(path: Path) -> list:
             if isinstance(c.metadata.get("nbgrader"), dict) and c.metadata["nbgrader"].get("grade_id")]
 
 
-def _late_settings(course: C.Course, hw: str, grader: Path) -> tuple[str, str, str | None]:
+def _late_settings(course: layout.Course, hw: str, grader: Path) -> tuple[str, str, str | None]:
     """``(policy name, time zone, due)`` of ``hw``: its late policy (a course's own policy module is copied in)
     and the course's due date (``c.DgmlabDeadlines.due``, ISO; ``None`` where it sets none), which the results
     name where Gradescope's differs."""
     settings = course.settings(DgmlabDeadlines)
     due = settings.due.get(hw)
     try:
-        due = parse_time(due, L.zone(settings.timezone)).isoformat() if due else None
+        due = parse_time(due, late.zone(settings.timezone)).isoformat() if due else None
     except (ValueError, TypeError) as exc:
-        raise C.CourseError(f"nbgrader_config.py: c.DgmlabDeadlines.due[{hw!r}]: {exc}") from exc
+        raise layout.CourseError(f"nbgrader_config.py: c.DgmlabDeadlines.due[{hw!r}]: {exc}") from exc
     name = settings.policies.get(hw, settings.policy)
     load_policy(name, course)  # a clear error now rather than in every grading
     if "." in name:
@@ -158,7 +158,7 @@ def _late_settings(course: C.Course, hw: str, grader: Path) -> tuple[str, str, s
     return name, settings.timezone, due
 
 
-def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions | None = None, *,
+def write_autograder(course: layout.Course, hw: str, out: Path, options: RunOptions | None = None, *,
                      visibility: str = "visible", pip: str | None = None, wheels: Path | None = None,
                      force: bool = False) -> Path:
     """Write ``hw``'s autograder zip to ``out`` and return it (refuses to replace a file unless ``force``).
@@ -176,7 +176,7 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
     cid = course_id(config)
     with tempfile.TemporaryDirectory(prefix="dgmlab-gradescope-") as tmp:
         stage = Path(tmp)
-        wheel_files = [] if pip else W.pick(wheels, __version__) if wheels else W.build(stage / "wheels", __version__)
+        wheel_files = [] if pip else wheels_module.pick(wheels, __version__) if wheels else wheels_module.build(stage / "wheels", __version__)
         grader = stage / "grader"
         grader.mkdir()
         template_gradebook(course, hw, grader / "gradebook.db", config)
@@ -185,7 +185,7 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
         shutil.copy(course.root / "nbgrader_config.py", grader / "nbgrader_config.py")
         source_rel = _copy_source(course, hw, grader)
         published = _copy_published(course, hw, grader) if options.refuse_published else []
-        (grader / "draw.key").write_text(DS.course_key(course).hex() + "\n", encoding="utf-8")
+        (grader / "draw.key").write_text(draw_seeds.course_key(course).hex() + "\n", encoding="utf-8")
         policy, tz, due = _late_settings(course, hw, grader)
         limits, sandbox = options.limits, options.sandbox
         settings = {"hw": hw, "version": __version__, "course_id": cid, "notebooks": notebooks, "cells": cells,
@@ -199,22 +199,22 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
     return out
 
 
-def _refuse(course: C.Course, hw: str, out: Path, *, visibility: str, pip: str | None, wheels: Path | None,
+def _refuse(course: layout.Course, hw: str, out: Path, *, visibility: str, pip: str | None, wheels: Path | None,
             force: bool) -> None:
     """Raises :class:`~dgmlab.grading.layout.CourseError` where no autograder can be written as asked."""
     problem = hidden_tests_copied(course, hw)  # Gradescope's nbgrader would copy them to the kernel's folder
     if problem:
-        raise C.CourseError(f"{problem}; no autograder was written")
+        raise layout.CourseError(f"{problem}; no autograder was written")
     if visibility not in VISIBILITY:
-        raise C.CourseError(f"--visibility must be one of {', '.join(VISIBILITY)} (got {visibility!r})")
+        raise layout.CourseError(f"--visibility must be one of {', '.join(VISIBILITY)} (got {visibility!r})")
     if out.exists() and not force:
-        raise C.CourseError(f"{out} exists: remove it or pass --force to replace it")
+        raise layout.CourseError(f"{out} exists: remove it or pass --force to replace it")
     if pip and wheels:
-        raise C.CourseError("--pip and --wheels say two ways to install the grader: give one (neither: the zip "
+        raise layout.CourseError("--pip and --wheels say two ways to install the grader: give one (neither: the zip "
                             "carries wheels built from this checkout)")
 
 
-def _copy_source(course: C.Course, hw: str, grader: Path) -> Path:
+def _copy_source(course: layout.Course, hw: str, grader: Path) -> Path:
     """Copies source/<hw>/ under ``grader`` where the course's config puts it (returned, relative): its files
     (nbgrader copies them over the submission) and the source notebook (the published networks' architectures are
     read from it)."""
@@ -228,7 +228,7 @@ def _copy_source(course: C.Course, hw: str, grader: Path) -> Path:
     return source_rel
 
 
-def _copy_published(course: C.Course, hw: str, grader: Path) -> list:
+def _copy_published(course: layout.Course, hw: str, grader: Path) -> list:
     """Copies the kit's own weights files of ``hw`` under ``grader`` (a handed-in copy of one is refused, as by
     autograde); returns their paths, relative to the course."""
     published = [p.relative_to(course.root).as_posix() for p in published_files(course, hw)]

@@ -28,10 +28,10 @@ from ..inert import terminal
 from ..isolation.kernel_sandbox import Limits
 from ..isolation.processes import SURVIVED
 from ..judge.warm_imports import HOMEWORKS_ENV
-from ..term import late as L
+from ..term import late as late_module
 from ..term.times import whole_minute
-from . import boundary as B
-from . import results as R
+from . import boundary as boundary_module
+from . import results as results_module
 
 ROOT_ENV = "DGMLAB_GRADESCOPE_ROOT"
 log = logging.getLogger(__name__)  # shown on stdout by main (log_to_stdout), which Gradescope shows the instructor
@@ -141,7 +141,7 @@ def late_result(root: Path, settings: dict, points: float, meta: dict | None = N
     if not created or due is None:
         return None, ""
     policy = load_policy(policy_name, None) if "." not in policy_name else _course_policy(root, policy_name)
-    tz = L.zone(settings.get("timezone") or "UTC")
+    tz = late_module.zone(settings.get("timezone") or "UTC")
     submitted = _dt.datetime.fromisoformat(created)
     late = policy.apply(points, submitted, due, tz)
     return late, dates_note(settings, policy, points, submitted, due, whose, tz)
@@ -251,17 +251,17 @@ def _proportional_size(proc) -> int:
 
 def grade(root: Path) -> dict:
     """Grade ``root/submission`` and return results.json's content (never raises for a submission's fault)."""
-    from ..autograde import draw_seeds as DS
+    from ..autograde import draw_seeds as draw_seeds_module
     from ..autograde.task_records import Job, Outcome
     from ..autograde.worker import MAX_SUBMISSION_BYTES, grade_submission
     from ..layout import check_submission
-    from . import seeds as SD
+    from . import seeds as seeds_module
 
     t0 = time.time()
     settings = load_settings(root)
     meta = read_metadata(root)  # before any kernel starts: then root's alone
     hw, g = settings["hw"], grader_dir(root)
-    wall = B.choose(settings["sandbox"], g, settings["memory"], settings["file_size"])
+    wall = boundary_module.choose(settings["sandbox"], g, settings["memory"], settings["file_size"])
     log.info("dgmlab: isolation: %s", wall.why)
     files, problem = submission_files(root / "submission", hw, MAX_SUBMISSION_BYTES)
     if not problem:
@@ -277,26 +277,26 @@ def grade(root: Path) -> dict:
     else:
         key = bytes.fromhex((g / "draw.key").read_text("utf-8").strip())
         try:  # the copy check of handed-in weights, in a process of its own that ends before the kernel starts
-            seeds = SD.seeds(g, settings, key, files)
-        except SD.CheckFailed as exc:
+            seeds = seeds_module.seeds(g, settings, key, files)
+        except seeds_module.CheckFailed as exc:
             raise GraderFailure(str(exc)) from exc
         for name, entry in seeds.items():
             if "refused" in entry:  # the student reads it in the cell's output, the instructor here
                 log.warning("%s", terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: "
                                            f"{entry['refused'][:300]}"))
         job = Job(student=STUDENT, files=files, submitted_at=time.time(), draw_seeds=seeds,
-                  probe_seed=DS.probe_seed(key, hw, files[f"{hw}.ipynb"]))
+                  probe_seed=draw_seeds_module.probe_seed(key, hw, files[f"{hw}.ipynb"]))
         bundle = worker_bundle(root, settings, wall.sandbox, wall.config_lines)
         os.environ[HOMEWORKS_ENV] = hw  # the judge loads this homework's tests alone (judge.warm_imports)
         with PeakMemory() as mem:
             graded = grade_submission(bundle, job)
         peak = mem.peak, mem.parts
         if wall.kind == "user":
-            B.stop_user_processes(wall.uid, wall.gid)
+            boundary_module.stop_user_processes(wall.uid, wall.gid)
         grader_fault(graded)
     points = sum(s or 0.0 for _, _, s in (graded.scores or {}).get("scores", []))
     late, dates = late_result(root, settings, points, meta) if graded.status == "graded" else (None, "")
-    return R.build(settings["cells"], graded, visibility=settings["visibility"], boundary=wall.why, late=late,
+    return results_module.build(settings["cells"], graded, visibility=settings["visibility"], boundary=wall.why, late=late,
                    seconds=time.time() - t0, peak_memory=peak[0], memory_parts=peak[1], dates=dates)
 
 
@@ -308,7 +308,7 @@ def check(root: Path) -> int:
         print(f"dgmlab: this bundle was written by dgmlab {settings['version']} but dgmlab {__version__} is "
               f"installed: install the same version (setup.sh's package source)", file=sys.stderr)
         return 1
-    wall = B.choose(settings["sandbox"], grader_dir(root), settings["memory"], settings["file_size"])
+    wall = boundary_module.choose(settings["sandbox"], grader_dir(root), settings["memory"], settings["file_size"])
     head = f"dgmlab {__version__}, {settings['hw']}: "
     if wall.kind:
         print(head + f"grading wall: {wall.why}", flush=True)

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from ..autograde import draw_seeds as DS
+from ..autograde import draw_seeds
 from ..copies.shared_weights import published_weights
 from ..layout import Course
 
@@ -34,7 +34,7 @@ def seeds(grader: Path, settings: dict, key: bytes, files: dict) -> dict:
     """``{file name: {"sha256", "seed"[, "refused"]}}`` for the submission's ``files``, as ``dgmlab autograde`` gives
     them with the course's published weights (``grader``: the bundle's folder, a course); see the module."""
     hw = settings["hw"]
-    found = DS.seeds_for(key, hw, files, ())  # every file's seed; the files too big or unsafe to read refused
+    found = draw_seeds.seeds_for(key, hw, files, ())  # every file's seed; the files too big or unsafe to read refused
     checked = {rel: data for rel, data in compared(files, settings).items()
                if rel in found and "refused" not in found[rel]}
     if not checked:
@@ -52,4 +52,4 @@ def seeds(grader: Path, settings: dict, key: bytes, files: dict) -> dict:
 def published_seeds(grader: str, hw: str, key: bytes, files: dict) -> dict:
     """In the child: :func:`~dgmlab.grading.autograde.draw_seeds.seeds_for` of ``files`` with the published weights of
     the course in ``grader`` (read only here)."""
-    return DS.seeds_for(key, hw, files, lambda: published_weights(Course(Path(grader)), hw, key))
+    return draw_seeds.seeds_for(key, hw, files, lambda: published_weights(Course(Path(grader)), hw, key))

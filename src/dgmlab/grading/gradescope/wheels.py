@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dgmlab
 
-from .. import layout as C
+from .. import layout
 
 NAMES = ("dgmlab", "dgmlab_grader")  # the wheels' file-name prefixes (PEP 427: '-' in a name becomes '_')
 COPIED = ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "src", "homeworks", "grader/pyproject.toml")
@@ -46,7 +46,7 @@ def pick(folder: Path, version: str) -> list:
             found[name] = path
     missing = [n.replace("_", "-") for n in NAMES if n not in found]
     if missing:
-        raise C.CourseError(f"{folder} holds no {' nor '.join(missing)} wheel of version {version}: build them with "
+        raise layout.CourseError(f"{folder} holds no {' nor '.join(missing)} wheel of version {version}: build them with "
                             f"`make wheels` in the checkout (dist/), or "
                             f"leave out --wheels (the zip then builds them from this checkout)")
     return [found[n] for n in NAMES]
@@ -56,7 +56,7 @@ def build(dest: Path, version: str) -> list:
     """Build the dgmlab and dgmlab-grader wheels of this checkout into ``dest``; returns their paths."""
     root = checkout()
     if root is None:
-        raise C.CourseError("dgmlab is installed from a wheel, not run from a checkout, so the zip cannot build its "
+        raise layout.CourseError("dgmlab is installed from a wheel, not run from a checkout, so the zip cannot build its "
                             "wheels: pass --wheels DIR (a folder holding the dgmlab and dgmlab-grader wheels of "
                             f"version {version}) or --pip SPEC (what setup.sh installs from the package index)")
     with tempfile.TemporaryDirectory(prefix="dgmlab-wheels-") as tmp:
@@ -76,5 +76,5 @@ def build(dest: Path, version: str) -> list:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         if res.returncode != 0:
             tail = "\n".join((res.stderr or res.stdout).strip().splitlines()[-8:])
-            raise C.CourseError(f"building the dgmlab wheels from {root} failed:\n{tail}")
+            raise layout.CourseError(f"building the dgmlab wheels from {root} failed:\n{tail}")
     return pick(dest, version)
