@@ -34,8 +34,3 @@ def standing_in(fn, stand_ins: dict):
         for name, own in saved.items():
             space[name] = own
 
-
-def linear_critic_penalty(critic, x_real, x_fake):
-    """Stands in for gradient_penalty on the toy linear critic: its input gradient is w everywhere, so its penalty is
-    (||w|| - 1)^2 wherever it is evaluated."""
-    return (critic.w.norm() - 1) ** 2
