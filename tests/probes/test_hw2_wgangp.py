@@ -785,28 +785,12 @@ def test_a_glued_plan_from_transposed_factors_is_told_which_marginals_are_off():
 
 
 # ------------------------------------------------------------------ issue 73: one mistake charged once
-_LATER_PARTS = '''
+_FLIPPED_LOSSES = '''
 def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
-    return critic(x_fake).mean() - critic(x_real).mean() + lam * gradient_penalty(critic, x_real, x_fake)
+    return critic(x_real).mean() - critic(x_fake).mean() + lam * gradient_penalty(critic, x_real, x_fake)
 
 def generator_loss(critic, x_fake):
-    return -critic(x_fake).mean()
-
-def critic_step(generator, critic, opt_c, x_real, z):
-    with torch.no_grad():
-        x_fake = generator(z)
-    opt_c.zero_grad()
-    loss = critic_loss(critic, x_real, x_fake)
-    loss.backward()
-    opt_c.step()
-    return loss.item()
-
-def generator_step(generator, critic, opt_g, z):
-    opt_g.zero_grad()
-    loss = generator_loss(critic, generator(z))
-    loss.backward()
-    opt_g.step()
-    return loss.item()
+    return critic(x_fake).mean()
 '''
 _WRONG_PENALTY = '''
 def gradient_penalty(critic, x_real, x_fake):
@@ -817,11 +801,12 @@ def gradient_penalty(critic, x_real, x_fake):
 '''
 
 
-def _notebook(*sources):
-    """The functions ``sources`` define, in one namespace of their own (as the notebook's cells define them)."""
-    space = {"torch": torch, "LAMBDA": 10.0}
-    for source in sources:
-        exec(source, space)  # the test's own answer text, no submission data
+def _reference_with(builder, source):
+    """The reference's P5 losses and steps in a namespace of their own, with what ``source`` defines in place of the
+    reference's own (a later part calls the earlier ones through this namespace, as in the notebook)."""
+    space = builder.reference_namespace(cells=("imports", "p5_framework", "p5_gradient_penalty", "p5_losses",
+                                               "p5_steps"))
+    exec(source, space)  # the test's own answer text, no submission data
     return space
 
 
@@ -836,10 +821,10 @@ def _earned_in(cell, space, names, seed):
 
 
 @pytest.mark.parametrize("seed", [0, 987_654])
-def test_a_gradient_penalty_mistake_costs_in_its_own_cell_only(seed):
+def test_a_gradient_penalty_mistake_costs_in_its_own_cell_only(builder, seed):
     """A penalty without its '- 1' loses points in P5(b) alone: critic_loss and the critic step, which call it, are
     checked with stand-ins for the parts before them and earn every point."""
-    space = _notebook(_WRONG_PENALTY, _LATER_PARTS)
+    space = _reference_with(builder, _WRONG_PENALTY)
     result, points = _earned_in("p5_gradient_penalty_tests", space, ("gradient_penalty",), seed)
     assert result.earned < points, result.lines
     for cell, names in (("p5_losses_tests", ("critic_loss", "generator_loss")), ("p5_critic_step_tests", ("critic_step",)),
@@ -849,14 +834,10 @@ def test_a_gradient_penalty_mistake_costs_in_its_own_cell_only(seed):
 
 
 @pytest.mark.parametrize("seed", [0, 987_654])
-def test_a_loss_mistake_costs_in_its_own_cell_only(ref_all, seed):
+def test_a_loss_mistake_costs_in_its_own_cell_only(builder, seed):
     """critic_loss and generator_loss with their signs flipped lose points in P5(c) alone: the steps that call them
     earn every point."""
-    wrong = _LATER_PARTS.replace("return critic(x_fake).mean() - critic(x_real).mean()",
-                                 "return critic(x_real).mean() - critic(x_fake).mean()").replace(
-                                     "return -critic(x_fake).mean()", "return critic(x_fake).mean()")
-    space = _notebook(wrong)
-    space["gradient_penalty"] = ref_all["gradient_penalty"]
+    space = _reference_with(builder, _FLIPPED_LOSSES)
     result, points = _earned_in("p5_losses_tests", space, ("critic_loss", "generator_loss"), seed)
     assert result.earned < points, result.lines
     for cell, names in (("p5_critic_step_tests", ("critic_step",)), ("p5_generator_step_tests", ("generator_step",))):
@@ -864,11 +845,11 @@ def test_a_loss_mistake_costs_in_its_own_cell_only(ref_all, seed):
         assert result.earned == points, (cell, result.lines)
 
 
-def test_the_stand_ins_are_put_back_after_the_probe():
+def test_the_stand_ins_are_put_back_after_the_probe(builder):
     """The probes' stand-ins live in the notebook's namespace only while the checked function runs."""
     from dgmlab import probes
 
-    space = _notebook(_WRONG_PENALTY, _LATER_PARTS)
+    space = _reference_with(builder, _WRONG_PENALTY)
     own = {n: space[n] for n in ("gradient_penalty", "critic_loss", "generator_loss")}
     for cell, names in (("p5_losses_tests", ("critic_loss", "generator_loss")), ("p5_critic_step_tests", ("critic_step",)),
                         ("p5_generator_step_tests", ("generator_step",))):
