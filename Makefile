@@ -28,13 +28,13 @@ lint: venv
 
 # Everything but the whole-class end-to-end tests (what CI runs: .ci/run); benchmarks/results/performance.md has the times.
 test: venv
-	$(BIN)/python -m pytest -m "not e2e" -n 2 --dist loadfile
+	$(BIN)/python -m pytest -m "not e2e" -n 2 --dist loadgroup
 
 # The whole-class end-to-end tests: the demo, the hostile corpus, a submission that kills its Dask
 # workers, the wheel in a fresh venv (benchmarks/results/performance.md has the time). Run before a release and
 # after changing the grader.
 test-e2e: venv
-	$(BIN)/python -m pytest -m e2e -n 2 --dist loadfile
+	$(BIN)/python -m pytest -m e2e -n 2 --dist loadgroup
 
 # The unit tier: the tests marked neither slow nor e2e (no kernel, judge or nbgrader process, training, browser or
 # build), on two processes. Its latest count, wall and CPU time: benchmarks/results/performance.md, written from the records of

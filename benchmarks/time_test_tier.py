@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "test_tiers"
 TIERS = {  # the Makefile's commands (make test-fast, make test, make test-e2e)
     "fast": ["-m", "not slow and not e2e", "-n", "2"],
-    "test": ["-m", "not e2e", "-n", "2", "--dist", "loadfile"],
-    "e2e": ["-m", "e2e", "-n", "2", "--dist", "loadfile"],
+    "test": ["-m", "not e2e", "-n", "2", "--dist", "loadgroup"],
+    "e2e": ["-m", "e2e", "-n", "2", "--dist", "loadgroup"],
 }
 SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
 
@@ -56,6 +56,8 @@ def main(argv=None) -> int:
     parser.add_argument("--note", default="", help="what else ran on the machine, or anything a reader needs")
     args = parser.parse_args(argv)
     command = [sys.executable, "-m", "pytest", *TIERS[args.tier], "-q", "-p", "no:cacheprovider"]
+    if "loadgroup" in TIERS[args.tier]:  # refresh the groups' seconds: the next runs' order (tests/longest_first.py)
+        command.append("--record-group-seconds")
     load_before = os.getloadavg()[0]
     started, cpu_before = time.monotonic(), _children_cpu()
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)

@@ -18,6 +18,7 @@ from dgmlab import probes  # noqa: E402
 from dgmlab.grading.references import recorded  # noqa: E402
 
 probes.use_references(recorded.expected_at)
+pytest_plugins = ["longest_first"]  # how make test shares the tests between its two workers (tests/longest_first.py)
 
 
 def load_script(path: Path):
