@@ -31,6 +31,9 @@ Running the loop again:
 Code is compared by its syntax tree: editing a comment or a docstring does not make another run, and the
 same code resumes under another Python version (Colab upgrades its Python from time to time).
 
+``record=Record(...)`` (:mod:`dgmlab.checkpoint_record`) also keeps a training record: snapshots of the run at the
+epochs it names, in one file beside the checkpoint, written atomically with it, which a trained cell hands in.
+
 The file holds only tensors, numbers, strings, lists and dicts, so it is read back with
 ``torch.load(..., weights_only=True)``. Relative paths are relative to the working directory, which
 ``dgmlab.setup(hw)`` made the homework folder (on Google Drive in Colab).
@@ -47,6 +50,10 @@ import textwrap
 import time
 import types
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .checkpoint_record import Record
 
 FORMAT = "dgmlab-checkpoint/1"
 
@@ -292,7 +299,8 @@ class Checkpoint:
     (``get_state``/``set_state``).
     """
 
-    def __init__(self, path, *, epochs: int, config: dict | None = None, quiet: bool = False, **state):
+    def __init__(self, path, *, epochs: int, config: dict | None = None, quiet: bool = False,
+                 record: Record | None = None, **state):
         import torch
 
         if not state:
@@ -314,6 +322,11 @@ class Checkpoint:
         self.epoch_seconds: list[float] = []  # wall-clock seconds of every epoch trained, across resumptions
         self._resumed = False
         self._clock = None
+        self.trail = None
+        if record is not None and self.path is not None:
+            from .checkpoint_record import Trail  # here, not at the top: checkpoint.py is also loaded on its own
+
+            self.trail = Trail(record, self.path, state)
 
     def _fingerprints(self, legacy: bool = False) -> dict:
         """What identifies this run: the config's values and the networks', optimizers' and generators' setup."""
@@ -363,11 +376,12 @@ class Checkpoint:
             return 0, history
         for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):  # left by a save that was killed
             stale.unlink(missing_ok=True)
-        if not self.path.exists():
-            self._say(f"checkpoint: none yet; training from the start and saving after every epoch to {self.path}")
-            return 0, history
-        if retrain:
-            self._say(f"checkpoint: retrain=True, so training starts over and {self.path} will be replaced")
+        if not self.path.exists() or retrain:
+            self._say(f"checkpoint: none yet; training from the start and saving after every epoch to {self.path}"
+                      if not self.path.exists() else
+                      f"checkpoint: retrain=True, so training starts over and {self.path} will be replaced")
+            if self.trail is not None:
+                self.trail.resumed(0, 0, fresh=True)
             return 0, history
         data = self.load()
         legacy = data.get("fingerprint_scheme") != SCHEME  # saved by a dgmlab that fingerprinted bytecode
@@ -410,6 +424,8 @@ class Checkpoint:
             else:
                 obj.load_state_dict(saved)
         warning = _set_rng_state(data["rng"])
+        if self.trail is not None:
+            self.trail.resumed(done, int(data.get("step", 0)), fresh=False)
         self.epoch_seconds = [float(s) for s in data.get("epoch_seconds", [])]
         if done == self.epochs:
             self._say(f"checkpoint: the finished run ({done} epoch{'' if done == 1 else 's'}) was loaded from {self.path}; not training "
@@ -444,6 +460,7 @@ class Checkpoint:
             "rng": _rng_state(),
             "history": history,
             "epoch_seconds": list(self.epoch_seconds),
+            "step": self.trail.step if self.trail is not None else 0,
             "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
             "torch": str(torch.__version__),
         }
@@ -458,6 +475,8 @@ class Checkpoint:
         finally:
             if tmp.exists():
                 tmp.unlink()
+        if self.trail is not None:
+            self.trail.saved(epoch, history, data["rng"])
 
     def seconds_per_epoch(self) -> float:
         """Mean wall-clock seconds of the epochs trained so far (across resumptions); nan before any."""
