@@ -59,9 +59,25 @@ def _entry_points(pyproject: Path) -> dict:
     return {g: v for g, v in project.get("entry-points", {}).items() if g.startswith("dgmlab.")}
 
 
-def test_the_checkout_and_the_grader_wheel_declare_the_same_plugins():
+def test_only_the_grader_wheel_declares_the_kits_plugins():
     here, grader = _entry_points(ROOT / "pyproject.toml"), _entry_points(ROOT / "grader" / "pyproject.toml")
-    assert here == grader and set(here) == {plugins.LMS, plugins.CLUSTERS}
+    assert here == {} and set(grader) == {plugins.LMS, plugins.CLUSTERS}
+
+
+@pytest.mark.parametrize("group", [plugins.LMS, plugins.CLUSTERS])
+def test_a_checkout_reads_the_grader_wheels_plugins_from_its_pyproject(group):
+    declared = _entry_points(ROOT / "grader" / "pyproject.toml")[group]
+    assert {ep.name: ep.value for ep in plugins.checkout_entries(group)} == declared
+
+
+def test_a_checkout_finds_the_kits_platforms_with_no_entry_point_installed(monkeypatch):
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [])  # an editable student package declares none
+    assert P.installed() == ["canvas", "lti", "moodle"] and K.installed() == ["local", "slurm"]
+    assert P.platform("lti").title == "LTI 1.3"
+
+
+def test_without_the_grader_pyproject_a_checkout_adds_no_plugins(tmp_path):
+    assert plugins.checkout_entries(plugins.LMS, tmp_path / "grader" / "pyproject.toml") == []
 
 
 def test_the_kits_platforms_are_found_through_their_entry_points():

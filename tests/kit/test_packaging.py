@@ -4,6 +4,7 @@ the install source a release notebook's setup cell gets."""
 import email
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -335,6 +336,21 @@ def test_student_wheel_and_sdist_leave_out_the_grader_and_the_authoring_tooling(
     shipped = [m.split("/", 1)[1].split("/") for m in members if "/homeworks/" in m]
     assert ["homeworks", "hw2_wgangp", "checks", "__init__.py"] in shipped
     assert [m for m in shipped if len(m) > 2 and m[2] != "checks"] == []
+
+
+def _entry_point_groups(wheel) -> list:
+    """The entry-point groups a wheel's metadata declares (what importlib.metadata shows once it is installed)."""
+    with zipfile.ZipFile(wheel) as whl:
+        names = [n for n in whl.namelist() if n.endswith(".dist-info/entry_points.txt")]
+        text = whl.read(names[0]).decode() if names else ""
+    return re.findall(r"^\[([^\]]+)\]", text, re.M)
+
+
+@pytest.mark.slow
+def test_only_the_grader_wheel_advertises_the_plugin_entry_points(dist):
+    """A student's environment has no dgmlab.grading: entry points there would name code it lacks."""
+    assert _entry_point_groups(dist["wheel"]) == ["console_scripts"]
+    assert sorted(_entry_point_groups(dist["grader"])) == ["dgmlab.clusters", "dgmlab.lms"]
 
 
 @pytest.mark.slow

@@ -11,22 +11,46 @@ An entry point's name is the name the commands and ``nbgrader_config.py`` use (`
 value is a class the registry makes with no arguments. A course adds a platform by installing a distribution that
 declares one (``[project.entry-points."dgmlab.lms"] blackboard = "my_course.blackboard:Blackboard"``): no file of the
 kit changes.
+
+The kit's own are declared once, by the grader's wheel (``grader/pyproject.toml``): the student package's wheel holds
+no grader, so it declares none. A source checkout installs only the student package (editable), so there the
+registry reads the grader wheel's declarations from ``grader/pyproject.toml`` beside ``src/`` (:func:`checkout_entries`).
 """
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+import re
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 
 from .layout import CourseError
 
 LMS = "dgmlab.lms"
 CLUSTERS = "dgmlab.clusters"
+# in a source checkout: <checkout>/src/dgmlab/grading/plugins.py, the grader wheel's pyproject in <checkout>/grader/
+CHECKOUT_GRADER = Path(__file__).resolve().parents[3] / "grader" / "pyproject.toml"
+
+
+def checkout_entries(group: str, pyproject: Path = CHECKOUT_GRADER) -> list:
+    """The entry points of ``group`` that ``pyproject`` (the grader wheel's, in a source checkout) declares, as
+    :class:`EntryPoint` objects; none where there is no such file (the grader installed from its wheel, whose
+    metadata holds them). Read line by line (``name = "module:Class"`` under ``[project.entry-points."group"]``), so
+    that Python 3.10, without tomllib, reads them too."""
+    if not pyproject.is_file():
+        return []
+    found, inside = [], False
+    for line in pyproject.read_text(encoding="utf-8").splitlines():
+        if line.startswith("["):
+            inside = line.strip() == f'[project.entry-points."{group}"]'
+        elif inside and (m := re.fullmatch(r'\s*([\w.-]+)\s*=\s*"([^"]+)"\s*(#.*)?', line)):
+            found.append(EntryPoint(m.group(1), m.group(2), group))
+    return found
 
 
 def _entries(group: str) -> dict:
-    """``{name: {value, ...}}`` of the group's installed entry points (a name two distributions declare alike, as the
-    checkout's and the grader wheel's pyproject do, is one plug-in)."""
+    """``{name: {value, ...}}`` of the group's installed entry points and, in a checkout, the grader wheel's (a name
+    two declare alike, as the grader wheel installed beside a checkout does, is one plug-in)."""
     found: dict = {}
-    for ep in entry_points(group=group):
+    for ep in [*entry_points(group=group), *checkout_entries(group)]:
         found.setdefault(ep.name, {})[ep.value] = ep
     return found
 
