@@ -122,3 +122,43 @@ def test_dgmlab_ids_import_exits_1_listing_each_id_it_kept(tmp_path, capsys):
     assert "NOT RECORDED (1):\n  bob has Canvas user id 48377 in lms_ids.csv, the new one is 50001" in out
     assert cli.main(["--course", str(tmp_path), "ids", "show"]) == 0
     assert "ada,,,48213,\nbob,,,48377,\n" in capsys.readouterr().out
+
+
+@pytest.fixture
+def brightspace(monkeypatch):
+    """A course's own LMS plug-in named brightspace installed beside the kit's."""
+    from dgmlab.grading import plugins
+
+    names = plugins.names
+    monkeypatch.setattr(plugins, "names", lambda group: sorted([*names(group), "brightspace"])
+                        if group == plugins.LMS else names(group))
+
+
+def test_an_installed_plugins_ids_are_a_column_of_the_map(tmp_path, brightspace):
+    course = _course(tmp_path)
+    changes, refused = IM.import_csv(course, _csv(tmp_path, "student,brightspace,canvas\nada,u-77,48213\n"))
+    assert refused == [] and [c.text() for c in changes] == ["ada: brightspace user id u-77",
+                                                             "ada: Canvas user id 48213"]
+    assert IM.platform_ids(course, "brightspace", {}) == {"ada": "u-77"}
+    assert "student,sis,lti,canvas,moodle,brightspace" in (tmp_path / IM.FILE).read_text(encoding="utf-8")
+
+
+def test_nbgraders_lms_user_id_is_read_as_a_plugins_when_the_course_grades_there(tmp_path, brightspace):
+    course = _course(tmp_path, 'c.DgmlabLms.platform = "brightspace"\n')
+    assert IM.platform_ids(course, "brightspace", {"bob": "u-12"}) == {"bob": "u-12"}
+    assert IM.platform_ids(course, "canvas", {"bob": "u-12"}) == {}
+
+
+def test_a_column_of_no_installed_plugin_is_refused_naming_the_installed_ones(tmp_path, brightspace):
+    with pytest.raises(CourseError, match=r"'d2l' is not a column of lms_ids.csv: .* or an installed LMS plug-in's "
+                                          r"name \(brightspace\)"):
+        IM.import_csv(_course(tmp_path), _csv(tmp_path, "student,d2l\nada,u-1\n"))
+    with pytest.raises(CourseError, match=r"no platform 'd2l' \(canvas, moodle, lti, brightspace\)"):
+        IM.platform_ids(_course(tmp_path), "d2l", {})
+
+
+def test_nbgrader_ids_read_as_no_platform_is_refused_saying_what_to_set(tmp_path):
+    course = _course(tmp_path, 'c.DgmlabIds.nbgrader_lms_user_id = "d2l"\n')
+    with pytest.raises(CourseError, match=r"nbgrader_lms_user_id = 'd2l' is no platform: canvas, moodle, lti, an "
+                                          r"installed LMS plug-in's name"):
+        IM.platform_ids(course, "canvas", {})

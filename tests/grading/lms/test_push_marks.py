@@ -172,3 +172,18 @@ def test_a_student_without_an_id_on_the_platform_is_named_with_where_to_record_i
     PM.push_marks(Course(tmp_path), data, data.submissions, fake.lms(platform="moodle"), out, tmp_path / "push.json")
     assert fake.marks == {"3120": 14.0}
     assert out.skipped == [("bob", "no Moodle user id in lms_ids.csv (give bob an id)")]
+
+
+def test_a_plugins_push_reads_its_user_ids_from_the_id_map_column_of_its_name(tmp_path, monkeypatch):
+    from dgmlab.grading import plugins
+    from dgmlab.grading.course import Course
+
+    monkeypatch.setattr(plugins, "names", lambda group: ["brightspace", "canvas", "lti", "moodle"])
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    (tmp_path / "lms_ids.csv").write_text("student,brightspace\nada,b-1\n", encoding="utf-8")
+    fake, out = FakeLms(), PM.Pushed(HW, where="Brightspace")
+    data = _data("ada", "bob", ids={})
+    PM.push_marks(Course(tmp_path), data, data.submissions, fake.lms(platform="brightspace"), out,
+                  tmp_path / "push.json")
+    assert fake.marks == {"b-1": 14.0}
+    assert out.skipped == [("bob", "no brightspace user id in lms_ids.csv (give bob an id)")]

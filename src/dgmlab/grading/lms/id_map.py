@@ -7,7 +7,9 @@ One row per student (the nbgrader id, column ``student``) and one column per id 
 - ``lti``: the LTI 1.3 user id (``sub``, NRPS's ``user_id``);
 - ``canvas``: Canvas's user id; ``moodle``: Moodle's user id (the ``id=`` of the profile's address);
 - ``moodle_participant:<hw>``: the participant id Moodle gives the student in ``<hw>``'s assignment (the number in
-  its download's folder names; one per assignment).
+  its download's folder names; one per assignment);
+- ``<plug-in>``: the user id on a course's own LMS plug-in (docs/plugins.md), the column named as its entry point
+  (``brightspace``), for each installed one: its push and collect read it as the kit's platforms read theirs.
 
 It is filled by ``dgmlab lti roster``, ``dgmlab ids canvas`` and ``dgmlab ids moodle`` (the LMSs' own roster calls,
 matched on the SIS id only) and ``dgmlab ids import CSV`` (the same columns, any subset), and read by ``collect``,
@@ -31,9 +33,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from traitlets import Enum
+from traitlets import Unicode
 from traitlets.config import Configurable
 
+from .. import plugins
 from ..layout import Course, CourseError
 
 FILE = "lms_ids.csv"
@@ -47,11 +50,10 @@ LABEL = {"sis": "SIS id", "lti": "LTI user id", "canvas": "Canvas user id", "moo
 class DgmlabIds(Configurable):
     """How the id map reads courses from before it."""
 
-    nbgrader_lms_user_id = Enum(["", "canvas", "moodle", "lti", "none"], default_value="",
-                                help='Which platform\'s id nbgrader\'s lms_user_id holds, read for a student the id '
-                                     'map (lms_ids.csv) has no id of that platform for: "canvas", "moodle", "lti", '
-                                     '"none" (never read), or "" (the default): c.DgmlabLms.platform\'s.'
-                                ).tag(config=True)
+    nbgrader_lms_user_id = Unicode("", help='Which platform\'s id nbgrader\'s lms_user_id holds, read for a student '
+                                            'the id map (lms_ids.csv) has no id of that platform for: "canvas", '
+                                            '"moodle", "lti", an installed LMS plug-in\'s name, "none" (never read), '
+                                            'or "" (the default): c.DgmlabLms.platform\'s.').tag(config=True)
 
 
 class IdConflict(CourseError):
@@ -77,7 +79,17 @@ class Change:
 def label(column: str) -> str:
     if column.startswith(PARTICIPANT):
         return f"Moodle participant id in {column[len(PARTICIPANT):]}"
-    return LABEL.get(column, column)
+    return LABEL.get(column, f"{column} user id")
+
+
+def plugin_platforms() -> list:
+    """The installed LMS plug-ins whose user ids the map keeps beside the kit's (:data:`USER_IDS`), by their names."""
+    return [name for name in plugins.names(plugins.LMS) if name not in USER_IDS and name != "student"]
+
+
+def is_platform(name: str) -> bool:
+    """Whether ``name`` is a platform whose user ids the map keeps: the kit's or an installed LMS plug-in's."""
+    return name in PLATFORMS or name in plugin_platforms()
 
 
 def participant_column(hw: str) -> str:
@@ -92,8 +104,11 @@ def _check_column(column: str) -> None:
     if column in USER_IDS or (column.startswith(PARTICIPANT) and re.fullmatch(r"[A-Za-z0-9_.-]+",
                                                                              column[len(PARTICIPANT):])):
         return
-    raise CourseError(f"{column!r} is not a column of {FILE}: student, {', '.join(USER_IDS)} or "
-                      f"{PARTICIPANT}<homework id>")
+    if column in plugin_platforms():
+        return
+    raise CourseError(f"{column!r} is not a column of {FILE}: student, {', '.join(USER_IDS)}, "
+                      f"{PARTICIPANT}<homework id> or an installed LMS plug-in's name "
+                      f"({', '.join(plugin_platforms()) or 'none installed'})")
 
 
 def clean(column: str, value) -> str:
@@ -265,11 +280,14 @@ def legacy_platform(course: Course) -> str | None:
     if chosen == "none":
         return None
     if chosen:
+        if not is_platform(chosen):
+            raise CourseError(f"c.DgmlabIds.nbgrader_lms_user_id = {chosen!r} is no platform: {', '.join(PLATFORMS)}, "
+                              f"an installed LMS plug-in's name, \"none\" or \"\" (fix nbgrader_config.py)")
         return chosen
     # c.DgmlabLms.platform (dgmlab.grading.lms.lms_config, whose default is "canvas"), read here without importing
     # lms_config, which imports every LMS's module, each of which reads this map
     platform = course.config().get("DgmlabLms", {}).get("platform", "canvas")
-    return platform if platform in PLATFORMS else "canvas"
+    return platform if is_platform(platform) else "canvas"
 
 
 def nbgrader_ids(course: Course) -> dict:
@@ -287,8 +305,8 @@ def platform_ids(course: Course, platform: str, legacy: dict | None = None) -> d
     """``{student: user id on platform}``: the map's column, and for a student without one, nbgrader's
     ``lms_user_id`` when it is read as ``platform``'s (:func:`legacy_platform`) and the map gives that id to no
     other student (``legacy``: nbgrader's ids, read here by default)."""
-    if platform not in PLATFORMS:
-        raise CourseError(f"no platform {platform!r} ({', '.join(PLATFORMS)})")
+    if not is_platform(platform):
+        raise CourseError(f"no platform {platform!r} ({', '.join([*PLATFORMS, *plugin_platforms()])})")
     ids = IdMap.load(course).column(platform)
     if legacy_platform(course) != platform:
         return ids

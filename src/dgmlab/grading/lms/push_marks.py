@@ -108,7 +108,7 @@ class Lms:
     pending_too: bool = False  # a mark still to grade by hand is sent as pending (LTI), not skipped
     beside: bool = False  # send is called for a student whose mark stays too (Moodle's feedback files)
     now: Callable[[], str] = now_seconds  # the record's pushed_at
-    platform: str = ""  # whose user ids (id_map.platform_ids): "canvas", "moodle", "lti"; "": nbgrader's lms_user_id
+    platform: str = ""  # whose ids (id_map.platform_ids): the kit's or a plug-in's name; "": nbgrader's lms_user_id
 
 
 def read_record(path: Path) -> dict:
@@ -148,7 +148,7 @@ def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: di
             continue
         uid = ids.get(sid) if ids is not None else (entry.lms_user_id if entry is not None else None)
         if not uid:
-            where = f"no {id_map.LABEL[lms.platform]} in {id_map.FILE}" if lms.platform else \
+            where = f"no {id_map.label(lms.platform)} in {id_map.FILE}" if lms.platform else \
                 "no LMS user id in nbgrader's student table"
             out.skipped.append((sid, f"{where} ({lms.id_hint.format(sid=sid)})"))
             continue
