@@ -247,6 +247,12 @@ def _fingerprint(value, legacy: bool = False) -> str:
     return _stable_repr(value)
 
 
+def fingerprint_of(value) -> str:
+    """What a checkpoint (and a training record) says of ``value`` in its config: e.g. the grader's replay finds the
+    training data a record's run used by it."""
+    return _fingerprint(value)
+
+
 # --------------------------------------------------------------------------- random states
 def _rng_state() -> dict:
     import numpy as np
@@ -326,7 +332,7 @@ class Checkpoint:
         if record is not None and self.path is not None:
             from .checkpoint_record import Trail  # here, not at the top: checkpoint.py is also loaded on its own
 
-            self.trail = Trail(record, self.path, state)
+            self.trail = Trail(record, self.path, state, self.fingerprint)
 
     def _fingerprints(self, legacy: bool = False) -> dict:
         """What identifies this run: the config's values and the networks', optimizers' and generators' setup."""

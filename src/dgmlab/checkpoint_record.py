@@ -4,8 +4,8 @@ A trained cell's hand-in carries the run that made it: ``Checkpoint(..., record=
 weights, one file holding at each epoch of ``epochs`` a snapshot (the epoch, the step: optimizer steps taken so
 far, all optimizers counted; the global random states; the epoch's mean losses; the state of the ``keep`` objects,
 float16: what the grader scores along the run) and at each epoch of ``replay`` the run's whole state (float32, what
-a replay starts from) plus its ``landing``: the networks' weights ``steps`` optimizer steps later (float16). The
-file ends with the whole loss history. The grader checks that the record is one run
+a replay starts from) plus its ``landing``: the networks' weights ``steps`` optimizer steps later (float32). The
+file ends with the whole loss history and the checkpoint's fingerprint of the run's config (its data, say). The grader checks that the record is one run
 (:mod:`dgmlab.grading.judge.training_record`).
 
 The trail is written at each ``save`` that adds to it, atomically as the checkpoint is (a temporary file, then
@@ -72,7 +72,7 @@ class Trail:
     """The record of one Checkpoint's run (see the module docstring); the Checkpoint calls :meth:`resumed` and
     :meth:`saved`, and the optimizers' step hooks count the steps."""
 
-    def __init__(self, plan: Record, checkpoint_path, state: dict):
+    def __init__(self, plan: Record, checkpoint_path, state: dict, fingerprint: dict | None = None):
         import torch
 
         for name in plan.keep:
@@ -84,6 +84,7 @@ class Trail:
         self.path = (Path(plan.path).expanduser().absolute() if plan.path is not None
                      else checkpoint_path.with_name(checkpoint_path.stem + ".record.pt"))
         self.state = state
+        self.fingerprint = dict(fingerprint or {})  # the checkpoint's: what the run's config was (its data)
         self.entries: list = []
         self.step = 0
         self._pending = None  # the replay entry waiting for its landing
@@ -103,7 +104,7 @@ class Trail:
         entry = self._pending
         if entry is not None and self.step == entry["landing_at"]:
             entry["landing"] = {"step": self.step,
-                                "state": {name: _half(m.state_dict()) for name, m in self._networks().items()}}
+                                "state": {name: _cpu(m.state_dict()) for name, m in self._networks().items()}}
             self._pending = None
             self._dirty = True
 
@@ -148,7 +149,7 @@ class Trail:
     def _write(self, history) -> None:
         import torch
 
-        data = {"format": RECORD_FORMAT, "entries": self.entries,
+        data = {"format": RECORD_FORMAT, "entries": self.entries, "fingerprint": self.fingerprint,
                 "history": {str(k): torch.tensor([float(x) for x in v], dtype=torch.float32)
                             for k, v in dict(history).items()},
                 "torch": str(torch.__version__)}
