@@ -231,7 +231,7 @@ def _notebook_rank(hw: str, e: Entry) -> tuple:
     return (stem == hw, bool(TORONTO.match(stem)), e.submission, e.base[1])
 
 
-def _choose(hw: str, sid: str, entries: list, graded: list, limits: DgmlabCollect, out: Collected) -> dict:
+def choose(hw: str, sid: str, entries: list, graded: list, limits: DgmlabCollect, out: Collected) -> dict:
     """``{file name in the submission folder: (Entry, ZipInfo)}`` of one student's entries: their notebook as
     ``<hw>.ipynb``, graded files, PDFs and images, the latest of each, within the per-student limits; the rest
     listed in ``out``."""
@@ -325,7 +325,7 @@ def _record_named(course: Course, hw: str, lms: str, named: dict, out: Collected
 
 
 @dataclass(frozen=True)
-class _Rules:
+class Rules:
     """What one homework's download is held to: its graded files, the course's limits, its notebook name rule."""
     hw: str
     graded: tuple  # the files the homework grades besides its notebook (GRADED_FILES)
@@ -342,7 +342,7 @@ class _Sorted:
     named: dict  # student -> (the entry's LMS number, user id, name) of a confirmed name match
 
 
-def _rules(course: Course, hw: str, limits: DgmlabCollect | None) -> _Rules:
+def rules_of(course: Course, hw: str, limits: DgmlabCollect | None) -> Rules:
     """``hw`` checked, its graded files, ``limits`` (the course's ``c.DgmlabCollect`` by default) and name rule."""
     (hw,) = course.check_homeworks([hw])
     limits = limits if limits is not None else course.settings(DgmlabCollect)
@@ -350,7 +350,7 @@ def _rules(course: Course, hw: str, limits: DgmlabCollect | None) -> _Rules:
         name_rule = hand_in_names.rule_of(limits.notebook_names, hw)
     except hand_in_names.NameRuleError as exc:
         raise CourseError(str(exc)) from None
-    return _Rules(hw, tuple(GRADED_FILES.get(hw.split("_")[0], [])), limits, name_rule)
+    return Rules(hw, tuple(GRADED_FILES.get(hw.split("_")[0], [])), limits, name_rule)
 
 
 def _zip_format(lms: str | None, infos: list) -> str:
@@ -424,7 +424,7 @@ def _one_account_each(per_student: dict, lms: str, out: Collected) -> dict:
     return kept
 
 
-def _staging(course: Course, hw: str, zip_path, readable: tuple) -> Path:
+def staging(course: Course, hw: str, zip_path, readable: tuple) -> Path:
     """A new staging folder beside ``submitted/``, once the disk has room for every readable entry."""
     submitted = course.folder("submitted")
     submitted.mkdir(parents=True, exist_ok=True)
@@ -463,7 +463,7 @@ def _stamp_times(found: _Sorted, chosen: dict, times: dict, stage: Path, out: Co
             out.late_flagged.append(sid)
 
 
-def _place(course: Course, hw: str, chosen: dict, stage: Path, out: Collected) -> None:
+def place(course: Course, hw: str, chosen: dict, stage: Path, out: Collected) -> None:
     """Each student's staged folder into ``submitted/<student>/<hw>/``; one that held another submission moved to
     ``.dgmlab/replaced/<hw>/<time>/<student>/`` (``out.replaced``), one holding the same files left as it is. A
     ``regrade.md`` handed in alone (a later attempt, after the marks) joins the submission there, which stays as it
@@ -504,7 +504,7 @@ def _add_regrade(course: Course, hw: str, sid: str, dest: Path, stage: Path, now
     shutil.move(str(new), str(old))
 
 
-def _list_questions(course: Course, hw: str, chosen: dict, out: Collected) -> None:
+def list_questions(course: Course, hw: str, chosen: dict, out: Collected) -> None:
     """Each placed PDF or image with the question its name names (:mod:`..hand.question_files`) in
     ``out.questions``; nothing when the homework has no notebook with question headings."""
     labels = question_files.homework_questions(course, hw).labels
@@ -514,7 +514,7 @@ def _list_questions(course: Course, hw: str, chosen: dict, out: Collected) -> No
                 out.questions[(sid, name)] = question_files.where(name, labels)
 
 
-def _check_names(course: Course, rules: _Rules, names: dict | None, chosen: dict, out: Collected) -> None:
+def check_names(course: Course, rules: Rules, names: dict | None, chosen: dict, out: Collected) -> None:
     """Each placed notebook's own name checked against ``rules.name_rule`` and recorded for ``dgmlab report``; the
     names that differ listed in ``out.misnamed``."""
     if rules.name_rule is None:
@@ -550,7 +550,7 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
     Each placed PDF or image is listed with the question it goes under (:mod:`..hand.question_files`); each
     notebook's name is checked against the homework's ``notebook_names`` rule (:mod:`.hand_in_names`): a name that
     differs is listed in ``misnamed`` and kept for ``dgmlab report``, the notebook placed all the same."""
-    rules = _rules(course, hw, limits)
+    rules = rules_of(course, hw, limits)
     hw, limits = rules.hw, rules.limits
     with open_zip(zip_path) as archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
@@ -562,18 +562,26 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
         out = Collected(hw, lms)
         found = _sort(infos, refused, lms, index, mappings, confirm, out)
         per_student = _one_account_each(found.per_student, lms, out)
-        chosen = {sid: _choose(hw, sid, per_student[sid], rules.graded, limits, out) for sid in sorted(per_student)}
+        chosen = {sid: choose(hw, sid, per_student[sid], rules.graded, limits, out) for sid in sorted(per_student)}
         chosen = {sid: files for sid, files in chosen.items() if files}
-        stage = _staging(course, hw, zip_path, found.readable)
+        stage = staging(course, hw, zip_path, found.readable)
         try:
             _unpack(archive, zip_path, found, chosen, stage)
             _stamp_times(found, chosen, times or {}, stage, out)
-            _place(course, hw, chosen, stage, out)  # every entry read: only now does submitted/ change
+            place(course, hw, chosen, stage, out)  # every entry read: only now does submitted/ change
         finally:
             shutil.rmtree(stage, ignore_errors=True)
     _record_named(course, hw, lms, {sid: found.named[sid] for sid in chosen if sid in found.named}, out)
-    out.dropped = sorted(set(chosen) & course.dropped())  # placed as anyone's (their files are kept), and said
-    _list_questions(course, hw, chosen, out)
-    _check_names(course, rules, names, chosen, out)
-    out.no_report = hand_in_rules.check_collected(course, hw, course.settings(hand_in_rules.DgmlabHandIn).report_names, chosen)
+    after_placing(course, rules, names, chosen, out)
     return out
+
+
+def after_placing(course: Course, rules: Rules, names: dict | None, chosen: dict, out: Collected) -> None:
+    """What every collect says of the submissions it placed (``chosen``): the students who dropped the course
+    (placed as anyone's, their files kept), the question each PDF or image goes under, the notebooks' names and the
+    report PDFs against the homework's hand-in rules (kept for ``dgmlab report``)."""
+    out.dropped = sorted(set(chosen) & course.dropped())
+    list_questions(course, rules.hw, chosen, out)
+    check_names(course, rules, names, chosen, out)
+    report_names = course.settings(hand_in_rules.DgmlabHandIn).report_names
+    out.no_report = hand_in_rules.check_collected(course, rules.hw, report_names, chosen)
