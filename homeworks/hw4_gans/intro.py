@@ -17,9 +17,10 @@
 # adjust": P0 asks for every model's results after the notebook's 50 epochs. A GPU helps: on a CPU the five 50-epoch
 # runs take hours.
 #
-# **Hand in** this notebook, run top to bottom, the report PDF the handout asks for, and the three files the notebook
+# **Hand in** this notebook, run top to bottom, the report PDF the handout asks for, and the four files the notebook
 # saves in the homework folder (`MyDrive/dgm-course/hw4_gans/` in Colab): `baseline_generator_weights.pt`,
-# `cgan_generator_weights.pt`, `hw4_results.json` (the last cell says why).
+# `baseline_training_record.pt` (the run that made them), `cgan_generator_weights.pt`, `hw4_results.json` (the last
+# cell says why).
 
 # %% kind="setup"
 
@@ -64,4 +65,5 @@ RESULTS = {}                        # filled by the training cells, read by the 
 BASELINE_FILE, CGAN_FILE, RESULTS_FILE = (
     pick(full=Path(name), fast=ARTIFACTS / name.replace(".", "_fast.", 1))
     for name in ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"))
+BASELINE_RECORD = pick(full=Path("baseline_training_record.pt"), fast=ARTIFACTS / "baseline_training_record_fast.pt")
 

@@ -91,15 +91,20 @@ check("p2_train_gan_tests", train_gan)
 # that out. Training never reads it.
 #
 # A checkpoint is saved every epoch (`checkpoints/`): after a disconnect, rerun the cells and training resumes.
-# To start one again, call `run_experiment(name, TRAIN, retrain=True)`.
+# To start one again, call `run_experiment(name, TRAIN, retrain=True)`. The baseline's checkpoint also keeps its
+# training record, `baseline_training_record.pt` (snapshots at the epochs below), handed in with its weights: the
+# grader checks that the weights come from that one run.
 
 # %% locked=true grade_id="experiment_runner"
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 import dgmlab.artifacts
 from dgmlab.checkpoint import Checkpoint
+from dgmlab.checkpoint_record import Record
 
 CHECKPOINTS = Path("checkpoints")   # one file per experiment, in the homework folder
+RECORD_EPOCHS = pick(full=(5, 10, 20, 30, 40, 50), fast=(1, 2))  # the baseline's record: a snapshot at each,
+REPLAY_EPOCHS, REPLAY_STEPS = pick(full=((10, 30), 64), fast=((1,), 8))  # and its whole state at these (~45 MB)
 
 
 def moving_average(generator, g_opt, updates_per_epoch):
@@ -205,7 +210,9 @@ def run_experiment(name, data, retrain=False):
     # the networks, optimizers, random states and losses after each, so running the cell again continues
     # from the last finished epoch exactly as if it had never stopped. (Each call counts discriminator updates
     # from 0, so with d_steps=10 an epoch's last few discriminator updates get no generator update.)
-    ckpt = Checkpoint(CHECKPOINTS / f"{name}{pick(full='', fast='_fast')}.pt", epochs=EPOCHS,
+    record = Record(epochs=RECORD_EPOCHS, replay=REPLAY_EPOCHS, steps=REPLAY_STEPS, keep=("average",),
+                    path=BASELINE_RECORD) if name == "baseline" else None
+    ckpt = Checkpoint(CHECKPOINTS / f"{name}{pick(full='', fast='_fast')}.pt", epochs=EPOCHS, record=record,
                       generator=generator, discriminator=discriminator, g_opt=g_opt, d_opt=d_opt,
                       average=average, shuffle=loader.generator,
                       config=dict(data=data, batch_size=BATCH_SIZE, d_steps=d_steps,
@@ -226,6 +233,7 @@ def run_experiment(name, data, retrain=False):
     dgmlab.workspace.saved(ARTIFACTS / f"samples_{name}.pt")
     if name == "baseline":  # the baseline's generator is handed in: its weights (float16) in the homework folder
         dgmlab.workspace.saved(dgmlab.artifacts.save_weights(generator, BASELINE_FILE), graded=not is_fast())
+        dgmlab.workspace.saved(BASELINE_RECORD, graded=not is_fast())
         report_bars(BASELINE_FILE)
     RESULTS[name] = {"epochs": EPOCHS, "seconds_per_epoch": seconds_per_epoch, "d_steps": d_steps,
                      "generator_updates": len(history["g_loss"]), "data": data.source,
@@ -255,7 +263,9 @@ if not is_grading():
 # Hand in `baseline_generator_weights.pt`, saved by the training cell. This part is scored from that file: 1,000
 # images of P1's generator with these weights. Weights that fit and draw new, varied digits earn 1 point; 2 more if
 # those images have an **MNIST classifier score of at least 8.0** (real digits: about 9.7) and show at least **9** of
-# the 10 digits. A generator with more than 10 near-copies of MNIST digits among them earns 0.
+# the 10 digits. A generator with more than 10 near-copies of MNIST digits among them earns 0. Hand in
+# `baseline_training_record.pt` too, also saved by the training cell: without it, or if it is not the run that made
+# the weights, your instructor looks at these points before they count.
 
 # %% kind="tests" grade_id="p2_baseline_samples_tests"
 from dgmlab.probes import check

@@ -245,6 +245,10 @@ def cmd_report(args) -> int:
     from .grading.report import item_analysis
 
     print("\n".join(item_analysis.report_lines(course, data)))  # checks that do not separate strong students from weak
+    from .grading.report import training_records
+
+    for line in training_records.report_lines(course, every):  # trained results whose record is not one run
+        print(terminal(line))
     from .grading.hand.regrades import report_lines as regrade_lines
 
     for line in regrade_lines(course, every):  # regrade requests still open (regrade.md files read first)

@@ -14,6 +14,7 @@ from . import players
 
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")  # the statement's names
 BASELINE_FILE, CGAN_FILE, RESULTS_FILE = "baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"
+BASELINE_RECORD = "baseline_training_record.pt"  # the run that made BASELINE_FILE (dgmlab.checkpoint_record)
 MAX_WEIGHTS_BYTES = 1_500_000
 FULL_EPOCHS = 50
 N_DRAWN = 1000  # images the grader draws from each handed-in generator (the cGAN: 100 of each digit). At 100, the kit's
@@ -430,7 +431,7 @@ def own_draw_probe(name, *, made_by, labels=None):
 
     def draw():
         from dgmlab import workspace
-        from dgmlab.probes.judging import HandedIn
+        from dgmlab.probes.judgement import HandedIn
 
         files = HandedIn(workspace.folder(), (name,))
         if name not in files:
@@ -478,6 +479,23 @@ def keep_graded_draw(files, seed_of, keep) -> None:
         keep(DASHBOARD_DRAW, buf.getvalue())
     except Exception:  # noqa: BLE001 - an unusable file is the tests' business, not the dashboard's
         return
+
+
+def keep_record_verdict(files, seed_of, keep) -> None:
+    """Graded, whether the baseline's training record is one run (the grader's side,
+    ``homeworks.hw4_gans.hidden.training_record``): said, and kept for ``dgmlab report``, which lists a record that
+    is missing or not one run as "needs a look". Nothing while you work; never raises: it decides no points."""
+    from dgmlab.probes import grader_side
+
+    check = getattr(grader_side("hw4_gans"), "training_record", None)
+    if keep is None or check is None:
+        return
+    try:
+        found = check.judge(files, seed_of, keep, BASELINE_FILE, BASELINE_RECORD)
+    except Exception:  # noqa: BLE001 - a fault of the check's, never the cell's points
+        return
+    if found is not None:
+        print(found.line())
 
 
 MEASURE_N = 2000  # images the grader draws to measure a handed-in generator's results (scored in splits of 500)

@@ -20,6 +20,7 @@ from dgmlab.probes import with_working as _with_working
 from dgmlab.probes.points import points
 
 from .common import (
+    BASELINE_RECORD,
     BAR_CLASSES,
     BAR_SCORE,
     BASELINE_FILE,
@@ -37,6 +38,7 @@ from .common import (
     _uniform,
     graded_draw,
     keep_graded_draw,
+    keep_record_verdict,
     load_by_shape,
     own_draw,
     own_draw_probe,
@@ -544,6 +546,7 @@ def test_saved_generator_draws_1000_new_images(v, ref):
     from dgmlab import metrics
 
     keep_graded_draw(v.files, v.seed_of, ref.keep)  # graded: the class dashboard's copy (nothing kept while you work)
+    keep_record_verdict(v.files, v.seed_of, ref.keep)  # graded: is the training record one run (a listing, no points)
     _no_file_in_fast_mode(v, BASELINE_FILE)
     x, report = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by=_BASELINE_MADE_BY, own=own_draw(v))
     print("near-copy check:", report.summary())
@@ -591,5 +594,5 @@ CHECKS = [
               probe=_train_gan_probe, inputs=_with_working(_train_gan_inputs)),
     CheckSpec("p2_baseline_samples_tests", names=(),
               visible=(test_saved_generator_draws_1000_new_images, test_mnist_classifier_score_above_the_bar),
-              probe=own_draw_probe(BASELINE_FILE, made_by=_BASELINE_MADE_BY), files=(BASELINE_FILE,)),
+              probe=own_draw_probe(BASELINE_FILE, made_by=_BASELINE_MADE_BY), files=(BASELINE_FILE, BASELINE_RECORD)),
 ]

@@ -6,6 +6,7 @@ from . import (
     p3_conditional_gan,
     p4_gan_objective,
     p5_kantorovich_duality,
+    training_record,  # noqa: F401 - the record check the baseline's cell runs when graded (grader_side)
 )
 from .references import EXPECTED
 

@@ -169,3 +169,26 @@ class Hooks:
         return float(metrics.mnist_score(draw(z), splits=1, scale="[-1,1]")[0])
 
     replay = staticmethod(replay)
+
+
+def judge(files, seed_of, keep, weights_name: str, record_name: str = BASELINE_RECORD):
+    """The record verdict for the graded weights ``weights_name`` (:class:`dgmlab.probes.HandedIn` ``files``, its
+    keyed ``seed_of``), kept for ``dgmlab report`` through the judge's ``keep``; None where the weights themselves
+    are missing or refused (the cell's tests say why, and it earns nothing to look at)."""
+    from dgmlab import weights_files
+    from dgmlab.grading.judge import training_record
+    from dgmlab.probes import TestFailure
+
+    try:
+        seed = seed_of(weights_name)
+        graded = weights_files.load(files[weights_name], weights_name)
+    except Exception:  # noqa: BLE001 - missing, refused or unreadable weights: the cell's own tests decide
+        return None
+    try:
+        record = files[record_name]
+    except TestFailure as exc:
+        record = None if "was not handed in" in str(exc) else str(exc)
+    found = training_record.verdict(weights_name, record, graded if isinstance(graded, dict) else {}, seed,
+                                    Hooks(seed))
+    keep(training_record.KEPT_NAME, found.to_bytes())
+    return found

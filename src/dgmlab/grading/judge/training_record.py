@@ -201,11 +201,13 @@ def _replay_problems(record: dict, seed: int, hooks) -> tuple[list, str]:
 def verdict(name: str, record_bytes, graded: dict, seed: int, hooks) -> RecordVerdict:
     """Whether the record handed in with the graded weights ``name`` (``graded``: their state dict) is one run.
 
-    ``record_bytes``: the record file's bytes, or None when none was handed in; ``seed``: the graded file's keyed
+    ``record_bytes``: the record file's bytes, None when none was handed in, or why it was not read; ``seed``: the graded file's keyed
     draw seed; ``hooks``: the homework's hidden side (``record_name``, ``keep``, ``rise(record)``, ``tolerance``,
     ``loss_tolerance``, ``score(state)``, ``replay(entry, record)``)."""
     if record_bytes is None:
         return RecordVerdict(name, NEEDS_A_LOOK, [f"no training record ({hooks.record_name}) was handed in"])
+    if isinstance(record_bytes, str):  # the grading worker did not read it (too large, a link): why
+        return RecordVerdict(name, NEEDS_A_LOOK, [f"refused: {record_bytes}"])
     try:
         record = read(record_bytes, hooks.record_name)
     except RecordRefused as exc:
