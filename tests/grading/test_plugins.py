@@ -1,4 +1,4 @@
-"""Platforms as plug-ins (grading/plugins.py, lms/platform.py, autograde/clusters.py): the commands find LMSs and
+"""Platforms as plug-ins (grading/plugins.py, lms/platform.py, autograde/cluster_platforms.py): the commands find LMSs and
 clusters only through the entry points ``dgmlab.lms`` and ``dgmlab.clusters``, so a course's own distribution, installed
 beside the kit (here a dist-info folder on sys.path), adds one without a file of the kit changing."""
 import json
@@ -16,7 +16,7 @@ from werkzeug import Response
 
 from dgmlab import cli
 from dgmlab.grading import plugins
-from dgmlab.grading.autograde import clusters as K
+from dgmlab.grading.autograde import cluster_platforms as K
 from dgmlab.grading.layout import CourseError
 from dgmlab.grading.lms import platform as P
 
@@ -29,7 +29,7 @@ BLACKBOARD = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8").split("`
 CLUSTER = '''
 from contextlib import contextmanager
 
-from dgmlab.grading.autograde.clusters import ClusterPlatform
+from dgmlab.grading.autograde.cluster_platforms import ClusterPlatform
 
 
 class Lab(ClusterPlatform):
@@ -112,61 +112,89 @@ def test_a_plugin_that_is_not_an_lms_platform_is_refused_saying_what_to_subclass
         P.platform("odd")
 
 
-# a course's own LMS whose download (here a JSON of notebooks by student) the plug-in places itself
+@pytest.mark.parametrize("wanted, says", [
+    ("2.0", "is written for dgmlab's plug-in API 2.0; this dgmlab-grader has 1.0"),
+    ("1.7", "is written for dgmlab's plug-in API 1.7; this dgmlab-grader has 1.0"),
+    ("one", "sets api_version = 'one'"),
+])
+def test_a_plugin_written_for_another_api_is_refused_saying_which(tmp_path, monkeypatch, wanted, says):
+    source = f"from dgmlab.grading import plugin_api as api\n\nclass New(api.LmsPlatform):\n    api_version = {wanted!r}\n" \
+             "    def push(self, course, hw, *, data, force=False, feedback=False):\n        pass\n"
+    module = "new_lms_" + re.sub(r"\W", "_", wanted)  # one module a case: an imported one stays in sys.modules
+    _install(tmp_path / "site", monkeypatch, "dgmlab-new", module, source, plugins.LMS, f"new = {module}:New")
+    with pytest.raises(CourseError, match=re.escape(f"the LMS plug-in 'new' ({module}:New) {says}")):
+        P.platform("new")
+
+
+def test_a_plugin_written_for_this_api_or_an_earlier_minor_loads():
+    assert plugins.api_mismatch("1.0") == "" and plugins.api_mismatch(None) == ""
+
+
+def test_the_plugin_api_module_offers_every_name_it_lists():
+    from dgmlab.grading import plugin_api
+
+    assert plugin_api.API_VERSION == plugins.API_VERSION
+    assert [name for name in plugin_api.__all__ if not hasattr(plugin_api, name)] == []
+    assert {"LmsPlatform", "ClusterPlatform", "push_marks", "place", "HandedIn", "platform_ids"} <= set(plugin_api.__all__)
+
+
+# a course's own LMS whose download (here a JSON of notebooks by student) the kit places by its rules (api.place)
 EXPORT = '''
 import json
+from pathlib import Path
 
-from dgmlab.grading.lms.platform import LmsPlatform
-
-
-class Placed:
-    def __init__(self, names):
-        self.names, self.unplaced = names, []
-
-    def lines(self):
-        return [f"placed {', '.join(self.names)}"]
+from dgmlab.grading import plugin_api as api
 
 
-class Export(LmsPlatform):
+class Export(api.LmsPlatform):
     title = "Brightspace"
+    api_version = "1.0"
 
     def collect(self, course, hw, download, *, times, mappings=None, confirm=None):
-        got = json.loads(open(download, encoding="utf-8").read())
-        for sid, text in got.items():
-            folder = course.root / "submitted" / sid / hw
-            folder.mkdir(parents=True)
-            (folder / f"{hw}.ipynb").write_text(text, encoding="utf-8")
-        return Placed(sorted(got))
+        folder, files = Path(download).parent / "export", []
+        for sid, text in json.loads(Path(download).read_text(encoding="utf-8")).items():
+            (folder / sid).mkdir(parents=True)
+            (folder / sid / "my notebook.ipynb").write_text(text, encoding="utf-8")
+            files.append(api.HandedIn(sid, "my notebook.ipynb", folder / sid / "my notebook.ipynb"))
+        return api.place(course, hw, files, times=times, where=self.title)
 
     def push(self, course, hw, *, data, force=False, feedback=False):
         raise NotImplementedError
 '''
 
 
+def _course(root: Path, hw: str = "hw1_wgan") -> Path:
+    """A course folder with ``hw``'s source notebook (what collect checks the homework against)."""
+    (root / "source" / hw).mkdir(parents=True)
+    (root / "source" / hw / f"{hw}.ipynb").write_text("{}", encoding="utf-8")
+    (root / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    return root
+
+
 def test_dgmlab_collect_places_a_download_through_a_courses_own_lms_plugin(tmp_path, monkeypatch, capsys):
     _install(tmp_path / "site", monkeypatch, "dgmlab-export", "lms_export", EXPORT, plugins.LMS,
              "brightspace = lms_export:Export")
-    course = tmp_path / "course"
-    course.mkdir()
-    (course / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    course = _course(tmp_path / "course")
     (tmp_path / "export.json").write_text(json.dumps({"ada": "{}", "bob": "{}"}), encoding="utf-8")
     argv = ["--course", str(course), "collect", "hw1_wgan", str(tmp_path / "export.json"), "--lms", "brightspace"]
     assert cli.main(argv) == 0
-    assert "placed ada, bob" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "collected 2 submissions of hw1_wgan (2 files), read as a Brightspace download" in out
+    assert "bob: named my notebook.ipynb, the homework asks for hw1_wgan.ipynb" in out  # the kit's hand-in check
     assert (course / "submitted" / "bob" / "hw1_wgan" / "hw1_wgan.ipynb").read_text(encoding="utf-8") == "{}"
 
 
 def test_the_dgmlab_command_finds_a_plugin_installed_in_its_environment(tmp_path, monkeypatch):
     _install(tmp_path / "site", monkeypatch, "dgmlab-export", "lms_export", EXPORT, plugins.LMS,
              "brightspace = lms_export:Export")
-    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    _course(tmp_path)
     (tmp_path / "export.json").write_text(json.dumps({"ada": "{}"}), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}  # a fresh process: its own sys.path, no test's
     res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(tmp_path), "collect", "hw1_wgan",
                           str(tmp_path / "export.json"), "--lms", "brightspace"], env=env, capture_output=True,
                          text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    assert "placed ada" in res.stdout
+    assert "collected 1 submissions of hw1_wgan (1 files), read as a Brightspace download" in res.stdout
 
 
 def test_collect_through_an_lms_that_gives_no_download_exits_2_saying_what_to_collect(tmp_path, capsys):
@@ -218,7 +246,7 @@ def test_dgmlab_push_sends_marks_through_a_courses_own_lms_plugin(tmp_path, monk
     (tmp_path / "course").mkdir()
     course = _make(tmp_path / "course")
     with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
-        f.write(f'c.DgmlabBlackboard.url = "{httpserver.url_for("").rstrip("/")}"\n'
+        f.write(f'c.DgmlabBlackboard.url = "{httpserver.url_for("").rstrip("/")}"\nc.DgmlabLms.platform = "blackboard"\n'
                 f'c.DgmlabBlackboard.columns = {{"{HW}": "c9"}}\n')
     with _blackboard(httpserver) as (scores, sent):
         assert cli.main(["--course", str(course.root), "push", HW, "--lms", "blackboard"]) == 0

@@ -5,7 +5,7 @@ Two groups (docs/plugins.md):
 - ``dgmlab.lms`` (:data:`LMS`): where submissions come from and marks go to, each a
   :class:`dgmlab.grading.lms.platform.LmsPlatform` (the kit's: ``canvas``, ``moodle``, ``lti``);
 - ``dgmlab.clusters`` (:data:`CLUSTERS`): where grading runs, each a
-  :class:`dgmlab.grading.autograde.clusters.ClusterPlatform` (the kit's: ``local``, ``slurm``).
+  :class:`dgmlab.grading.autograde.cluster_platforms.ClusterPlatform` (the kit's: ``local``, ``slurm``).
 
 An entry point's name is the name the commands and ``nbgrader_config.py`` use (``dgmlab push --lms blackboard``); its
 value is a class the registry makes with no arguments. A course adds a platform by installing a distribution that
@@ -26,6 +26,10 @@ from .layout import CourseError
 
 LMS = "dgmlab.lms"
 CLUSTERS = "dgmlab.clusters"
+# The plug-in API's version (dgmlab.grading.plugin_api): "major.minor". A minor adds names; a major changes or removes
+# one. A plug-in that sets ``api_version`` (the version it was written for) loads only where the major is the same and
+# the minor as high: otherwise the registry says which dgmlab-grader it needs.
+API_VERSION = "1.0"
 # in a source checkout: <checkout>/src/dgmlab/grading/plugins.py, the grader wheel's pyproject in <checkout>/grader/
 CHECKOUT_GRADER = Path(__file__).resolve().parents[3] / "grader" / "pyproject.toml"
 
@@ -82,5 +86,24 @@ def load(group: str, name: str, base: type, what: str):
     if not isinstance(made, base):
         raise CourseError(f"the {what} plug-in {name!r} ({ep.value}) is not a {base.__module__}.{base.__name__}: "
                           "subclass it (docs/plugins.md)")
+    wrong = api_mismatch(getattr(made, "api_version", None))
+    if wrong:
+        raise CourseError(f"the {what} plug-in {name!r} ({ep.value}) {wrong}")
     made.name = name
     return made
+
+
+def api_mismatch(wanted) -> str:
+    """Why a plug-in written for the plug-in API ``wanted`` (``"1.0"``; ``None``: it does not say) cannot run on this
+    one, :data:`API_VERSION`; ``""`` when it can."""
+    if wanted is None:
+        return ""
+    have = tuple(int(n) for n in API_VERSION.split("."))
+    try:
+        major, minor = (int(n) for n in str(wanted).split("."))
+    except ValueError:
+        return f"sets api_version = {wanted!r}: give the plug-in API version it was written for, as \"1.0\""
+    if major != have[0] or minor > have[1]:
+        return (f"is written for dgmlab's plug-in API {major}.{minor}; this dgmlab-grader has {API_VERSION}: install "
+                f"a dgmlab-grader with plug-in API {major}.{minor} or later in {major}.x, or update the plug-in")
+    return ""

@@ -1,5 +1,5 @@
-"""The kit's own LMS plug-ins (:class:`~.platform.LmsPlatform`), registered in the kit's pyproject files under
-``dgmlab.lms`` like a course's own: Canvas's REST API (:mod:`.lms`), Moodle's web services (:mod:`.moodle`) and
+"""The kit's own LMS plug-ins (:class:`~.platform.LmsPlatform`), declared by the grader's wheel under
+``dgmlab.lms`` (grader/pyproject.toml) like a course's own: Canvas's REST API (:mod:`.lms`), Moodle's web services (:mod:`.moodle`) and
 LTI 1.3's grade services (:mod:`.lti`). Each is that module's functions behind the one interface."""
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """What an LMS plug-in is: where ``dgmlab collect`` gets submissions and ``dgmlab push`` sends marks (docs/plugins.md).
 
 A platform is a subclass of :class:`LmsPlatform` registered under the entry-point group ``dgmlab.lms``
-(:mod:`dgmlab.grading.plugins`); the kit's own are Canvas, Moodle and LTI 1.3 (:mod:`.kit_platforms`, registered in
-the kit's pyproject files like any other). The commands reach a platform only through :func:`platform` and
+(:mod:`dgmlab.grading.plugins`); the kit's own are Canvas, Moodle and LTI 1.3 (:mod:`.kit_platforms`, declared by the
+grader's wheel like any other). Plug-in authors import it from :mod:`dgmlab.grading.plugin_api`. The commands reach a platform only through :func:`platform` and
 :func:`installed`. Its settings are its own ``Configurable`` in ``nbgrader_config.py`` (``c.DgmlabCanvas``); a
 platform adds no command-line options (``--lms NAME`` chooses it).
 
