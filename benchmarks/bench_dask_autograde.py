@@ -51,9 +51,10 @@ def medians(results) -> dict:
     return {name: round(med, 2) for name, n, med, p95 in K.phase_summary(results)}
 
 
-def bench_local(hw: str, n: int) -> dict:
+def bench_local(hw: str, n: int, kernels: str = "cold") -> dict:
     course = scratch_course(hw, n)
-    out = {"hw": hw, "n": n, "load_at_start": os.getloadavg()[0], "sandbox": sandbox.available()[0]}
+    out = {"hw": hw, "n": n, "load_at_start": os.getloadavg()[0], "sandbox": sandbox.available()[0],
+           "kernels": kernels}
     try:
         t0 = time.monotonic()
         res = course.nbgrader("autograde", hw, "--force")
@@ -61,9 +62,12 @@ def bench_local(hw: str, n: int) -> dict:
         if not res.ok:
             raise SystemExit(f"plain nbgrader autograde failed:\n{res.output[-2000:]}")
         plain = scores(course, hw)
-        for workers in (1, 2):
+        ways = [(w, k) for k in (("cold", "warm") if kernels == "both" else (kernels,)) for w in (1, 2)]
+        for workers, kind in ways:
+            name = f"workers{workers}" + ("_warm" if kind == "warm" and kernels == "both" else "")
             t0 = time.monotonic()
-            results = C.autograde(course, hw, options=RunOptions(workers=workers, force=True))
+            results = C.autograde(course, hw, options=RunOptions(workers=workers, force=True,
+                                                                 limits=sandbox.Limits(warm=kind == "warm")))
             wall = time.monotonic() - t0
             bad = [r for r in results if r.status != "graded"]
             if bad:
@@ -72,13 +76,14 @@ def bench_local(hw: str, n: int) -> dict:
                 raise SystemExit(f"{workers} worker(s) gave other grades than plain nbgrader")
             per_sub = [sum(r.timings.get(p, 0) for p in FLOOR) for r in results]
             worker_s = [r.timings["total"] - r.timings.get("queue_wait", 0) for r in results]
-            out[f"workers{workers}"] = {
+            out[name] = {
                 "wall_s": wall, "s_per_submission": wall / n, "phase_medians": medians(results),
                 "floor_median_s": statistics.median(per_sub),
                 "grading_median_s": statistics.median(worker_s),
                 "ratio_to_floor": statistics.median(w / f for w, f in zip(worker_s, per_sub)),
+                "vs_plain": wall / out["plain_s"], "load_after": os.getloadavg()[0],
             }
-            print(json.dumps({workers: out[f"workers{workers}"]}, indent=1), flush=True)
+            print(json.dumps({name: out[name]}, indent=1), flush=True)
         out["speedup_2_over_1"] = out["workers1"]["wall_s"] / out["workers2"]["wall_s"]
         out["distinct_scores"] = sorted(set(plain.values()))
         return out
@@ -173,10 +178,12 @@ def main(argv=None) -> int:
     p.add_argument("--n", type=int, default=10)
     p.add_argument("--slots", type=int, default=64, help="simulate: concurrent gradings (one-thread workers)")
     p.add_argument("--scale", type=float, default=1.0, help="simulate: replayed grading time = recorded x scale")
+    p.add_argument("--kernels", choices=["cold", "warm", "both"], default="cold",
+                   help="local: kernels started cold, forked warm from each worker's zygote, or both in one run")
     p.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = p.parse_args(argv)
     if args.mode == "local":
-        out = bench_local(args.hw, args.n)
+        out = bench_local(args.hw, args.n, args.kernels)
     else:
         out = bench_simulated(args.hw, args.n, args.slots, args.scale)
     out["machine"] = f"{platform.node()}: {os.cpu_count()} cores"

@@ -257,12 +257,18 @@ def course_with_one_submission(root, student, mean_square_source):
     return c
 
 
-def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
+KERNELS = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])  # started, or forked from a zygote
+
+
+@KERNELS
+def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path, warm):
     import psutil
+
+    from dgmlab.grading.isolation.kernel_sandbox import Limits
 
     student = f"looper_{tmp_path.name}"  # a name no other test's kernel runs under
     c = course_with_one_submission(tmp_path, student, "import time\nwhile True:\n    time.sleep(0.1)")
-    (result,) = C.autograde(c, HW, [student], RunOptions(timeout=20))
+    (result,) = C.autograde(c, HW, [student], RunOptions(timeout=20, limits=Limits(warm=warm)))
     assert result.status == "timed out" and "20 s" in result.reason
     time.sleep(1)
 
@@ -271,7 +277,8 @@ def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
             cmd, cwd = " ".join(proc.cmdline()), proc.cwd()
         except (psutil.Error, OSError):
             return False
-        return ("ipykernel" in cmd or "nbgrader" in cmd) and (f"/autograded/{student}/" in cwd or student in cmd)
+        kernel = "ipykernel" in cmd or "nbgrader" in cmd or "zygote.py" in cmd  # a warm kernel: the zygote's fork
+        return kernel and (f"/autograded/{student}/" in cwd or student in cmd)
 
     leftovers = [p for p in psutil.process_iter() if ours(p)]
     assert not leftovers, f"kernels left running: {leftovers}"
@@ -328,12 +335,14 @@ try:
 except OSError:
     pass
 probe["secret_env"] = "DGMLAB_TEST_SECRET" in os.environ
+probe["warm"] = b"zygote.py" in pathlib.Path("/proc/self/cmdline").read_bytes()  # forked from a zygote
 print("PROBE", json.dumps(probe))
 def mean_square(x):
     return (x ** 2).mean()'''
 
 
-def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
+@KERNELS
+def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch, warm):
     from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
     usable, why = sandbox.available()
@@ -352,26 +361,28 @@ def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
         "DASK_SCRATCH", str(Path(tempfile.gettempdir()) / "dask-scratch-space")).replace("PORT", str(port))
     c = course_with_one_submission(tmp_path, "prober", probe_source)
     with server:
-        (result,) = C.autograde(c, HW, ["prober"], RunOptions(sandbox=True, feedback=False))
+        (result,) = C.autograde(c, HW, ["prober"], RunOptions(sandbox=True, feedback=False,
+                                                              limits=sandbox.Limits(warm=warm)))
     assert result.status == "graded", result.reason
     graded = nbformat.read(tmp_path / "autograded" / "prober" / HW / f"{HW}.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     probe = json.loads(printed.split("PROBE ", 1)[1].splitlines()[0])
     assert probe == {"source": False, "gradebook": False, "submitted": False, "homeworks": False,
                      "course_source": False, "course_gradebook": False, "other_gradings": False,
-                     "network": False, "secret_env": False}
+                     "network": False, "secret_env": False, "warm": warm}
     assert not (tmp_path / "escaped.txt").exists()
     assert scores(c)["prober"] == (5, 5)  # sandboxed grading still grades
 
 
-def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
+@KERNELS
+def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path, warm):
     """The kernel alone holds the network wall: started as grading starts it (GradingKernelManager with the
     sandbox's command), it answers over unix sockets, yet cannot open a TCP connection to a server
     listening on this machine's loopback."""
     import asyncio
     import socket
 
-    from dgmlab.grading.isolation import bubblewrap, kernels
+    from dgmlab.grading.isolation import bubblewrap, kernels, warm_kernels
     from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
     usable, why = sandbox.available()
@@ -400,11 +411,13 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
             await km.shutdown_kernel(now=True)
         return km, reply
 
-    with server, sandbox.Sandbox(work) as box, sandbox.Sandbox(tmp_path / "other") as other:
+    limits = sandbox.Limits(warm=warm)
+    with server, sandbox.Sandbox(work, limits) as box, sandbox.Sandbox(tmp_path / "other", limits) as other:
         code += (f"\nimport os\nseen = repr((os.path.exists({str(other.runtime)!r}), "
                  f"os.listdir({str(bubblewrap.sandboxes_folder())!r})))")
         km, reply = asyncio.run(run(box))
         assert other.runtime.exists()
+        assert (box.argv[0] == warm_kernels.WARM) == warm  # warm: forked from this process's zygote
     assert km.get_connection_info()["transport"] == "ipc"
     assert reply["content"]["status"] == "ok", reply["content"]
     shown = {k: v["data"]["text/plain"] for k, v in reply["content"]["user_expressions"].items()}

@@ -52,7 +52,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import dgmlab
 import homeworks
 
 from . import bubblewrap
@@ -73,6 +72,7 @@ class Limits:
     file_size: int = DEFAULT_FILE_SIZE  # bytes: the largest file the kernel may write
     tmpfs: int = DEFAULT_TMPFS  # bytes each writable tmpfs (/var/tmp: HOME and TMPDIR; /dev/shm; the working
     # folder) may hold: RAM that the memory limit does not count
+    warm: bool = False  # fork the kernel from the worker's zygote, its imports done (.warm_kernels), not start it cold
 
 
 def available() -> tuple[bool, str]:
@@ -135,7 +135,7 @@ def student_view() -> list[str]:
     it but :data:`GRADER_PARTS` (so ``import dgmlab.grading`` fails there as it does in Colab), each kit homework's
     ``homeworks/<hw>/hidden/`` is an empty folder (``import homeworks.<hw>.hidden`` fails), and each of
     :data:`GRADER_ONLY` that is installed is replaced by a folder whose ``__init__.py`` raises ImportError."""
-    package = Path(dgmlab.__file__).resolve().parent
+    package = Path(__file__).resolve().parents[2]  # dgmlab/, this file in its grading/isolation/
     args = ["--size", str(VIEW_TMPFS), "--tmpfs", str(package)]
     for entry in sorted(package.iterdir()):
         if entry.name not in GRADER_PARTS:
@@ -177,24 +177,26 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | No
     # connects to them through /proc/<pid>/root), with the connection file bound in read-only
     args += ["--size", str(RUNTIME_TMPFS), "--tmpfs", str(Path(runtime_dir).resolve()), RUNTIME_FILES]
     args += [*bubblewrap.SEAL, "--chdir", str(workdir.resolve()),
-             "--unshare-all", *bubblewrap.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv",
-             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-             "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp", "--setenv", "MPLBACKEND", "Agg",
-             "--setenv", "MPLCONFIGDIR", "/var/tmp/matplotlib", "--setenv", "USER", "student",
-             "--setenv", "NBGRADER_EXECUTION", "autograde", "--setenv", "DGMLAB_SANDBOX", "1"]
-    for name in PASSED_ENV:
-        if name in os.environ:
-            args += ["--setenv", name, os.environ[name]]
-    for name, value in (env or {}).items():  # this grading's own (the graded draws' seeds); None: not set
-        if value is not None:
-            args += ["--setenv", name, value]
-
-    roots = bubblewrap.import_roots()  # the dgmlab and homeworks that grade (a checkout: src/ and the checkout), not another
-    if roots:  # checkout an editable install names; of the checkout the kernel sees only what host_view binds
-        args += ["--setenv", "PYTHONPATH", os.pathsep.join(roots)]
+             "--unshare-all", *bubblewrap.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv"]
+    for name, value in kernel_environment(env).items():
+        args += ["--setenv", name, value]
     args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", "--",
              sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     return args
+
+
+def kernel_environment(env: dict | None = None) -> dict:
+    """A grading kernel's whole environment: the grader's settings, :data:`PASSED_ENV` of this process's, ``env``
+    (this grading's own; ``None``: not set) and the ``PYTHONPATH`` that finds the kit that grades."""
+    found = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": "/var/tmp",
+             "TMPDIR": "/var/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/var/tmp/matplotlib", "USER": "student",
+             "NBGRADER_EXECUTION": "autograde", "DGMLAB_SANDBOX": "1"}
+    found.update({name: os.environ[name] for name in PASSED_ENV if name in os.environ})
+    found.update({name: value for name, value in (env or {}).items() if value is not None})
+    roots = bubblewrap.import_roots()  # the dgmlab and homeworks that grade (a checkout: src/ and the checkout), not
+    if roots:  # another checkout an editable install names; of the checkout the kernel sees only what host_view binds
+        found["PYTHONPATH"] = os.pathsep.join(roots)
+    return found
 
 
 def with_workdir_files(argv: list) -> list:
@@ -240,6 +242,11 @@ class Sandbox:
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
         self.argv = kernel_argv(self.workdir, self.runtime, self.limits, env=self.env)
+        if self.limits.warm:
+            from . import warm_kernels
+
+            if warm_kernels.ready(self.limits):
+                self.argv = warm_kernels.kernel_spec(self.workdir, self.runtime, self.limits, env=self.env)
         return self
 
     def configure(self, config) -> None:

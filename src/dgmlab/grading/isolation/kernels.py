@@ -17,6 +17,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import List, Unicode
 
+from . import warm_kernels
 from .bubblewrap import sandbox_root
 from .kernel_sandbox import RUNTIME_FILES, with_workdir_files
 from .processes import kill_tree
@@ -101,12 +102,16 @@ class GradingKernelManager(AsyncKernelManager):
         # clears JPY_PARENT_PID, so it thinks it was started by hand); cell output goes over the kernel's
         # sockets. Keep the banner off the grader's and `dgmlab check`'s terminal.
         kw.setdefault("stdout", subprocess.DEVNULL)
-        await super()._async_launch_kernel(with_workdir_files(kernel_cmd), **kw)
+        warm = bool(self.kernel_argv) and self.kernel_argv[0] == warm_kernels.WARM
+        if warm:  # forked from this worker's zygote, walled by the fork (.warm_kernels)
+            warm_kernels.launch(self, kernel_cmd)
+        else:
+            await super()._async_launch_kernel(with_workdir_files(kernel_cmd), **kw)
         proc = psutil.Process(self.provisioner.pid)
         self._process = proc
-        if RUNTIME_FILES in self.kernel_argv and self.transport == "ipc":
+        if (warm or RUNTIME_FILES in self.kernel_argv) and self.transport == "ipc":
             # the kernel makes its sockets in the sandbox's own runtime folder: connect through its root
-            root = sandbox_root(proc)
+            root = f"/proc/{proc.pid}/root" if warm else sandbox_root(proc)
             if root is not None:
                 self.ip = root + self.ip
         with _LOCK:
