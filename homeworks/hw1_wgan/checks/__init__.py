@@ -17,6 +17,7 @@ from __future__ import annotations
 from . import q1_normalizing_flows, q2_wasserstein_distance, q3_deliverables, q3_train_step, q3_wgan_on_mnist
 
 # what other code imports from homeworks.hw1_wgan.checks (the references, the hidden tests, the grader, tests)
+from .common import DRAW_CHUNK, generate_in_chunks
 from .q1_normalizing_flows import AffineFlow, ExpFlow, standard_normal
 from .q2_wasserstein_distance import normal_pdf, smooth_divergence, symbols
 from .q3_deliverables import (
@@ -37,7 +38,7 @@ CHECKS = [*q1_normalizing_flows.CHECKS, *q2_wasserstein_distance.CHECKS, *q3_wga
           *q3_train_step.CHECKS, *q3_deliverables.CHECKS]
 
 __all__ = [  # the names above other code imports, with CHECKS
-    "AffineFlow", "CHECKS", "CRITIC_BIAS", "CRITIC_WEIGHT", "ExpFlow", "LINEAR_WEIGHT", "MAX_DRAWS",
-    "MAX_WEIGHTS_BYTES", "RUNS", "STEP_LR", "WEIGHTS_FILE", "Z_DIM", "drawn_samples", "linear_critic",
+    "AffineFlow", "CHECKS", "CRITIC_BIAS", "CRITIC_WEIGHT", "DRAW_CHUNK", "ExpFlow", "LINEAR_WEIGHT", "MAX_DRAWS",
+    "MAX_WEIGHTS_BYTES", "RUNS", "STEP_LR", "WEIGHTS_FILE", "Z_DIM", "drawn_samples", "generate_in_chunks", "linear_critic",
     "noise_run", "normal_pdf", "real_digits", "small_net", "smooth_divergence", "standard_normal", "step_noise", "symbols",
     "tiny_batchnorm_generator", "tiny_critic", "tiny_generator", "tiny_sample_generator", "wgan_networks_generator"]

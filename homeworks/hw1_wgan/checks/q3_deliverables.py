@@ -21,7 +21,7 @@ from dgmlab.probes import (
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes.points import points
 
-from .common import _outcome
+from .common import _outcome, generate_in_chunks
 
 
 # ------------------------------------------------------------------ Q3 deliverable (a): samples
@@ -392,7 +392,8 @@ def drawn_samples(data: bytes, seed: int):
         generator = artifacts.load_weights(wgan_networks_generator(), state, name=f"the weights in {WEIGHTS_FILE}")
         z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(int(seed)))
         with torch.no_grad():
-            x = artifacts.samples(generator(z).float(), n=1000, name=f"the samples drawn from {WEIGHTS_FILE}")
+            x = artifacts.samples(generate_in_chunks(generator, z).float(), n=1000,
+                                  name=f"the samples drawn from {WEIGHTS_FILE}")
         return x, artifacts.require_new(x)
 
     return remembered(_DRAWS, MAX_DRAWS, (hashlib.sha256(data).hexdigest(), int(seed)), draw,

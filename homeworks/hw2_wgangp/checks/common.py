@@ -585,3 +585,15 @@ def _gradients_test(weight: float, network: str):
 # ------------------------------------------------------------------ P5(d), P5(e): what the grader's references share
 OPT_STEPS = 3  # the steps the optimisers' probe takes (P5(d)); the references take as many
 STEP_LR = 1e-2  # the learning rate of the steps' probe (P5(e)); the references step with it too
+
+
+DRAW_CHUNK = 100  # rows a generator is run on at once when the grader draws a graded file's 1,000 samples
+
+
+def generate_in_chunks(generator, z, chunk: int = DRAW_CHUNK):
+    """``generator(z)`` computed ``chunk`` rows of ``z`` at a time and concatenated: the same images (the graded
+    generator is in eval mode, so each row's image depends on that row alone; the grader's tests check the two agree
+    bit for bit), with a tenth of the intermediate activations of 1,000 rows at once (about 300 MiB for hw2's
+    Generator(capacity=32)), which kept a grading above Gradescope's default memory."""
+    torch = _torch()
+    return torch.cat([generator(z[i:i + chunk]) for i in range(0, len(z), chunk)])

@@ -15,7 +15,7 @@ from dgmlab.probes import (
 )
 from dgmlab.probes.points import points
 
-from .common import SEED_DIM, given_mnist_generator
+from .common import SEED_DIM, generate_in_chunks, given_mnist_generator
 
 # ------------------------------------------------------------------ P5(g): graded from the handed-in weights
 WEIGHTS = "p5_generator_weights.pt"
@@ -62,7 +62,7 @@ def drawn_samples(data: bytes, seed: int):
                                            name=f"the weights in {WEIGHTS}", remedy=SAVE_WHAT)  # eval mode
         z = torch.randn(N_DRAWN, SEED_DIM, generator=torch.Generator().manual_seed(int(seed)))
         with torch.no_grad():
-            return artifacts.samples(generator(z).float(), n=N_DRAWN, name=f"the samples drawn from {WEIGHTS}",
+            return artifacts.samples(generate_in_chunks(generator, z).float(), n=N_DRAWN, name=f"the samples drawn from {WEIGHTS}",
                                      value_range=(0, 1))
 
     return remembered(_DRAWS, MAX_DRAWS, ("draw", hashlib.sha256(data).hexdigest(), int(seed)), draw)
