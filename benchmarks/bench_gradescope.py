@@ -45,7 +45,7 @@ def course_for(hw: str, base: Path):
 
 def bench(hw: str, runs: int, boundary: str, wheelhouse: Path, base: Path) -> dict:
     from dgmlab.grading.autograde.options import RunOptions
-    from dgmlab.grading.gradescope.bundle import write_autograder
+    from dgmlab.grading.gradescope.autograder_zip import write_autograder
     from gradescope_image import run_image
 
     course = course_for(hw, base)

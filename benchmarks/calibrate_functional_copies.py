@@ -265,7 +265,7 @@ def noisy(course, labels) -> dict:
 
     from dgmlab import probes
     from dgmlab.grading.autograde import draw_seeds as DS
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
     from dgmlab.probes import wire
 
     out = {}
@@ -282,7 +282,7 @@ def noisy(course, labels) -> dict:
         cells = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
                  for c in json.loads(course.source_notebook(hw).read_text())["cells"]
                  if c["metadata"].get("nbgrader", {}).get("grade_id")}
-        reference = judging.Reference(lambda g: cells[g])
+        reference = cell_verdicts.Reference(lambda g: cells[g])
         outputs = [{"output_type": "display_data", "metadata": {},
                     "data": {probes.PROBE_MIME: {"cell": gid, "data": wire.dumps({})}}}]
         base = torch.load(io.BytesIO(data), weights_only=True)
@@ -296,7 +296,7 @@ def noisy(course, labels) -> dict:
             with tempfile.TemporaryDirectory() as folder:
                 (Path(folder) / name).write_bytes(copy)
                 for seed in DRAW_SEEDS:
-                    r = judging.judge_cell(hw, gid, source, outputs, 0, folder=folder, seeds={name: seed},
+                    r = cell_verdicts.judge_cell(hw, gid, source, outputs, 0, folder=folder, seeds={name: seed},
                                            reference=reference)
                     row["earned"].append(float(r.earned))
                     row["points"] = float(r.points)

@@ -5,7 +5,7 @@ does a clearly worse run still fail?
 
 A cell graded from a handed-in file alone (its spec names files and no kernel values: hw1 Q3's samples, hw2 P5(g),
 hw4 P2/P3's samples, hw5 P1/P2's weights) is judged in-process as ``dgmlab autograde``'s judge judges it
-(:func:`dgmlab.grading.judge.judging.judge_cell`), on ``--draws`` draws: each a random grading seed and a random
+(:func:`dgmlab.grading.judge.cell_verdicts.judge_cell`), on ``--draws`` draws: each a random grading seed and a random
 seed per file, as a course key gives them (``draw_seeds.seed`` is HMAC-SHA256 of a secret key, so any 31-bit seed is
 a possible draw). The kit's run is each homework's ``PROOF_ARTIFACTS`` (its reference weights, tests/fixtures); the
 clearly worse run is the same run stopped early (``EARLY_ARTIFACTS`` in the homework's proofs.py), where one exists.
@@ -38,7 +38,7 @@ def file_cells(hw: str) -> list:
 
 def judge_draws(hw: str, builder, spec, folder: Path, seeds: list) -> list:
     """The points the cell earns on each ``(grading seed, {file: seed})`` draw, with the files in ``folder``."""
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
     from dgmlab.probes import PROBE_MIME, wire
 
     sources = {c.metadata["nbgrader"]["grade_id"]: c.source for c in builder.build().nb.cells
@@ -47,8 +47,8 @@ def judge_draws(hw: str, builder, spec, folder: Path, seeds: list) -> list:
               "data": {PROBE_MIME: {"cell": spec.cell, "data": wire.dumps({})}}}]
     out = []
     for seed, file_seeds in seeds:
-        result = judging.judge_cell(hw, spec.cell, sources[spec.cell], shown, seed, folder=folder, seeds=file_seeds,
-                                    reference=judging.Reference(lambda gid: sources[gid]))
+        result = cell_verdicts.judge_cell(hw, spec.cell, sources[spec.cell], shown, seed, folder=folder, seeds=file_seeds,
+                                    reference=cell_verdicts.Reference(lambda gid: sources[gid]))
         out.append((float(result.earned), result.lines))
     return out
 

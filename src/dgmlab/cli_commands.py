@@ -186,7 +186,7 @@ def _progress(bar):
 def cmd_gradescope(args) -> int:
     from .grading import course as course_module
     from .grading.autograde.options import autograde_options, run_options
-    from .grading.gradescope.bundle import write_autograder
+    from .grading.gradescope.autograder_zip import write_autograder
     from .grading.gradescope.measured import advice
 
     course = _course(args)

@@ -35,9 +35,9 @@ ALLOWED = {
         "submission's (load_checks_text, dgmlab.grading.hidden.load_text)",
     ("src/dgmlab/probes/__init__.py", "course_module", "compile"):
         "the same course file, compiled under its file name",
-    ("src/dgmlab/grading/judge/judging.py", "Reference.__call__", "exec"):
-        "an instructor's cell from the gradebook (judging.gradebook_cells, read by the worker), run for its kit classes",
-    ("src/dgmlab/grading/judge/judging.py", "Reference.__call__", "compile"): "the same cell, compiled for a file name",
+    ("src/dgmlab/grading/judge/cell_verdicts.py", "Reference.__call__", "exec"):
+        "an instructor's cell from the gradebook (cell_verdicts.gradebook_cells, read by the worker), run for its kit classes",
+    ("src/dgmlab/grading/judge/cell_verdicts.py", "Reference.__call__", "compile"): "the same cell, compiled for a file name",
     ("homeworks/hw4_gans/checks/p2_three_ablations.py", "_trampoline", "exec"):
         "the kit's own two-line stand-in, for a name from its fixed steps dict (runs in the kernel)",
     ("homeworks/hw4_gans/checks/p2_three_ablations.py", "_trampoline", "compile"): "the same kit stand-in source, compiled to take its code object",
@@ -232,11 +232,11 @@ def test_every_reviewed_entry_still_matches_a_call(found):
 
 
 def test_the_judge_of_a_test_cell_runs_no_text(found):
-    """probes/judging.py decides a cell by calling test functions (the kit's hidden packages, a course's hidden.py
+    """probes/judgement.py decides a cell by calling test functions (the kit's hidden packages, a course's hidden.py
     loaded by dgmlab.grading.hidden): it holds no exec, eval or compile at all, reviewed or not."""
-    calls = {k: v for k, v in found.items() if k[0] == "src/dgmlab/probes/judging.py"}
+    calls = {k: v for k, v in found.items() if k[0] == "src/dgmlab/probes/judgement.py"}
     assert not calls, calls
-    assert not any(f == "src/dgmlab/probes/judging.py" for f, _, _ in ALLOWED)
+    assert not any(f == "src/dgmlab/probes/judgement.py" for f, _, _ in ALLOWED)
 
 
 def test_every_entry_says_why():

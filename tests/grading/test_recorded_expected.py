@@ -426,7 +426,7 @@ def test_importing_the_graders_references_hands_the_protocol_nothing():
     import subprocess
     import sys
 
-    code = ("import dgmlab.grading.references.recorded\nfrom dgmlab import probes\n"
-            "print(len(probes._REFERENCES))")
+    code = ("import dgmlab.grading.references.recorded\nfrom dgmlab.probes import recorded_values\n"
+            "print(len(recorded_values._REFERENCES))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0 and out.stdout.split() == ["0"], out.stderr[-2000:]

@@ -1,5 +1,6 @@
 """No module of the kit imports its way round in a circle, counting what import-linter cannot see: imports inside
-functions and imports by name (a string: importlib.import_module, __import__, find_spec, probes.optional_module,
+functions, a module's imports of its own package (``from . import x`` of a name the package's ``__init__`` defines,
+``from ... import __version__``: the package imports its modules back) and imports by name (a string: importlib.import_module, __import__, find_spec, probes.optional_module,
 traitlets' import_item, importlib.resources.files). import-linter's contracts (tests/kit/test_layers.py) see the
 packages' layers; this sees every module, the kit's homeworks (homeworks.<hw>.checks and .hidden) included, and the
 packages' siblings as import-linter's "acyclic siblings" contract does, strings included.
@@ -7,10 +8,18 @@ packages' siblings as import-linter's "acyclic siblings" contract does, strings 
 No module of dgmlab is imported by name: a string is an import no reader, IDE or import-linter follows (import it, in
 a function where it is heavy, or hand the caller's object over). An import by a name computed at run time is only
 for code outside dgmlab's module graph (a homework found by its folder, a class a course's config names), and each
-such place is listed in :data:`BY_NAME` with its reason."""
+such place is listed in :data:`BY_NAME` with its reason.
+
+grimp, the import graph import-linter is built on, reads the same package over again, imports inside functions
+included (:func:`test_grimp_finds_no_circle_in_dgmlab`); where it is not installed (CI's offline mirror lacks
+import-linter) this module's own reading of the source stands alone."""
 import ast
+import sys
 from pathlib import Path
 
+import pytest
+
+from conftest import ROOT
 from kit_modules import kit_modules
 
 # The calls that import a module named by their first argument, and what they import of it: the module, or (find_spec,
@@ -23,11 +32,12 @@ BY_STRING = {"import_module": "module", "importlib.import_module": "module", "__
 # Places in dgmlab ("module:function") that import a module whose name is computed at run time, and why that module is
 # none of dgmlab's: each is code the kit finds by folder or a course names, outside dgmlab's module graph.
 BY_NAME = {
-    "dgmlab.probes:optional_module": "the helper itself: its callers name the module (those below)",
-    "dgmlab.probes:_kit_module": "homeworks.<hw>.checks, a kit homework's visible tests, found by its folder "
-                                 "(probes.KIT_HOMEWORKS is homeworks.names(): the folders of the package homeworks)",
+    "dgmlab.probes.recorded_values:optional_module": "the helper itself: its callers name the module (those below)",
+    "dgmlab.probes.recorded_values:_kit_module": "homeworks.<hw>.checks, a kit homework's visible tests, found by its "
+                                                 "folder (KIT_HOMEWORKS is homeworks.names(): the package's folders)",
     "dgmlab.probes:cell_points": "homeworks.<hw>.checks's points.json, data read from the homework's package",
-    "dgmlab.probes:expected": "homeworks.<hw>.checks's expected.json, data read from the homework's package",
+    "dgmlab.probes.recorded_values:expected": "homeworks.<hw>.checks's expected.json, data read from the homework's "
+                                              "package",
     "dgmlab.handin:default": "homeworks.<hw>.checks, a kit homework's visible tests (the files its CheckSpecs grade)",
     "dgmlab.handin:file_problems": "homeworks.<hw>.checks, a kit homework's visible tests (their HAND_IN_FILES)",
     "dgmlab.grading.hidden:module": "homeworks.<hw>.hidden, a kit homework's hidden tests, found by its folder",
@@ -86,7 +96,8 @@ class _Module:
             elif isinstance(child, ast.ImportFrom):
                 base = self.package.split(".")[:len(self.package.split(".")) - child.level + 1] if child.level else []
                 module = ".".join(x for x in (".".join(base), child.module or "") if x)
-                self.imports += [module] + [f"{module}.{a.name}" for a in child.names]
+                # each name: the module of that name, else the module that defines it (its package's __init__)
+                self.imports += [f"{module}.{a.name}" for a in child.names]
                 self.bound.update({a.asname or a.name: f"{module}.{a.name}" for a in child.names})
             elif isinstance(child, ast.Call) and _dotted(child.func) in BY_STRING and child.args:
                 self._by_name(child, scope)
@@ -149,8 +160,7 @@ def _graph(read: dict) -> dict:
     graph = {}
     for name, module in read.items():
         names = module.imports + [target for _, _, target, _ in module.by_name]
-        graph[name] = {found for imported in names if (found := _known(imported, read))
-                       and found != name and not name.startswith(found + ".")}  # a module's own packages: not an edge
+        graph[name] = {found for imported in names if (found := _known(imported, read)) and found != name}
     return graph
 
 
@@ -293,3 +303,37 @@ def test_the_circle_the_protocol_once_closed_by_a_string_is_found(tmp_path):
     read = _read(modules)
     assert _circles(_graph(read)) == [sorted(files)]
     assert read["dgmlab.probes"].by_name == [("use", 3, "dgmlab.grading.references.recorded", True)]
+
+
+def _grimp_circles(package: str) -> list:
+    """The circles of ``package``'s import graph as grimp reads it (imports inside functions included)."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph(package, include_external_packages=False, cache_dir=None)
+    return _circles({m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules})
+
+
+def test_grimp_finds_no_circle_in_dgmlab(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "src"))
+    circles = _grimp_circles("dgmlab")
+    assert circles == [], f"modules of dgmlab that import one another round a circle, as grimp reads them: {circles}"
+
+
+def test_grimp_and_this_reading_see_a_circle_closed_inside_a_function_or_through_the_package(tmp_path, monkeypatch):
+    """The two circles grimp once found here: a package whose __init__ imports, at its bottom, a module that takes
+    names from the package (probes and its judging), and one closed by an import inside a function (dgmlab's check()
+    imported selfcheck, which reached a module that imported dgmlab)."""
+    package = tmp_path / "ringpkg"
+    package.mkdir()
+    files = {"__init__.py": "X = 1\ndef check():\n    from . import low\n    return low\nfrom .bottom import Y\n",
+             "bottom.py": "from . import X\nY = X\n",
+             "low.py": "import ringpkg\n",
+             "apart.py": "from . import bottom\n"}
+    for name, text in files.items():
+        (package / name).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "ringpkg", raising=False)
+    expected = [["ringpkg", "ringpkg.bottom", "ringpkg.low"]]
+    modules = {f"ringpkg.{p.stem}" if p.stem != "__init__" else "ringpkg": (p, p.stem == "__init__")
+               for p in package.glob("*.py")}
+    assert [sorted(c) for c in _circles(_graph(_read(modules)))] == expected
+    assert [sorted(c) for c in _grimp_circles("ringpkg")] == expected

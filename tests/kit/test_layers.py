@@ -120,7 +120,7 @@ def test_the_deprecated_aliases_import_only_the_protocol_package():
 
 def test_of_the_judge_only_its_process_imports_isolation():
     judging = next(c for c in CONTRACTS
-                   if c["type"] == "forbidden" and "dgmlab.grading.judge.judging" in c["source_modules"])
+                   if c["type"] == "forbidden" and "dgmlab.grading.judge.cell_verdicts" in c["source_modules"])
     assert judging["forbidden_modules"] == ["dgmlab.grading.isolation"]
 
 

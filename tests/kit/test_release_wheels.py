@@ -72,9 +72,22 @@ def test_the_wheels_install_by_path_offline_in_a_fresh_venv_and_grade(release, t
     assert __version__ in version.stdout + version.stderr
 
 
+def test_only_the_release_folders_grader_wheel_declares_the_plugin_entry_points(release):
+    """make wheels' student wheel names no dgmlab.grading class (its users lack that package); the grader's does."""
+    def groups(wheel) -> set:
+        with zipfile.ZipFile(wheel) as whl:
+            names = [n for n in whl.namelist() if n.endswith(".dist-info/entry_points.txt")]
+            return {line.strip("[]") for line in (whl.read(names[0]).decode() if names else "").splitlines()
+                    if line.startswith("[")}
+
+    [student] = release.glob("dgmlab-*.whl")
+    [grader] = release.glob("dgmlab_grader-*.whl")
+    assert groups(student) == {"console_scripts"} and groups(grader) == {"dgmlab.lms", "dgmlab.clusters"}
+
+
 def test_the_gradescope_zip_carries_the_release_folders_wheels(release, tmp_path):
     from dgmlab.grading import course as C
-    from dgmlab.grading.gradescope.bundle import write_autograder
+    from dgmlab.grading.gradescope.autograder_zip import write_autograder
 
     hw = "hw3_flows"
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)

@@ -400,7 +400,7 @@ FORGED_CELLS = ["p5_critic_tests", "p6_critic_tests", "p6_generator_tests", "p5_
 @pytest.mark.parametrize("cell", FORGED_CELLS)
 def test_forged_probe_data_earns_nothing(builder, cell):
     from dgmlab import probes
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
     from dgmlab.probes import wire
 
     source = next(c.source for c in builder.build().nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
@@ -408,7 +408,7 @@ def test_forged_probe_data_earns_nothing(builder, cell):
     for data in (_forged(cell), _forged_in_the_new_shape(cell, x)):
         outputs = [{"output_type": "display_data", "metadata": {},
                     "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
-        result = judging.judge_cell("hw2_wgangp", cell, source, outputs, 4242)
+        result = cell_verdicts.judge_cell("hw2_wgangp", cell, source, outputs, 4242)
         assert result.earned == 0, "\n".join(result.lines)
 
 
@@ -669,7 +669,7 @@ def _answers_from(fn):
 
 def _earned(builder, fn, seed=4242):
     from dgmlab import probes
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
     from dgmlab.probes import wire
 
     smoothing_costs, marginal_constraints, w1_linprog = _answers_from(fn)
@@ -679,7 +679,7 @@ def _earned(builder, fn, seed=4242):
         data = probes.run_probe(probes.spec_for("hw2_wgangp", cell), objects, seed)
         outputs = [{"output_type": "display_data", "metadata": {},
                     "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
-        earned[cell] = judging.judge_cell("hw2_wgangp", cell, _test_cell_source(builder, cell), outputs, seed).earned
+        earned[cell] = cell_verdicts.judge_cell("hw2_wgangp", cell, _test_cell_source(builder, cell), outputs, seed).earned
     return earned
 
 

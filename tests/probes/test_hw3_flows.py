@@ -118,7 +118,7 @@ def _judged(cell, source, seed=4242):
     import torch
 
     from dgmlab import probes
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
     from dgmlab.probes import wire
     from homeworks.hw3_flows import checks as spec_module
 
@@ -130,7 +130,7 @@ def _judged(cell, source, seed=4242):
     hidden = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
     shown = [{"output_type": "display_data", "metadata": {},
               "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
-    return judging.judge_cell("hw3_flows", cell, hidden, shown, seed)
+    return cell_verdicts.judge_cell("hw3_flows", cell, hidden, shown, seed)
 
 
 @pytest.mark.parametrize("source, most", [

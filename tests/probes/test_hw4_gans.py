@@ -504,7 +504,7 @@ def test_forged_network_facts_earn_nothing(cell):
     old probes recorded (layer widths and activations in call order, slopes, no norm layer), plus outputs of the
     right shape, earns nothing: every point compares outputs on the grader's seeded parameters with its own."""
     from dgmlab import probes
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
     from dgmlab.probes import wire
 
     seed = 4242
@@ -519,7 +519,7 @@ def test_forged_network_facts_earn_nothing(cell):
     source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
     shown = [{"output_type": "display_data", "metadata": {},
               "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
-    result = judging.judge_cell("hw4_gans", cell, source, shown, seed)
+    result = cell_verdicts.judge_cell("hw4_gans", cell, source, shown, seed)
     assert result.earned == 0, "\n".join(result.lines)
 
 
@@ -528,7 +528,7 @@ def test_forged_conditional_network_facts_earn_nothing(cell):
     """The same attack on P3's networks: the facts the old probes recorded (an Embedding(10, 10) in the calls, a
     gradient reaching it, no norm or dropout layer, outputs that change with the label) earn nothing."""
     from dgmlab import probes
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
     from dgmlab.probes import wire
 
     generator = cell == "p3_cond_generator_tests"
@@ -543,19 +543,19 @@ def test_forged_conditional_network_facts_earn_nothing(cell):
     source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
     shown = [{"output_type": "display_data", "metadata": {},
               "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
-    assert judging.judge_cell("hw4_gans", cell, source, shown, 4242).earned == 0
+    assert cell_verdicts.judge_cell("hw4_gans", cell, source, shown, 4242).earned == 0
 
 
 def _judged_forgery(cell, data, seed=4242):
     """What the grader gives test cell ``cell`` when the kernel shows ``data`` as its probe's record."""
     from dgmlab import probes
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
     from dgmlab.probes import wire
 
     source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
     shown = [{"output_type": "display_data", "metadata": {},
               "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
-    return judging.judge_cell("hw4_gans", cell, source, shown, seed)
+    return cell_verdicts.judge_cell("hw4_gans", cell, source, shown, seed)
 
 
 @pytest.mark.parametrize("cell", ["p1_d_step_tests", "p1_g_step_tests"])
@@ -820,12 +820,13 @@ def test_a_self_check_compares_with_the_recorded_values_and_a_graded_run_with_th
     with those values moved off, the reference fails them. Graded (another seed), the judge computes what they are
     compared with on the grading seed's draw, so the recorded file decides nothing."""
     from dgmlab import probes
-    from dgmlab.probes import wire
+    from dgmlab.probes import recorded_values, wire
 
     ns, spec = _p1_reference(), probes.spec_for("hw4_gans", "p1_generator_tests")
     recorded = probes.expected("hw4_gans", "p1_generator_tests")
-    moved = {**probes._expected_cache["hw4_gans"], "p1_generator_tests": {k: v + 0.5 for k, v in recorded.items()}}
-    monkeypatch.setitem(probes._expected_cache, "hw4_gans", moved)
+    moved = {**recorded_values._expected_cache["hw4_gans"],
+             "p1_generator_tests": {k: v + 0.5 for k, v in recorded.items()}}
+    monkeypatch.setitem(recorded_values._expected_cache, "hw4_gans", moved)
     compared = ("test_generator_is_the_statements_network", "test_latent_dim_and_widths_are_used",
                 "test_saturates_like_a_tanh")
     for seed, passes in ((probes.WORKING_SEED, False), (987_654, True)):

@@ -389,14 +389,14 @@ def test_forged_probe_data_earns_nothing(cell, forge):
     """Red team F1: the grade compares the student's outputs on the grader's seeded weights and images with what
     the grader computes itself, so typed-in facts (masks, gradient patterns, shapes) earn nothing."""
     from dgmlab import probes
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
     from dgmlab.probes import wire
 
     seed = 4242
     data = forge(cell) if forge is _forged_f1 else forge(cell, seed)
     shown = [{"output_type": "display_data", "metadata": {},
               "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
-    result = judging.judge_cell("hw5_explicit", cell, _cell_source(cell), shown, seed)
+    result = cell_verdicts.judge_cell("hw5_explicit", cell, _cell_source(cell), shown, seed)
     assert result.earned == 0, "\n".join(result.lines)
 
 

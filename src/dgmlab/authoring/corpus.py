@@ -4,7 +4,7 @@ A corpus is a JSON list of entries ``{"cell": answer grade_id, "label", "kind": 
 "requirement", "source": the whole answer cell}`` (tests/corpora/<hw>.json adds ``"expect"``, see :func:`outcome`).
 :func:`grade_corpus` runs the homework's source notebook once in grading mode in one kernel, then for each entry puts
 its source in place of the answer cell, reruns the cells up to the test cells that grade that answer, and judges each
-of them in this process as the autograder does (:func:`dgmlab.grading.judge.judging.judge_cell`) twice: on the working
+of them in this process as the autograder does (:func:`dgmlab.grading.judge.cell_verdicts.judge_cell`) twice: on the working
 draw (seed 0, what the student's self-check shows: the visible tests' points) and on a graded draw (every test, hidden
 ones included: the points the student gets). The model answer is graded the same way first; an entry's
 :func:`outcome` compares with it:
@@ -27,7 +27,7 @@ import nbformat
 
 from dgmlab import probes
 
-from ..grading.judge.judging import Reference, judge_cell
+from ..grading.judge.cell_verdicts import Reference, judge_cell
 from .proofs import (
     PROOF_SEED,
     NotebookSession,

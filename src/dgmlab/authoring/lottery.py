@@ -6,7 +6,7 @@ of a submission's check() cells come from a seed drawn from the course's secret 
 the key and the file (:func:`~dgmlab.grading.autograde.draw_seeds.seed`). :func:`run_lottery` draws ``n`` such draws,
 each from a course key of its own and a distinct notebook (as ``n`` students of ``n`` courses), runs the source
 notebook once in grading mode in one kernel, then judges every check() cell on every draw, in this process, as the
-autograder judges it (:func:`dgmlab.grading.judge.judging.judge_cell`), first with the model answer, then with each
+autograder judges it (:func:`dgmlab.grading.judge.cell_verdicts.judge_cell`), first with the model answer, then with each
 correct variant of the proofs (a ``Mutant`` with ``passes=[...]``) in place of its answer cell. A correct answer must
 earn every point on every draw: :class:`Lottery` lists each point lost, naming the cell, the draw and the tests.
 
@@ -28,10 +28,10 @@ from pathlib import Path
 import nbformat
 
 from dgmlab import probes
-from dgmlab.probes import judging, wire
+from dgmlab.probes import judgement, wire
 
 from ..grading.autograde import draw_seeds
-from ..grading.judge.judging import Reference, judge_cell
+from ..grading.judge.cell_verdicts import Reference, judge_cell
 from .corpus import downstream
 from .proofs import NotebookSession, _grade_id, _is_test, prepared, resolve
 
@@ -148,18 +148,18 @@ def _judge(s: NotebookSession, i: int, draw: Draw, seen: dict):
                 return verdict
         kit = Reference(lambda gid: s.reference[s.index[gid]])
         asked: set = set()
-        seed_of = judging.Answers.seed_of
+        seed_of = judgement.Answers.seed_of
 
         def watched(answers, name):  # which files' seeds the tests read
             asked.add(name)
             return seed_of(answers, name)
 
-        judging.Answers.seed_of = watched
+        judgement.Answers.seed_of = watched
         try:
             result = judge_cell(s.hw, gid, trusted, cell.outputs, draw.seed, folder=s.path.parent, seeds=files,
                                 reference=kit)
         finally:
-            judging.Answers.seed_of = seed_of
+            judgement.Answers.seed_of = seed_of
     finally:
         cell.source = trusted
     failing = ", ".join(r[0] for r in result.results if not r[3]) or "; ".join(result.lines)[:300]

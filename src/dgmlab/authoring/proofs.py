@@ -4,8 +4,12 @@ A homework's proofs module (``homeworks/<hw>/proofs.py``) lists :class:`Mutant` 
 replacement sources for one answer cell, each with the test cells it must
 fail (a realistic wrong answer) or pass (a correct variant). :func:`prove`
 runs the source notebook once in grading mode in one kernel, then for each
-mutant re-executes the cells from the answer cell to each named test cell
-with the mutant in place, records pass/fail, and restores the reference.
+mutant and each test cell it names executes the mutant in the answer cell's
+place, the cells after it that read what it binds (directly or through
+another such cell: :func:`dgmlab.authoring.corpus.downstream`) and the test
+cell, records pass/fail, and restores the reference the same way (the
+other cells' state does not depend on the answer, and a test cell's probe
+call changes nothing a later cell reads, so neither is run again).
 The blank release stub of every answer cell is checked the same way against
 the test cells its mutants name (:func:`graded_by`), or, when it has no
 mutant, against the first test cell after it.
@@ -20,7 +24,7 @@ with the mutant named instead of proving a stale copy. :func:`resolve`
 turns edits into sources against a notebook.
 
 Every test cell is a ``check()`` cell, judged as the autograder judges it (the kernel runs only the
-probe call, :func:`dgmlab.grading.judge.judging.judge_cell` decides here) and read as ``earn E of P``: the
+probe call, :func:`dgmlab.grading.judge.cell_verdicts.judge_cell` decides here) and read as ``earn E of P``: the
 reference earns every point, a blank stub 0, a mutant with ``earns={test cell: points}`` exactly those
 points, any other mutant named in ``fails`` strictly less than the cell's points.
 """
@@ -41,7 +45,7 @@ from nbformat.v4 import new_code_cell
 from dgmlab import probes
 
 from ..grading import hidden
-from ..grading.judge.judging import Reference, judge_cell
+from ..grading.judge.cell_verdicts import Reference, judge_cell
 from . import signatures
 from .build import homeworks
 
@@ -298,6 +302,8 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
     is ``(failed, message)``, failed unless the cell earned full marks."""
     from nbgrader.utils import is_solution
 
+    from .corpus import downstream  # corpus builds on this module
+
     outcomes: list[Outcome] = []
     with NotebookSession(path, timeout=timeout) as s:
         wrong = signatures.problems(s.hw)  # before any cell runs
@@ -328,13 +334,14 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
                 if stop < start:
                     raise ValueError(f"mutant {m.label!r}: test {test!r} comes before answer {m.answer!r}")
                 s.forget(start)  # a blank or broken answer must not inherit the reference's names
-                got, msg = s.run_verdict(start, m.source)
-                for i in range(start + 1, stop + 1):
-                    got, msg = s.run_verdict(i)
+                s.run_verdict(start, m.source)
+                for i in downstream(s, start, stop):
+                    s.run_verdict(i)
+                got, msg = s.run_verdict(stop)
                 outcomes.append(Outcome(f"{m.answer}: {m.label}", test, expected, got, msg, tuple(s.hints),
                                         m.says.get(test, "")))
             last = max([s.index[t] for t in m.fails + m.passes + list(m.earns)] + [start])
-            for i in range(start, last + 1):  # restore the reference state
+            for i in [start, *downstream(s, start, last)]:  # the reference back (test cells change no state)
                 s.run(i)
     return reference, outcomes
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..probes import CHECKS_FILE, EXPECTED_FILE, POINTS_FILE
 from . import nbgrader_app
-from .autograde.clusters import on_this_machine
+from .autograde.cluster_platforms import on_this_machine
 from .hidden import FILE
 from .isolation import kernel_sandbox
 from .layout import (  # noqa: F401

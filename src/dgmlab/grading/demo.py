@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import course as course_module
-from .autograde import draw_seeds
+from . import draw_key
 from .autograde.options import RunOptions
 from .hand.rubric_table import apply_file
 from .inert import terminal
@@ -149,7 +149,7 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
 
     # the examples are the kit's own: demo_reference hands in the very weights the kit publishes
     options = RunOptions(timeout=timeout, workers=jobs, refuse_published=False)
-    demo_key = {} if os.environ.get(draw_seeds.KEY_ENV) else {draw_seeds.KEY_ENV: DEMO_DRAW_KEY}  # a course's own key is random
+    demo_key = {} if os.environ.get(draw_key.KEY_ENV) else {draw_key.KEY_ENV: DEMO_DRAW_KEY}  # a course's own key is random
     with client_for(workers=jobs) as client, temporary_environment(demo_key):  # one local Dask cluster grades all
         for hw in hws:
             if not staged[hw]:

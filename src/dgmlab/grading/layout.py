@@ -3,7 +3,7 @@
 :class:`Course` (its folders, homeworks, students, secrets, and nbgrader's command line run in it),
 the results of a step and of a submission's grading, the check that a submission is a readable
 notebook, and the student's copy of a graded notebook. Everything else in the grader imports this;
-it imports nothing of the grader but :mod:`.isolation.processes`.
+it imports nothing of the grader but :mod:`.isolation.processes` and the record :mod:`.submission`.
 """
 from __future__ import annotations
 
@@ -22,8 +22,12 @@ from pathlib import Path
 import nbformat
 
 from .isolation.processes import kill_group as _kill_group
+from .submission import Submission
 
 HW_PATTERN = re.compile(r"hw[1-9][A-Za-z0-9_]*")
+STATE = Path(".dgmlab")  # the grader's own state in a course, beside nbgrader's folders
+RECORDS = STATE / "grading"  # <hw>/<student>.json: each submission's last grading (dgmlab.grading.records)
+ANSWERS = STATE / "answers"  # <hw>/<student>.json: the answers its hand grades were given on (autograde.hand_grades)
 
 
 class CourseError(RuntimeError):
@@ -172,7 +176,16 @@ class Course:
         """``.dgmlab/kept/<hw>/<student>/``: the files the grader's hidden tests keep for the dashboard (e.g. the
         graded draw ``graded_draw_100.pt``). Only the grader writes there; nothing handed in or left by a kernel
         ever reaches it, so what the dashboard shows next to a score is what the grader drew."""
-        return self.root / ".dgmlab" / "kept" / hw / student
+        return self.root / STATE / "kept" / hw / student
+
+    def submission(self, hw: str, student: str) -> Submission:
+        """``student``'s submission of ``hw`` as a record (:class:`~dgmlab.grading.submission.Submission`): its
+        folders and files in this course, worked out here once and handed along by the steps of a grading."""
+        return Submission(hw, student, submitted=self.folder("submitted", hw, student),
+                          autograded=self.folder("autograded", hw, student),
+                          feedback=self.folder("feedback", hw, student), kept=self.kept_folder(hw, student),
+                          record=self.root / RECORDS / hw / f"{student}.json",
+                          answers=self.root / ANSWERS / hw / f"{student}.json")
 
     def source_notebook(self, hw: str) -> Path:
         return self.folder("source", hw) / f"{hw}.ipynb"
@@ -285,16 +298,22 @@ def check_submission(path: Path) -> str | None:
     """``None`` if ``path`` is a readable notebook, else the reason it is not."""
     if not path.exists():
         return f"no notebook {path.name} in the submission folder"
+    return notebook_problem(path.read_bytes(), path.name)
+
+
+def notebook_problem(data: bytes, name: str) -> str | None:
+    """``None`` if ``data``, the bytes of the notebook ``name`` handed in, is a readable notebook, else the reason it
+    is not (read as they came: nothing is written to disk to check them)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        return f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})"
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # json errors, schema errors
-        return f"{path.name} is not a valid notebook: {str(exc).splitlines()[0][:200]}"
+        return f"{name} is not a valid notebook: {str(exc).splitlines()[0][:200]}"
     if not nb.cells:
-        return f"{path.name} has no cells"
+        return f"{name} has no cells"
     return None
 
 

@@ -6,30 +6,30 @@ import json
 import time
 from pathlib import Path
 
-from .layout import Course
+from .layout import RECORDS, Course
 
-RECORDS = Path(".dgmlab") / "grading"
+
+def save_record(path: Path, r) -> Path:
+    """Keep the :class:`~dgmlab.grading.layout.SubmissionResult` ``r`` at ``path`` (its submission's
+    :attr:`~dgmlab.grading.submission.Submission.record`), whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"hw": r.hw, "student": r.student, "status": r.status, "reason": r.reason,
+              "seconds": round(r.seconds, 2), "recorded": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    if getattr(r, "key", ""):
+        record["key"] = r.key  # the grading key: a re-run skips a submission whose key is unchanged
+    if getattr(r, "timings", None):
+        record["timings"] = {k: round(v, 3) for k, v in r.timings.items()}
+    if getattr(r, "worker", ""):
+        record["worker"] = r.worker
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    tmp.replace(path)  # a record is whole or absent, even if grading is interrupted here
+    return path
 
 
 def save_records(course: Course, results) -> list[Path]:
-    """Keep each :class:`~dgmlab.grading.course.SubmissionResult` as ``.dgmlab/grading/<hw>/<student>.json``."""
-    written = []
-    for r in results:
-        path = course.root / RECORDS / r.hw / f"{r.student}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        record = {"hw": r.hw, "student": r.student, "status": r.status, "reason": r.reason,
-                  "seconds": round(r.seconds, 2), "recorded": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        if getattr(r, "key", ""):
-            record["key"] = r.key  # the grading key: a re-run skips a submission whose key is unchanged
-        if getattr(r, "timings", None):
-            record["timings"] = {k: round(v, 3) for k, v in r.timings.items()}
-        if getattr(r, "worker", ""):
-            record["worker"] = r.worker
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
-        tmp.replace(path)  # a record is whole or absent, even if grading is interrupted here
-        written.append(path)
-    return written
+    """Keep each :class:`~dgmlab.grading.layout.SubmissionResult` as ``.dgmlab/grading/<hw>/<student>.json``."""
+    return [save_record(course.submission(r.hw, r.student).record, r) for r in results]
 
 
 def load_records(course: Course, hw: str) -> dict:

@@ -17,7 +17,7 @@ return kept as plain data (:mod:`dgmlab.probes.wire`), and then
   homework's in ``homeworks/<hw>/hidden/``, a course's own in its ``hidden.py``, both imported through
   :mod:`dgmlab.grading.hidden`; never in the kernel) to decide the cell's points.
 
-:func:`judge` (:mod:`.judging`) is that decision; the kernel (visible tests only) and the grader (all) share it, so a
+:func:`judge` (:mod:`.judgement`) is that decision; the kernel (visible tests only) and the grader (all) share it, so a
 student's preview and the grade agree on the visible points. Each test carries its points, ``@points(w)``
 (:func:`dgmlab.probes.points.points`): a cell is worth their sum, the hidden tests' share theirs (:data:`POINTS_FILE`,
 a course's beside its ``checks.py``). An older course ``checks.py`` may give a spec's ``points`` and ``hidden`` (equal
@@ -31,84 +31,50 @@ reads the copy in its folder, the grader only ever the course's (:func:`load_che
 from __future__ import annotations
 
 import ast
-import contextvars
 import dataclasses
 import hashlib
-import importlib
 import json
 import re
 import sys
 import types
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-import homeworks
-
 from .. import runtime, workspace
 from . import wire
+from .cell_spec import MAX_REASON, WORKING_SEED, CheckSpec, TestFailure, make_inputs
+from .judgement import (
+    MAX_FILE_BYTES,
+    Answers,
+    HandedIn,
+    Judgement,
+    Ref,
+    judge,
+    plan,
+    read_handed_in,
+    takes_ref,
+    usable,
+)
 from .points import PlanError, derive
+from .recorded_values import (
+    EXPECTED_FILE,
+    KIT_HOMEWORKS,
+    _course_expected,
+    _kit_module,
+    _valid_name,
+    checks_package,
+    expected,
+    expected_file,
+    optional_module,
+    use_references,
+)
 
 PROBE_MIME = "application/vnd.dgmlab.probe+json"
-MAX_REASON = 600  # characters of one failure reason
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """What one graded test cell hands the grader, and its visible tests.
-
-    ``cell``: the test cell's grade_id; ``points``/``hidden``: the cell's points and how many of them
-    hidden tests decide (left out: its tests' ``@points(w)`` are the one place they are written, and :func:`specs`
-    fills in their sums from :data:`POINTS_FILE`; an older course ``checks.py`` may give them, equal to those
-    sums: :func:`derive_points`); ``names``: the notebook objects
-    ``check`` receives, in order;
-    ``probe(objects, inputs) -> dict``: what the grader gets (default: the objects themselves, for
-    values such as sympy expressions); ``inputs(seed) -> dict``: inputs made from the seed, the same in
-    the kernel and the grader; ``visible``: test functions ``test_x(v, ref)``, ``v`` the decoded data;
-    ``files``: names of handed-in files the cell grades. The grader reads them from the submission as
-    it was handed in (the kernel never sends them); while a student works, from the homework folder.
-    ``hidden_for``: the requirements the hidden points are for, which the cell's printed line names.
-    """
-
-    cell: str
-    points: float | None = None  # None: its tests' @points, summed (a kit homework's POINTS_FILE)
-    hidden: float | None = None  # None: with points, 0; without, its hidden tests' @points, summed
-    names: tuple = ()
-    visible: tuple = ()
-    probe: Callable | None = None
-    inputs: Callable | None = None
-    files: tuple = ()  # files the student hands in that this cell grades (read by the grader, as handed in)
-    hidden_for: str = ""  # what the hidden tests decide, in the statement's words (the cell's printed line says it)
-
-    def __post_init__(self):
-        if self.points is not None and self.hidden is None:  # a course's spec with no hidden tests
-            object.__setattr__(self, "hidden", 0.0)
-
-
-class TestFailure(AssertionError):
-    """A test failed: its message is what the student reads."""
-
-    __test__ = False
-
 
 # ------------------------------------------------------------------ the registry
 CHECKS_FILE = "checks.py"  # a course's own homework: its specs, beside its notebook
 _course_checks: dict = {}  # {hw: (sha256 of its checks.py, module)} loaded by load_checks
-
-
-def _valid_name(hw) -> bool:
-    return isinstance(hw, str) and hw.replace("_", "").isalnum()
-
-
-def optional_module(name: str):
-    """The module ``name``, or ``None`` when there is none (an import error inside it still raises)."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
 
 
 def remembered(cache: dict, size: int, key, make: Callable, errors=(AssertionError,)):
@@ -126,22 +92,6 @@ def remembered(cache: dict, size: int, key, make: Callable, errors=(AssertionErr
     if isinstance(found, str):
         raise AssertionError(found)
     return found
-
-
-# The kit's homeworks, read from the folders of the package `homeworks`: each one's checks live beside its
-# statement, in the package homeworks.<hw>.checks (homeworks/<hw>/checks/: the visible tests and the recorded values,
-# expected.json), the only part of homeworks/<hw>/ the student package ships (the rest holds the solutions).
-KIT_HOMEWORKS = homeworks.names()
-
-
-def checks_package(hw: str) -> str:
-    """The name of kit homework ``hw``'s visible tests: ``homeworks.<hw>.checks``."""
-    return f"{homeworks.__name__}.{hw}.{homeworks.CHECKS}"
-
-
-def _kit_module(hw: str):
-    """The kit's ``homeworks.<hw>.checks``, or ``None`` when the kit has no such homework."""
-    return optional_module(checks_package(hw)) if hw in KIT_HOMEWORKS else None
 
 
 def load_checks(hw: str, folder) -> bool:
@@ -336,48 +286,8 @@ def seeded_generator(seed: int, salt: int):
     return torch.Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
 
 
-def make_inputs(spec: CheckSpec, seed: int) -> dict:
-    """The inputs of ``spec``'s probe for ``seed``. A converted cell's inputs carry its visible tests' own draw
-    under ``"working"``: the working seed's in a self-check (what the recorded values are for), but when graded
-    (any other seed) the grading seed's, because the working draw and its recorded values are public and a kernel
-    could hand them back; the judge then computes what they are compared with (:func:`expected`)."""
-    out = dict(spec.inputs(int(seed))) if spec.inputs else {}
-    if "working" in out and int(seed) != WORKING_SEED:
-        out["working"] = {k: v for k, v in out.items() if k != "working"}
-    return out
 
-
-# ------------------------------------------------------------------ recorded values (what visible tests compare with)
-WORKING_SEED = 0  # visible tests read inputs drawn from this seed in a student's self-check (graded: make_inputs)
-EXPECTED_FILE = "expected.json"  # in homeworks.<hw>.checks: the recorded values, dgmlab.probes.wire's JSON
-
-
-def expected_file(hw: str) -> str:
-    """Where ``hw``'s recorded values are, relative to this package (``<hw>/expected.json``)."""
-    if not _valid_name(hw):
-        raise KeyError(f"no homework {hw!r}")
-    return f"{hw}/{EXPECTED_FILE}"
-
-
-_expected_cache: dict = {}
-_course_expected: dict = {}  # {hw: {cell: {name: value}}}: a course's own expected.json beside checks.py (load_checks)
-# (seed, expected_at) while :func:`judge` decides a cell: ``expected_at(hw, cell, seed)``, the grader's references on
-# that seed's draw, or None (then the references the grader handed over, use_references)
-_JUDGED = contextvars.ContextVar("dgmlab_judged_seed", default=None)
-
-
-_REFERENCES: list = []  # [expected_at]: the grader's references, handed over by a caller (use_references)
-
-
-def use_references(expected_at: Callable) -> None:
-    """Hand the protocol the grader's references: ``expected_at(hw, cell, seed)``, what visible tests compare with on
-    a graded draw when a caller of :func:`judge` passes none (the kit's tests hand
-    :func:`dgmlab.grading.references.recorded.expected_at` over in ``tests/conftest.py``). The grader's judge passes
-    its own to :func:`judge` every time; importing the grader hands nothing over. A student's environment has none,
-    and its self-check only ever decides the working seed. The protocol never imports the grader."""
-    _REFERENCES[:] = [expected_at]
-
-
+# ------------------------------------------------------------------ the grader's side of a kit homework
 _GRADER_SIDE: dict = {}  # {hw: its hidden package}, handed over by the grader (use_grader_side)
 
 
@@ -391,44 +301,6 @@ def use_grader_side(hw: str, package) -> None:
 def grader_side(hw: str):
     """What :func:`use_grader_side` handed over for ``hw``, or ``None`` (a student's environment, a self-check)."""
     return _GRADER_SIDE.get(hw)
-
-
-def expected(hw: str, cell: str) -> dict:
-    """What the grader's references give on the visible tests' inputs of test cell ``cell``: ``{name: value}``. In a
-    self-check (the working seed) the values recorded when the homework is built (data, not code: the references stay
-    with the grader, ``dgmlab.grading.references``); when graded, what the grader's references give on the grading
-    seed's draw, computed in the judge. Visible tests compare a probe's values on those inputs with these."""
-    judged = _JUDGED.get()
-    if judged is not None and _kit_module(hw) is None:  # a course's own homework: its hidden.py's EXPECTED gives
-        seed, expected_at = judged                      # them in the grader, recorded beside checks.py for a self-check
-        if int(seed) == WORKING_SEED and (hw in _course_expected or expected_at is None):  # None: a self-check
-            found = _course_expected.get(hw, {}).get(cell)
-            if not isinstance(found, dict):
-                raise TestFailure(f"no recorded values for {cell}: {EXPECTED_FILE}, handed out with checks.py, is "
-                                  f"missing or lacks them (its author records them: dgmlab build --record-expected {hw})")
-            return found
-        expected_at = expected_at or next(iter(_REFERENCES), None)
-        if expected_at is None:
-            raise TestFailure(f"{hw} records no values for {cell}: what it is compared with is the grader's")
-        return expected_at(hw, cell, seed)
-    if judged is not None and int(judged[0]) != WORKING_SEED:
-        seed, expected_at = judged
-        expected_at = expected_at or next(iter(_REFERENCES), None)
-        if expected_at is None:
-            raise TestFailure(f"{cell} was drawn from seed {seed}, not the working seed: what it is compared with "
-                              "is the grader's to compute, and the grader is not installed here")
-        return expected_at(hw, cell, seed)
-    if hw not in _expected_cache:
-        try:
-            text = resources.files(checks_package(hw)).joinpath(EXPECTED_FILE).read_text(encoding="utf-8")
-        except (FileNotFoundError, ModuleNotFoundError):
-            text = None
-        _expected_cache[hw] = {} if text is None else wire.loads(text)
-    found = _expected_cache[hw].get(cell)
-    if not isinstance(found, dict):
-        raise TestFailure(f"the kit has no recorded values for {cell} ({checks_package(hw)}'s {EXPECTED_FILE}): "
-                          f"reinstall dgmlab; an author records them with tools/record_expected.py {hw}")
-    return found
 
 
 # A converted cell (one whose visible tests compare with recorded values) wraps its inputs with with_working and its
@@ -558,23 +430,10 @@ def grading_source(source: str, seed: int) -> str:
     return f"from dgmlab.probes import check\ncheck({args}, seed={int(seed)})"
 
 
-# what judging.py defines, importable from here as before (it imports the registry and recorded values above)
-from .judging import (  # noqa: E402
-    MAX_FILE_BYTES,
-    Answers,
-    HandedIn,
-    Judgement,
-    Ref,
-    judge,
-    plan,
-    read_handed_in,
-    takes_ref,
-    usable,
-)
-
 __all__ = [
-    "MAX_FILE_BYTES", "PROBE_MIME", "Answers", "CheckSpec", "HandedIn", "Judgement", "Ref", "TestFailure",
-    "attempt", "cell_call", "check", "expected", "grading_source", "homework_of", "judge",
-    "load_checks", "make_inputs", "on_working", "plan", "read_handed_in", "run_probe", "seeded_generator", "spec_for",
-    "specs", "takes_ref", "usable", "with_working", "working",
+    "Answers", "CheckSpec", "EXPECTED_FILE", "HandedIn", "Judgement", "KIT_HOMEWORKS", "MAX_FILE_BYTES", "MAX_REASON",
+    "PROBE_MIME", "Ref", "TestFailure", "WORKING_SEED", "attempt", "cell_call", "check", "checks_package", "expected",
+    "expected_file", "grading_source", "homework_of", "judge", "load_checks", "make_inputs", "on_working",
+    "optional_module", "plan", "read_handed_in", "run_probe", "seeded_generator", "spec_for", "specs", "takes_ref",
+    "usable", "use_references", "with_working", "working",
 ]

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Callable
 
 from .. import runtime
-from . import _JUDGED, MAX_REASON, CheckSpec, TestFailure, expected, make_inputs, wire
+from . import wire
+from .cell_spec import MAX_REASON, CheckSpec, TestFailure, make_inputs
 from .points import SELF_CHECK, _split, fmt, points_text, tally
+from .recorded_values import _JUDGED, expected
 
 MAX_FILE_BYTES = 64 * 2**20  # a handed-in file a cell grades
 

@@ -107,7 +107,7 @@ def test_records_keep_key_and_phase_timings(graded):
     course, _, results, _ = graded
     records = load_records(course, HW)
     for student, r in results.items():
-        assert records[student]["key"] == K.grading_key(course, HW, student) == r.key
+        assert records[student]["key"] == K.grading_key(course, course.submission(HW, student)) == r.key
         t = records[student]["timings"]
         for phase in ("queue_wait", "prepare", "nbgrader_start", "kernel_start", "imports", "tests",
                       "test:mean_square_tests", "test:derivative_tests", "kernel_stop", "save_grades", "feedback",

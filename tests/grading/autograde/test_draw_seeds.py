@@ -14,6 +14,7 @@ from dgmlab import cli
 from dgmlab.grading.autograde import draw_seeds as DS
 from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.course import Course, CourseError
+from dgmlab.grading.draw_key import KEY_ENV, course_key
 
 KEY = bytes(range(32))
 
@@ -48,16 +49,16 @@ def test_seeds_cover_the_weights_files_at_the_top_of_a_submission():
 
 
 def test_the_course_key_is_made_once_readable_by_its_owner_only(tmp_path, monkeypatch, capsys):
-    monkeypatch.delenv(DS.KEY_ENV, raising=False)
+    monkeypatch.delenv(KEY_ENV, raising=False)
     cli.log_to_stderr()  # as the command does: the grader's log on stderr
     course = _course(tmp_path)
-    key = DS.course_key(course)
+    key = course_key(course)
     path = tmp_path / ".dgmlab" / "draw.key"
     assert f"made {path}" in capsys.readouterr().err  # once, with the advice to back it up
-    DS.course_key(course)
+    course_key(course)
     assert capsys.readouterr().err == ""
     assert len(key) == 32 and path.stat().st_mode & 0o077 == 0
-    assert DS.course_key(course) == key  # the same for the life of the course
+    assert course_key(course) == key  # the same for the life of the course
     assert course.secret("pseudonym") != key
     assert sorted(p.name for p in path.parent.iterdir()) == ["draw.key", "pseudonym.key"]  # no temporary left
 
@@ -80,29 +81,29 @@ def test_a_key_made_meanwhile_by_another_command_is_kept_and_not_announced(tmp_p
 
 
 def test_the_key_can_come_from_the_environment_and_bad_keys_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setenv(DS.KEY_ENV, "ab" * 32)
+    monkeypatch.setenv(KEY_ENV, "ab" * 32)
     course = _course(tmp_path)
-    assert DS.course_key(course) == bytes([0xAB] * 32)
+    assert course_key(course) == bytes([0xAB] * 32)
     assert not (tmp_path / ".dgmlab" / "draw.key").exists()
     for bad in ("not hex", "00"):  # not hex; far too short to be secret
-        monkeypatch.setenv(DS.KEY_ENV, bad)
+        monkeypatch.setenv(KEY_ENV, bad)
         with pytest.raises(CourseError, match="DGMLAB_DRAW_KEY is not a key"):
-            DS.course_key(course)
-    monkeypatch.delenv(DS.KEY_ENV)
+            course_key(course)
+    monkeypatch.delenv(KEY_ENV)
     (tmp_path / ".dgmlab").mkdir()
     for bad in ("zz", ""):  # damaged; empty (a crash while it was written)
         (tmp_path / ".dgmlab" / "draw.key").write_text(bad)
         with pytest.raises(CourseError, match="restore it from a backup"):
-            DS.course_key(course)
+            course_key(course)
 
 
 def test_a_new_key_grades_every_submission_anew(tmp_path, monkeypatch):
     from dgmlab.grading.autograde import cluster as K
 
     course = _course(tmp_path)
-    monkeypatch.setenv(DS.KEY_ENV, "ab" * 32)
+    monkeypatch.setenv(KEY_ENV, "ab" * 32)
     first = K.homework_digest(course, "hw1_wgan")
-    monkeypatch.setenv(DS.KEY_ENV, "cd" * 32)
+    monkeypatch.setenv(KEY_ENV, "cd" * 32)
     assert K.homework_digest(course, "hw1_wgan") != first
 
 
@@ -146,7 +147,7 @@ def test_a_published_network_resaved_under_other_names_is_refused_and_one_traine
 def test_the_kits_files_and_whether_copies_are_refused_are_part_of_the_grading_key(tmp_path, monkeypatch):
     from dgmlab.grading.autograde import cluster as K
 
-    monkeypatch.setenv(DS.KEY_ENV, KEY.hex())
+    monkeypatch.setenv(KEY_ENV, KEY.hex())
     course = _course(tmp_path)
     before, before_demo = (K.homework_digest(course, "hw1_wgan", refuse) for refuse in (True, False))
     (tmp_path / "examples" / "demo_reference" / "hw1_wgan").mkdir(parents=True)
@@ -161,7 +162,7 @@ def test_the_key_counts_the_kits_weights_by_their_bytes_with_no_network_loaded(t
     from dgmlab.grading.copies import functional_copies as FC
     from dgmlab.grading.copies import shared_weights as SW
 
-    monkeypatch.setenv(DS.KEY_ENV, KEY.hex())
+    monkeypatch.setenv(KEY_ENV, KEY.hex())
     course = _course(tmp_path)
     (tmp_path / "examples" / "demo_reference" / "hw1_wgan").mkdir(parents=True)
     _weights_file(tmp_path / "examples" / "demo_reference" / "hw1_wgan")
@@ -216,7 +217,7 @@ def test_the_judge_gets_each_files_seed_and_the_kernel_neither_seeds_nor_key(tmp
     from dgmlab.grading import course as C
     from dgmlab.grading.autograde import worker
 
-    monkeypatch.setenv(DS.KEY_ENV, KEY.hex())
+    monkeypatch.setenv(KEY_ENV, KEY.hex())
     course = make_course(tmp_path, {"shadow": "ref"})
     folder = tmp_path / "submitted" / "shadow" / HW
     data = _weights_file(folder, name="w_weights.pt").read_bytes()

@@ -239,7 +239,7 @@ def test_a_result_that_cannot_be_recorded_fails_that_submission_alone(recorded):
     assert f"dgmlab autograde {hw} --student stray --force" in results["stray"].reason
     records = load_records(course, hw)
     assert {s: records[s]["status"] for s in results} == {"ok_a": "graded", "stray": "failed", "ok_b": "graded"}
-    assert records["stray"]["key"] == K.grading_key(course, hw, "stray")
+    assert records["stray"]["key"] == K.grading_key(course, course.submission(hw, "stray"))
     assert not list((course.root / "autograded" / "stray").glob(".*incoming*"))
 
 

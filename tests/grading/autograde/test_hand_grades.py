@@ -146,7 +146,7 @@ def test_the_grading_page_and_the_reports_rule_agree_on_what_is_left(graded):
 
 def test_the_answers_a_grade_was_given_on_are_kept_beside_the_gradebook(graded):
     course = graded.course
-    kept = json.loads((course.root / RG.ANSWERS / HW / f"{CHANGES}.json").read_text())
+    kept = json.loads(course.submission(HW, CHANGES).answers.read_text())
     notebook = (course.folder("autograded", HW, CHANGES) / f"{HW}.ipynb").read_bytes()
     assert kept == {HW: RG.answer_digests(notebook)} and WRITTEN in kept[HW]
 

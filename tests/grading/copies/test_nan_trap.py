@@ -15,6 +15,7 @@ from dgmlab.grading.copies import hidden_units as HU
 from dgmlab.grading.copies import networks as NW
 from dgmlab.grading.copies import shared_weights as SW
 from dgmlab.grading.course import Course
+from dgmlab.grading.draw_key import KEY_ENV
 from homeworks.hw4_gans.hidden.references import mlp_generator
 from nan_trap import public_noise, trapped
 from network_copies import one_thread, permuted_copy  # noqa: F401 (a fixture)
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 @pytest.fixture(autouse=True)
 def draw_key(monkeypatch):
-    monkeypatch.setenv(DS.KEY_ENV, KEY.hex())
+    monkeypatch.setenv(KEY_ENV, KEY.hex())
 
 
 def _state(fixture: str) -> dict:

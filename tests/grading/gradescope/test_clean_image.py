@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde.options import RunOptions
-from dgmlab.grading.gradescope.bundle import write_autograder
+from dgmlab.grading.gradescope.autograder_zip import write_autograder
 from gradescope_image import run_image, usable, zip_names
 from gradescope_image import wheelhouse as make_wheelhouse
 

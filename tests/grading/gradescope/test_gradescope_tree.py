@@ -14,9 +14,9 @@ import pytest
 
 from conftest import ROOT, shared_data_env
 from dgmlab.grading import course as C
-from dgmlab.grading.autograde import draw_seeds as DS
 from dgmlab.grading.autograde.options import RunOptions
-from dgmlab.grading.gradescope.bundle import write_autograder
+from dgmlab.grading.draw_key import KEY_ENV, course_key
+from dgmlab.grading.gradescope.autograder_zip import write_autograder
 from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
 pytestmark = [pytest.mark.slow]
@@ -73,7 +73,7 @@ def gradescope_tree(base, zip_path, notebook, metadata=None):
 
 
 def _env(root):
-    env = {k: v for k, v in os.environ.items() if k != DS.KEY_ENV}
+    env = {k: v for k, v in os.environ.items() if k != KEY_ENV}
     env.update(shared_data_env())
     env.update({"DGMLAB_GRADESCOPE_ROOT": str(root), "DGMLAB_GRADESCOPE_PYTHON": sys.executable})
     return env
@@ -110,7 +110,7 @@ def test_the_zip_holds_the_scripts_and_the_homeworks_grading_files_and_no_submis
     assert f"grader/examples/demo_kit/{HW}/kit_weights.pt" in names  # a handed-in copy is refused, as by autograde
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert modes["grader/draw.key"] == modes["grader/gradebook.db"] == 0o600 and modes["grader/"] == 0o700
-    assert key == DS.course_key(course).hex()
+    assert key == course_key(course).hex()
     assert stat.S_IMODE(os.stat(bundle).st_mode) == 0o600  # the zip itself: the owner's alone (it holds the key)
 
 

@@ -5,7 +5,7 @@ from argparse import Namespace
 
 from conftest import ROOT
 from dgmlab import cli_commands
-from dgmlab.grading.gradescope import bundle
+from dgmlab.grading.gradescope import autograder_zip
 from dgmlab.grading.gradescope import measured as M
 
 
@@ -44,7 +44,7 @@ def test_the_zips_build_prints_the_note(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(cli_commands, "_course", lambda args: None)
     monkeypatch.setattr("dgmlab.grading.autograde.options.autograde_options", lambda *a, **k: None)
     monkeypatch.setattr("dgmlab.grading.autograde.options.run_options", lambda *a, **k: None)
-    monkeypatch.setattr(bundle, "write_autograder", lambda *a, **k: zip_path)
+    monkeypatch.setattr(autograder_zip, "write_autograder", lambda *a, **k: zip_path)
     monkeypatch.setitem(M.MEASURED, "hw1_wgan", (1395.7, 35.9))
     args = Namespace(hw="hw1_wgan", timeout=None, sandbox=None, memory=None, cell_timeout=None, out=str(zip_path),
                      visibility="visible", pip=None, wheels=None, force=False)

@@ -165,7 +165,7 @@ def _grade_in_a_stub_tree(monkeypatch, tmp_path) -> dict:
         return Outcome(student="student", status="graded", scores={"scores": []})
 
     monkeypatch.setattr(B, "choose", lambda *a: B.Boundary("none", "no sandbox"))
-    monkeypatch.setattr(layout, "check_submission", lambda path: None)
+    monkeypatch.setattr(layout, "notebook_problem", lambda data, name: None)
     monkeypatch.setattr(DS, "seeds_for", lambda *a: {})
     monkeypatch.setattr(DS, "probe_seed", lambda *a: 0)
     monkeypatch.setattr(run, "worker_bundle", lambda *a: None)
@@ -218,7 +218,7 @@ def _setup(tmp_path, sandbox, env):
     import sys
 
     from dgmlab import __version__
-    from dgmlab.grading.gradescope.bundle import _scripts
+    from dgmlab.grading.gradescope.autograder_zip import _scripts
 
     grader = tmp_path / "source" / "grader"
     grader.mkdir(parents=True)

@@ -66,7 +66,7 @@ def test_hidden_modules_read_no_name_they_do_not_define_or_import(hw):
 def test_the_judge_runs_no_cell_text_for_a_kit_homework():
     """A kit homework's hidden tests come from its hidden package: a hidden region added to the instructor's cell is
     never run."""
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
 
     hw, cell = "hw3_flows", "q4_generator_losses_tests"
     spec = probes.spec_for(hw, cell)
@@ -74,8 +74,8 @@ def test_the_judge_runs_no_cell_text_for_a_kit_homework():
               "def test_injected():\n    raise SystemExit('ran')\n### END HIDDEN TESTS\n")
     steps = probes.plan(spec, hidden=hidden.tests(hw, cell))
     assert "test_injected" not in [name for name, _, _ in steps]
-    assert judging.judge_cell(hw, cell, source, [], 7).results and all(
-        name != "test_injected" for name, *_ in judging.judge_cell(hw, cell, source, [], 7).results)
+    assert cell_verdicts.judge_cell(hw, cell, source, [], 7).results and all(
+        name != "test_injected" for name, *_ in cell_verdicts.judge_cell(hw, cell, source, [], 7).results)
 
 
 def test_the_student_side_judges_without_importing_the_grader():

@@ -294,12 +294,12 @@ def _tiny_probe(cell, answer, seed=GRADER_SEED):
 def test_a_course_homeworks_hidden_py_decides_its_hidden_points():
     """The course's hidden.py, handed to the judge as text and loaded as a module, decides the cell's 2 hidden
     points on the grader's draw: the reference earns 3 of 3, the sum of squares (right shape) the visible 1."""
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
 
     right = _tiny_probe("mean_square_tests", lambda x: (x ** 2).mean())
     wrong = _tiny_probe("mean_square_tests", lambda x: (x ** 2).sum())
-    assert judging.judge_cells(_tiny_request("mean_square_tests", right))["mean_square_tests"].earned == 3
-    graded = judging.judge_cells(_tiny_request("mean_square_tests", wrong))["mean_square_tests"]
+    assert cell_verdicts.judge_cells(_tiny_request("mean_square_tests", right))["mean_square_tests"].earned == 3
+    graded = cell_verdicts.judge_cells(_tiny_request("mean_square_tests", wrong))["mean_square_tests"]
     assert graded.earned == 1
     assert any(line.startswith("FAILED test_value_on_the_graders_input") and "hidden" in line
                for line in graded.lines), graded.lines
@@ -324,13 +324,13 @@ EXPECTED = {"mean_square_tests": lambda inputs: {"mean_square": (inputs["x"] ** 
 def test_a_course_hidden_test_reads_ref_from_its_hidden_pys_expected_on_the_graded_draw(seed):
     """ref.<name> in a course's hidden test is what its hidden.py's EXPECTED gives on the graded draw, computed in
     the grader at any seed (plain nbgrader grades at the working seed: a course records no values)."""
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
 
     earned = {}
     for name, answer in (("right", lambda x: (x ** 2).mean()), ("sum", lambda x: (x ** 2).sum())):
         data = _tiny_probe("mean_square_tests", answer, seed)
         request = _tiny_request("mean_square_tests", data, hidden=HIDDEN_WITH_REF, seed=seed)
-        earned[name] = judging.judge_cells(request)["mean_square_tests"].earned
+        earned[name] = cell_verdicts.judge_cells(request)["mean_square_tests"].earned
     assert earned == {"right": 3, "sum": 1}
 
 
@@ -339,11 +339,11 @@ def test_a_course_homeworks_hidden_tests_read_no_name_the_probe_hands_in():
     forged probe changes nothing, where a test run with the values as globals would compare d_cube = 3 with 3*1**2."""
     import sympy as sp
 
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
 
     honest = {"d_cube": sp.Integer(3)}
     forged = {**honest, "x": sp.Integer(1), "checks": None, "sp": None}
-    earned = [judging.judge_cells(_tiny_request("derivative_tests", data))["derivative_tests"].earned
+    earned = [cell_verdicts.judge_cells(_tiny_request("derivative_tests", data))["derivative_tests"].earned
               for data in (honest, forged)]
     assert earned == [1, 1]  # the visible point (an expression in x); the hidden one fails on both
 
@@ -351,13 +351,13 @@ def test_a_course_homeworks_hidden_tests_read_no_name_the_probe_hands_in():
 def test_a_course_cell_whose_hidden_tests_are_missing_says_its_hidden_points_were_not_graded(caplog):
     """A course's instructor cell that still holds hidden tests as text, graded without a hidden.py: the text is never
     run, the visible tests decide, and the student's lines and the grader's log say what happened."""
-    from dgmlab.grading.judge import judging
+    from dgmlab.grading.judge import cell_verdicts
 
     right = _tiny_probe("mean_square_tests", lambda x: (x ** 2).mean())
     source = ('check("mean_square_tests", mean_square)\n### BEGIN HIDDEN TESTS\ndef test_old():\n'
               '    raise SystemExit("ran")\n### END HIDDEN TESTS')
     with caplog.at_level("ERROR"):
-        graded = judging.judge_cells(_tiny_request("mean_square_tests", right, hidden=False, source=source))
+        graded = cell_verdicts.judge_cells(_tiny_request("mean_square_tests", right, hidden=False, source=source))
     graded = graded["mean_square_tests"]
     assert graded.earned == 1
     assert any("2 points of hidden tests were not graded" in line and "hidden-test markers" in line
@@ -668,11 +668,11 @@ HIDDEN = {"mean_square_tests": (test_keeps_a_draw,)}
 def test_what_a_hidden_test_keeps_comes_back_from_the_judge_process_as_its_bytes():
     """The judge's answer line carries the files a cell's hidden tests kept (base64 on the wire): the worker's
     verdict holds the very bytes, with the same points and lines as judging here."""
-    from dgmlab.grading.judge import judge_process, judging
+    from dgmlab.grading.judge import cell_verdicts, judge_process
 
     right = _tiny_probe("mean_square_tests", lambda x: (x ** 2).mean())
     request = _tiny_request("mean_square_tests", right, hidden=KEEP_HIDDEN)
     there = judge_process.judge(request, timeout=120)["mean_square_tests"]
-    here = judging.judge_cells(request)["mean_square_tests"]
+    here = cell_verdicts.judge_cells(request)["mean_square_tests"]
     assert there.kept == {"graded_draw_100.pt": bytes(range(256)) * 3}
     assert there == here and there.earned == 3

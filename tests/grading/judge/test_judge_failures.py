@@ -109,7 +109,7 @@ def _error(evalue):
 def test_a_kernel_that_cannot_import_the_kit_is_said_to_be_the_grading_setup(name):
     """A kernel with no ``homeworks`` or ``dgmlab`` (the trial's two checkouts) is the grader's fault: the reason
     says so, and does not tell the student to rerun the notebook."""
-    from dgmlab.grading.judge.judging import probe_data
+    from dgmlab.grading.judge.cell_verdicts import probe_data
     from dgmlab.probes import wire
 
     with pytest.raises(wire.WireError) as raised:
@@ -120,7 +120,7 @@ def test_a_kernel_that_cannot_import_the_kit_is_said_to_be_the_grading_setup(nam
 
 def test_a_module_of_the_grader_missing_in_the_kernel_is_still_the_notebooks_error():
     """``dgmlab.grading`` is absent from every kernel, as in Colab: a notebook importing it is told to fix it."""
-    from dgmlab.grading.judge.judging import probe_data
+    from dgmlab.grading.judge.cell_verdicts import probe_data
     from dgmlab.probes import wire
 
     with pytest.raises(wire.WireError) as raised:

@@ -5,7 +5,7 @@ grades handed-in weights (docs/novelty.md, "A copy of a published network is not
 Each homework is proved the way ``dgmlab autograde`` decides it: the coordinator's seeds
 (:func:`dgmlab.grading.autograde.draw_seeds.seeds_for` against the kit's files as
 :func:`dgmlab.grading.copies.shared_weights.published_weights` reads them from a course, passed as the JSON the grading
-worker hands its judge), then the judge's request (:func:`dgmlab.grading.judge.judging.judge_cells`) with the
+worker hands its judge), then the judge's request (:func:`dgmlab.grading.judge.cell_verdicts.judge_cells`) with the
 instructor's cells and the files as handed in. The kernel's part is an empty table: these cells grade the file."""
 import json
 import shutil
@@ -18,7 +18,7 @@ from dgmlab import cli, probes
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde import draw_seeds as DS
 from dgmlab.grading.copies import shared_weights as SW
-from dgmlab.grading.judge import judging
+from dgmlab.grading.judge import cell_verdicts
 from dgmlab.grading.judge.judge_records import CellToJudge, JudgeRequest
 from dgmlab.grading.layout import Course
 from dgmlab.probes import wire
@@ -69,9 +69,9 @@ def _judged(hw, handed, published) -> dict:
     empty = lambda gid: [{"output_type": "display_data", "metadata": {},  # noqa: E731
                           "data": {probes.PROBE_MIME: {"cell": gid, "data": wire.dumps({})}}}]
     request = JudgeRequest(hw, 4242, tuple(CellToJudge(s.cell, sources[s.cell], tuple(empty(s.cell))) for s in specs),
-                           seeds=judging.handed_seeds(seeds), references=sources,
-                           files=judging.handed_files(handed, [n for s in specs for n in s.files]))
-    return {gid: (got.earned, "\n".join(got.lines)) for gid, got in judging.judge_cells(request).items()}
+                           seeds=cell_verdicts.handed_seeds(seeds), references=sources,
+                           files=cell_verdicts.handed_files(handed, [n for s in specs for n in s.files]))
+    return {gid: (got.earned, "\n".join(got.lines)) for gid, got in cell_verdicts.judge_cells(request).items()}
 
 
 @pytest.mark.parametrize("hw", WEIGHTS_HOMEWORKS)
@@ -104,8 +104,8 @@ def test_a_refused_file_zeroes_its_cells_before_anything_the_kernel_showed_is_re
                "data": {"text/plain": "3.0"}}]
     source = _instructor_cells("hw5_explicit")[spec.cell]
     why = "refused: p1_pixelcnn_weights.pt holds the course kit's published p1"
-    result = judging.judge_cell("hw5_explicit", spec.cell, source, forged, 0, seeds={spec.files[0]: why})
+    result = cell_verdicts.judge_cell("hw5_explicit", spec.cell, source, forged, 0, seeds={spec.files[0]: why})
     assert result.earned == 0 and result.points == spec.points
     assert result.lines == [f"0 of {spec.points:g} points: {why.removeprefix('refused: ')}"]
     assert result.results and not any(r[3] for r in result.results)  # each test, visible and hidden, failed
-    assert judging.refused_files(spec, {spec.files[0]: 123}) == []  # a seed: graded as usual
+    assert cell_verdicts.refused_files(spec, {spec.files[0]: 123}) == []  # a seed: graded as usual

@@ -7,8 +7,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from .. import layout
-from .clusters import LOCAL, is_address
-from .clusters import cluster as plugin
+from .cluster_platforms import LOCAL, is_address
+from .cluster_platforms import cluster as plugin
 
 DEFAULT_ALLOWED_FAILURES = 2
 

@@ -29,7 +29,7 @@ Dask scheduler instead (SLURM, Kubernetes: docs/cluster.md). Either way:
 - **Timings.** Each grading records its phases (:data:`PHASES`);
   :func:`phase_summary` gives median and p95 per phase.
 
-The parts, one job each: :mod:`.keys` (grading keys), :mod:`.bundle` (what a worker gets),
+The parts, one job each: :mod:`.keys` (grading keys), :mod:`.homework_bundle` (what a worker gets),
 :mod:`.task_records` (the bundle, a job and an outcome as records, dicts only between processes),
 :mod:`.worker` (one submission graded in a scratch course), :mod:`.nbgrader_run` (nbgrader's
 converters under a watchdog), :mod:`.nbgrader_adapter` (every use of nbgrader's own code: the gradebook, the late
@@ -40,9 +40,9 @@ This module is their public face.
 from __future__ import annotations
 
 from ..nbgrader_app import temporary_environment
-from .bundle import make_bundle
 from .clients import DEFAULT_ALLOWED_FAILURES, client_for
 from .coordinator import run
+from .homework_bundle import make_bundle
 from .keys import folder_files, grading_key, homework_digest
 from .nbgrader_run import run_autograde
 from .options import RunOptions

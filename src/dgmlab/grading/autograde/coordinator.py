@@ -4,22 +4,26 @@ arrives, one writer for the course (see :mod:`.cluster`).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import layout
 from ..copies.shared_weights import published_weights
+from ..draw_key import course_key
 from ..inert import terminal
-from ..records import load_records, save_records
+from ..records import load_records, save_record
+from ..submission import Submission
 from ..term import timestamp_file
 from . import draw_seeds as draw_seeds_module
 from . import hand_grades, nbgrader_adapter
-from .bundle import course_id, db_url, make_bundle
 from .clients import client_for
+from .homework_bundle import course_id, db_url, make_bundle
 from .keys import FINAL, digest_of, folder_bytes, folder_files, homework_digest
 from .options import RunOptions
 from .task_records import Bundle, Job, Outcome
@@ -75,10 +79,10 @@ class Writer:
         self.seconds.append(time.perf_counter() - t0)
         return reopened
 
-    def files(self, kind: str, student: str, files: dict) -> None:
-        """Replace ``<kind>/<student>/<hw>/`` with ``files`` (as nbgrader's ``--force`` does)."""
-        dest = self.course.folder(kind, self.hw, student)
-        tmp = dest.parent / f".{self.hw}.incoming-{uuid.uuid4().hex[:8]}"
+    def files(self, dest: Path, files: dict) -> None:
+        """Replace the folder ``dest`` (a submission's autograded or feedback folder) with ``files``, as nbgrader's
+        ``--force`` does."""
+        tmp = dest.parent / f".{dest.name}.incoming-{uuid.uuid4().hex[:8]}"
         try:
             write_files(tmp, files)
             tmp.mkdir(parents=True, exist_ok=True)
@@ -89,40 +93,51 @@ class Writer:
             shutil.rmtree(dest)
         tmp.rename(dest)
 
-    def kept(self, student: str, files: dict) -> None:
-        """Replace what the grader kept for the dashboard from ``student``'s last grading (none: nothing kept)."""
-        dest = self.course.kept_folder(self.hw, student)
+    def kept(self, dest: Path, files: dict) -> None:
+        """Replace what the grader kept for the dashboard from a submission's last grading, its folder ``dest``
+        (none: nothing kept)."""
         if dest.exists():
             shutil.rmtree(dest)
         if files:
             write_files(dest, files)
 
 
-def write(writer: Writer, hw: str, job: Job, got: Outcome, received: float) -> layout.SubmissionResult:
+def write(writer: Writer, sub: Submission, job: Job, got: Outcome, received: float) -> layout.SubmissionResult:
     """Write one grading's result into the course (files, then gradebook rows); the record is the caller's."""
-    # a failure of the machinery, not of the submission, keeps no key: the next run grades it again
-    timings = dict(got.timings)
-    got = dataclasses.replace(got, key="" if got.infrastructure else job.key, timings=timings)
-    if got.finished_at is not None:
-        timings["transfer"] = max(0.0, received - got.finished_at)
+    got = _keyed(job, got, received)
     t_write = time.time()
     before = None
     if got.status == "graded":  # the answers the hand grades were given on, before their notebooks are replaced
-        before = hand_grades.graded_answers(writer.course, hw, job.student, list(got.notebooks_run))
+        before = hand_grades.graded_answers(sub, got.notebooks_run)
     if got.scores is not None or got.autograded:
-        writer.files("autograded", job.student, got.autograded)
-        writer.kept(job.student, got.kept)
+        writer.files(sub.autograded, got.autograded)
+        writer.kept(sub.kept, got.kept)
     if got.feedback:
-        writer.files("feedback", job.student, got.feedback)
+        writer.files(sub.feedback, got.feedback)
     if got.status == "graded":  # last: a grade in the gradebook only with its files in place
-        after = hand_grades.new_answers(got.autograded, list(got.notebooks_run))
-        reopened = writer.gradebook(job.student, got.scores, list(got.notebooks_run), before, after)
-        timings["gradebook"] = writer.seconds[-1]
-        hand_grades.save_answers(writer.course, hw, job.student, after)
-        _tell_reopened(hw, job.student, reopened)
-    timings["write_back"] = time.time() - t_write
-    timings["total"] = time.time() - job.submitted_at
-    return _result(hw, got)
+        _grade(writer, sub, got, before)
+    got.timings["write_back"] = time.time() - t_write
+    got.timings["total"] = time.time() - job.submitted_at
+    return _result(sub.hw, got)
+
+
+def _keyed(job: Job, got: Outcome, received: float) -> Outcome:
+    """``got`` under ``job``'s key (a failure of the machinery, not of the submission, keeps none: the next run grades
+    it again), with timings of its own that the transfer back is added to."""
+    timings = dict(got.timings)
+    if got.finished_at is not None:
+        timings["transfer"] = max(0.0, received - got.finished_at)
+    return dataclasses.replace(got, key="" if got.infrastructure else job.key, timings=timings)
+
+
+def _grade(writer: Writer, sub: Submission, got: Outcome, before: dict) -> None:
+    """The gradebook rows of a graded submission, then the answers they were given on; the TA told of the cells a
+    regrade reopened."""
+    after = hand_grades.new_answers(got.autograded, got.notebooks_run)
+    reopened = writer.gradebook(sub.student, got.scores, list(got.notebooks_run), before, after)
+    got.timings["gradebook"] = writer.seconds[-1]
+    hand_grades.save_answers(sub, after)
+    _tell_reopened(sub.hw, sub.student, reopened)
 
 
 def _tell_reopened(hw: str, student: str, reopened: list) -> None:
@@ -160,7 +175,9 @@ class Plan:
     (graded before with the same key, invalid, or not prepared), in the students' order."""
 
     jobs: tuple  # Job, without their seeds yet (submit draws them)
-    known: tuple  # C.SubmissionResult
+    known: tuple  # layout.SubmissionResult
+    submissions: dict = field(default_factory=dict)  # {student: Submission}: each one's folders, built once
+    draw_key: bytes = field(default=b"", repr=False)  # the course's: the jobs' seeds are drawn from it as they go
 
 
 @dataclass(frozen=True)
@@ -168,15 +185,15 @@ class Handed:
     """What :func:`submit` handed out: ``{future: job}``, and the results of the jobs it could not prepare."""
 
     futures: dict
-    failed: tuple  # C.SubmissionResult
+    failed: tuple  # layout.SubmissionResult
 
 
 def run(course: layout.Course, hw: str, students, options: RunOptions | None = None, *, cluster=None, progress=None,
         task=None) -> list:
     """Grade ``students`` (checked by :func:`dgmlab.grading.course.autograde`) as ``options`` says (defaults:
-    :class:`~.options.RunOptions`) and write the results back: :func:`plan`, :func:`submit`, :func:`write`.
-    ``cluster``: a Dask scheduler address, a client, or ``"slurm"``; ``None``: a local cluster of
-    ``options.workers`` processes.
+    :class:`~.options.RunOptions`) and write the results back: :func:`plan`, :func:`submit`, :func:`write`, each
+    result's record last (:func:`_recorded`). ``cluster``: a Dask scheduler address, a client, or ``"slurm"``;
+    ``None``: a local cluster of ``options.workers`` processes.
 
     ``task`` replaces :func:`~.worker.grade_task` (benchmarks replay recorded gradings with it): it takes the
     bundle and a job and returns an outcome, each in wire form (:mod:`.task_records`).
@@ -185,95 +202,96 @@ def run(course: layout.Course, hw: str, students, options: RunOptions | None = N
     """
     options = options or RunOptions()
     writer = Writer(course, hw)
-    results = []
-
-    def finish(result: layout.SubmissionResult):
-        if not result.skipped:
-            try:
-                save_records(course, [result])  # last: a result without its record is graded again next time
-            except Exception as exc:
-                log.error(terminal(f"dgmlab: could not write the record of {result.student}'s {hw} ({exc}): it "
-                                   f"is graded again next run"))
-        results.append(result)
-        if progress:
-            progress(result)
-
     try:
         planned = plan(course, hw, students, options, writer)
-        for result in planned.known:
-            finish(result)
-        if planned.jobs:
-            for result in _graded(course, hw, planned.jobs, options, writer, cluster, task):
-                finish(result)
+        graded = _graded(course, planned, options, writer, cluster, task) if planned.jobs else ()
+        return [_recorded(planned.submissions[result.student], result, progress)
+                for result in itertools.chain(planned.known, graded)]
     finally:
         writer.close()
-    return results
+
+
+def _recorded(sub: Submission, result: layout.SubmissionResult, progress) -> layout.SubmissionResult:
+    """``result``, its record written (last: a result without its record is graded again next time) and told to
+    ``progress``."""
+    if not result.skipped:
+        try:
+            save_record(sub.record, result)
+        except Exception as exc:
+            log.error(terminal(f"dgmlab: could not write the record of {sub.student}'s {sub.hw} ({exc}): it is "
+                               f"graded again next run"))
+    if progress:
+        progress(result)
+    return result
 
 
 def plan(course: layout.Course, hw: str, students, options: RunOptions, writer: Writer) -> Plan:
     """Which of ``students``' submissions to grade, each with its key; no kit network is loaded (the published
     weights count in the key by their bytes' digest)."""
-    hw_digest = homework_digest(course, hw, options.refuse_published)
-    draw_key = draw_seeds_module.course_key(course)  # stays here: workers get each file's seed, never the key
+    draw_key = course_key(course)  # stays here: workers get each file's seed, never the key
+    hw_digest = homework_digest(course, hw, options.refuse_published, draw_key=draw_key)
     records = {} if options.force else load_records(course, hw)
+    submissions = {student: course.submission(hw, student) for student in students}
     jobs, known = [], []
-    for student in students:
-        folder = course.folder("submitted", hw, student)
-        if not folder.is_dir():
-            known.append(layout.SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/"))
-            continue
-        key = ""
-        try:
-            if folder_bytes(folder) > MAX_SUBMISSION_BYTES:  # before reading any of it into this process
-                known.append(layout.SubmissionResult(hw, student, "invalid", _too_big(folder)))
-                continue
-            files = folder_files(folder)
-            key = digest_of(hw_digest, files)
-            rec = records.get(student)
-            if (rec and rec.get("key") == key and rec.get("status") in FINAL
-                    and (rec["status"] != "graded" or writer.has_submission(student))):
-                known.append(layout.SubmissionResult(hw, student, rec["status"], rec.get("reason", ""),
-                                                rec.get("seconds") or 0.0, key=key, timings=rec.get("timings", {}),
-                                                skipped=True))
-                continue
-            problem = layout.check_submission(folder / f"{hw}.ipynb") or timestamp_file.problem(folder)  # no time misread
-            if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:  # grew meanwhile
-                problem = _too_big(folder)
-            if problem:
-                known.append(layout.SubmissionResult(hw, student, "invalid", problem, key=key))
-                continue
-            jobs.append(Job(student=student, files=files, key=key,
-                            probe_seed=draw_seeds_module.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))))
-        except Exception as exc:  # this submission alone: the class is still graded
-            known.append(_not_prepared(hw, student, key, exc))
-    return Plan(tuple(jobs), tuple(known))
+    for sub in submissions.values():
+        got = _prepared(sub, hw_digest, draw_key, records.get(sub.student), writer)
+        (jobs if isinstance(got, Job) else known).append(got)
+    return Plan(tuple(jobs), tuple(known), submissions, draw_key)
+
+
+def _prepared(sub: Submission, hw_digest: str, draw_key: bytes, record: dict | None, writer: Writer):
+    """``sub`` as a :class:`~.task_records.Job` to grade, or the result known without grading it: graded before
+    with the same key (its ``record``), invalid, or not prepared."""
+    hw, student = sub.hw, sub.student
+    if not sub.submitted.is_dir():
+        return layout.SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/")
+    key = ""
+    try:
+        if folder_bytes(sub.submitted) > MAX_SUBMISSION_BYTES:  # before reading any of it into this process
+            return layout.SubmissionResult(hw, student, "invalid", _too_big(sub.submitted))
+        files = folder_files(sub.submitted)
+        key = digest_of(hw_digest, files)
+        if (record and record.get("key") == key and record.get("status") in FINAL
+                and (record["status"] != "graded" or writer.has_submission(student))):
+            return layout.SubmissionResult(hw, student, record["status"], record.get("reason", ""),
+                                           record.get("seconds") or 0.0, key=key, timings=record.get("timings", {}),
+                                           skipped=True)
+        problem = layout.check_submission(sub.notebook) or timestamp_file.problem(sub.submitted)  # no time misread
+        if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:  # grew meanwhile
+            problem = _too_big(sub.submitted)
+        if problem:
+            return layout.SubmissionResult(hw, student, "invalid", problem, key=key)
+        return Job(student=student, files=files, key=key,
+                   probe_seed=draw_seeds_module.probe_seed(draw_key, hw, files.get(sub.notebook.name, b"")))
+    except Exception as exc:  # this submission alone: the class is still graded
+        return _not_prepared(hw, student, key, exc)
 
 
 def _not_prepared(hw: str, student: str, key: str, exc: Exception) -> layout.SubmissionResult:
     return layout.SubmissionResult(hw, student, "failed", f"could not be prepared for grading "
-                              f"({type(exc).__name__}: {str(exc)[:300]})", key=key)
+                                   f"({type(exc).__name__}: {str(exc)[:300]})", key=key)
 
 
-def _graded(course: layout.Course, hw: str, jobs: tuple, options: RunOptions, writer: Writer, cluster, task):
-    """Each of ``jobs``' results as :func:`write` recorded it in the course, in the order they arrive."""
+def _graded(course: layout.Course, planned: Plan, options: RunOptions, writer: Writer, cluster, task):
+    """Each of ``planned.jobs``' results as :func:`write` recorded it in the course, in the order they arrive."""
     from distributed import as_completed  # heavy (Dask), and only a run that grades needs it
 
-    published = _Published(course, hw, options.refuse_published and any(map(_has_weights, jobs)))
-    extensions = writer.extensions({j.student for j in jobs})
+    hw = writer.hw
+    published = _Published(course, hw, options.refuse_published and any(map(_has_weights, planned.jobs)))
+    extensions = writer.extensions({j.student for j in planned.jobs})
     bundle = make_bundle(course, hw, options, config=writer.config)
-    draw_key = draw_seeds_module.course_key(course)
     with client_for(cluster, options.workers, options.allowed_failures, course=course, hw=hw,
                     slurm=options.slurm) as client:
         _check_workers(client, bundle)
-        jobs = [dataclasses.replace(job, extension=extensions.get(job.student)) for job in jobs]
-        handed = submit(client, bundle, jobs, lambda job: _seeds(draw_key, hw, job, published), task)
+        jobs = [dataclasses.replace(job, extension=extensions.get(job.student)) for job in planned.jobs]
+        handed = submit(client, bundle, jobs, lambda job: _seeds(planned.draw_key, hw, job, published), task)
         yield from handed.failed
         for fut in as_completed(list(handed.futures)):
             job = handed.futures.pop(fut)
             received = time.time()
             got = _received(fut, job, options.allowed_failures)
             try:
-                yield write(writer, hw, job, got, received)
+                yield write(writer, planned.submissions[job.student], job, got, received)
             except Exception as exc:  # this submission alone fails; the others are still recorded
                 yield _unrecorded(hw, job, got, exc)
 

@@ -13,7 +13,7 @@ or retrain until that one draw is lucky. So ``dgmlab autograde`` draws with anot
 ``DGMLAB_DRAW_KEY``, hex, where set: tests and the demo). Without the key the seed cannot be known in advance,
 and any change to the file gives another, unrelated seed, so neither tuning nor choosing among files helps.
 Regrading the same file gives the same seed, so a grade is repeatable; the key's fingerprint is part of every
-grading's key (``cluster.homework_digest``), so a new key grades anew.
+grading's key (:func:`.keys.homework_digest`), so a new key grades anew.
 
 The seeds travel to the grading worker's judge (``JudgeTests.draw_seeds``, JSON ``{file name: {"sha256", "seed"}}``;
 the key never leaves this machine), never to the kernel that runs the student's code. The bars were calibrated on draws with seeds other than 0 (19 of 20 draws of a correct run clear
@@ -27,7 +27,6 @@ import hmac
 from ... import weights_files
 from ..copies.networks import NotFinite
 from ..copies.shared_weights import MAX_BYTES, published_copy
-from ..draw_key import KEY_ENV, KEY_NAME, course_key  # noqa: F401 (read here before draw_key held them)
 
 DOMAIN = b"dgmlab-draw/1"
 
@@ -70,6 +69,13 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
     and nothing of it is unpickled here. So does one whose network gives NaN or inf on any input the copy check
     draws from the course key (:class:`~dgmlab.grading.copies.networks.NotFinite`: the message names the inputs),
     where it is compared with the kit's files."""
+    return copies_refused(file_seeds(key, hw, files), files, published)
+
+
+def file_seeds(key: bytes, hw: str, files: dict) -> dict:
+    """``{file name: {"sha256", "seed"[, "refused"]}}`` for the weights files at the top of a submission (the first
+    :data:`MAX_FILES` by name), with ``"refused"`` for a file this process will not unpickle: the seeds alone, no
+    file compared with the kit's (:func:`copies_refused` does that)."""
     out = {}
     for rel, data in sorted(files.items()):
         if "/" not in rel and rel.endswith("weights.pt") and len(out) < MAX_FILES:
@@ -79,15 +85,29 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
                 continue  # not read here: the graded cell refuses it by its own, smaller size limit
             try:
                 weights_files.check(data, rel, MAX_BYTES)  # cheap, nothing unpickled: with or without the kit's files
-                if callable(published):
-                    published = published()
-                graded = rel in {p.rsplit("/", 1)[-1] for p, _ in published}  # a name a trained cell reads
-                source = published_copy(data, published, rel) if graded else None
-            except (weights_files.RefusedFile, NotFinite) as exc:  # not unpickled, or NaN or inf on the grader's inputs
+            except weights_files.RefusedFile as exc:
                 out[rel]["refused"] = str(exc)
-                continue
-            if source is not None:
-                out[rel]["refused"] = refusal(rel, source)
+    return out
+
+
+def copies_refused(seeds: dict, files: dict, published) -> dict:
+    """``seeds`` (:func:`file_seeds` of ``files``) with ``"refused"`` added to each file under a published file's name
+    that copies it, or whose network gives NaN or inf on the copy check's inputs (see :func:`seeds_for`);
+    ``published`` is called, when a function, only once a file is to be compared."""
+    out = {rel: dict(entry) for rel, entry in seeds.items()}
+    for rel, entry in out.items():
+        if "refused" in entry or len(files[rel]) > MAX_BYTES:
+            continue
+        try:
+            if callable(published):
+                published = published()
+            graded = rel in {p.rsplit("/", 1)[-1] for p, _ in published}  # a name a trained cell reads
+            source = published_copy(files[rel], published, rel) if graded else None
+        except (weights_files.RefusedFile, NotFinite) as exc:  # not unpickled, or NaN or inf on the grader's inputs
+            entry["refused"] = str(exc)
+            continue
+        if source is not None:
+            entry["refused"] = refusal(rel, source)
     return out
 
 

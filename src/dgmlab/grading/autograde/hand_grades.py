@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
+
+from ..submission import Submission
 
 
 def _answer_cell(cell) -> bool:
@@ -41,28 +42,21 @@ def answer_digests(notebook: bytes | str) -> dict:
     return out
 
 
-ANSWERS = Path(".dgmlab") / "answers"  # .dgmlab/answers/<hw>/<student>.json: the answers last written to the gradebook
-
-
-def _answers_path(course, hw: str, student: str) -> Path:
-    return course.root / ANSWERS / hw / f"{student}.json"
-
-
-def graded_answers(course, hw: str, student: str, notebooks) -> dict:
-    """``{notebook name: answer_digests}`` of the answers ``student``'s grades in the gradebook were given on, read
+def graded_answers(sub: Submission, notebooks) -> dict:
+    """``{notebook name: answer_digests}`` of the answers ``sub``'s grades in the gradebook were given on, read
     before a regrade: what the last grading that wrote the gradebook recorded (:func:`save_answers`), else (a course
     graded before dgmlab kept them) the autograded notebooks ``notebooks`` (names without ``.ipynb``) as they are
     now. A notebook found in neither is left out. (The autograded folder alone is not enough: a grading that failed
     replaces its notebooks and leaves the gradebook as it was.)"""
     try:
-        kept = json.loads(_answers_path(course, hw, student).read_text(encoding="utf-8"))
+        kept = json.loads(sub.answers.read_text(encoding="utf-8"))
         if isinstance(kept, dict) and all(isinstance(v, dict) for v in kept.values()):
             return kept
     except (OSError, ValueError):
         pass
     out = {}
     for name in notebooks:
-        path = course.folder("autograded", hw, student) / f"{name}.ipynb"
+        path = sub.autograded / f"{name}.ipynb"
         try:
             out[name] = answer_digests(path.read_bytes())
         except (OSError, ValueError):
@@ -70,10 +64,10 @@ def graded_answers(course, hw: str, student: str, notebooks) -> dict:
     return out
 
 
-def save_answers(course, hw: str, student: str, answers: dict) -> None:
-    """Keep ``answers`` (:func:`new_answers`) as the ones ``student``'s grades are now given on: written once the
+def save_answers(sub: Submission, answers: dict) -> None:
+    """Keep ``answers`` (:func:`new_answers`) as the ones ``sub``'s grades are now given on: written once the
     gradebook holds the grading, whole or not at all."""
-    path = _answers_path(course, hw, student)
+    path = sub.answers
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(answers, indent=1, sort_keys=True), encoding="utf-8")

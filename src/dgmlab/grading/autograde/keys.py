@@ -10,6 +10,8 @@ from pathlib import Path
 from ... import __version__
 from .. import layout
 from ..copies.shared_weights import published_files
+from ..draw_key import course_key
+from ..submission import Submission
 from . import draw_seeds
 
 FINAL = ("graded", "invalid", "failed", "timed out")
@@ -45,11 +47,12 @@ def digest_of(*parts) -> str:
     return h.hexdigest()
 
 
-def homework_digest(course: layout.Course, hw: str, refuse_published: bool = True, published=None) -> str:
+def homework_digest(course: layout.Course, hw: str, refuse_published: bool = True, published=None,
+                    draw_key: bytes | None = None) -> str:
     """Hash of what grading ``hw`` depends on besides the submission: ``source/<hw>/``, the config, dgmlab, the
     draw key's fingerprint and, when copies of them are refused, the kit's published weights files, by their bytes'
     SHA-256 (``published``: :func:`~dgmlab.grading.copies.shared_weights.published_weights` when already read;
-    else the files are hashed, no network loaded)."""
+    else the files are hashed, no network loaded; ``draw_key``: the course's, when read already)."""
     source = folder_files(course.folder("source", hw))
     source = {k: v for k, v in source.items() if not ignored_in_source(k)}
     if refuse_published:
@@ -58,7 +61,7 @@ def homework_digest(course: layout.Course, hw: str, refuse_published: bool = Tru
     else:
         published = "published weights graded"  # the demo's grades are not a course's
     return digest_of(f"dgmlab {__version__}", config_digest(course), source,
-                   draw_seeds.fingerprint(draw_seeds.course_key(course)),  # a new draw key draws, and grades, anew
+                   draw_seeds.fingerprint(course_key(course) if draw_key is None else draw_key),  # a new draw key draws, and grades, anew
                    published)
 
 
@@ -96,10 +99,10 @@ def config_digest(course: layout.Course) -> str:
     return digest_of(json.dumps(settings, sort_keys=True))
 
 
-def grading_key(course: layout.Course, hw: str, student: str, hw_digest: str | None = None) -> str:
-    """The key of grading ``student``'s ``hw``: same key, same grade (see module docstring)."""
-    hw_digest = hw_digest or homework_digest(course, hw)
-    return digest_of(hw_digest, folder_files(course.folder("submitted", hw, student)))
+def grading_key(course: layout.Course, sub: Submission, hw_digest: str | None = None) -> str:
+    """The key of grading the submission ``sub``: same key, same grade (see :mod:`.cluster`)."""
+    hw_digest = hw_digest or homework_digest(course, sub.hw)
+    return digest_of(hw_digest, folder_files(sub.submitted))
 
 
 IGNORED_PARTS = (".ipynb_checkpoints", "__pycache__", "figures", "artifacts")

@@ -35,7 +35,7 @@ def _known(cls, wire: dict) -> dict:
 
 @dataclass(frozen=True)
 class Bundle:
-    """What every worker needs to grade one homework (:func:`dgmlab.grading.autograde.bundle.make_bundle`)."""
+    """What every worker needs to grade one homework (:func:`dgmlab.grading.autograde.homework_bundle.make_bundle`)."""
 
     hw: str
     version: str  # dgmlab's, on the coordinator: a worker running another refuses to grade

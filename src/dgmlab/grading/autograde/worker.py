@@ -19,9 +19,10 @@ from pathlib import Path
 
 from ... import __version__
 from .. import layout, returned_notebooks
+from ..draw_key import KEY_ENV
 from ..isolation import kernel_sandbox
 from ..preprocessors.working_folder import left_folders
-from . import draw_seeds as draw_seeds_module
+from ..submission import Submission
 from . import nbgrader_adapter
 from .keys import folder_files
 from .nbgrader_run import run_autograde, run_feedback
@@ -113,6 +114,7 @@ class Scratch:
 
     root: Path
     course: layout.Course
+    sub: Submission  # the submission's folders in the scratch course
     timings_file: Path  # where TimedExecute writes each cell's times
     started: float  # the worker's clock when the grading began
 
@@ -145,7 +147,7 @@ def grade_submission(bundle: Bundle, job: Job) -> Outcome:
     root = Path(tempfile.mkdtemp(prefix="course-", dir=_scratch_base()))
     try:
         scratch = _prepare(root, bundle, job, started)
-        got = _collect(scratch, _run(scratch, bundle, job), bundle, job)
+        got = _collect(scratch, _run(scratch, bundle, job))
         got = dataclasses.replace(got, worker=worker, timings={**waited, **got.timings})
     except Exception as exc:  # a broken worker, not a broken submission: say what happened
         got = Outcome(student=job.student, reason=f"grading crashed on worker {worker}: {exc!r}"[:300],
@@ -188,11 +190,12 @@ def _prepare(root: Path, bundle: Bundle, job: Job, started: float) -> Scratch:
     (root / "nbgrader_config.py").write_text(bundle.config + TIMING_CONFIG, encoding="utf-8")
     (root / "gradebook.db").write_bytes(bundle.gradebook)
     scratch = layout.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
+    sub = scratch.submission(bundle.hw, job.student)
     write_files(scratch.folder("source", bundle.hw), bundle.source)
-    write_files(scratch.folder("submitted", bundle.hw, job.student), job.files)
+    write_files(sub.submitted, job.files)
     if job.extension:
-        nbgrader_adapter.grant_extension(_db(root), bundle.course_id, bundle.hw, job.student, job.extension)
-    return Scratch(root, scratch, root / "timings.jsonl", started)
+        nbgrader_adapter.grant_extension(_db(root), bundle.course_id, sub.hw, sub.student, job.extension)
+    return Scratch(root, scratch, sub, root / "timings.jsonl", started)
 
 
 def _db(root: Path) -> str:
@@ -203,12 +206,11 @@ def _run(scratch: Scratch, bundle: Bundle, job: Job) -> Ran:
     """nbgrader's autograde of the submission (in the sandbox unless the course allows none); graded, its scores
     and (when the bundle asks) the feedback. Everything the kernel left in the working folder but the notebooks
     handed in is first set aside (a notebook it wrote would otherwise be taken as graded)."""
-    hw, student = bundle.hw, job.student
-    graded = scratch.course.folder("autograded", hw, student)
+    hw, student, graded = scratch.sub.hw, scratch.sub.student, scratch.sub.autograded
     with contextlib.ExitStack() as stack:
         # never the draw key; the kernel imports nothing from the submission folder (a dgmlab/ handed in must not
         # replace dgmlab)
-        env = {draw_seeds_module.KEY_ENV: None, "PYTHONSAFEPATH": "1"}
+        env = {KEY_ENV: None, "PYTHONSAFEPATH": "1"}
         box = (None if bundle.sandbox is False else
                stack.enter_context(kernel_sandbox.Sandbox(graded, bundle.limits, env=env)))
         t_prepared = time.time()
@@ -228,7 +230,7 @@ def _run(scratch: Scratch, bundle: Bundle, job: Job) -> Ran:
     if not bundle.feedback:
         return Ran("graded", "", (res,), scores, handed, aside, timings)
     t_fb = time.time()
-    fb, reason = _feedback(scratch, hw, student)
+    fb, reason = _feedback(scratch)
     return Ran("graded", reason, (res, fb), scores, handed, aside, {**timings, "feedback": time.time() - t_fb})
 
 
@@ -240,25 +242,25 @@ def _phases(timings_file: Path, t_prepared: float, t_exit: float) -> dict:
     return _cell_phases(lines, t_prepared, t_exit) if lines else {"nbgrader_start": t_exit - t_prepared}
 
 
-def _feedback(scratch: Scratch, hw: str, student: str) -> tuple:
+def _feedback(scratch: Scratch) -> tuple:
     """``(generate_feedback's step, why the feedback or the returned notebook is missing, or "")``: the grade
     stands either way."""
-    fb = run_feedback(scratch.root, hw, student)
+    fb = run_feedback(scratch.root, scratch.sub.hw, scratch.sub.student)
     if not fb.ok:
         return fb, "graded, but feedback failed: " + fb.reason
     try:
-        returned_notebooks.write_student_notebooks(scratch.course, student, hw)
+        returned_notebooks.write_student_notebooks(scratch.course, scratch.sub.student, scratch.sub.hw)
     except Exception as exc:  # the grade stands; only the returned copy is missing
         return fb, f"graded, but the returned notebook could not be written: {exc}"[:300]
     return fb, ""
 
 
-def _collect(scratch: Scratch, ran: Ran, bundle: Bundle, job: Job) -> Outcome:
+def _collect(scratch: Scratch, ran: Ran) -> Outcome:
     """What goes back to the coordinator: the graded notebooks and what the kernel left that may come back, the
     feedback, what the hidden tests kept, and the notes on what did not come back."""
     t_collect = time.time()
-    hw, student = bundle.hw, job.student
-    graded = scratch.course.folder("autograded", hw, student)
+    sub = scratch.sub
+    graded = sub.autograded
     autograded, notes = folder_files(graded), []
     for left in [ran.set_aside, *left_folders(graded)]:  # what the kernel left: SealWorkingFolder moved it aside
         if left is not None:
@@ -266,10 +268,10 @@ def _collect(scratch: Scratch, ran: Ran, bundle: Bundle, job: Job) -> Outcome:
             autograded.update(files)
             notes += note
     reason = "; ".join([ran.reason, *notes] if ran.reason else notes)[:600] if notes else ran.reason
-    return Outcome(student=student, status=ran.status, reason=reason, seconds=ran.steps[0].seconds,
+    return Outcome(student=sub.student, status=ran.status, reason=reason, seconds=ran.steps[0].seconds,
                    timings={**ran.timings, "collect": time.time() - t_collect}, scores=ran.scores,
-                   autograded=autograded, feedback=folder_files(scratch.course.folder("feedback", hw, student)),
-                   kept=folder_files(scratch.course.kept_folder(hw, student)),  # only the hidden tests write there
+                   autograded=autograded, feedback=folder_files(sub.feedback),
+                   kept=folder_files(sub.kept),  # only the hidden tests write there
                    steps=ran.steps, notebooks_run=tuple(sorted(p.stem for p in graded.glob("*.ipynb"))))
 
 

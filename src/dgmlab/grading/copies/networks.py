@@ -28,7 +28,7 @@ from typing import Callable
 from ... import weights_files
 from ...probes.points import hidden_lines
 from ..draw_key import course_key, derived
-from ..judge.judging import Reference
+from ..judge.cell_verdicts import Reference
 
 N_INPUTS = 64  # inputs per network (noise vectors or digits), drawn from the course key; computed once per file
 DOMAIN = b"dgmlab-copy-inputs/1"  # the copy check's use of the draw key (draw_key.derived)
@@ -206,7 +206,7 @@ def _cell(course, hw: str, grade_id: str, hidden: bool) -> str | None:
 
 def instructor_names(course, hw: str, grade_id: str, hidden: bool = False) -> dict | None:
     """The names the instructor's cell ``grade_id`` of ``hw`` defines (its source notebook's, run as
-    :class:`dgmlab.grading.judge.judging.Reference` runs it; only its hidden-tests region with ``hidden``), or None
+    :class:`dgmlab.grading.judge.cell_verdicts.Reference` runs it; only its hidden-tests region with ``hidden``), or None
     where the course has no such notebook or cell."""
     source = _cell(course, hw, grade_id, hidden)
     return None if source is None else Reference(lambda gid: source)(grade_id)

@@ -3,7 +3,7 @@ docs/instructor_guide.md, "Grade in Gradescope").
 
 Gradescope builds an image from the zip (``setup.sh``, once), then for every submission runs ``run_autograder``
 in a fresh container and shows the ``/autograder/results/results.json`` it writes. The parts, one job each:
-:mod:`.bundle` (the zip: scripts, the homework's grading files, the course's draw key), :mod:`.wheels` (the
+:mod:`.homework_bundle` (the zip: scripts, the homework's grading files, the course's draw key), :mod:`.wheels` (the
 dgmlab and dgmlab-grader wheels it carries), :mod:`.run` (one
 submission graded by the worker code of ``dgmlab autograde``,
 :func:`dgmlab.grading.autograde.worker.grade_submission`),

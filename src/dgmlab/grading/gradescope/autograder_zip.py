@@ -33,8 +33,7 @@ from pathlib import Path
 import nbformat
 
 from ... import __version__
-from .. import layout
-from ..autograde import draw_seeds
+from .. import draw_key, layout
 from ..autograde.keys import folder_files, ignored_in_source
 from ..autograde.options import RunOptions
 from ..copies.shared_weights import published_files
@@ -167,7 +166,7 @@ def write_autograder(course: layout.Course, hw: str, out: Path, options: RunOpti
     files, so that a copy of one handed in is refused as ``dgmlab autograde`` refuses it
     (``c.DgmlabAutograde.grade_published`` turns it off). Gradescope grades one submission at a time and always
     returns feedback: the other options do not apply."""
-    from ..autograde.bundle import course_id, template_gradebook
+    from ..autograde.homework_bundle import course_id, template_gradebook
 
     options = options or RunOptions()
     (hw,) = course.check_homeworks([hw])
@@ -185,7 +184,7 @@ def write_autograder(course: layout.Course, hw: str, out: Path, options: RunOpti
         shutil.copy(course.root / "nbgrader_config.py", grader / "nbgrader_config.py")
         source_rel = _copy_source(course, hw, grader)
         published = _copy_published(course, hw, grader) if options.refuse_published else []
-        (grader / "draw.key").write_text(draw_seeds.course_key(course).hex() + "\n", encoding="utf-8")
+        (grader / "draw.key").write_text(draw_key.course_key(course).hex() + "\n", encoding="utf-8")
         policy, tz, due = _late_settings(course, hw, grader)
         limits, sandbox = options.limits, options.sandbox
         settings = {"hw": hw, "version": __version__, "course_id": cid, "notebooks": notebooks, "cells": cells,

@@ -18,9 +18,9 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ... import __version__
@@ -60,23 +60,54 @@ def submission_files(folder: Path, hw: str, max_bytes: int) -> tuple[dict, str]:
     if folder_bytes(folder) > max_bytes:
         return {}, (f"the submission holds more than {max_bytes // 2 ** 20} MiB: hand in the notebook and the graded "
                     f"files only, not checkpoints or data")
-    files = {rel: data for rel, data in folder_files(folder).items() if "/" not in rel
-             and ".ipynb_checkpoints" not in rel}
+    found = {rel: data for rel, data in folder_files(folder).items() if ".ipynb_checkpoints" not in rel}
+    files = {rel: data for rel, data in found.items() if "/" not in rel}
     name = f"{hw}.ipynb"
     if name not in files:
-        notebooks = sorted(rel for rel in folder_files(folder) if rel.endswith(".ipynb")
-                           and ".ipynb_checkpoints" not in rel)
+        notebooks = sorted(rel for rel in found if rel.endswith(".ipynb"))
         if len(notebooks) != 1:
-            found = ", ".join(notebooks[:5]) or "none"
-            return files, f"hand in one notebook, {name} (found: {found})"
+            return files, f"hand in one notebook, {name} (found: {', '.join(notebooks[:5]) or 'none'})"
         files = {k: v for k, v in files.items() if k != notebooks[0]}
-        files[name] = (folder / notebooks[0]).read_bytes()
+        files[name] = found[notebooks[0]]
     return files, ""
+
+
+@dataclass(frozen=True)
+class Handed:
+    """The one submission Gradescope handed this container, read once (:func:`handed_in`) and handed along: the
+    bundle's settings, Gradescope's metadata, the files (``<hw>.ipynb`` and the files at its top) and why they
+    cannot be graded (``""`` when they can)."""
+
+    root: Path  # Gradescope's /autograder
+    settings: dict  # the bundle's settings.json
+    meta: dict  # submission_metadata.json (read_metadata)
+    files: dict  # {relative path: bytes}
+    problem: str
+
+    @property
+    def hw(self) -> str:
+        return self.settings["hw"]
+
+    @property
+    def grader(self) -> Path:
+        return grader_dir(self.root)
+
+
+def handed_in(root: Path, max_bytes: int) -> Handed:
+    """The submission in ``root`` with the bundle's settings and Gradescope's metadata (read before any kernel
+    starts: then root's alone); its notebook checked as it came (:func:`dgmlab.grading.layout.notebook_problem`)."""
+    from .. import layout
+
+    settings = load_settings(root)
+    meta = read_metadata(root)
+    name = f"{settings['hw']}.ipynb"
+    files, problem = submission_files(root / "submission", settings["hw"], max_bytes)
+    return Handed(root, settings, meta, files, problem or layout.notebook_problem(files[name], name) or "")
 
 
 def worker_bundle(root: Path, settings: dict, sandbox: bool, extra_config: list):
     """What :func:`~dgmlab.grading.autograde.worker.grade_submission` takes for the homework, read from the bundle
-    (as :func:`dgmlab.grading.autograde.bundle.make_bundle` makes it in a course)."""
+    (as :func:`dgmlab.grading.autograde.homework_bundle.make_bundle` makes it in a course)."""
     from ..autograde.keys import folder_files
     from ..autograde.task_records import Bundle
 
@@ -168,10 +199,13 @@ def _local(t: _dt.datetime, tz) -> str:
 
 
 def _course_policy(root: Path, name: str):
-    from ..layout import Course
+    """The course's own late policy ``name`` (``module.attr``), imported from the bundle's folder as a course's
+    command would from the course's (no course is built for it)."""
+    from ..nbgrader_app import as_nbgrader_command
     from ..term.deadlines import load_policy
 
-    return load_policy(name, Course(grader_dir(root)))
+    with as_nbgrader_command(grader_dir(root)):
+        return load_policy(name)
 
 
 class GraderFailure(RuntimeError):
@@ -250,54 +284,66 @@ def _proportional_size(proc) -> int:
 
 
 def grade(root: Path) -> dict:
-    """Grade ``root/submission`` and return results.json's content (never raises for a submission's fault)."""
-    from ..autograde import draw_seeds as draw_seeds_module
-    from ..autograde.task_records import Job, Outcome
-    from ..autograde.worker import MAX_SUBMISSION_BYTES, grade_submission
-    from ..layout import check_submission
-    from . import seeds as seeds_module
+    """Grade ``root/submission`` and return results.json's content (never raises for a submission's fault):
+    :func:`handed_in`, the wall (:func:`.boundary.choose`), :func:`graded`, then the course's late policy."""
+    from ..autograde.worker import MAX_SUBMISSION_BYTES
 
     t0 = time.time()
-    settings = load_settings(root)
-    meta = read_metadata(root)  # before any kernel starts: then root's alone
-    hw, g = settings["hw"], grader_dir(root)
-    wall = boundary_module.choose(settings["sandbox"], g, settings["memory"], settings["file_size"])
+    handed = handed_in(root, MAX_SUBMISSION_BYTES)
+    settings = handed.settings
+    wall = boundary_module.choose(settings["sandbox"], handed.grader, settings["memory"], settings["file_size"])
     log.info("dgmlab: isolation: %s", wall.why)
-    files, problem = submission_files(root / "submission", hw, MAX_SUBMISSION_BYTES)
-    if not problem:
-        with tempfile.TemporaryDirectory() as tmp:  # check_submission reads a file
-            path = Path(tmp) / f"{hw}.ipynb"
-            path.write_bytes(files[f"{hw}.ipynb"])
-            problem = check_submission(path) or ""
-    peak = None, None
-    if problem:
-        graded = Outcome(student=STUDENT, status="invalid", reason=problem)
-    elif not wall.kind:
+    got, mem = graded(handed, wall)
+    peak, parts = (mem.peak, mem.parts) if mem else (None, None)
+    points = sum(s or 0.0 for _, _, s in (got.scores or {}).get("scores", []))
+    late, dates = late_result(root, settings, points, handed.meta) if got.status == "graded" else (None, "")
+    return results_module.build(settings["cells"], got, visibility=settings["visibility"], boundary=wall.why,
+                                late=late, seconds=time.time() - t0, peak_memory=peak, memory_parts=parts,
+                                dates=dates)
+
+
+def graded(handed: Handed, wall) -> tuple:
+    """``(outcome, the memory it took: PeakMemory, None without a kernel)`` of grading ``handed`` behind ``wall``, by the code every
+    ``dgmlab autograde`` worker runs (:func:`~dgmlab.grading.autograde.worker.grade_submission`); a submission that
+    cannot be graded is ``invalid`` without a kernel. Raises :class:`GraderFailure` where the grader failed."""
+    from ..autograde.task_records import Outcome
+    from ..autograde.worker import grade_submission
+
+    if handed.problem:
+        return Outcome(student=STUDENT, status="invalid", reason=handed.problem), None
+    if not wall.kind:
         raise GraderFailure(f"not graded: {wall.why}")
-    else:
-        key = bytes.fromhex((g / "draw.key").read_text("utf-8").strip())
-        try:  # the copy check of handed-in weights, in a process of its own that ends before the kernel starts
-            seeds = seeds_module.seeds(g, settings, key, files)
-        except seeds_module.CheckFailed as exc:
-            raise GraderFailure(str(exc)) from exc
-        for name, entry in seeds.items():
-            if "refused" in entry:  # the student reads it in the cell's output, the instructor here
-                log.warning("%s", terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: "
-                                           f"{entry['refused'][:300]}"))
-        job = Job(student=STUDENT, files=files, submitted_at=time.time(), draw_seeds=seeds,
-                  probe_seed=draw_seeds_module.probe_seed(key, hw, files[f"{hw}.ipynb"]))
-        bundle = worker_bundle(root, settings, wall.sandbox, wall.config_lines)
-        os.environ[HOMEWORKS_ENV] = hw  # the judge loads this homework's tests alone (judge.warm_imports)
-        with PeakMemory() as mem:
-            graded = grade_submission(bundle, job)
-        peak = mem.peak, mem.parts
-        if wall.kind == "user":
-            boundary_module.stop_user_processes(wall.uid, wall.gid)
-        grader_fault(graded)
-    points = sum(s or 0.0 for _, _, s in (graded.scores or {}).get("scores", []))
-    late, dates = late_result(root, settings, points, meta) if graded.status == "graded" else (None, "")
-    return results_module.build(settings["cells"], graded, visibility=settings["visibility"], boundary=wall.why, late=late,
-                   seconds=time.time() - t0, peak_memory=peak[0], memory_parts=peak[1], dates=dates)
+    job = submission_job(handed)
+    bundle = worker_bundle(handed.root, handed.settings, wall.sandbox, wall.config_lines)
+    os.environ[HOMEWORKS_ENV] = handed.hw  # the judge loads this homework's tests alone (judge.warm_imports)
+    with PeakMemory() as mem:
+        got = grade_submission(bundle, job)
+    if wall.kind == "user":
+        boundary_module.stop_user_processes(wall.uid, wall.gid)
+    grader_fault(got)
+    return got, mem
+
+
+def submission_job(handed: Handed):
+    """The :class:`~dgmlab.grading.autograde.task_records.Job` of ``handed``: its files with the graded draws' and
+    check inputs' seeds from the course's key (which stays in this process), each weights file checked against the
+    kit's published ones in a process of its own that ends before the kernel starts (:mod:`.seeds`)."""
+    from ..autograde import draw_seeds
+    from ..autograde.task_records import Job
+    from . import seeds as seeds_module
+
+    key = bytes.fromhex((handed.grader / "draw.key").read_text("utf-8").strip())
+    try:
+        seeds = seeds_module.seeds(handed.grader, handed.settings, key, handed.files)
+    except seeds_module.CheckFailed as exc:
+        raise GraderFailure(str(exc)) from exc
+    for name, entry in seeds.items():
+        if "refused" in entry:  # the student reads it in the cell's output, the instructor here
+            log.warning("%s", terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: "
+                                       f"{entry['refused'][:300]}"))
+    notebook = handed.files[f"{handed.hw}.ipynb"]
+    return Job(student=STUDENT, files=handed.files, submitted_at=time.time(), draw_seeds=seeds,
+               probe_seed=draw_seeds.probe_seed(key, handed.hw, notebook))
 
 
 def check(root: Path) -> int:

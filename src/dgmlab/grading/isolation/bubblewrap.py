@@ -19,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import dgmlab
 import homeworks
 from dgmlab import probes
 
@@ -49,7 +48,7 @@ def environment_paths(grader: bool = False) -> list[Path]:
     folder of each kit homework's checks (in a checkout ``homeworks/<hw>/checks/`` and the two ``__init__.py`` files
     above it, never the rest of ``homeworks/<hw>/``, which holds the solutions; in a wheel, in site-packages). With ``grader`` (the judge, never a kernel), in a
     checkout also each homework's hidden tests, ``homeworks/<hw>/hidden/`` (:mod:`dgmlab.grading.hidden`)."""
-    dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
+    dgmlab_root = Path(__file__).resolve().parents[3]  # dgmlab/grading/isolation/ in it: no import of dgmlab's face
     python = Path(os.path.realpath(sys.executable)).parent
     # homeworks.<hw>.checks with the two files that make it importable (homeworks/__init__.py and
     # homeworks/<hw>/__init__.py, descriptions only), never the rest of homeworks/<hw>/
@@ -70,7 +69,8 @@ def import_roots() -> list:
     and the checkout). Else the sandbox could import another checkout's, one this Python's editable install names,
     which it cannot see (every import of the kit failed). It binds nothing: of the checkout a sandbox sees only what
     :func:`environment_paths` binds. A namespace package (the wheels') has no ``__file__``."""
-    roots = [str(Path(p.__file__).resolve().parent.parent) for p in (dgmlab, homeworks) if getattr(p, "__file__", 0)]
+    roots = [str(Path(__file__).resolve().parents[3])]  # dgmlab's: this file is dgmlab/grading/isolation/bubblewrap.py
+    roots += [str(Path(homeworks.__file__).resolve().parent.parent)] if getattr(homeworks, "__file__", 0) else []
     return [r for i, r in enumerate(roots) if r not in roots[:i] and not is_inside(Path(r), Path(sys.prefix))]
 
 

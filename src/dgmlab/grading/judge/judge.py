@@ -24,8 +24,7 @@ from nbgrader.utils import is_grade, is_solution
 
 from ... import probes
 from ...probes.points import score_text
-from .judge_records import Verdict
-from .judging import (  # noqa: F401
+from .cell_verdicts import (  # noqa: F401
     MAX_KEPT_BYTES,
     Reference,
     gradebook_cells,
@@ -37,6 +36,7 @@ from .judging import (  # noqa: F401
     probe_data,
     write_kept,
 )
+from .judge_records import Verdict
 
 RESOURCE = "dgmlab_probe_cells"  # resources key: {grade_id: the instructor's source of the test cell}
 

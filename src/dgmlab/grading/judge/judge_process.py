@@ -54,8 +54,8 @@ from ..inert import terminal
 from ..isolation import bubblewrap
 from ..isolation.processes import kill_tree
 from . import warm_imports
+from .cell_verdicts import judge_each
 from .judge_records import JudgeRequest, Verdict
-from .judging import judge_each
 
 MEMORY = 12 * 2**30  # address space of the judge process (torch alone maps about 4 GiB)
 CELL_CPU = 60.0  # CPU seconds of the judge process one cell may take (hw1's graded draw takes about 11)

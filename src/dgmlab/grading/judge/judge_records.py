@@ -100,12 +100,12 @@ class CellToJudge:
 @dataclass(frozen=True)
 class JudgeRequest:
     """A notebook's check() cells and all their judging reads (assembled by
-    :class:`dgmlab.grading.preprocessors.judge_tests.JudgeTests`, judged by :func:`.judging.judge_each`)."""
+    :class:`dgmlab.grading.preprocessors.judge_tests.JudgeTests`, judged by :func:`.cell_verdicts.judge_each`)."""
 
     hw: str
     seed: int  # the grader's seed: the inputs each cell is judged on are made from it
     cells: tuple  # CellToJudge, in the notebook's order
-    references: dict = field(default_factory=dict)  # {grade id: source}: the instructor's cells (judging.Reference)
+    references: dict = field(default_factory=dict)  # {grade id: source}: the instructor's cells (cell_verdicts.Reference)
     checks: str = ""  # a course's own homework: its checks.py from source/<hw>/, as text ("": a kit homework)
     hidden: str = ""  # and its hidden.py ("": none; a kit homework's hidden tests are in the grader's wheel)
     files: dict = field(default_factory=dict)  # {name: bytes as handed in, or str: why it was not read}

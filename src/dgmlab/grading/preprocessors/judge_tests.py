@@ -19,9 +19,9 @@ from traitlets import Bool, Float, Unicode
 from ... import probes
 from .. import hidden as hidden_tests
 from ..judge import judge_process
+from ..judge.cell_verdicts import gradebook_cells, handed_files, handed_seeds, judge_cells
 from ..judge.judge import RESOURCE, bounded, files_of, grade_id, is_test_cell, judged_outputs, write_kept_files
 from ..judge.judge_records import CellToJudge, JudgeRequest
-from ..judge.judging import gradebook_cells, handed_files, handed_seeds, judge_cells
 from ..layout import Course
 from .hidden_tests import hidden_delimiters
 

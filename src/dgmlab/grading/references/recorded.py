@@ -19,7 +19,7 @@ import importlib
 from pathlib import Path
 
 from ... import probes
-from ...probes import wire
+from ...probes import recorded_values, wire
 from ...runtime import seed_everything
 from .. import hidden
 
@@ -70,5 +70,5 @@ def write_expected(hw: str) -> Path | None:
     path = expected_path(hw)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(wire.dumps(values) + "\n", encoding="utf-8")
-    probes._expected_cache.pop(hw, None)
+    recorded_values._expected_cache.pop(hw, None)
     return path
