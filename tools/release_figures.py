@@ -7,7 +7,8 @@
 - the docs: docs/*.md, README.md and CONTRIBUTING.md at most :data:`DOCS_BUDGET` words (as ``wc -w`` counts them);
 - each CHANGELOG section, [Unreleased] included (the next release's), at most :data:`SECTION_BUDGET` words;
 - the test tiers: the latest record of `make test-fast` and `make test` (benchmarks/time_test_tier.py, the rows
-  tools/write_performance.py writes into benchmarks/results/performance.md) with no failure and no error.
+  tools/write_performance.py writes into benchmarks/results/performance.md) with no failure and no error, made in a
+  tree without uncommitted changes (so its count and time are the commit's).
 
 tests/kit/test_release_figures.py checks each against this checkout, so a release's figures cannot drift silently.
 """
@@ -110,6 +111,9 @@ def tier_problems(records: dict) -> list:
                        f"{record.get('failed', 0)} failed and {record.get('errors', 0)} errors "
                        f"({'; '.join(record.get('failures', [])[:3])}): fix them, then python "
                        f"benchmarks/time_test_tier.py {tier} and python tools/write_performance.py")
+        elif record.get("changes"):
+            out.append(f"the latest {tier} tier record ({record['date']}, tree {record['tree']}) was made in a tree "
+                       f"with uncommitted changes: record it from a clean clone of the release's commit")
     return out
 
 

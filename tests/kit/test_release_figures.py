@@ -63,3 +63,10 @@ def test_a_tier_record_with_failures_is_named():
                "test": {"passed": 3, "date": "d", "tree": "t"}}
     [problem] = figures.tier_problems(records)
     assert "latest fast tier record (d, tree t) has 2 failed" in problem and "tests/a.py::b" in problem
+
+
+def test_a_tier_record_made_with_uncommitted_changes_is_named():
+    records = {"fast": {"passed": 3, "date": "d", "tree": "t"},
+               "test": {"passed": 3, "date": "d", "tree": "t", "changes": True}}
+    [problem] = figures.tier_problems(records)
+    assert "latest test tier record (d, tree t) was made in a tree with uncommitted changes" in problem
