@@ -57,3 +57,14 @@ def test_a_file_over_the_limit_or_of_no_valid_student_is_listed_not_placed(tmp_p
     assert [why.split(":")[0] for _, why in out.unplaced] == [
         "5 bytes", "'..' is not a student id dgmlab places (letters, digits, ._@+-)"]
     assert not (course.root / "submitted").exists() or not any((course.root / "submitted").iterdir())
+
+
+def test_a_student_not_in_the_gradebooks_table_is_listed_not_placed(tmp_path, monkeypatch):
+    course = _course(tmp_path / "course")
+    (course.root / "gradebook.db").write_bytes(b"")  # a gradebook: its student table is the roster
+    monkeypatch.setattr(placement, "roster_names", lambda course: {"ada": ("Ada", "Lovelace")})
+    out = placement.place(course, HW, [_file(tmp_path, "ada", f"{HW}.ipynb", b"a"),
+                                       _file(tmp_path, "eve", f"{HW}.ipynb", b"e")])
+    assert [s for s, _, _ in out.placed] == ["ada"]
+    assert out.unplaced == [(f"eve/{HW}.ipynb", "eve is not in nbgrader's student table: add them (nbgrader db "
+                                                "student add) or fix their id in lms_ids.csv, then collect again")]

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..layout import Course, CourseError
 from . import intake
 from .download_names import Entry
+from .roster_match import roster_names
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")  # a folder name under submitted/, nothing else
 
@@ -42,9 +43,11 @@ class _Size:
     file_size: int
 
 
-def _sorted(files: list, limits: intake.DgmlabCollect, where: str, out: intake.Collected) -> dict:
+def _sorted(files: list, limits: intake.DgmlabCollect, where: str, roster: dict | None,
+            out: intake.Collected) -> dict:
     """``{student: [(Entry, _Size)]}`` of ``files``; a file that is no plain file, is over the per-file limit or
-    names no valid student id is listed in ``out.unplaced``."""
+    names no valid student id (one of ``roster``, nbgrader's student table, when there is one) is listed in
+    ``out.unplaced``."""
     per_student: dict = {}
     for f in files:
         shown = f"{f.student}/{Path(f.name).name}"
@@ -52,6 +55,9 @@ def _sorted(files: list, limits: intake.DgmlabCollect, where: str, out: intake.C
         if not STUDENT_ID.fullmatch(str(f.student)):
             out.unplaced.append((shown, f"{str(f.student)[:40]!r} is not a student id dgmlab places (letters, digits, "
                                         "._@+-): check the plug-in's id map column"))
+        elif roster is not None and f.student not in roster:
+            out.unplaced.append((shown, f"{f.student} is not in nbgrader's student table: add them (nbgrader db "
+                                        "student add) or fix their id in lms_ids.csv, then collect again"))
         elif path.is_symlink() or not path.is_file():
             out.unplaced.append((shown, f"{path} is not a plain file, not placed"))
         elif path.stat().st_size > limits.max_file_bytes:
@@ -88,10 +94,11 @@ def place(course: Course, hw: str, files: list, *, times: dict | None = None, wh
     """Place ``files`` (:class:`HandedIn`) of ``hw`` in ``submitted/<student>/<hw>/`` by the kit's rules and return
     what was placed and what was not (``lines()``, ``unplaced``: what ``dgmlab collect`` prints and exits 1 on).
     ``times``: ``{student: aware time}`` of each submission (late penalties read them); ``where``: the LMS, as the
-    listing names it."""
+    listing names it. With a gradebook, a student not in nbgrader's student table is listed, not placed."""
     rules = intake.rules_of(course, hw, None)
     out = intake.Collected(rules.hw, where)
-    per_student = _sorted(files, rules.limits, where, out)
+    roster = roster_names(course) if (course.root / "gradebook.db").exists() else None
+    per_student = _sorted(files, rules.limits, where, roster, out)
     chosen = {sid: intake.choose(rules.hw, sid, per_student[sid], list(rules.graded), rules.limits, out)
               for sid in sorted(per_student)}
     chosen = {sid: placed for sid, placed in chosen.items() if placed}
@@ -103,5 +110,5 @@ def place(course: Course, hw: str, files: list, *, times: dict | None = None, wh
         intake.place(course, rules.hw, chosen, stage, out)  # every file copied: only now does submitted/ change
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    intake.after_placing(course, rules, None, chosen, out)
+    intake.after_placing(course, rules, roster, chosen, out)
     return out
