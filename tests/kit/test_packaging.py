@@ -70,6 +70,13 @@ def test_one_version_number():
     assert build["dynamic"]["version"] == {"attr": "dgmlab.__version__"}
 
 
+@needs_tomllib
+def test_the_grader_wheel_reads_the_same_version_number():
+    grader = tomllib.loads((ROOT / "grader" / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in grader["project"] and grader["project"]["dynamic"] == ["version"]
+    assert grader["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "dgmlab.__version__"}
+
+
 def test_dgmlab_version_prints_the_package_version(capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["--version"])
