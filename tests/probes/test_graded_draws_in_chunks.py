@@ -1,9 +1,11 @@
-"""The grader draws a graded file's 1,000 samples 100 rows at a time (hw1's and hw2's ``generate_in_chunks``, to keep
-a Gradescope grading within its memory): the images are the ones the whole batch gives, bit for bit, so no grade moves.
+"""The grader draws a graded file's 1,000 samples 100 rows at a time (hw1's and hw2's ``generate_in_chunks``) and scores
+them 100 at a time (``DRAW_CHUNK``), to keep a Gradescope grading within its memory: the images and the scores are the
+ones the whole batch gives, bit for bit, so no grade moves.
 """
 import pytest
 import torch
 
+from dgmlab import data, metrics
 from homeworks.hw1_wgan import checks as hw1_checks
 from homeworks.hw2_wgangp.checks import common as hw2_common
 
@@ -33,3 +35,14 @@ def test_a_draw_in_chunks_is_the_whole_batchs_bit_for_bit(hw, make, z_dim):
 def test_the_chunks_cover_every_row_once():
     rows = hw2_common.generate_in_chunks(lambda z: z * 2, torch.arange(250.0).reshape(250, 1), chunk=100)
     assert torch.equal(rows, torch.arange(0.0, 500.0, 2.0).reshape(250, 1))
+
+
+def test_the_classifier_scores_100_at_a_time_as_500_at_once():
+    digits = data.mnist(train=False, scale="[-1,1]", source="sample").images[:200]
+    noise = torch.rand(400, 1, 28, 28, generator=torch.Generator().manual_seed(3)) * 2 - 1
+    x = torch.cat([digits, noise])
+    chunk = hw1_checks.DRAW_CHUNK
+    assert metrics.mnist_score(x, splits=1, batch_size=chunk, scale="[-1,1]") == \
+        metrics.mnist_score(x, splits=1, batch_size=500, scale="[-1,1]")
+    assert torch.equal(metrics.mnist_predict(x, batch_size=chunk, scale="[-1,1]"),
+                       metrics.mnist_predict(x, batch_size=500, scale="[-1,1]"))

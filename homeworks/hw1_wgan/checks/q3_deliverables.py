@@ -21,7 +21,7 @@ from dgmlab.probes import (
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes.points import points
 
-from .common import _outcome, generate_in_chunks
+from .common import DRAW_CHUNK, _outcome, generate_in_chunks
 
 
 # ------------------------------------------------------------------ Q3 deliverable (a): samples
@@ -423,8 +423,8 @@ def test_saved_generator_draws_1000_new_images(v, ref):
     from dgmlab import metrics
 
     x, _ = drawn_samples(v.files[WEIGHTS_FILE], v.seed_of(WEIGHTS_FILE))
-    score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
-    classes = int(metrics.mnist_predict(x, scale="[-1,1]").unique().numel())
+    score, _ = metrics.mnist_score(x, splits=1, batch_size=DRAW_CHUNK, scale="[-1,1]")
+    classes = int(metrics.mnist_predict(x, batch_size=DRAW_CHUNK, scale="[-1,1]").unique().numel())
     if not (float(score) >= LOW_SCORE_BAR and classes >= LOW_CLASSES_BAR):
         raise AssertionError(
             f"expected a trained generator: an MNIST classifier score of at least {LOW_SCORE_BAR} with at least "

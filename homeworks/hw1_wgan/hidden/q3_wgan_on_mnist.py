@@ -11,6 +11,7 @@ from dgmlab import artifacts, metrics, runtime
 from dgmlab.probes import asserts
 from dgmlab.probes.points import points
 from homeworks.hw1_wgan.checks import (
+    DRAW_CHUNK,
     MAX_WEIGHTS_BYTES,
     WEIGHTS_FILE,
     generate_in_chunks,
@@ -126,8 +127,8 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
     if _absent_in_fast_mode(v, ref):
         return
     x, _ = _graded_samples(v, ref)  # weights that fail the checks above earn nothing here either
-    score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
-    classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
+    score, _ = metrics.mnist_score(x, splits=1, batch_size=DRAW_CHUNK, scale="[-1,1]")
+    classes = metrics.mnist_predict(x, batch_size=DRAW_CHUNK, scale="[-1,1]").unique().numel()
     if not float(score) >= 8.5:
         raise AssertionError(
             f"expected an MNIST classifier score of at least 8.5 for the 1,000 drawn samples, found {float(score):.2f}: "

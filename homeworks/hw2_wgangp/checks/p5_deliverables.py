@@ -15,7 +15,7 @@ from dgmlab.probes import (
 )
 from dgmlab.probes.points import points
 
-from .common import SEED_DIM, generate_in_chunks, given_mnist_generator
+from .common import DRAW_CHUNK, SEED_DIM, generate_in_chunks, given_mnist_generator
 
 # ------------------------------------------------------------------ P5(g): graded from the handed-in weights
 WEIGHTS = "p5_generator_weights.pt"
@@ -102,8 +102,8 @@ def _score_of_the_draw(v):
     from dgmlab import metrics
 
     x, _ = graded_samples(v.files[WEIGHTS], v.seed_of(WEIGHTS))  # weights that fail the checks above earn nothing
-    score, _ = metrics.mnist_score(x, splits=1, scale="[0,1]")
-    return float(score), int(metrics.mnist_predict(x, scale="[0,1]").unique().numel())
+    score, _ = metrics.mnist_score(x, splits=1, batch_size=DRAW_CHUNK, scale="[0,1]")
+    return float(score), int(metrics.mnist_predict(x, batch_size=DRAW_CHUNK, scale="[0,1]").unique().numel())
 
 
 @points(0.5)
