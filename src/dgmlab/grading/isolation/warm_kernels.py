@@ -30,7 +30,7 @@ from . import bubblewrap, zygote
 
 WARM = "dgmlab-warm-kernel"  # kernel_argv[0] of a warm kernel; kernel_argv[1]: its spec (JSON)
 ZYGOTE_SCRIPT = Path(zygote.__file__)
-ZYGOTE_IN = "/run/dgmlab-zygote/zygote.py"  # where the zygote's sandbox shows it (the student view hides its folder)
+ZYGOTE_IN = "/.dgmlab-zygote/zygote.py"  # where the zygote's sandbox shows it (the student view hides its folder)
 # what a kit notebook imports, and what ipykernel's start imports (its debugger: 0.35 s), loaded once by the zygote
 PRELOAD = ("numpy", "scipy", "sympy", "torch", "torchvision", "matplotlib", "matplotlib.pyplot", "PIL", "tqdm.auto",
            "dgmlab", "dgmlab.checks", "dgmlab.probes", "dgmlab.probes.asserts", "IPython", "ipykernel.kernelapp",

@@ -51,10 +51,10 @@ PR_CAP_AMBIENT_CLEAR_ALL = 4
 CAPABILITY_VERSION_3 = 0x20080522
 SYS_PIVOT_ROOT = 155  # x86_64; aarch64 has 41
 SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
-NEW_ROOT = "/run/dgmlab-zygote/root"  # an empty folder of the zygote's view, where each kernel builds its root
+NEW_ROOT = "/.dgmlab-zygote/root"  # an empty folder of the zygote's view, where each kernel builds its root
 # never bound from the zygote's view (its /proc is, so that the kernel's own may be mounted over it: Linux mounts a
 # proc in a user namespace only where one is fully visible already)
-FRESH = ("/tmp", "/var/tmp", "/dev/shm", "/run/dgmlab-zygote")
+FRESH = ("/tmp", "/var/tmp", "/dev/shm", "/.dgmlab-zygote")
 MAX_REQUEST = 1 << 20  # bytes of one request message
 MAX_FDS = 250  # descriptors of one request (SCM_RIGHTS carries at most 253)
 LOAD_FAILED = 71  # exit status of a kernel whose walls could not be built

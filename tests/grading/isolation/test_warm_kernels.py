@@ -1,0 +1,298 @@
+"""The red teams' attacks on a grading kernel, run against a kernel started cold (bwrap ... ipykernel) and one forked
+warm from the worker's zygote (dgmlab.grading.isolation.warm_kernels): both are started as grading starts them
+(GradingKernelManager with a Sandbox's command) and must hold the same walls: the view, the process tree, /tmp,
+/var/tmp and /dev/shm, the environment, the descriptors, the capabilities and limits, and nothing of one submission
+reaching the next."""
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from dgmlab.grading.isolation import bubblewrap, kernels, warm_kernels
+from dgmlab.grading.isolation import kernel_sandbox as sandbox
+
+KERNELS = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_here():
+    usable, why = sandbox.available()
+    if not usable:
+        pytest.skip(f"no sandbox on this machine: {why}")
+
+
+class Kernel:
+    """One grading kernel in ``workdir``, started as a grading starts it; :meth:`run` a cell, get what it printed."""
+
+    def __init__(self, workdir: Path, warm: bool, limits=None):
+        self.box = sandbox.Sandbox(workdir, limits or sandbox.Limits(warm=warm), env={"PYTHONSAFEPATH": "1"})
+        self.warm = warm
+        self.loop = asyncio.new_event_loop()
+
+    def __enter__(self):
+        self.box.__enter__()
+        assert (self.box.argv[0] == warm_kernels.WARM) == self.warm, "warm kernels unavailable here"
+        self.km = kernels.GradingKernelManager(kernel_argv=self.box.argv, runtime_dir=str(self.box.runtime),
+                                               transport="ipc")
+        self.loop.run_until_complete(self.km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"]))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.loop.run_until_complete(self.kc.wait_for_ready(timeout=120))
+        return self
+
+    def run(self, code: str) -> str:
+        out = []
+
+        def hook(msg):
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append("\n".join(msg["content"]["traceback"]))
+
+        self.loop.run_until_complete(self.kc.execute_interactive(code, output_hook=hook, timeout=120))
+        return "".join(out)
+
+    def __exit__(self, *exc):
+        self.kc.stop_channels()
+        self.loop.run_until_complete(self.km.shutdown_kernel(now=True))
+        self.loop.close()
+        self.box.__exit__(*exc)
+
+
+def _workdir(tmp_path: Path, name: str = "bob") -> Path:
+    work = tmp_path / "course" / "autograded" / name / "hw1"
+    work.mkdir(parents=True)
+    (work / "hw1.ipynb").write_text("{}")
+    (work / "data.txt").write_text("handed in")
+    (tmp_path / "course" / "gradebook.db").write_text("grades")
+    (tmp_path / "course" / "source").mkdir(exist_ok=True)
+    (tmp_path / "course" / "source" / "hw1.ipynb").write_text("hidden tests")
+    return work
+
+
+WALK = '''
+import json, os
+allowed = json.loads(ALLOWED)
+found = []
+for top, dirs, files in os.walk("/", followlinks=False):
+    if top in ("/proc", "/sys", "/dev"):
+        dirs[:] = []
+        continue
+    if any(top == a or top.startswith(a.rstrip("/") + "/") for a in allowed):
+        dirs[:] = []
+        continue
+    found += [os.path.join(top, n) for n in files + [d for d in dirs if os.path.islink(os.path.join(top, d))]]
+    found.append(top)
+print(json.dumps(found))
+'''
+
+
+@KERNELS
+def test_a_kernel_that_walks_the_root_finds_only_the_allow_list(tmp_path, warm):
+    """No course, gradebook, source, zygote script or staging folder: only the allow-list and folders leading to it."""
+    work = _workdir(tmp_path)
+    with Kernel(work, warm) as kernel:
+        allowed = [*bubblewrap.SYSTEM, *bubblewrap.SYSTEM_FILES, *map(str, bubblewrap.environment_paths()),
+                   "/var/tmp", "/dev", str(work.resolve()), str(kernel.box.runtime.resolve())]
+        if os.environ.get("DGMLAB_DATA"):
+            allowed.append(str(os.path.realpath(os.environ["DGMLAB_DATA"])))
+        found = json.loads(kernel.run(WALK.replace("ALLOWED", repr(json.dumps(allowed)))))
+        files = kernel.run("import os; print(sorted(os.listdir('.')))")
+    leading = {"/"} | {str(p) for a in allowed for p in Path(a).parents}
+    assert [p for p in found if p not in leading and p not in allowed] == []
+    assert files.strip() == "['data.txt', 'hw1.ipynb']"
+
+
+PROCESSES = '''
+import json, os, subprocess
+child = subprocess.Popen(["sleep", "60"])
+pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+parent_of_1 = [line.split()[1] for line in open("/proc/1/status") if line.startswith("PPid:")][0]
+print(json.dumps({"me": os.getpid(), "pids": pids, "parent_of_1": parent_of_1}))
+child.kill()
+'''
+
+
+@KERNELS
+def test_a_kernel_sees_only_its_own_processes(tmp_path, warm):
+    """Its PID namespace holds the sandbox's first process, the kernel and what it started: not the zygote, not a
+    sibling kernel, not the grader."""
+    with Kernel(_workdir(tmp_path, "first"), warm), Kernel(_workdir(tmp_path, "second"), warm) as kernel:
+        seen = json.loads(kernel.run(PROCESSES))
+    assert seen["pids"] == [1, seen["me"], seen["pids"][-1]] and len(seen["pids"]) == 3, seen  # PID 1, kernel, sleep
+    assert seen["parent_of_1"] == "0", seen  # PID 1 has no parent inside
+
+
+LEAVE = '''
+import os, socket
+for folder in ("/var/tmp", "/dev/shm", "."):
+    open(os.path.join(folder, "left-by-first"), "w").write("secret of the first")
+server = socket.socket(socket.AF_UNIX)
+server.bind("\\0dgmlab-left-by-first")
+server.listen()
+print("left")
+'''
+
+FIND = '''
+import os, socket
+seen = [f for f in ("/var/tmp", "/dev/shm", ".", "/tmp") if os.path.exists(os.path.join(f, "left-by-first"))]
+try:
+    socket.socket(socket.AF_UNIX).connect("\\0dgmlab-left-by-first")
+    seen.append("abstract socket")
+except OSError:
+    pass
+try:
+    open("/tmp/x", "w")
+    seen.append("/tmp writable")
+except OSError:
+    pass
+print(seen)
+'''
+
+
+@KERNELS
+def test_nothing_one_kernel_leaves_reaches_the_next(tmp_path, warm):
+    """What the first submission's kernel leaves in /var/tmp, /dev/shm, its working folder and an abstract unix socket
+    (its network namespace) is not there for the next one, even while the first still runs."""
+    with Kernel(_workdir(tmp_path, "first"), warm) as first:
+        assert first.run(LEAVE).strip() == "left"
+        with Kernel(_workdir(tmp_path, "second"), warm) as second:
+            assert second.run(FIND).strip() == "[]"
+    with Kernel(_workdir(tmp_path, "third"), warm) as third:
+        assert third.run(FIND).strip() == "[]"
+
+
+ENVIRONMENT = '''
+import json, os
+print(json.dumps({"names": sorted(os.environ), "proc": ["SENTINEL" in open(f"/proc/{p}/environ").read()
+                                                         for p in ("self", "1")]}))
+'''
+
+
+@KERNELS
+def test_a_kernel_holds_no_secret_of_the_graders_environment(tmp_path, monkeypatch, warm):
+    """A token in the grader's environment reaches neither the kernel's environment nor /proc/<pid>/environ."""
+    monkeypatch.setenv("CANVAS_API_TOKEN", "SENTINEL-canvas-token")
+    warm_kernels._stop_all()  # a zygote started now, with the token in this process's environment
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        seen = json.loads(kernel.run(ENVIRONMENT))
+    assert seen["proc"] == [False, False]
+    assert "CANVAS_API_TOKEN" not in seen["names"]
+    ipykernel_own = {"JPY_PARENT_PID", "PYDEVD_DISABLE_FILE_VALIDATION", "CLICOLOR", "CLICOLOR_FORCE", "PAGER",
+                     "GIT_PAGER", "FORCE_COLOR", "TERM", "PWD", "PYDEVD_USE_FRAME_EVAL"}  # what the kernel sets itself
+    assert set(seen["names"]) <= {*sandbox.kernel_environment({"PYTHONSAFEPATH": "1"}), *warm_kernels.THREAD_ENV,
+                                  *ipykernel_own}, seen["names"]
+
+
+def _objects(pid: int) -> dict:
+    """``{fd: (device, inode, what it names)}`` of each descriptor ``pid`` holds: the object itself, not its name."""
+    import stat
+
+    found = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            info = os.stat(f"/proc/{pid}/fd/{fd}")
+            if not stat.S_ISCHR(info.st_mode):  # a device (/dev/null) is shared by all
+                found[int(fd)] = (info.st_dev, info.st_ino, os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            pass
+    return found
+
+
+def _kernel_process(kernel) -> psutil.Process:
+    """The ipykernel process of ``kernel``: the one leaf of its process tree."""
+    tree = [kernel.km._process, *kernel.km._process.children(recursive=True)]
+    (leaf,) = [p for p in tree if not p.children()]
+    return leaf
+
+
+def _zygote_processes() -> list:
+    """This process's zygote (the first process of its sandbox that runs zygote.py), if it has one."""
+    found = []
+    for one in warm_kernels._ZYGOTES.values():
+        tree = [p for p in psutil.Process(one.proc.pid).children(recursive=True)
+                if p.cmdline()[1:2] == [warm_kernels.ZYGOTE_IN]]
+        found += sorted(tree, key=lambda p: p.create_time())[:1]
+    return found
+
+
+@KERNELS
+def test_a_kernel_inherits_no_descriptor_of_the_grader_or_the_zygote(tmp_path, warm):
+    """Of the descriptors the kernel holds, none is a file, pipe or socket the grader or the zygote holds (the
+    zygote's channel, a handed-in file's descriptor) but stderr, which a cold kernel shares too."""
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        kernel.run("print(1)")
+        mine = _objects(_kernel_process(kernel).pid)
+        others = {obj[:2] for obj in _objects(os.getpid()).values()}
+        zygotes = _zygote_processes()
+        for zygote in zygotes:
+            others |= {obj[:2] for obj in _objects(zygote.pid).values()}
+    assert zygotes or not warm
+    stderr = os.fstat(2)  # the grader's stderr, the kernel's too (ipykernel keeps a copy of it: another fd)
+    others.discard((stderr.st_dev, stderr.st_ino))
+    shared = {fd: obj[2] for fd, obj in mine.items()  # every eventfd and epoll shares one inode: not comparable
+              if obj[:2] in others and not obj[2].startswith("anon_inode:")}
+    assert shared == {}, shared
+
+
+LIMITS = '''
+import ctypes, json, os, resource, dgmlab
+libc = ctypes.CDLL(None, use_errno=True)
+status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
+package = os.path.dirname(dgmlab.__file__).encode()
+print(json.dumps({"caps": [status[k].strip() for k in ("CapEff", "CapPrm", "CapBnd", "CapAmb")],
+                  "no_new_privs": status["NoNewPrivs"].strip(),
+                  "umount": libc.umount2(package, 2), "remount": libc.mount(None, package, None, 32 | 4096, None),
+                  "as": resource.getrlimit(resource.RLIMIT_AS), "fsize": resource.getrlimit(resource.RLIMIT_FSIZE),
+                  "unshare_mount": libc.unshare(0x00020000)}))
+'''
+
+
+@KERNELS
+def test_a_kernel_holds_no_capability_and_the_sandboxs_limits(tmp_path, warm):
+    """No capability in any set, no new privileges (the warm kernel's fork dropped what the zygote held), the student
+    view cannot be unmounted nor remounted, and the address-space and file-size limits are the sandbox's."""
+    limits = sandbox.Limits(memory=7 * 1024 ** 3, file_size=100 * 1024 ** 2, warm=warm)
+    with Kernel(_workdir(tmp_path), warm, limits) as kernel:
+        seen = json.loads(kernel.run(LIMITS))
+    assert seen["caps"] == ["0000000000000000"] * 4 if warm else seen["caps"][:2] == ["0000000000000000"] * 2
+    assert seen["umount"] == -1 and seen["remount"] == -1
+    assert seen["as"] == [limits.memory] * 2 and seen["fsize"] == [limits.file_size] * 2
+    if warm:
+        assert seen["no_new_privs"] == "1"
+
+
+TREE = '''
+import os, subprocess
+subprocess.Popen(["setsid", "sh", "-c", "sleep MARK & exit 0"], start_new_session=True).wait()
+print("started")
+'''
+
+
+@KERNELS
+def test_stopping_a_grading_kills_every_process_its_kernel_started(tmp_path, warm):
+    """The time limit (kernels.stop_kernels) kills a double-forked ``setsid`` process the kernel left too."""
+    mark = f"30{int(time.time()) % 1000}.{os.getpid() % 1000}"
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        kernel.km.grading_id = "tree-test"
+        kernels._KERNELS.setdefault("tree-test", []).append(kernel.km._process)
+        assert kernel.run(TREE.replace("MARK", mark)).strip() == "started"
+        time.sleep(0.5)
+        assert [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", mark]]
+        kernels.stop_kernels("tree-test")
+        kernels.forget("tree-test")
+        time.sleep(1)
+        left = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", mark]]
+    assert left == []
+
+
+def test_warm_kernels_draw_their_own_random_numbers(tmp_path):
+    """Each fork seeds numpy, torch and random afresh, as a cold start does: two kernels do not draw alike."""
+    code = "import random, numpy, torch; print(random.random(), numpy.random.rand(), torch.rand(1).item())"
+    with Kernel(_workdir(tmp_path, "first"), True) as first, Kernel(_workdir(tmp_path, "second"), True) as second:
+        a, b = first.run(code).split(), second.run(code).split()
+    assert all(x != y for x, y in zip(a, b)), (a, b)
