@@ -70,15 +70,17 @@ def _bundle():
 
 
 def test_each_jobs_seeds_are_drawn_just_before_it_is_handed_out():
+    import dataclasses
+
     from dgmlab.grading.autograde.task_records import Job
 
     events = []
 
-    def seeds_of(job):
+    def seeded(job):
         events.append(("seeds", job.student))
-        return {"generator_weights.pt": {"seed": 7}}
+        return dataclasses.replace(job, draw_seeds={"generator_weights.pt": {"seed": 7}})
 
-    handed = coordinator.submit(_Client(events), _bundle(), [Job("ada", {}), Job("bob", {})], seeds_of)
+    handed = coordinator.submit(_Client(events), _bundle(), [Job("ada", {}), Job("bob", {})], seeded)
     assert events == [("submit", "bundle"), ("seeds", "ada"), ("submit", "ada"), ("seeds", "bob"), ("submit", "bob")]
     assert [j.draw_seeds for j in handed.futures.values()] == [{"generator_weights.pt": {"seed": 7}}] * 2
 
@@ -86,12 +88,12 @@ def test_each_jobs_seeds_are_drawn_just_before_it_is_handed_out():
 def test_a_job_whose_seeds_cannot_be_drawn_fails_alone_with_the_reason():
     from dgmlab.grading.autograde.task_records import Job
 
-    def seeds_of(job):
+    def seeded(job):
         if job.student == "ada":
             raise OSError("disk gone")
-        return {}
+        return job
 
-    handed = coordinator.submit(_Client([]), _bundle(), [Job("ada", {}, key="k"), Job("bob", {})], seeds_of)
+    handed = coordinator.submit(_Client([]), _bundle(), [Job("ada", {}, key="k"), Job("bob", {})], seeded)
     assert [j.student for j in handed.futures.values()] == ["bob"]
     [failed] = handed.failed
     assert (failed.student, failed.status, failed.key) == ("ada", "failed", "k")

@@ -234,12 +234,12 @@ def plan(course: layout.Course, hw: str, students, options: RunOptions, writer: 
     submissions = {student: course.submission(hw, student) for student in students}
     jobs, known = [], []
     for sub in submissions.values():
-        got = _prepared(sub, hw_digest, draw_key, records.get(sub.student), writer)
+        got = _prepared(sub, hw_digest, records.get(sub.student), writer)
         (jobs if isinstance(got, Job) else known).append(got)
     return Plan(tuple(jobs), tuple(known), submissions, draw_key)
 
 
-def _prepared(sub: Submission, hw_digest: str, draw_key: bytes, record: dict | None, writer: Writer):
+def _prepared(sub: Submission, hw_digest: str, record: dict | None, writer: Writer):
     """``sub`` as a :class:`~.task_records.Job` to grade, or the result known without grading it: graded before
     with the same key (its ``record``), invalid, or not prepared."""
     hw, student = sub.hw, sub.student
@@ -261,8 +261,7 @@ def _prepared(sub: Submission, hw_digest: str, draw_key: bytes, record: dict | N
             problem = _too_big(sub.submitted)
         if problem:
             return layout.SubmissionResult(hw, student, "invalid", problem, key=key)
-        return Job(student=student, files=files, key=key,
-                   probe_seed=draw_seeds_module.probe_seed(draw_key, hw, files.get(sub.notebook.name, b"")))
+        return Job(student=student, files=files, key=key)
     except Exception as exc:  # this submission alone: the class is still graded
         return _not_prepared(hw, student, key, exc)
 
@@ -284,7 +283,7 @@ def _graded(course: layout.Course, planned: Plan, options: RunOptions, writer: W
                     slurm=options.slurm) as client:
         _check_workers(client, bundle)
         jobs = [dataclasses.replace(job, extension=extensions.get(job.student)) for job in planned.jobs]
-        handed = submit(client, bundle, jobs, lambda job: _seeds(planned.draw_key, hw, job, published), task)
+        handed = submit(client, bundle, jobs, lambda job: _seeded(planned.draw_key, hw, job, published), task)
         yield from handed.failed
         for fut in as_completed(list(handed.futures)):
             job = handed.futures.pop(fut)
@@ -296,8 +295,8 @@ def _graded(course: layout.Course, planned: Plan, options: RunOptions, writer: W
                 yield _unrecorded(hw, job, got, exc)
 
 
-def submit(client, bundle: Bundle, jobs, seeds_of, task=None) -> Handed:
-    """Hand out ``jobs``, each with its graded draws' seeds (``seeds_of(job)``, drawn just before it goes; a job
+def submit(client, bundle: Bundle, jobs, seeded, task=None) -> Handed:
+    """Hand out ``jobs``, each with its seeds (``seeded(job)``: the job with them, drawn just before it goes; a job
     whose seeds cannot be drawn fails alone)."""
     import dask  # heavy, as distributed
 
@@ -312,11 +311,10 @@ def submit(client, bundle: Bundle, jobs, seeds_of, task=None) -> Handed:
                                  key=f"dgmlab-bundle-{bundle.hw}-{uuid.uuid4().hex[:8]}")
         for job in jobs:
             try:
-                seeds = seeds_of(job)
+                job = dataclasses.replace(seeded(job), submitted_at=time.time())
             except Exception as exc:  # this submission alone: the class is still graded
                 failed.append(_not_prepared(bundle.hw, job.student, job.key, exc))
                 continue
-            job = dataclasses.replace(job, draw_seeds=seeds, submitted_at=time.time())
             fut = client.submit(task or grade_task, bundle_f, job.to_wire(), pure=False,
                                 key=f"dgmlab-grade-{bundle.hw}-{job.student}-{uuid.uuid4().hex[:8]}")
             futures[fut] = job
@@ -327,15 +325,17 @@ def _has_weights(job: Job) -> bool:
     return any("/" not in rel and rel.endswith("weights.pt") for rel in job.files)
 
 
-def _seeds(draw_key: bytes, hw: str, job: Job, published) -> dict:
-    """:func:`~.draw_seeds.seeds_for` of ``job``'s files; a file refused is told to the instructor now (the
-    student hears it in the feedback)."""
+def _seeded(draw_key: bytes, hw: str, job: Job, published) -> Job:
+    """``job`` with its seeds, all drawn here from the course's key: its weights files' graded draws
+    (:func:`~.draw_seeds.seeds_for`; a file refused is told to the instructor now, the student hears it in the
+    feedback) and its check() cells' inputs (:func:`~.draw_seeds.probe_seed` of its notebook)."""
+    probe_seed = draw_seeds_module.probe_seed(draw_key, hw, job.files.get(f"{hw}.ipynb", b""))
     seeds = draw_seeds_module.seeds_for(draw_key, hw, job.files, published)
     for name, entry in seeds.items():
         if "refused" in entry:
             log.warning(terminal(f"dgmlab: {job.student}'s {name} is not graded, its graded cell earns 0: "
                                  f"{str(entry['refused'])[:300]} (docs/novelty.md)"))
-    return seeds
+    return dataclasses.replace(job, draw_seeds=seeds, probe_seed=probe_seed)
 
 
 class _Published:
