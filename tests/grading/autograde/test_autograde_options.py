@@ -76,3 +76,11 @@ def test_the_kits_config_names_the_sandboxed_kernel_manager():
     config = Course(ROOT).config()
     assert TimedExecute(config=config).kernel_manager_class is GradingKernelManager
     assert config.TimedExecute.kernel_manager_class == "dgmlab.grading.isolation.kernels.GradingKernelManager"
+
+
+def test_a_course_that_sets_warm_kernels_grades_with_them(tmp_path):
+    """c.DgmlabAutograde.warm_kernels reaches the kernel's limits, which travel with the bundle to each worker."""
+    options = run_options(autograde_options(_course(tmp_path, "c.DgmlabAutograde.warm_kernels = True")))
+    assert options.limits.warm is True
+    (tmp_path / "other").mkdir()
+    assert run_options(autograde_options(_course(tmp_path / "other"))).limits.warm is RunOptions().limits.warm

@@ -290,6 +290,34 @@ def test_stopping_a_grading_kills_every_process_its_kernel_started(tmp_path, war
     assert left == []
 
 
+FILL = '''
+import os
+written = {}
+for folder in ("/dev/shm", "/var/tmp", ".", "/tmp", RUNTIME):
+    try:
+        with open(os.path.join(folder, "fill"), "wb") as f:
+            for _ in range(3):
+                f.write(bytes(1024 ** 2))
+        written[folder] = "3 MiB"
+    except OSError as exc:
+        written[folder] = exc.strerror
+print(written)
+'''
+
+
+@KERNELS
+def test_a_kernel_cannot_fill_ram_or_disk_through_its_tmpfs(tmp_path, warm):
+    """/dev/shm, /var/tmp and the working folder hold at most Limits.tmpfs, the runtime folder 1 MiB, /tmp nothing;
+    what the kernel writes never reaches the working folder on the grading machine's disk."""
+    work = _workdir(tmp_path)
+    with Kernel(work, warm, sandbox.Limits(tmpfs=2 * 1024 ** 2, warm=warm)) as kernel:
+        written = kernel.run(FILL.replace("RUNTIME", repr(str(kernel.box.runtime.resolve()))))
+    full, readonly = "No space left on device", "Read-only file system"
+    assert written.strip() == repr({"/dev/shm": full, "/var/tmp": full, ".": full, "/tmp": readonly,
+                                    str(kernel.box.runtime.resolve()): full})
+    assert sorted(p.name for p in work.iterdir()) == ["data.txt", "hw1.ipynb"]
+
+
 def test_warm_kernels_draw_their_own_random_numbers(tmp_path):
     """Each fork seeds numpy, torch and random afresh, as a cold start does: two kernels do not draw alike."""
     code = "import random, numpy, torch; print(random.random(), numpy.random.rand(), torch.rand(1).item())"

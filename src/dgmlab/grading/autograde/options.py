@@ -61,6 +61,10 @@ class DgmlabAutograde(Configurable):
                         "kernel runs when that machine allows; when it does not, warn (this machine) or refuse "
                         "(a cluster's worker). Flags: --sandbox, --no-sandbox.").tag(config=True)
     memory = Float(DEFAULT_MEMORY / GIB, help="GiB of address space per kernel (sandbox only). Flag: --memory.").tag(config=True)
+    warm_kernels = Bool(RunOptions().limits.warm,
+                        help="Fork each submission's kernel from a process per worker that imported torch, numpy and "
+                             "sympy once (dgmlab.grading.isolation.warm_kernels), walled as a cold one; False: start "
+                             "each kernel cold (sandbox only).").tag(config=True)
     grade_published = Bool(not RunOptions.refuse_published, help="Grade weights files that copy the kit's own published ones (False: their "
                                        "cells earn 0; docs/novelty.md). Flag: --grade-published.").tag(config=True)
 
@@ -76,6 +80,7 @@ def run_options(settings: DgmlabAutograde, *, cell_timeout: float | None = None,
     :func:`autograde_options` does) and the flags that have no setting: ``cell_timeout`` (``--cell-timeout``) and
     ``slurm`` (``--partition``, ``--account``, ``--slurm-jobs``). ``workers`` None is one per CPU core."""
     return RunOptions(timeout=settings.timeout, feedback=settings.feedback, sandbox=settings.sandbox,
-                      limits=Limits(memory=int(settings.memory * GIB)), cell_timeout=cell_timeout,
+                      limits=Limits(memory=int(settings.memory * GIB), warm=settings.warm_kernels),
+                      cell_timeout=cell_timeout,
                       workers=settings.workers if settings.workers is not None else (os.cpu_count() or 1),
                       force=settings.force, refuse_published=not settings.grade_published, slurm=slurm)
