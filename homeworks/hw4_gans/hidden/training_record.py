@@ -29,8 +29,7 @@ DATA_BY_STEPS_PER_EPOCH = {2 * (640 // BATCH): 640, 2 * (60000 // BATCH): None}
 # (b), calibrated on the kit's runs (docs/hw4_gans.md, "Training record"): full mode at epochs 5-50; fast mode
 # (2 epochs of 640 digits, scores about 1.0) asks for no rise
 RISE = {"full": Rise(gain=1.5, drop=0.75), "fast": Rise(gain=-0.5, drop=0.5)}
-TOLERANCE = 1e-3  # (c): RMS(replay - landing) / RMS(landing - start), calibrated on 1 and 2 threads
-LOSS_TOLERANCE = 1e-4
+TOLERANCE = 2.0  # (c): RMS(replay - landing) / RMS(replay - start), calibrated on 1 and 2 threads (docs/hw4_gans.md)
 
 
 def _mlp(in_dim, widths, out_dim, *, dropout=0.0, tanh=True) -> nn.Sequential:
@@ -149,7 +148,7 @@ class Hooks:
     ``seed`` (the graded file's: the snapshots are scored on the same noise as the graded draw)."""
 
     record_name, keep = BASELINE_RECORD, "average"
-    tolerance, loss_tolerance = TOLERANCE, LOSS_TOLERANCE
+    tolerance = TOLERANCE
 
     def __init__(self, seed: int):
         self.seed = int(seed)

@@ -8,7 +8,7 @@ its structure checked before any number is used. A record is one run when
 (b) the scores of its snapshots rise as the kit's own runs do (the homework's :class:`Rise`, calibrated on them);
 (c) a short segment replayed on the grader's CPU, with the kit's own training step (the homework's hidden
     package, never the student's code), from the replay state the course key picks (:func:`pick`, from the graded
-    file's keyed seed) lands where the record's landing says, within the homework's tolerance, its losses with it.
+    file's keyed seed) lands where the record's landing says, within the homework's tolerance (:func:`landing_error`).
 
 Anything else, a missing record included, is "needs a look": the verdict says why, the judge keeps it for
 ``dgmlab report`` (:mod:`dgmlab.grading.report.training_records`), and an instructor decides.
@@ -155,8 +155,12 @@ def pick(seed: int, n: int) -> int:
 
 
 def landing_error(start: dict, replayed: dict, landing: dict) -> float:
-    """How far the replay landed from the record's landing, relative to how far the segment moved the networks:
-    RMS(replayed - landing) / RMS(landing - start) over every floating tensor (``inf`` if they do not match)."""
+    """How far the replay landed from the record's landing, in units of how far the replay moved the networks:
+    RMS(replayed - landing) / RMS(replayed - start) over every floating tensor (``inf`` if they do not match).
+
+    A replay is bit-exact only on the thread count and device the run used: elsewhere Adam turns rounding in
+    near-zero gradients into whole steps, and other noise (a GPU's generator) moves the networks elsewhere, so an
+    honest replay lands within about its own move (at most twice it), a landing of another run many moves away."""
     import torch
 
     miss = moved = 0.0
@@ -168,7 +172,7 @@ def landing_error(start: dict, replayed: dict, landing: dict) -> float:
             if got is None or was is None or got.shape != want.shape or was.shape != want.shape:
                 return float("inf")
             miss += float((got.double() - want.double()).pow(2).sum())
-            moved += float((want.double() - was.double()).pow(2).sum())
+            moved += float((got.double() - was.double()).pow(2).sum())
     return (miss / moved) ** 0.5 if moved > 0 else float("inf")
 
 
@@ -180,7 +184,7 @@ def _replay_problems(record: dict, seed: int, hooks) -> tuple[list, str]:
         return ["it holds no replay state with its landing"], ""
     entry = states[pick(seed, len(states))]
     try:
-        replayed, losses = hooks.replay(entry, record)
+        replayed, _losses = hooks.replay(entry, record)
     except Exception as exc:  # noqa: BLE001 - a state that does not fit the kit's networks, or no data: said
         return [f"the replay from epoch {entry['epoch']} could not start: {str(exc)[:200]}"], ""
     start = {net: entry["state"].get(net, {}) for net in entry["landing"]["state"]}
@@ -188,13 +192,6 @@ def _replay_problems(record: dict, seed: int, hooks) -> tuple[list, str]:
     done = f"replayed {entry['landing_at'] - entry['step']} steps from epoch {entry['epoch']}, off by {error:.1e}"
     out = [] if error <= hooks.tolerance else [
         f"{done}: the replay lands elsewhere than its landing (tolerance {hooks.tolerance:g}): not one run"]
-    for key, got in losses.items():
-        recorded = record["history"].get(key)
-        at = entry["losses"].get(key, [0])[0] if isinstance(entry.get("losses"), dict) else 0
-        want = None if recorded is None else recorded[at:at + len(got)]
-        if want is None or len(want) != len(got) or \
-                max((abs(float(a) - float(b)) for a, b in zip(got, want)), default=0.0) > hooks.loss_tolerance:
-            out.append(f"its {key} history is not what the replay computes from epoch {entry['epoch']}")
     return out, done
 
 
@@ -203,7 +200,7 @@ def verdict(name: str, record_bytes, graded: dict, seed: int, hooks) -> RecordVe
 
     ``record_bytes``: the record file's bytes, None when none was handed in, or why it was not read; ``seed``: the graded file's keyed
     draw seed; ``hooks``: the homework's hidden side (``record_name``, ``keep``, ``rise(record)``, ``tolerance``,
-    ``loss_tolerance``, ``score(state)``, ``replay(entry, record)``)."""
+    ``score(state)``, ``replay(entry, record)``)."""
     if record_bytes is None:
         return RecordVerdict(name, NEEDS_A_LOOK, [f"no training record ({hooks.record_name}) was handed in"])
     if isinstance(record_bytes, str):  # the grading worker did not read it (too large, a link): why
