@@ -100,13 +100,23 @@ def latest_records(folder: Path = ROOT / "benchmarks" / "results" / "test_tiers"
     return found
 
 
+SELF_CHECK = "test_the_latest_fast_and_test_tier_records_have_no_failures"
+"""The kit test that runs :func:`tier_problems`: inside a tier it reads the record before the run, so its own
+failure in a record says only that the record before had failures, not that this run did."""
+
+
+def _failed(record: dict) -> int:
+    own = sum(SELF_CHECK in line for line in record.get("failures", []))
+    return record.get("failed", 0) + record.get("errors", 0) - own
+
+
 def tier_problems(records: dict) -> list:
     out = []
     for tier in TIERS:
         record = records.get(tier)
         if record is None:
             out.append(f"no record of the {tier} tier: python benchmarks/time_test_tier.py {tier}")
-        elif record.get("failed") or record.get("errors"):
+        elif _failed(record) > 0:
             out.append(f"the latest {tier} tier record ({record['date']}, tree {record['tree']}) has "
                        f"{record.get('failed', 0)} failed and {record.get('errors', 0)} errors "
                        f"({'; '.join(record.get('failures', [])[:3])}): fix them, then python "

@@ -70,3 +70,12 @@ def test_a_tier_record_made_with_uncommitted_changes_is_named():
                "test": {"passed": 3, "date": "d", "tree": "t", "changes": True}}
     [problem] = figures.tier_problems(records)
     assert "latest test tier record (d, tree t) was made in a tree with uncommitted changes" in problem
+
+
+def test_a_record_whose_only_failure_is_this_check_reading_the_record_before_it_passes():
+    own = f"FAILED tests/kit/test_release_figures.py::{figures.SELF_CHECK} - AssertionError"
+    clean = {"passed": 3, "date": "d", "tree": "t"}
+    assert figures.tier_problems({"fast": {**clean, "failed": 1, "failures": [own]}, "test": clean}) == []
+    [problem] = figures.tier_problems({"fast": {**clean, "failed": 2, "failures": [own, "FAILED tests/a.py::b"]},
+                                       "test": clean})
+    assert "2 failed" in problem and "tests/a.py::b" in problem
