@@ -2,9 +2,11 @@
 leaves it for hand grading: every graded cell of the source notebook in nbgrader's gradebook (its API, as
 nbgrader's SaveCells writes them), a submission per student, autograded cells scored, written cells waiting for a
 hand grade. No kernel runs, so a test of hand grading gets the whole class in about a second."""
+import atexit
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -21,9 +23,25 @@ def students() -> list:
     return sorted(p.name for p in (ROOT / "examples").iterdir() if (p / HW / f"{HW}.ipynb").is_file())
 
 
+_BUILT: dict = {}  # {(pdf_student, students): a course built once in this process, copied for each build}
+
+
 def build(root: Path, pdf_student: str | None = "demo_amara", only=None) -> Course:
     """The course at ``root``; ``pdf_student`` also handed in a PDF (``derivations.pdf``); ``only``: these
-    students, not the whole class."""
+    students, not the whole class. Built once per process for each ``(pdf_student, only)`` (nbgrader's gradebook
+    takes seconds of CPU) and copied to ``root``, file by file as fresh files, so that each test has its own."""
+    key = (pdf_student, None if only is None else frozenset(only))
+    if key not in _BUILT:
+        template = Path(tempfile.mkdtemp(prefix="hand_graded_demo-"))
+        atexit.register(shutil.rmtree, template, True)
+        _build(template, pdf_student, only)
+        _BUILT[key] = template
+    shutil.copytree(_BUILT[key], root, copy_function=shutil.copy, dirs_exist_ok=True)
+    return Course(root)
+
+
+def _build(root: Path, pdf_student: str | None, only) -> None:
+    """Write the course :func:`build` describes at ``root``."""
     from nbgrader.api import Gradebook
 
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
@@ -68,7 +86,6 @@ def build(root: Path, pdf_student: str | None = "demo_amara", only=None) -> Cour
             shutil.copy(ROOT / "examples" / sid / HW / f"{HW}.ipynb", dest / f"{HW}.ipynb")
     if pdf_student:
         (root / "submitted" / pdf_student / HW / "derivations.pdf").write_bytes(PDF)
-    return Course(root)
 
 
 SURNAMES = ["abbott", "baker", "chen", "diaz", "evans", "fischer", "garcia", "haddad", "ito", "jensen", "kowalski",
