@@ -6,6 +6,8 @@
   :class:`~.kernel_sandbox.Limits`, the student view without the grader), and whether this machine can build it.
 - :mod:`.kernels`: :class:`~.kernels.GradingKernelManager`, which starts a grading's kernels as its sandbox says, and
   :func:`~.kernels.stop_kernels`, which kills them when the grading's time is up.
+- :mod:`.warm_kernels`: a kernel forked per submission from the worker's :mod:`.zygote` (its imports done), walled as
+  a cold one (``Limits.warm``, ``c.DgmlabAutograde.warm_kernels``).
 - :mod:`.processes`: killing a process with every process it started.
 - :mod:`.user_kernel`: a kernel as an unprivileged user, where bubblewrap cannot run (a Gradescope container).
 - :mod:`.printer_sandbox`: ``dgmlab pdf``'s Chromium, walled as a kernel is.

@@ -169,7 +169,8 @@ def zygote_argv(limits) -> list:
             *kernel_sandbox.student_view(), "--dir", zygote.NEW_ROOT, "--ro-bind", str(ZYGOTE_SCRIPT), ZYGOTE_IN,
             *bubblewrap.SEAL, "--chdir", "/", "--unshare-all", "--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETFCAP",
             "--new-session", "--die-with-parent", "--clearenv"]
-    for name, value in {**kernel_sandbox.kernel_environment(), **THREAD_ENV, "PYTHONSAFEPATH": "1"}.items():
+    quiet = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}  # debugpy's warning at import, once a worker: not the kernels'
+    for name, value in {**kernel_sandbox.kernel_environment(), **THREAD_ENV, "PYTHONSAFEPATH": "1", **quiet}.items():
         args += ["--setenv", name, value]
     return [*args, "--", sys.executable, ZYGOTE_IN]
 

@@ -49,7 +49,7 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 1, 24, 38, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 CAPABILITY_VERSION_3 = 0x20080522
-SYS_PIVOT_ROOT = 155  # x86_64; aarch64 has 41
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}.get(os.uname().machine)
 SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 NEW_ROOT = "/.dgmlab-zygote/root"  # an empty folder of the zygote's view, where each kernel builds its root
 # never bound from the zygote's view (its /proc is, so that the kernel's own may be mounted over it: Linux mounts a
@@ -438,6 +438,9 @@ def main(argv=None) -> None:
     """``zygote.py FD MODULES``: load ``MODULES`` (comma-separated), say ready on the socket ``FD``, then serve."""
     argv = sys.argv[1:] if argv is None else argv
     channel = socket.socket(fileno=int(argv[0]))
+    if SYS_PIVOT_ROOT is None:
+        _answer(channel, {"refused": f"the zygote does not know pivot_root's number on {os.uname().machine}"})
+        return
     start = time.monotonic()
     warm([name for name in argv[1].split(",") if name])
     if threads() != 1:
