@@ -20,10 +20,10 @@ from dgmlab.probes import with_working as _with_working
 from dgmlab.probes.points import points
 
 from .common import (
-    BASELINE_RECORD,
     BAR_CLASSES,
     BAR_SCORE,
     BASELINE_FILE,
+    BASELINE_RECORD,
     EXPERIMENTS,
     FILE_POINT_SCORE,
     N_DRAWN,
