@@ -11,7 +11,6 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .. import layout
 from ..copies.shared_weights import published_weights
@@ -79,43 +78,41 @@ class Writer:
         self.seconds.append(time.perf_counter() - t0)
         return reopened
 
-    def files(self, dest: Path, files: dict) -> None:
-        """Replace the folder ``dest`` (a submission's autograded or feedback folder) with ``files``, as nbgrader's
-        ``--force`` does."""
-        tmp = dest.parent / f".{dest.name}.incoming-{uuid.uuid4().hex[:8]}"
-        try:
-            write_files(tmp, files)
-            tmp.mkdir(parents=True, exist_ok=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        if dest.exists():
-            shutil.rmtree(dest)
-        tmp.rename(dest)
-
-    def kept(self, dest: Path, files: dict) -> None:
-        """Replace what the grader kept for the dashboard from a submission's last grading, its folder ``dest``
-        (none: nothing kept)."""
-        if dest.exists():
-            shutil.rmtree(dest)
-        if files:
-            write_files(dest, files)
+    def replace(self, folders: dict) -> None:
+        """Replace each of a submission's folders, ``{folder: {relative path: bytes}}``, as nbgrader's ``--force``
+        does: its files written beside it, then swapped in whole. ``None`` in place of files: the folder is removed
+        (what the grader kept for the dashboard, from a grading that kept nothing)."""
+        for dest, files in folders.items():
+            tmp = dest.parent / f".{dest.name}.incoming-{uuid.uuid4().hex[:8]}"
+            try:
+                if files is not None:
+                    write_files(tmp, files)
+                    tmp.mkdir(parents=True, exist_ok=True)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            if dest.exists():
+                shutil.rmtree(dest)
+            if files is not None:
+                tmp.rename(dest)
 
 
 def write(writer: Writer, sub: Submission, job: Job, got: Outcome, received: float) -> layout.SubmissionResult:
     """Write one grading's result into the course (files, then gradebook rows); the record is the caller's."""
     got = _keyed(job, got, received)
     t_write = time.time()
-    before = None
-    if got.status == "graded":  # the answers the hand grades were given on, before their notebooks are replaced
-        before = hand_grades.graded_answers(sub, got.notebooks_run)
+    before = after = None
+    if got.status == "graded":  # the answers the hand grades were given on (read before their notebooks are
+        before = hand_grades.graded_answers(sub, got.notebooks_run)  # replaced), and this grading's
+        after = hand_grades.new_answers(got.autograded, got.notebooks_run)
+    folders = {}
     if got.scores is not None or got.autograded:
-        writer.files(sub.autograded, got.autograded)
-        writer.kept(sub.kept, got.kept)
+        folders = {sub.autograded: got.autograded, sub.kept: got.kept or None}
     if got.feedback:
-        writer.files(sub.feedback, got.feedback)
+        folders[sub.feedback] = got.feedback
+    writer.replace(folders)
     if got.status == "graded":  # last: a grade in the gradebook only with its files in place
-        _grade(writer, sub, got, before)
+        _grade(writer, sub, got, before, after)
     got.timings["write_back"] = time.time() - t_write
     got.timings["total"] = time.time() - job.submitted_at
     return _result(sub.hw, got)
@@ -130,10 +127,9 @@ def _keyed(job: Job, got: Outcome, received: float) -> Outcome:
     return dataclasses.replace(got, key="" if got.infrastructure else job.key, timings=timings)
 
 
-def _grade(writer: Writer, sub: Submission, got: Outcome, before: dict) -> None:
-    """The gradebook rows of a graded submission, then the answers they were given on; the TA told of the cells a
-    regrade reopened."""
-    after = hand_grades.new_answers(got.autograded, got.notebooks_run)
+def _grade(writer: Writer, sub: Submission, got: Outcome, before: dict, after: dict) -> None:
+    """The gradebook rows of a graded submission, then the answers they were given on (``after``; ``before``: those
+    of the grades it replaces); the TA told of the cells a regrade reopened."""
     reopened = writer.gradebook(sub.student, got.scores, list(got.notebooks_run), before, after)
     got.timings["gradebook"] = writer.seconds[-1]
     hand_grades.save_answers(sub, after)
