@@ -344,15 +344,19 @@ def _exports(course, args, data) -> int:
 def _dashboard(course, args, hws, data, *, similar, runtime) -> None:
     """``dgmlab report --html``: the weights shared between students or taken from the kit's, said, and the
     dashboard (pseudonymized with ``--anonymize``)."""
-    from .grading.copies import shared_weights
+    from .grading.copies import image_sets, shared_weights
     from .grading.report import dashboard
 
     shared = shared_weights.compare(course, data.hws)
     if any(f.pairs or f.published or f.not_finite or not f.by_function for f in shared):  # or: by weights only
         print("\nweights shared between students, or taken from the kit's published files (a reason to look; "
               "docs/novelty.md):\n" + shared_weights.format_report(shared))
+    looks = image_sets.compare(course, data.hws)
+    if looks:
+        print("\ngenerators whose images, drawn as a set, are alike a published or a classmate's (needs a look; "
+              "docs/novelty.md):\n" + image_sets.format_report(looks))
     html_path, _ = dashboard.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
-                           similar=similar if similar is not None else [], runtime=runtime)
+                           similar=similar if similar is not None else [], runtime=runtime, looks=looks)
     print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
 
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from ..autograde.timings import PHASES, phase_rows
-from ..copies import runtime_code, shared_weights
+from ..copies import image_sets, runtime_code, shared_weights
 from ..copies import similarity as SIM
 from ..copies.dashboard_copies import anonymize_shared, anonymize_similar, shared_weights_html, similarity_html
 from ..hand.rubrics import item_counts, signed_points
@@ -36,7 +36,7 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 # ------------------------------------------------------------------ page
 def homework_section(course: Course, data: analysis.ClassData, hw: str, names: dict | None, shared=(), similar=(),
-                     runtime=()) -> str:
+                     runtime=(), looks=()) -> str:
     graded = data.graded(hw)
     layout = data.cell_order[hw]
     auto_max = sum(t[2] for t in layout if t[3] == "auto")
@@ -91,7 +91,7 @@ def homework_section(course: Course, data: analysis.ClassData, hw: str, names: d
             figures.append(dict(student=s.student, image=img, why=why,
                                 points=f"{fmt(score.points)} / {fmt(score.max_points)}" if score else "–"))
         context["samples"] = dict(file=fname, cell=cell, figures=figures)
-    return render_template("homework.html.j2", shared=shared_weights_html(hw, shared),
+    return render_template("homework.html.j2", shared=shared_weights_html(hw, shared) + image_sets.html(hw, looks),
                   similar=similarity_html(hw, similar, texts=names is None), runtime=runtime_code.html_section(hw, runtime),
                   **context)
 
@@ -142,7 +142,7 @@ def student_section(data: analysis.ClassData, sid: str):
 
 
 def render(course: Course, data: analysis.ClassData, names: dict | None = None, shared=(), similar=(), runtime=(),
-           totals: str | None = None) -> str:
+           totals: str | None = None, looks=()) -> str:
     """The dashboard page for ``data`` (already anonymized when ``names`` maps ids to pseudonyms) and the
     :func:`~dgmlab.grading.copies.shared_weights.compare` results ``shared`` (students named as in ``data``);
     ``totals``: the :func:`totals_section` (made here from ``data`` when not given and ``names`` is None)."""
@@ -154,13 +154,13 @@ def render(course: Course, data: analysis.ClassData, names: dict | None = None, 
         "page.html.j2", csp=CSP, banner=banner, course=course.root.name, written=time.strftime("%Y-%m-%d %H:%M"),
         hws=data.hws, problems=data.problems,
         totals=totals if totals is not None else totals_section(course, data) if names is None else "",
-        sections=[homework_section(course, data, hw, names, shared, similar, runtime) for hw in data.hws],
+        sections=[homework_section(course, data, hw, names, shared, similar, runtime, looks) for hw in data.hws],
         students=[student_section(data, sid) for sid in sorted({s.student for s in data.submissions})]))
 
 
 def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
           shared: list | None = None, similar: list | None = None,
-          runtime: list | None = None) -> tuple[Path, analysis.ClassData]:
+          runtime: list | None = None, looks: list | None = None) -> tuple[Path, analysis.ClassData]:
     """Collect, optionally pseudonymize, render and write the page; return its path and the data shown.
 
     ``shared``, ``similar``: the homeworks' :func:`~dgmlab.grading.copies.shared_weights.compare` and
@@ -174,12 +174,14 @@ def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
         similar = SIM.compare(course, data.hws)
     if runtime is None:
         runtime = runtime_code.scan(course, data.hws)
+    if looks is None:  # generators' image sets alike (image_sets)
+        looks = image_sets.compare(course, data.hws)
     names = None
     totals = None
     if anonymize:
         ids = (set(data.roster) | {s.student for s in data.submissions} | set(course.students())
                | {x for f in shared for p in f.pairs for x in p.students} | {m.student for f in shared for m in f.published}
-               | {x for f in shared for x, _ in f.not_finite}
+               | {x for f in shared for x, _ in f.not_finite} | {x for k in looks for x in (k.student, k.other) if x}
                | {x for r in similar for m in r.matches for x in (m.student, m.other) if m.kind == "student"}
                | {m.student for r in similar for m in r.matches} | {x.student for r in runtime for x in r.findings})
         names = analysis.Pseudonyms.for_course(course).mapping(ids)
@@ -188,10 +190,11 @@ def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
         shared = anonymize_shared(shared, names)
         similar = anonymize_similar(similar, names)
         runtime = runtime_code.anonymize(runtime, names)
+        looks = image_sets.anonymize(looks, names)
     path = Path(path)
     path = path if path.is_absolute() else course.root / path
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(course, data, names, shared, similar, runtime, totals), encoding="utf-8")
+    path.write_text(render(course, data, names, shared, similar, runtime, totals, looks), encoding="utf-8")
     return path, data
 
 
