@@ -46,6 +46,8 @@ BY_NAME = {
                                               "judge forks (its folders, probes.KIT_HOMEWORKS)",
     "dgmlab.grading.isolation.bubblewrap:environment_paths": "find_spec of homeworks.<hw> and its checks: the folders "
                                                              "a kernel's sandbox shows (nothing is run)",
+    "dgmlab.grading.isolation.zygote:warm": "what a warm kernel's zygote loads ahead: third-party modules and the kit "
+                                            "homeworks' checks, names warm_kernels.preload() lists",
     "dgmlab.grading.isolation.kernel_sandbox:student_view": "find_spec of the grader-only packages: the folders a "
                                                             "kernel's sandbox hides (nothing is run)",
     "dgmlab.grading.gradescope.boundary:package_folders": "find_spec of the grader-only packages and of homeworks: "

@@ -54,7 +54,7 @@ from pathlib import Path
 
 import homeworks
 
-from . import bubblewrap
+from . import bubblewrap, warm_kernels
 
 DEFAULT_MEMORY = 8 * 1024 ** 3
 DEFAULT_FILE_SIZE = 256 * 1024 ** 2
@@ -242,11 +242,12 @@ class Sandbox:
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
         self.argv = kernel_argv(self.workdir, self.runtime, self.limits, env=self.env)
-        if self.limits.warm:
-            from . import warm_kernels
-
-            if warm_kernels.ready(self.limits):
-                self.argv = warm_kernels.kernel_spec(self.workdir, self.runtime, self.limits, env=self.env)
+        if self.limits.warm:  # forked from this worker's zygote, whose view and environment are a cold kernel's
+            zygote = warm_kernels.zygote_argv([*_dev_and_tmp(self.limits), *bubblewrap.host_view(), *student_view()],
+                                              kernel_environment())
+            if warm_kernels.ready(zygote):
+                self.argv = warm_kernels.kernel_spec(zygote, self.workdir, self.runtime, self.limits,
+                                                     kernel_environment(self.env), RUNTIME_TMPFS)
         return self
 
     def configure(self, config) -> None:

@@ -15,6 +15,7 @@ take as long as a cold kernel's) and says whether it can, else the grading uses 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import logging
 import os
@@ -26,7 +27,9 @@ import sys
 import threading
 from pathlib import Path
 
+from ... import probes
 from . import bubblewrap, zygote
+from .processes import kill_group
 
 WARM = "dgmlab-warm-kernel"  # kernel_argv[0] of a warm kernel; kernel_argv[1]: its spec (JSON)
 ZYGOTE_SCRIPT = Path(zygote.__file__)
@@ -47,8 +50,6 @@ log = logging.getLogger(__name__)
 
 def preload() -> list:
     """:data:`PRELOAD` and the kit homeworks' checks (what ``dgmlab.probes.check`` loads)."""
-    from dgmlab import probes
-
     return [*PRELOAD, *(probes.checks_package(hw) for hw in probes.KIT_HOMEWORKS)]
 
 
@@ -103,8 +104,6 @@ class Zygote:
     def stop(self) -> None:
         self.channel.close()
         if self.proc.poll() is None:
-            from .processes import kill_group
-
             kill_group(self.proc)
             self.proc.wait()
 
@@ -160,17 +159,15 @@ def pidfd_pid(pidfd: int) -> int:
     raise WarmUnavailable("this Linux does not say whose a pidfd is (5.3 or later needed)")
 
 
-def zygote_argv(limits) -> list:
-    """The zygote's command: bwrap with the kernel's view (host view, student view, cleared environment, no network),
-    the zygote script, a folder where each kernel builds its root, and ``CAP_SYS_ADMIN`` in bwrap's user namespace."""
-    from . import kernel_sandbox
-
-    args = [*bubblewrap.bwrap_command(), *kernel_sandbox._dev_and_tmp(limits), *bubblewrap.host_view(),
-            *kernel_sandbox.student_view(), "--dir", zygote.NEW_ROOT, "--ro-bind", str(ZYGOTE_SCRIPT), ZYGOTE_IN,
-            *bubblewrap.SEAL, "--chdir", "/", "--unshare-all", "--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETFCAP",
-            "--new-session", "--die-with-parent", "--clearenv"]
+def zygote_argv(view: list, env: dict) -> list:
+    """The zygote's command: bwrap with the kernel's ``view`` (bwrap arguments: /dev and the tmpfs folders, the host
+    and student views) and environment ``env``, the zygote script, a folder where each kernel builds its root, no
+    network, and ``CAP_SYS_ADMIN`` in bwrap's user namespace (``CAP_SETFCAP`` too: mapping root needs it)."""
+    args = [*bubblewrap.bwrap_command(), *view, "--dir", zygote.NEW_ROOT, "--ro-bind", str(ZYGOTE_SCRIPT), ZYGOTE_IN,
+            *bubblewrap.SEAL, "--chdir", "/", "--unshare-all", "--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN",
+            "--cap-add", "CAP_SETFCAP", "--new-session", "--die-with-parent", "--clearenv"]
     quiet = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}  # debugpy's warning at import, once a worker: not the kernels'
-    for name, value in {**kernel_sandbox.kernel_environment(), **THREAD_ENV, "PYTHONSAFEPATH": "1", **quiet}.items():
+    for name, value in {**env, **THREAD_ENV, "PYTHONSAFEPATH": "1", **quiet}.items():
         args += ["--setenv", name, value]
     return [*args, "--", sys.executable, ZYGOTE_IN]
 
@@ -190,11 +187,14 @@ def _stop_all() -> None:
 atexit.register(_stop_all)
 
 
-def zygote_for(limits) -> Zygote:
-    """This process's zygote for ``limits`` (started now if it is not running); :class:`WarmUnavailable` if it
-    cannot start here."""
-    argv = zygote_argv(limits)
-    key = tuple(argv)
+def zygote_id(argv: list) -> str:
+    return hashlib.sha256("\0".join(argv).encode()).hexdigest()[:16]
+
+
+def zygote_for(argv: list) -> Zygote:
+    """This process's zygote started with ``argv`` (started now if it is not running); :class:`WarmUnavailable` if
+    it cannot start here."""
+    key = zygote_id(argv)
     with _LOCK:
         if key in _REFUSED:
             raise WarmUnavailable(_REFUSED[key])
@@ -212,26 +212,24 @@ def zygote_for(limits) -> Zygote:
         return _ZYGOTES[key]
 
 
-def ready(limits) -> bool:
-    """Whether warm kernels can be had here for ``limits`` (their zygote is started now if need be); if not, why is
-    logged once and the grading starts its kernel cold."""
+def ready(argv: list) -> bool:
+    """Whether a zygote started with ``argv`` can be had here (started now if need be); if not, why is logged once
+    and the grading starts its kernel cold."""
     try:
-        zygote_for(limits)
+        zygote_for(argv)
         return True
     except WarmUnavailable as exc:
         log.warning("warm kernels are not available here, kernels start cold: %s", exc)
         return False
 
 
-def kernel_spec(workdir: Path, runtime_dir: Path, limits, env: dict | None = None) -> list:
-    """The ``kernel_argv`` of a warm kernel: :data:`WARM`, its spec, and the connection file."""
-    from . import kernel_sandbox
-
-    spec = {"workdir": str(Path(workdir).resolve()), "runtime": str(Path(runtime_dir).resolve()),
-            "tmpfs": int(limits.tmpfs), "memory": int(limits.memory), "file_size": int(limits.file_size),
-            "runtime_tmpfs": kernel_sandbox.RUNTIME_TMPFS, "tmp_tmpfs": bubblewrap.TMP_TMPFS,
-            "env": {**kernel_sandbox.kernel_environment(env), **THREAD_ENV},
-            "limits": {"memory": limits.memory, "file_size": limits.file_size, "tmpfs": limits.tmpfs}}
+def kernel_spec(zygote_argv: list, workdir: Path, runtime_dir: Path, limits, env: dict, runtime_tmpfs: int) -> list:
+    """The ``kernel_argv`` of a warm kernel forked by the zygote of ``zygote_argv``: :data:`WARM`, its spec (JSON:
+    its folders, limits and environment ``env``), and the connection file."""
+    spec = {"zygote": list(zygote_argv), "workdir": str(Path(workdir).resolve()),
+            "runtime": str(Path(runtime_dir).resolve()), "tmpfs": int(limits.tmpfs), "memory": int(limits.memory),
+            "file_size": int(limits.file_size), "runtime_tmpfs": int(runtime_tmpfs),
+            "tmp_tmpfs": bubblewrap.TMP_TMPFS, "env": {**env, **THREAD_ENV}}
     return [WARM, json.dumps(spec), "-f", "{connection_file}"]
 
 
@@ -259,15 +257,13 @@ def _open_files(workdir: str) -> tuple:
 def launch(manager, cmd: list) -> WarmProcess:
     """Fork the kernel ``cmd`` (:func:`kernel_spec`, filled in by jupyter_client) from this process's zygote and give
     it to ``manager``'s provisioner as its process."""
-    from .kernel_sandbox import Limits
-
     spec, rest = json.loads(cmd[1]), list(cmd[2:])
     connection = rest[rest.index("-f") + 1]
     with open(connection, encoding="utf-8") as f:
         request = {**spec, "connection_file": connection, "connection": f.read(), "argv": rest}
     names, fds, size = _open_files(spec["workdir"])
     try:
-        process = zygote_for(Limits(**spec["limits"], warm=True)).fork(
+        process = zygote_for(spec.pop("zygote")).fork(
             {**request, "files": names, "files_bytes": size}, fds)
     finally:
         for fd in fds:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import gc
 import importlib
 import importlib.util
 import json
@@ -39,6 +40,7 @@ import signal
 import socket
 import struct
 import sys
+import tempfile
 import time
 
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x02000000, 0x04000000, 0x08000000
@@ -365,11 +367,8 @@ def _start_kernel(request: dict) -> None:
         os.close(null)
         _only_fds(())
         fresh_random()
-        import tempfile
-
         tempfile.tempdir = None
-        from ipykernel import kernelapp
-
+        kernelapp = sys.modules.get("ipykernel.kernelapp") or importlib.import_module("ipykernel.kernelapp")
         sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request["argv"]]
         kernelapp.launch_new_instance()
     except SystemExit as exc:
@@ -389,8 +388,6 @@ def threads() -> int:
 def warm(modules) -> None:
     """Import ``modules`` (those that are installed), torch with one thread, then keep what was made out of the
     garbage collector's reach, so that a fork copies fewer pages."""
-    import gc
-
     for name in modules:
         try:
             importlib.import_module(name)
