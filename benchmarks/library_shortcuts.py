@@ -77,8 +77,7 @@ def _needed(s, targets: set[int]) -> list[int]:
     """The code cells before the last of ``targets`` to run first: the setup cell, any cell whose code does not
     parse, and every other cell (answer cells with their model answer) binding a name the targets, or a cell already
     needed, read."""
-    from dgmlab.authoring.corpus import _names_read
-    from dgmlab.authoring.proofs import _is_test, bound_names
+    from dgmlab.authoring.proofs import _is_test, _names_read, bound_names
 
     wanted, out = set(), set()
     for i in targets:

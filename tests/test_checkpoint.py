@@ -164,9 +164,7 @@ def test_code_fingerprint_is_the_same_in_every_process(tmp_path):
     """Set constants (``x in {"a", "b"}``) are ordered by a per-process string hash; the fingerprint must not be."""
     script = tmp_path / "fp.py"
     script.write_text(
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('ckmod', {ck.__file__!r})\n"
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "from dgmlab import checkpoint as m\n"
         "def f(x):\n    return x in {'alpha', 'beta', 'gamma', 'delta'} and [k for k in 'ab']\n"
         "print(m._function_fingerprint(f))\n")
     prints = {subprocess.run([sys.executable, str(script)], env={**os.environ, "PYTHONHASHSEED": str(seed)},
@@ -214,7 +212,10 @@ FINGERPRINT_SCRIPT = '''
 import hashlib, importlib.util, sys, types
 N = types.SimpleNamespace  # only the names checkpoint.py looks up: the other interpreters have no torch
 sys.modules["torch"] = N(Tensor=type("T", (), {}), nn=N(Module=type("M", (), {})), Generator=type("G", (), {}))
-spec = importlib.util.spec_from_file_location("ckmod", sys.argv[1])
+package = types.ModuleType("dgmlab")  # checkpoint.py and the module it imports, not the whole package
+package.__path__ = [sys.argv[1].rsplit("/", 1)[0]]
+sys.modules["dgmlab"] = package
+spec = importlib.util.spec_from_file_location("dgmlab.checkpoint", sys.argv[1])
 m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
 sys.path.insert(0, sys.argv[2])
 import code_samples as s

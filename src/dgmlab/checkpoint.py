@@ -50,10 +50,8 @@ import textwrap
 import time
 import types
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .checkpoint_record import Record
+from .checkpoint_record import Record, Trail
 
 FORMAT = "dgmlab-checkpoint/1"
 
@@ -330,8 +328,6 @@ class Checkpoint:
         self._clock = None
         self.trail = None
         if record is not None and self.path is not None:
-            from .checkpoint_record import Trail  # here, not at the top: checkpoint.py is also loaded on its own
-
             self.trail = Trail(record, self.path, state, self.fingerprint)
 
     def _fingerprints(self, legacy: bool = False) -> dict:

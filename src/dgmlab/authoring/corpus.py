@@ -17,7 +17,6 @@ ones included: the points the student gets). The model answer is graded the same
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import time
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from .proofs import (
     _grade_id,
     _is_test,
     bound_names,
+    downstream,
     graded_by,
     prepared,
     strip_solution_markers,
@@ -142,32 +142,6 @@ def tests_of(s: NotebookSession, answer: str, named=()) -> list[str]:
     if not out:  # an answer no check() call names: the first test cell after it
         out.update([_grade_id(c) for c in s.nb.cells[start + 1:] if _is_test(c)][:1])
     return sorted(out, key=s.index.__getitem__)
-
-
-def _names_read(source: str) -> set | None:
-    """The names a cell's code reads or binds (``None`` when it does not parse: IPython magics)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-
-
-def downstream(s: NotebookSession, start: int, last: int) -> list[int]:
-    """The code cells after answer cell ``start`` up to ``last`` (test cells left out) that read, directly or through
-    a cell that does, a name the answer's reference binds: the cells to rerun with another answer in place (the
-    others' state in the kernel does not depend on it). A cell that does not parse is rerun."""
-    tainted = set(bound_names(s.reference[start]))
-    out = []
-    for i in range(start + 1, last + 1):
-        c = s.nb.cells[i]
-        if c.cell_type != "code" or _is_test(c):
-            continue
-        read = _names_read(s.reference[i])
-        if read is None or read & tainted:
-            out.append(i)
-            tainted.update(bound_names(s.reference[i]))
-    return out
 
 
 def _grade(s: CorpusSession, label, cell, kind, source, tests, seed) -> Graded:

@@ -6,7 +6,7 @@ fail (a realistic wrong answer) or pass (a correct variant). :func:`prove`
 runs the source notebook once in grading mode in one kernel, then for each
 mutant and each test cell it names executes the mutant in the answer cell's
 place, the cells after it that read what it binds (directly or through
-another such cell: :func:`dgmlab.authoring.corpus.downstream`) and the test
+another such cell: :func:`downstream`) and the test
 cell, records pass/fail, and restores the reference the same way (the
 other cells' state does not depend on the answer, and a test cell's probe
 call changes nothing a later cell reads, so neither is run again).
@@ -297,12 +297,36 @@ def full_marks(got: str) -> bool:
     return got == "pass"
 
 
+def _names_read(source: str) -> set | None:
+    """The names a cell's code reads or binds (``None`` when it does not parse: IPython magics)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def downstream(s: NotebookSession, start: int, last: int) -> list[int]:
+    """The code cells after answer cell ``start`` up to ``last`` (test cells left out) that read, directly or through
+    a cell that does, a name the answer's reference binds: the cells to rerun with another answer in place (the
+    others' state in the kernel does not depend on it). A cell that does not parse is rerun."""
+    tainted = set(bound_names(s.reference[start]))
+    out = []
+    for i in range(start + 1, last + 1):
+        c = s.nb.cells[i]
+        if c.cell_type != "code" or _is_test(c):
+            continue
+        read = _names_read(s.reference[i])
+        if read is None or read & tainted:
+            out.append(i)
+            tainted.update(bound_names(s.reference[i]))
+    return out
+
+
 def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
     """Return ``(reference results, outcomes)`` for the notebook at ``path``; a reference result
     is ``(failed, message)``, failed unless the cell earned full marks."""
     from nbgrader.utils import is_solution
-
-    from .corpus import downstream  # corpus builds on this module
 
     outcomes: list[Outcome] = []
     with NotebookSession(path, timeout=timeout) as s:

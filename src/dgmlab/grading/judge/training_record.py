@@ -19,6 +19,8 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
+from ... import weights_files
+
 RECORD_FORMAT = "dgmlab-record/1"  # dgmlab.checkpoint_record.RECORD_FORMAT (the student runtime's)
 MAX_RECORD_BYTES = 60 * 2**20  # the hw4 baseline's full-mode record is about 45 MB
 MAX_ENTRIES = 16
@@ -87,8 +89,6 @@ def _entry_ok(entry, previous) -> None:
 def read(data: bytes, name: str) -> dict:
     """The record in ``data`` (a handed-in file's bytes), checked; raises :class:`RecordRefused` saying why not."""
     import torch
-
-    from ... import weights_files
 
     if len(data) > MAX_RECORD_BYTES:
         raise RecordRefused(f"{name} is {len(data):,} bytes, more than the {MAX_RECORD_BYTES:,} a record can be: "
