@@ -23,6 +23,8 @@ def __getattr__(name: str):
             import dgmlab.artifacts as module
         case "checkpoint":
             import dgmlab.checkpoint as module
+        case "checkpoint_record":
+            import dgmlab.checkpoint_record as module
         case "data":
             import dgmlab.data as module
         case "handin":

@@ -61,7 +61,8 @@ HAND_IN = {
     "hw3_flows": HandIn("", "hw3_flows.ipynb", stated=False,
                         notes=("the notebook run top to bottom, every answer filled in",)),
     "hw4_gans": HandIn("Canvas", "hw4_gans.ipynb",
-                       ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"),
+                       ("baseline_generator_weights.pt", "baseline_training_record.pt", "cgan_generator_weights.pt",
+                        "hw4_results.json"),
                        pdfs=PDF_REPORT, report="<your kerberos>.pdf", run_note="with all the cells run",
                        report_note="your answers to every question with the images and plots of your results and "
                                    "the code you wrote; the PDF of the whole notebook is one, renamed",

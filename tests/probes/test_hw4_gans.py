@@ -145,7 +145,7 @@ def _printed(s, cell):
 def test_without_the_files_the_artifact_cells_earn_nothing_and_say_why(graded):
     s, _, results = graded
     for cell, name, earned in [("p2_baseline_samples_tests", BUILDER.BASELINE_FILE, "earn 0 of 3"),
-                               ("p3_cgan_samples_tests", BUILDER.CGAN_FILE, "earn 0 of 3"),
+                               ("p3_cgan_samples_tests", (BUILDER.CGAN_FILE,), "earn 0 of 3"),
                                ("p0_tests", BUILDER.RESULTS_FILE, "earn 0.5 of 1")]:
         got, _ = s.run_verdict(s.index[cell])
         assert got == earned, f"{cell} without {name}: {got}"
@@ -296,13 +296,13 @@ def test_artifact_cells_split_so_a_copied_file_earns_nothing():
     from dgmlab import probes
     from homeworks.hw4_gans import checks as spec_module
 
-    for cell, name, tests in [
-            ("p2_baseline_samples_tests", BUILDER.BASELINE_FILE,
+    for cell, files, tests in [
+            ("p2_baseline_samples_tests", (BUILDER.BASELINE_FILE, "baseline_training_record.pt"),
              {"test_saved_generator_draws_1000_new_images": 1, "test_mnist_classifier_score_above_the_bar": 2}),
-            ("p3_cgan_samples_tests", BUILDER.CGAN_FILE,
+            ("p3_cgan_samples_tests", (BUILDER.CGAN_FILE,),
              {"test_saved_generator_draws_1000_new_labelled_images": 1, "test_conditional_accuracy_above_the_bar": 2})]:
         spec = probes.spec_for("hw4_gans", cell)
-        assert spec.hidden == 0 and spec.files == (name,) and spec.names == (), cell
+        assert spec.hidden == 0 and spec.files == files and spec.names == (), cell
         assert {n: w for n, w, _ in probes.plan(spec)} == tests, cell
         for test in spec.visible:
             assert "graded_draw(v.files, v.seed_of" in inspect.getsource(test), f"{cell}: {test.__name__}"
