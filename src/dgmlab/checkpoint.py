@@ -43,7 +43,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import inspect
-import os
 import random
 import sys
 import textwrap
@@ -51,7 +50,7 @@ import time
 import types
 from pathlib import Path
 
-from .checkpoint_record import Record, Trail
+from .checkpoint_record import Record, Trail, save_atomically
 
 FORMAT = "dgmlab-checkpoint/1"
 
@@ -466,17 +465,7 @@ class Checkpoint:
             "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
             "torch": str(torch.__version__),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                torch.save(data, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        save_atomically(data, self.path)
         if self.trail is not None:
             self.trail.saved(epoch, history, data["rng"])
 

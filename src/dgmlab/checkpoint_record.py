@@ -153,14 +153,22 @@ class Trail:
                 "history": {str(k): torch.tensor([float(x) for x in v], dtype=torch.float32)
                             for k, v in dict(history).items()},
                 "torch": str(torch.__version__)}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                torch.save(data, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        save_atomically(data, self.path)
+
+
+def save_atomically(data: dict, path: Path) -> None:
+    """``torch.save(data)`` to ``path`` through a temporary file and ``os.replace``: a kill mid-save leaves the file
+    before it whole (the checkpoint's and the record's saves)."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(data, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
