@@ -60,7 +60,11 @@ def test_derivative_in_the_critic_parameters(v, ref):
         raise AssertionError(
             "gradient_penalty is not differentiable with respect to the critic's parameters: "
             "was the input gradient taken with create_graph=True, and not detached?")
-    if not (v.bowl_half_derivative is not None and abs(float(v.bowl_half_derivative) + 2 / 3) < 0.05):
+    # four draws: E 4 eps (eps - 1) = -2/3 to 10 standard errors at 4,000 samples; one eps for the whole batch lands
+    # within 0.05 of it in 9% of draws, in all four in 6 of 100,000
+    derivatives = v.bowl_half_derivative
+    if not (isinstance(derivatives, list) and len(derivatives) == 4
+            and all(d is not None and abs(float(d) + 2 / 3) < 0.05 for d in derivatives)):
         raise AssertionError("the penalty's derivative with respect to the critic's parameters is wrong")
 
 
