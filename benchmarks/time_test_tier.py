@@ -59,6 +59,8 @@ def main(argv=None) -> int:
     if "loadgroup" in TIERS[args.tier]:  # refresh the groups' seconds: the next runs' order (tests/longest_first.py)
         command.append("--record-group-seconds")
     load_before = os.getloadavg()[0]
+    # the tree as the tests saw it: read before the run, which rewrites tests/group_seconds.json
+    tree, changes = _git("rev-parse", "--short", "HEAD"), bool(_git("status", "--porcelain", "--untracked-files=no"))
     started, cpu_before = time.monotonic(), _children_cpu()
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds, cpu = time.monotonic() - started, _children_cpu() - cpu_before
@@ -71,8 +73,7 @@ def main(argv=None) -> int:
         print("no pytest summary found: nothing recorded", file=sys.stderr)
         return 2
     record = {"tier": args.tier, "command": " ".join(["pytest", *TIERS[args.tier]]), **found,
-              "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "tree": _git("rev-parse", "--short", "HEAD"),
-              "changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
+              "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "tree": tree, "changes": changes,
               "load_before": round(load_before, 1), "load_after": round(os.getloadavg()[0], 1),
               "cores": os.cpu_count(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "exit": run.returncode, "failures": failures, "note": args.note}
