@@ -1,6 +1,7 @@
 """One final mark everywhere: the late policy on autograded + hand-graded points, in grades.csv, the Canvas CSV,
 the per-question CSV, the dashboard and each student's grade summary, recomputed when a
 hand grade changes (a gradebook built with nbgrader's API: no autograding)."""
+import atexit
 import csv
 import datetime as dt
 import html
@@ -8,6 +9,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -38,30 +40,45 @@ c.DgmlabDeadlines.policies = {{"{HW}": "ten_percent_2days"}}
 """
 
 
-def _make(root: Path, config=CONFIG) -> Course:
+_GRADEBOOK: dict = {}  # {"path": the gradebook every _make copies}, written once in this process
+
+
+def _gradebook() -> Path:
+    """The gradebook of SUBMITTED (hw9's two graded cells, 8 and 6 points each): written once in this process and
+    copied for each course, since nbgrader runs ``alembic`` in a new process to make one (seconds of CPU)."""
     from nbgrader.api import Gradebook
 
+    if "path" not in _GRADEBOOK:
+        folder = Path(tempfile.mkdtemp(prefix="late_everywhere-"))
+        atexit.register(shutil.rmtree, folder, True)
+        saved = os.environ.get("PATH", "")
+        os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])
+        try:
+            with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gb:
+                gb.add_assignment(HW)
+                gb.add_notebook(HW, HW)
+                gb.add_grade_cell("f_tests", HW, HW, max_score=10, cell_type="code")
+                gb.add_grade_cell("q_written", HW, HW, max_score=10, cell_type="markdown")
+                gb.add_solution_cell("q_written", HW, HW)
+                for sid, when in SUBMITTED.items():
+                    gb.add_student(sid, first_name=sid.title(), last_name="Doe", lms_user_id=LMS[sid])
+                    gb.add_submission(HW, sid, timestamp=when)
+                    gb.find_grade("f_tests", HW, HW, sid).auto_score = 8.0
+                    g = gb.find_grade("q_written", HW, HW, sid)
+                    g.manual_score, g.needs_manual_grade = 6.0, False
+                gb.db.commit()
+        finally:
+            os.environ["PATH"] = saved
+        _GRADEBOOK["path"] = folder / "gradebook.db"
+    return _GRADEBOOK["path"]
+
+
+def _make(root: Path, config=CONFIG) -> Course:
+    """A course in ``root``: the tiny course's config plus ``config``, and its own copy of :func:`_gradebook`."""
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     with (root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
         f.write(config)
-    saved = os.environ.get("PATH", "")
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])
-    try:
-        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-            gb.add_assignment(HW)
-            gb.add_notebook(HW, HW)
-            gb.add_grade_cell("f_tests", HW, HW, max_score=10, cell_type="code")
-            gb.add_grade_cell("q_written", HW, HW, max_score=10, cell_type="markdown")
-            gb.add_solution_cell("q_written", HW, HW)
-            for sid, when in SUBMITTED.items():
-                gb.add_student(sid, first_name=sid.title(), last_name="Doe", lms_user_id=LMS[sid])
-                gb.add_submission(HW, sid, timestamp=when)
-                gb.find_grade("f_tests", HW, HW, sid).auto_score = 8.0
-                g = gb.find_grade("q_written", HW, HW, sid)
-                g.manual_score, g.needs_manual_grade = 6.0, False
-            gb.db.commit()
-    finally:
-        os.environ["PATH"] = saved
+    shutil.copy(_gradebook(), root / "gradebook.db")
     for sid in SUBMITTED:
         (root / "submitted" / sid / HW).mkdir(parents=True)
     return Course(root)
