@@ -1,15 +1,12 @@
 """Grading as Dask tasks on the tiny fixture course: the same rows as plain nbgrader, a run that
 resumes, a worker killed mid-grade, and a submission that kills its worker every time."""
-import atexit
 import json
 import os
 import shutil
 import signal
 import sqlite3
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import nbformat
 import psutil
@@ -28,29 +25,14 @@ pytestmark = pytest.mark.slow  # in make test (CI), but for the poison submissio
 EXPECTED = {"ref": 5, "partial": 3, "blank": 0}  # points of the example submissions (tests/grading/test_pipeline.py)
 
 
-_RELEASED: dict = {}  # {"root": the released tiny course every make_course copies}, made once in this process
-
-
-def released_course():
-    """The tiny course with an install source, built and released once in this process (a release runs nbgrader's
-    converter and ``alembic`` in processes of their own: about 7 s of CPU)."""
-    if "root" not in _RELEASED:
-        root = Path(tempfile.mkdtemp(prefix="test_cluster-"))
-        atexit.register(shutil.rmtree, root, True)
-        text = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
-        (root / "nbgrader_config.py").write_text(text + "\nc.SetInstallSource.install_source = 'dgmlab==0.1.0'\n",
-                                                 encoding="utf-8")
-        tiny.build(root)
-        C.release(C.Course(root))
-        _RELEASED["root"] = root
-    return _RELEASED["root"]
-
-
 def make_course(root, students):
-    """A copy of :func:`released_course` in ``root``; ``students`` maps a student id to ``ref``, ``partial``,
-    ``blank`` or a notebook."""
-    shutil.copytree(released_course(), root, dirs_exist_ok=True)
+    """A released tiny course; ``students`` maps a student id to ``ref``, ``partial``, ``blank`` or a notebook."""
+    text = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
+    (root / "nbgrader_config.py").write_text(text + "\nc.SetInstallSource.install_source = 'dgmlab==0.1.0'\n",
+                                             encoding="utf-8")
+    tiny.build(root)
     course = C.Course(root)
+    C.release(course)
     examples = example_submissions(course.release_notebook(HW), course.source_notebook(HW), tiny.MUTANTS,
                                    tiny.PARTIAL)
     kinds = {"ref": examples["demo_reference"], "partial": examples["demo_partial"], "blank": examples["demo_blank"]}
