@@ -22,9 +22,12 @@ demo: venv
 
 # ruff ([tool.ruff] in pyproject.toml: pyflakes, import sorting, whitespace): CI's first step (.ci/run), and the
 # pre-commit hook's (.pre-commit-config.yaml). The second run: the homeworks' modules with no percent-file exemption.
+# Then mypy ([tool.mypy]: all of src/dgmlab at a baseline, strict on the packages listed there; its cache in
+# .mypy_cache/, cold in CI: about a minute of CPU).
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff check --config 'lint.per-file-ignores = {}' homeworks/*/checks homeworks/*/hidden
+	$(BIN)/python -m mypy
 
 # Everything but the whole-class end-to-end tests (what CI runs: .ci/run); benchmarks/results/performance.md has the times.
 test: venv

@@ -39,7 +39,7 @@ import sys
 import types
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, cast
 
 from .. import runtime, workspace
 from . import wire
@@ -48,6 +48,7 @@ from .judgement import (
     MAX_FILE_BYTES,
     Answers,
     HandedIn,
+    JudgedTest,
     Judgement,
     Ref,
     judge,
@@ -56,28 +57,30 @@ from .judgement import (
     takes_ref,
     usable,
 )
-from .points import PlanError, derive
+from .points import CellPoints, derive
+from .points import PlanError as PlanError  # re-exported: the grader's judge names it dgmlab.probes.PlanError
 from .recorded_values import (
     EXPECTED_FILE,
     KIT_HOMEWORKS,
     _course_expected,
     _kit_module,
-    _valid_name,
     checks_package,
     expected,
     expected_file,
     optional_module,
     use_references,
 )
+from .recorded_values import _valid_name as _valid_name  # re-exported: dgmlab.grading.hidden checks names with it
 
 PROBE_MIME = "application/vnd.dgmlab.probe+json"
 
 # ------------------------------------------------------------------ the registry
 CHECKS_FILE = "checks.py"  # a course's own homework: its specs, beside its notebook
-_course_checks: dict = {}  # {hw: (sha256 of its checks.py, module)} loaded by load_checks
+_course_checks: dict[str, tuple[str, types.ModuleType]] = {}  # {hw: (sha256 of its checks.py, module)}: load_checks
 
 
-def remembered(cache: dict, size: int, key, make: Callable, errors=(AssertionError,)):
+def remembered(cache: dict[Any, Any], size: int, key: object, make: Callable[[], Any],
+               errors: type[BaseException] | tuple[type[BaseException], ...] = (AssertionError,)) -> Any:
     """``make()``, kept in ``cache`` under ``key`` with the ``size`` last used (a judge lives on from one grading to the
     next, and a handed-in file's draw is read by several tests): what it returned, or, when it raised one of
     ``errors``, that failure raised again (as AssertionError) on every later use of ``key``."""
@@ -94,7 +97,7 @@ def remembered(cache: dict, size: int, key, make: Callable, errors=(AssertionErr
     return found
 
 
-def load_checks(hw: str, folder) -> bool:
+def load_checks(hw: str, folder: str | Path) -> bool:
     """Use ``folder/checks.py`` as the specs of ``hw``, a course's own homework (the kit's homeworks
     always use ``homeworks.<hw>.checks``); returns whether ``hw`` now has specs. The file is run as Python
     (the course's own code: the grader loads it from ``source/<hw>/``, never from a submission), and
@@ -108,7 +111,7 @@ def load_checks(hw: str, folder) -> bool:
         return hw in _course_checks
     recorded = Path(folder) / EXPECTED_FILE  # its recorded values, what a self-check's visible tests compare with
     if recorded.is_file():
-        _course_expected[hw] = wire.loads(recorded.read_text(encoding="utf-8"))
+        _course_expected[hw] = cast("dict[str, Any]", wire.loads(recorded.read_text(encoding="utf-8")))
     else:
         _course_expected.pop(hw, None)
     summed = Path(folder) / POINTS_FILE  # its cells' points, its tests' @points summed by dgmlab build
@@ -119,7 +122,7 @@ def load_checks(hw: str, folder) -> bool:
     return load_checks_text(hw, path.read_text(encoding="utf-8"), str(path))
 
 
-def course_module(name: str, text: str, filename: str):
+def course_module(name: str, text: str, filename: str) -> types.ModuleType:
     """A module ``name`` made by running ``text``, a file of the course's own (its ``checks.py`` or ``hidden.py``,
     read by the grader from ``source/<hw>/``, never from a submission), registered in ``sys.modules``."""
     module = types.ModuleType(name)
@@ -147,7 +150,7 @@ def load_checks_text(hw: str, text: str, filename: str | None = None) -> bool:
     return True
 
 
-def _module(hw: str):
+def _module(hw: str) -> types.ModuleType:
     if not _valid_name(hw):
         raise KeyError(f"no homework {hw!r}")
     module = _kit_module(hw)
@@ -162,11 +165,11 @@ def _module(hw: str):
 # in homeworks.<hw>.checks: {test cell: {"points": total, "hidden": share}}, its tests' @points summed
 # (points.derive), written by dgmlab build: the student package has no hidden tests to sum
 POINTS_FILE = "points.json"
-_points: dict = {}  # {hw: {test cell: {"points": total, "hidden": share}}}
-_specs_cache: dict = {}  # {hw: (the CHECKS list, {cell: CheckSpec})}
+_points: dict[str, dict[str, CellPoints]] = {}  # {hw: {test cell: {"points": total, "hidden": share}}}
+_specs_cache: dict[str, tuple[Any, dict[str, CheckSpec]]] = {}  # {hw: (the CHECKS list, {cell: CheckSpec})}
 
 
-def cell_points(hw: str) -> dict:
+def cell_points(hw: str) -> dict[str, CellPoints]:
     """``{test cell: {"points": total, "hidden": share}}`` of kit homework ``hw``, its tests' ``@points`` summed
     (``dgmlab build`` records them in :data:`POINTS_FILE`; while it builds, :func:`use_points`)."""
     if hw not in _points:
@@ -178,24 +181,24 @@ def cell_points(hw: str) -> dict:
     return _points[hw]
 
 
-def _read_points(table: dict) -> dict:
+def _read_points(table: dict[str, Any]) -> dict[str, CellPoints]:
     return {str(k): {"points": float(v["points"]), "hidden": float(v["hidden"])} for k, v in table.items()}
 
 
-def use_points(hw: str, table: dict) -> None:
+def use_points(hw: str, table: dict[str, Any]) -> None:
     """Take ``table`` (``{test cell: {"points": total, "hidden": share}}``, :func:`derive_points` of the homework
     being built) as ``hw``'s points."""
     _points[hw] = _read_points(table)
     _specs_cache.pop(hw, None)
 
 
-def derive_points(hw: str, hidden_of: Callable) -> dict:
+def derive_points(hw: str, hidden_of: Callable[[str], Any]) -> dict[str, CellPoints]:
     """``{test cell: {"points": total, "hidden": share}}`` of homework ``hw`` from its tests' ``@points``
     (:func:`dgmlab.probes.points.derive`); ``hidden_of(cell)``: the cell's hidden tests
     (:func:`dgmlab.grading.hidden.tests`). Raises :class:`PlanError` naming a cell whose points are not all there.
     A course's own ``checks.py`` may still give a CheckSpec's ``points``/``hidden``: kept when they equal the sums
     (or when some test has no ``@points`` to sum), a PlanError saying to delete them when not."""
-    out = {}
+    out: dict[str, CellPoints] = {}
     for spec in _module(hw).CHECKS:
         given = spec.points is not None or spec.hidden is not None
         if given and hw not in _course_checks:
@@ -217,14 +220,14 @@ def derive_points(hw: str, hidden_of: Callable) -> dict:
     return out
 
 
-def specs(hw: str) -> dict:
+def specs(hw: str) -> dict[str, CheckSpec]:
     """``{test cell grade_id: CheckSpec}`` of homework ``hw`` (``homeworks.<hw>.checks``, or the course's
     ``checks.py`` that :func:`load_checks` loaded), each with its points."""
     checks = _module(hw).CHECKS
     cached = _specs_cache.get(hw)
     if cached is not None and cached[0] is checks:
         return dict(cached[1])
-    out = {}
+    out: dict[str, CheckSpec] = {}
     for spec in checks:
         if spec.points is None:
             table = cell_points(hw)
@@ -249,26 +252,26 @@ def spec_for(hw: str, cell: str) -> CheckSpec:
 
 # ------------------------------------------------------------------ lazy imports the homework modules share
 # (the registry imports a homework's module without paying for torch or sympy until a probe or test needs them)
-def _np():
+def _np() -> Any:
     import numpy as np
 
     return np
 
 
-def _sp():
+def _sp() -> Any:
     import sympy as sp
 
     return sp
 
 
-def _torch():
+def _torch() -> Any:
     import torch
 
     return torch
 
 
 # ------------------------------------------------------------------ kernel side: probing
-def attempt(fn, *args, **kwargs):
+def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)``, or :class:`dgmlab.probes.wire.Raised` with the error when it raises."""
     try:
         return fn(*args, **kwargs)
@@ -278,7 +281,7 @@ def attempt(fn, *args, **kwargs):
         return wire.Raised(wire.describe_exception(exc))
 
 
-def seeded_generator(seed: int, salt: int):
+def seeded_generator(seed: int, salt: int) -> Any:
     """A ``torch.Generator`` for one cell's inputs: from the grading's seed and the cell's own ``salt``, so
     two cells of a notebook never draw the same numbers."""
     import torch
@@ -288,17 +291,17 @@ def seeded_generator(seed: int, salt: int):
 
 
 # ------------------------------------------------------------------ the grader's side of a kit homework
-_GRADER_SIDE: dict = {}  # {hw: its hidden package}, handed over by the grader (use_grader_side)
+_GRADER_SIDE: dict[str, Any] = {}  # {hw: its hidden package}, handed over by the grader (use_grader_side)
 
 
-def use_grader_side(hw: str, package) -> None:
+def use_grader_side(hw: str, package: Any) -> None:
     """Hand kit homework ``hw``'s checks the grader's side of it, ``homeworks.<hw>.hidden`` (its references: the
     networks a handed-in file is loaded into when graded). The grader does it when it imports the package
     (:func:`dgmlab.grading.hidden.module`); checks never import it, so a kernel, which cannot, never tries."""
     _GRADER_SIDE[hw] = package
 
 
-def grader_side(hw: str):
+def grader_side(hw: str) -> Any:
     """What :func:`use_grader_side` handed over for ``hw``, or ``None`` (a student's environment, a self-check)."""
     return _GRADER_SIDE.get(hw)
 
@@ -306,19 +309,20 @@ def grader_side(hw: str):
 # A converted cell (one whose visible tests compare with recorded values) wraps its inputs with with_working and its
 # probe with on_working: the student's code also runs on the visible tests' own draw, under "working", which the
 # visible tests read through working(v); hidden tests read the values on the grading seed's draw.
-def with_working(make: Callable) -> Callable:
+def with_working(make: Callable[[int], dict[str, Any]]) -> Callable[[int], dict[str, Any]]:
     """A converted cell's ``inputs``: ``make(seed)``, and under ``"working"`` the visible tests' draw,
     ``make(WORKING_SEED)`` (when graded :func:`make_inputs` puts the grading seed's in its place)."""
-    def inputs(seed):
+    def inputs(seed: int) -> dict[str, Any]:
         return {**make(seed), "working": make(WORKING_SEED)}
     return inputs
 
 
-def on_working(probe: Callable, own_rng: bool = False) -> Callable:
+def on_working(probe: Callable[[Any, Any], dict[str, Any]],
+               own_rng: bool = False) -> Callable[[Any, Any], dict[str, Any]]:
     """A converted cell's probe: ``probe`` on the inputs and, under ``"working"``, on the visible tests' draw. With
     ``own_rng`` the second run draws from torch's generator seeded with :data:`WORKING_SEED` and leaves the kernel's
     as the first run left it (a probe whose values depend on what it draws, e.g. a penalty's eps)."""
-    def both(o, x):
+    def both(o: Any, x: Any) -> dict[str, Any]:
         out = probe(o, x)
         if not own_rng:
             return {**out, "working": attempt(probe, o, x["working"])}
@@ -329,7 +333,7 @@ def on_working(probe: Callable, own_rng: bool = False) -> Callable:
     return both
 
 
-def working(v) -> "Answers":
+def working(v: Any) -> Answers:
     """The probe's values on a converted cell's own draw, read as ``v``'s are (``.inputs``: those inputs)."""
     data = v.working
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
@@ -337,7 +341,7 @@ def working(v) -> "Answers":
     return Answers(data, v.inputs.working)
 
 
-def run_probe(spec: CheckSpec, objects: tuple, seed: int) -> dict:
+def run_probe(spec: CheckSpec, objects: tuple[Any, ...], seed: int) -> dict[str, Any]:
     """What the grader gets from this cell: ``{name: plain value}`` (a value the student's code raised
     on is :class:`dgmlab.probes.wire.Raised`)."""
     if len(objects) != len(spec.names):
@@ -350,10 +354,10 @@ def run_probe(spec: CheckSpec, objects: tuple, seed: int) -> dict:
     out = attempt(spec.probe, named, make_inputs(spec, seed))
     if isinstance(out, wire.Raised):
         return {n: out for n in spec.names}
-    return out
+    return cast("dict[str, Any]", out)
 
 
-def check(cell: str, *objects, seed: int = 0) -> None:
+def check(cell: str, *objects: Any, seed: int = 0) -> None:
     """Check this test cell's answers (see the module docstring); prints, returns nothing."""
     hw = workspace.current_homework()
     if hw is None:
@@ -363,8 +367,7 @@ def check(cell: str, *objects, seed: int = 0) -> None:
             f"{CHECKS_FILE} of {hw} is missing: this homework's checks come in the file {CHECKS_FILE} handed out "
             f"with the notebook; put it in {workspace.folder()} (the folder of {hw}.ipynb) and run this cell again")
     spec = spec_for(hw, cell)
-    data = run_probe(spec, objects, seed)
-    text = wire.dumps(data)
+    text = wire.dumps(run_probe(spec, objects, seed))
     if runtime.is_grading():
         _show({PROBE_MIME: {"cell": cell, "data": text}})
         return None
@@ -378,21 +381,21 @@ def check(cell: str, *objects, seed: int = 0) -> None:
     return None
 
 
-def _show(bundle: dict) -> None:
+def _show(bundle: dict[str, Any]) -> None:
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:  # pragma: no cover - grading runs in IPython
         get_ipython = None
     if get_ipython is not None and get_ipython() is not None:
-        display(bundle, raw=True)
+        display(bundle, raw=True)  # type: ignore[no-untyped-call]
 
 
 # ------------------------------------------------------------------ reading a test cell's source
 _SETUP_CALL = re.compile(r"""dgmlab\.setup\(\s*["']([A-Za-z0-9_]+)["']""")
 
 
-def homework_of(nb) -> str | None:
+def homework_of(nb: Any) -> str | None:
     """The homework a notebook's setup cell names (``dgmlab.setup("hw3_flows")``), or ``None``."""
     for cell in nb.cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "setup":
@@ -401,7 +404,7 @@ def homework_of(nb) -> str | None:
     return None
 
 
-def cell_call(source: str) -> tuple[str, tuple] | None:
+def cell_call(source: str) -> tuple[str, tuple[str, ...]] | None:
     """``(grade_id, argument names)`` of the ``check("...", a, b)`` call a test cell makes, or ``None``
     when the cell makes none (the grader gives such a test cell 0: its score would come from the kernel)."""
     try:
@@ -414,7 +417,7 @@ def cell_call(source: str) -> tuple[str, tuple] | None:
             call = node.value
             if (call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
                     and all(isinstance(a, ast.Name) for a in call.args[1:]) and not call.keywords):
-                return call.args[0].value, tuple(a.id for a in call.args[1:])
+                return call.args[0].value, tuple(a.id for a in call.args[1:] if isinstance(a, ast.Name))
             raise PlanError("a test cell calls check(\"<its grade_id>\", <names>...) with nothing else")
     return None
 
@@ -431,9 +434,9 @@ def grading_source(source: str, seed: int) -> str:
 
 
 __all__ = [
-    "Answers", "CheckSpec", "EXPECTED_FILE", "HandedIn", "Judgement", "KIT_HOMEWORKS", "MAX_FILE_BYTES", "MAX_REASON",
-    "PROBE_MIME", "Ref", "TestFailure", "WORKING_SEED", "attempt", "cell_call", "check", "checks_package", "expected",
-    "expected_file", "grading_source", "homework_of", "judge", "load_checks", "make_inputs", "on_working",
-    "optional_module", "plan", "read_handed_in", "run_probe", "seeded_generator", "spec_for", "specs", "takes_ref",
-    "usable", "use_references", "with_working", "working",
+    "Answers", "CheckSpec", "EXPECTED_FILE", "HandedIn", "JudgedTest", "Judgement", "KIT_HOMEWORKS", "MAX_FILE_BYTES",
+    "MAX_REASON", "PROBE_MIME", "Ref", "TestFailure", "WORKING_SEED", "attempt", "cell_call", "check",
+    "checks_package", "expected", "expected_file", "grading_source", "homework_of", "judge", "load_checks",
+    "make_inputs", "on_working", "optional_module", "plan", "read_handed_in", "run_probe", "seeded_generator",
+    "spec_for", "specs", "takes_ref", "usable", "use_references", "with_working", "working",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -25,7 +25,7 @@ class CheckError(AssertionError):
 
 
 # ----------------------------------------------------------------- sympy
-def as_sympy(value, name: str = "the answer"):
+def as_sympy(value: Any, name: str = "the answer") -> Any:
     """``value`` as a sympy object, without ever parsing text: a sympy expression or matrix as it is, a plain
     ``bool``, ``int``, ``float``, ``complex`` or ``Fraction`` (numpy's too) through sympy's own constructors.
 
@@ -52,7 +52,7 @@ def as_sympy(value, name: str = "the answer"):
                      + (" (a string is never evaluated: return the sympy object itself)" if isinstance(value, str) else ""))
 
 
-def assert_sympy_expr(value, name: str = "the answer", symbols: Iterable | None = None) -> None:
+def assert_sympy_expr(value: Any, name: str = "the answer", symbols: Iterable[Any] | None = None) -> None:
     """``value`` is a sympy expression whose free symbols are among ``symbols``."""
     import sympy as sp
 
@@ -66,7 +66,7 @@ def assert_sympy_expr(value, name: str = "the answer", symbols: Iterable | None 
             raise CheckError(f"{name} uses symbols {extra}; only {sorted(allowed)} are allowed")
 
 
-def sympy_equivalent(a, b, points=None, rtol: float = 1e-12) -> bool:
+def sympy_equivalent(a: Any, b: Any, points: Any = None, rtol: float = 1e-12) -> bool:
     """Whether two sympy expressions are equal as functions of their symbols: by value (to ``rtol``) at ``points``
     ({symbol or name: number}; default :func:`dgmlab.probes.sympy_values.points_for` of their symbols, five points in
     each symbol's domain), in bounded time and precision (:mod:`dgmlab.probes.sympy_values`), so every form sympy
@@ -93,7 +93,7 @@ def sympy_equivalent(a, b, points=None, rtol: float = 1e-12) -> bool:
         return False
 
 
-def assert_sympy_equal(value, expected, name: str = "the answer", reveal: bool = False) -> None:
+def assert_sympy_equal(value: Any, expected: Any, name: str = "the answer", reveal: bool = False) -> None:
     """``value`` is a sympy expression equivalent to ``expected``."""
     import sympy as sp
 
@@ -110,7 +110,7 @@ def assert_sympy_equal(value, expected, name: str = "the answer", reveal: bool =
                          + (f": got {value}, expected {expected}" if reveal else ""))
 
 
-def sympy_gap(value, reference, points, digits: int = 40) -> float:
+def sympy_gap(value: Any, reference: Any, points: Iterable[dict[Any, Any]], digits: int = 40) -> float:
     """Largest |value - reference| over ``points``, evaluated to ``digits`` significant digits (by value, in bounded
     time and precision: :mod:`dgmlab.probes.sympy_values`).
 
@@ -140,7 +140,7 @@ def sympy_gap(value, reference, points, digits: int = 40) -> float:
     return worst
 
 
-def sympy_number(value, point: dict, name: str = "the answer", digits: int = 30) -> complex:
+def sympy_number(value: Any, point: dict[Any, Any], name: str = "the answer", digits: int = 30) -> complex:
     """The value of sympy ``value`` at ``point`` ({symbol or name: number}) as a ``complex``, computed in bounded
     time and precision whatever form sympy wrote it in (:func:`dgmlab.probes.sympy_values.value_at`: a 0/0 of the form
     at the point is its limit); ``nan`` where it is undefined. Raises :class:`CheckError` (what to change) when it
@@ -154,7 +154,7 @@ def sympy_number(value, point: dict, name: str = "the answer", digits: int = 30)
         raise CheckError(f"{name} cannot be checked: {exc}") from None
 
 
-def has_float(expr) -> bool:
+def has_float(expr: Any) -> bool:
     """Whether a sympy expression (or matrix) contains a floating-point number such as 0.333..."""
     import sympy as sp
 
@@ -162,7 +162,7 @@ def has_float(expr) -> bool:
 
 
 # ----------------------------------------------------------------- tensors
-def as_array(value, name: str = "the answer") -> np.ndarray:
+def as_array(value: Any, name: str = "the answer") -> np.ndarray[Any, np.dtype[np.float64]]:
     """``value`` (torch tensor, numpy array, number, or a list of them) as a float64 numpy array.
 
     Rejects anything else by type, so an object with a rigged ``__eq__`` fails.
@@ -170,7 +170,7 @@ def as_array(value, name: str = "the answer") -> np.ndarray:
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency
-        torch = None
+        torch = None  # type: ignore[assignment]
     if torch is not None and isinstance(value, torch.Tensor):
         if value.is_complex():
             raise CheckError(f"{name} is complex; a real tensor was expected")
@@ -189,14 +189,14 @@ def as_array(value, name: str = "the answer") -> np.ndarray:
     raise CheckError(f"{name} must be a torch.Tensor, numpy array, number or list of them, got {type(value).__name__}")
 
 
-def _at(flat: int, shape: tuple) -> str:
+def _at(flat: int, shape: tuple[int, ...]) -> str:
     """Where element ``flat`` of an array of ``shape`` is, as a student writes it: `` at index (2, 3)`` in plain
     integers (never ``np.int64(2)``), or nothing for a single number (a 0-d tensor has no index to name)."""
     return f" at index {tuple(int(i) for i in np.unravel_index(flat, shape))}" if shape else ""
 
 
-def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
-                 name: str = "the answer", shape: tuple | None = None, reveal: bool = False) -> None:
+def assert_close(value: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-6,
+                 name: str = "the answer", shape: tuple[int, ...] | None = None, reveal: bool = False) -> None:
     """``value`` has the expected shape, is finite, and is close to ``expected`` elementwise."""
     got = as_array(value, name)
     want = np.asarray(as_array(expected, "expected"), dtype=np.float64)
@@ -232,7 +232,7 @@ def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
                          f"(allowed: rtol={rtol:g}, atol={atol:g})")
 
 
-def off_by(got, want) -> str:
+def off_by(got: Any, want: Any) -> str:
     """How far ``got`` is from ``want`` (numbers or arrays of one shape), as the largest error relative to the
     expected entry's size and only to a power of ten: "off by 1% to 10% of the expected value". What a failure
     message may say of a value compared with the grader's; never the value itself nor the absolute error, from
@@ -257,7 +257,7 @@ def _relative_error_text(relative: float) -> str:
     return f"off by 1e{low} to 1e{low + 1} times the expected value's size"
 
 
-def assert_tensor(value, name: str = "the answer", shape: tuple | None = None, dtype=None,
+def assert_tensor(value: Any, name: str = "the answer", shape: tuple[int | None, ...] | None = None, dtype: Any = None,
                   requires_grad: bool | None = None) -> None:
     """``value`` is a torch tensor with the given shape (``None`` entries match anything), dtype, grad flag."""
     import torch
@@ -276,7 +276,7 @@ def assert_tensor(value, name: str = "the answer", shape: tuple | None = None, d
 
 
 # ----------------------------------------------------------------- couplings
-def assert_coupling(plan, a, b, *, atol: float = 1e-8, name: str = "the coupling") -> None:
+def assert_coupling(plan: Any, a: Any, b: Any, *, atol: float = 1e-8, name: str = "the coupling") -> None:
     """``plan`` is non-negative with row sums ``a`` and column sums ``b``."""
     P = as_array(plan, name)
     a = np.asarray(a, dtype=np.float64)

@@ -6,7 +6,7 @@ graded). The bottom of the protocol: :mod:`dgmlab.probes` (the registry, the ker
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 MAX_REASON = 600  # characters of one failure reason
 
@@ -31,14 +31,14 @@ class CheckSpec:
     cell: str
     points: float | None = None  # None: its tests' @points, summed (a kit homework's POINTS_FILE)
     hidden: float | None = None  # None: with points, 0; without, its hidden tests' @points, summed
-    names: tuple = ()
-    visible: tuple = ()
-    probe: Callable | None = None
-    inputs: Callable | None = None
-    files: tuple = ()  # files the student hands in that this cell grades (read by the grader, as handed in)
+    names: tuple[str, ...] = ()
+    visible: tuple[Callable[..., Any], ...] = ()
+    probe: Callable[..., Any] | None = None
+    inputs: Callable[[int], Any] | None = None
+    files: tuple[str, ...] = ()  # files the student hands in that this cell grades (read by the grader, as handed in)
     hidden_for: str = ""  # what the hidden tests decide, in the statement's words (the cell's printed line says it)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.points is not None and self.hidden is None:  # a course's spec with no hidden tests
             object.__setattr__(self, "hidden", 0.0)
 
@@ -52,7 +52,7 @@ class TestFailure(AssertionError):
 WORKING_SEED = 0  # visible tests read inputs drawn from this seed in a student's self-check (graded: make_inputs)
 
 
-def make_inputs(spec: CheckSpec, seed: int) -> dict:
+def make_inputs(spec: CheckSpec, seed: int) -> dict[str, Any]:
     """The inputs of ``spec``'s probe for ``seed``. A converted cell's inputs carry its visible tests' own draw
     under ``"working"``: the working seed's in a self-check (what the recorded values are for), but when graded
     (any other seed) the grading seed's, because the working draw and its recorded values are public and a kernel

@@ -12,7 +12,7 @@ The message is the TA's, not a grade: a cell that uses it is worth no points.
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from . import asserts
 
@@ -22,20 +22,20 @@ RELATIVE = 1e-12  # two values agree to this relative difference (they are compu
 NO_STEPS = "no steps given"
 
 
-def _sp():
+def _sp() -> Any:
     import sympy as sp
 
     return sp
 
 
-def expands_to_zero(expr) -> bool:
+def expands_to_zero(expr: Any) -> bool:
     """Whether ``expr`` is 0 after expanding products and logarithms (``log(a/b) = log a - log b`` for positive
     symbols, ``log 4 = 2 log 2``); ``False`` when it is not, or is too large to try."""
     sp = _sp()
     if sum(1 for _ in sp.preorder_traversal(expr)) > EXACT_NODES:
         return False
     try:
-        return sp.expand(sp.expand_log(expr, force=True), multinomial=False, power_exp=False) == 0
+        return bool(sp.expand(sp.expand_log(expr, force=True), multinomial=False, power_exp=False) == 0)
     except Exception:  # a form expand cannot handle: by value instead
         return False
 
@@ -54,8 +54,9 @@ def show(x: complex) -> str:
     return f"{x.real:.6g}" if abs(x.imag) <= 1e-12 * max(1.0, abs(x)) else f"{x.real:.6g}{x.imag:+.6g}i"
 
 
-def chain_report(steps, *, start, end, points: Sequence, evaluate: Callable, where: Callable,
-                 start_name: str, end_name: str, symbols: Sequence, parts: Callable | None = None) -> tuple[bool, str]:
+def chain_report(steps: Any, *, start: Any, end: Any, points: Sequence[Any], evaluate: Callable[[Any, Any], complex],
+                 where: Callable[[Any], str], start_name: str, end_name: str, symbols: Sequence[Any],
+                 parts: Callable[[Any], tuple[Any, ...]] | None = None) -> tuple[bool, str]:
     """``(holds, message)`` for the chain ``steps`` (a list of sympy expressions, as the wire rebuilt them).
 
     ``start``/``end``: the question's first and last expressions, ``start_name``/``end_name`` how the message names
@@ -86,7 +87,7 @@ def chain_report(steps, *, start, end, points: Sequence, evaluate: Callable, whe
         problems.append(f"only the first {MAX_STEPS} of {len(steps)} steps were read")
     split = parts or (lambda e: (e,))
 
-    def same(a, b):
+    def same(a: Any, b: Any) -> str | None:
         try:
             pa, pb = split(a), split(b)
             if len(pa) == len(pb) and all(expands_to_zero(x - y) for x, y in zip(pa, pb, strict=True)):

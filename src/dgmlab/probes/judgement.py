@@ -10,7 +10,7 @@ import inspect
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, NamedTuple
 
 from .. import runtime
 from . import wire
@@ -21,7 +21,7 @@ from .recorded_values import _JUDGED, expected
 MAX_FILE_BYTES = 64 * 2**20  # a handed-in file a cell grades
 
 
-def read_handed_in(folder, name: str) -> bytes:
+def read_handed_in(folder: str | Path | None, name: str) -> bytes:
     """The bytes of the handed-in file ``name`` in ``folder``; fails the test when it is missing, a link or too large."""
     path = None if folder is None else Path(folder) / name
     if path is None or not path.is_file() or path.is_symlink():
@@ -38,10 +38,11 @@ class HandedIn:
     file is missing or too large. ``folder`` is where they are read from (``None``: no file at all); or
     ``contents``, ``{name: bytes, or why it cannot be graded}``, read already (the judge reads no folder)."""
 
-    def __init__(self, folder, names: tuple, contents: dict | None = None):
+    def __init__(self, folder: str | Path | None, names: tuple[str, ...],
+                 contents: dict[str, bytes | str] | None = None) -> None:
         self._folder, self._names, self._contents = folder, tuple(names), contents
 
-    def __contains__(self, name):
+    def __contains__(self, name: str) -> bool:
         if name not in self._names:
             raise TestFailure(f"{name} is not a file this cell grades")
         if self._contents is not None:
@@ -49,7 +50,7 @@ class HandedIn:
 
         return self._folder is not None and (Path(self._folder) / name).is_file()
 
-    def __getitem__(self, name) -> bytes:
+    def __getitem__(self, name: str) -> bytes:
         if name not in self._names:
             raise TestFailure(f"{name} is not a file this cell grades")
         if self._contents is None:
@@ -66,7 +67,8 @@ class Answers:
     cell grades, :class:`HandedIn`) and ``v.seeds`` (each graded file's draw seed); reading a value the
     student's code raised on, or could not hand back, fails the test with that reason."""
 
-    def __init__(self, data: dict, inputs: dict, files: HandedIn | None = None, seeds: dict | None = None):
+    def __init__(self, data: dict[str, Any], inputs: dict[str, Any], files: HandedIn | None = None,
+                 seeds: dict[str, int | str] | None = None) -> None:
         self._data, self.inputs = data, _Inputs(inputs)
         self.files, self.seeds = files or HandedIn(None, ()), dict(seeds or {})
 
@@ -77,7 +79,7 @@ class Answers:
             raise TestFailure(seed.removeprefix("refused: "))
         return int(seed)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         if name not in self._data:
@@ -85,11 +87,11 @@ class Answers:
         return usable(name, self._data[name])
 
 
-class _Inputs(dict):
+class _Inputs(dict[str, Any]):
     __getattr__ = dict.__getitem__
 
 
-def usable(name: str, value):
+def usable(name: str, value: Any) -> Any:
     """``value``, or a :class:`TestFailure` saying why it cannot be tested."""
     if isinstance(value, wire.Raised):
         raise TestFailure(f"your code raised {value.message}")
@@ -100,15 +102,25 @@ def usable(name: str, value):
     return value
 
 
+class JudgedTest(NamedTuple):
+    """One test of a judged cell: its name, its points, whether it is hidden, whether it passed, and why not."""
+
+    name: str
+    points: float
+    hidden: bool
+    passed: bool
+    reason: str | None
+
+
 @dataclass
 class Judgement:
     earned: float
     points: float
-    lines: list = field(default_factory=list)
-    results: list = field(default_factory=list)  # (name, points, hidden, passed, reason)
+    lines: list[str] = field(default_factory=list)
+    results: list[JudgedTest] = field(default_factory=list)
 
 
-def _weight(fn) -> float | None:
+def _weight(fn: Callable[..., Any]) -> float | None:
     return getattr(fn, "__dgmlab_points__", None)
 
 
@@ -118,7 +130,7 @@ def _reason(exc: BaseException) -> str:
     return text if len(text) <= MAX_REASON else text[:MAX_REASON] + " ..."
 
 
-def _run(fn, *args) -> str | None:
+def _run(fn: Callable[..., Any], *args: Any) -> str | None:
     runtime.seed_everything(0)
     try:
         with warnings.catch_warnings():
@@ -129,15 +141,24 @@ def _run(fn, *args) -> str | None:
     return None
 
 
-def plan(spec: CheckSpec, *, hidden: tuple | None = None) -> list:
+def _shares(spec: CheckSpec) -> tuple[float, float]:
+    """``(points, hidden)`` of a spec whose points are filled in (:func:`dgmlab.probes.specs` fills them)."""
+    if spec.points is None or spec.hidden is None:
+        raise TypeError(f"test cell {spec.cell!r} has no points yet: read its spec with dgmlab.probes.specs")
+    return spec.points, spec.hidden
+
+
+def plan(spec: CheckSpec, *,
+         hidden: tuple[Callable[..., Any], ...] | None = None) -> list[tuple[str, float, bool]]:
     """``[(name, points, hidden)]`` of a cell: the spec's visible tests, then, when given, its ``hidden`` tests (the
     grader's test functions of the cell: :func:`dgmlab.grading.hidden.tests`)."""
-    visible = _split(spec.points - spec.hidden, [(f.__name__, _weight(f)) for f in spec.visible],
+    total, hidden_share = _shares(spec)
+    visible = _split(total - hidden_share, [(f.__name__, _weight(f)) for f in spec.visible],
                      "visible", strict=True)
     out = [(n, w, False) for n, w in visible]
     if hidden is not None:
         tests = [(f.__name__, _weight(f)) for f in hidden]
-        out += [(n, w, True) for n, w in _split(spec.hidden, tests, "hidden", strict=True)]
+        out += [(n, w, True) for n, w in _split(hidden_share, tests, "hidden", strict=True)]
     return out
 
 
@@ -150,31 +171,32 @@ class Ref:
     cell of that id defines (the kit's own networks), and ``ref.keep(name, data)``, a small file of bytes kept for the
     class dashboard."""
 
-    def __init__(self, hw: str, cell: str, reference: Callable | None = None, keep: Callable | None = None):
+    def __init__(self, hw: str, cell: str, reference: Callable[[str], dict[str, Any]] | None = None,
+                 keep: Callable[[str, bytes], None] | None = None) -> None:
         self._hw, self._cell = hw, cell
         self._reference, self._keep = reference or _no_reference, keep or _keep_nothing
-        self._values = None
+        self._values: dict[str, Any] | None = None
 
-    def _table(self) -> dict:
+    def _table(self) -> dict[str, Any]:
         if self._values is None:
             self._values = expected(self._hw, self._cell)
         return self._values
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         return self[name]
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> Any:
         table = self._table()
         if name not in table:
             raise TestFailure(f"the kit has no reference value {name!r} for {self._cell}: reinstall dgmlab")
         return table[name]
 
-    def __contains__(self, name) -> bool:
+    def __contains__(self, name: object) -> bool:
         return name in self._table()
 
-    def cell(self, grade_id: str) -> dict:
+    def cell(self, grade_id: str) -> dict[str, Any]:
         """The names the instructor's cell ``grade_id`` defines (grader only)."""
         return self._reference(grade_id)
 
@@ -183,14 +205,16 @@ class Ref:
         self._keep(name, data)
 
 
-def takes_ref(fn) -> bool:
+def takes_ref(fn: Callable[..., Any]) -> bool:
     """Whether the test ``fn`` is written ``test_x(v, ref)`` (the kit's convention) rather than ``test_x(v)``."""
     return len(inspect.signature(fn).parameters) >= 2
 
 
-def judge(hw: str, spec: CheckSpec, data, seed: int, *, folder=None, handed: dict | None = None,
-          seeds: dict | None = None, reference: Callable | None = None, keep: Callable | None = None,
-          expected_at: Callable | None = None, hidden: tuple | None = None) -> Judgement:
+def judge(hw: str, spec: CheckSpec, data: object, seed: int, *, folder: str | Path | None = None,
+          handed: dict[str, bytes | str] | None = None, seeds: dict[str, int | str] | None = None,
+          reference: Callable[[str], dict[str, Any]] | None = None, keep: Callable[[str, bytes], None] | None = None,
+          expected_at: Callable[[str, str, int], dict[str, Any]] | None = None,
+          hidden: tuple[Callable[..., Any], ...] | None = None) -> Judgement:
     """Decide a test cell from its decoded probe ``data``: the visible tests, and when graded its ``hidden`` tests,
     the grader's test functions ``test_x(v, ref)`` of the cell (:func:`dgmlab.grading.hidden.tests`: a kit
     homework's ``homeworks/<hw>/hidden/``, a course's own ``hidden.py``); ``None``: not graded, the visible tests
@@ -210,9 +234,13 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, *, folder=None, handed: dic
         _JUDGED.reset(token)
 
 
-def _judge(hw, spec, data, seed, folder, handed, seeds, reference, keep, hidden) -> Judgement:
+def _judge(hw: str, spec: CheckSpec, data: object, seed: int, folder: str | Path | None,
+           handed: dict[str, bytes | str] | None, seeds: dict[str, int | str] | None,
+           reference: Callable[[str], dict[str, Any]] | None, keep: Callable[[str, bytes], None] | None,
+           hidden: tuple[Callable[..., Any], ...] | None) -> Judgement:
     inputs = make_inputs(spec, seed)
-    results = []
+    total, _ = _shares(spec)
+    results: list[JudgedTest] = []
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         data = {n: wire.Raised("the check's data is not a table of values") for n in spec.names}
     answers = Answers(data, inputs, HandedIn(folder, spec.files, handed), seeds)
@@ -222,19 +250,19 @@ def _judge(hw, spec, data, seed, folder, handed, seeds, reference, keep, hidden)
     for name, weight, is_hidden in plan(spec, hidden=hidden):
         fn = tests[name]
         reason = _run(fn, answers, ref) if takes_ref(fn) else _run(fn, answers)
-        results.append((name, weight, is_hidden, reason is None, reason))
+        results.append(JudgedTest(name, weight, is_hidden, reason is None, reason))
     if graded:
-        earned = tally(spec.points, [(w, h, ok) for _, w, h, ok, _ in results])
+        earned = tally(total, [(w, h, ok) for _, w, h, ok, _ in results])
     else:
         earned = round(sum(w for _, w, _, ok, _ in results if ok), 4)
-    return Judgement(earned, spec.points, _lines(spec, results, earned, graded), results)
+    return Judgement(earned, total, _lines(spec, results, earned, graded), results)
 
 
 def _keep_nothing(name: str, data: bytes) -> None:
     """``keep`` where nothing is kept (while a student works, in proofs, under plain ``judge``)."""
 
 
-def _no_reference(grade_id):
+def _no_reference(grade_id: str) -> dict[str, Any]:
     raise TestFailure(f"the instructor's cell {grade_id!r} is not available to this judge")
 
 
@@ -242,20 +270,21 @@ def _noun(x: float) -> str:
     return "point" if fmt(x) == "1" else "points"
 
 
-def _lines(spec, results, earned, graded: bool) -> list:
+def _lines(spec: CheckSpec, results: list[JudgedTest], earned: float, graded: bool) -> list[str]:
+    total, hidden_share = _shares(spec)
     lines = []
     for name, weight, hidden, ok, reason in results:
         tag = " (hidden test)" if hidden else ""
         lines.append(f"passed {name}: {fmt(weight)} of {points_text(weight)}{tag}" if ok
                      else f"FAILED {name}: 0 of {points_text(weight)}{tag}. {reason}")
-    visible_total = spec.points - spec.hidden
+    visible_total = total - hidden_share
     visible_earned = sum(w for _, w, hidden, ok, _ in results if ok and not hidden)
     if graded:
-        lines.append(f"{fmt(earned)} of {points_text(spec.points)} ({fmt(visible_earned)} of "
-                     f"{fmt(visible_total)} visible, {fmt(earned - visible_earned)} of {fmt(spec.hidden)} hidden)")
+        lines.append(f"{fmt(earned)} of {points_text(total)} ({fmt(visible_earned)} of "
+                     f"{fmt(visible_total)} visible, {fmt(earned - visible_earned)} of {fmt(hidden_share)} hidden)")
     else:
-        more = (f"; {fmt(spec.hidden)} more {'point is' if fmt(spec.hidden) == '1' else 'points are'} decided by "
-                f"hidden tests when graded" + (f" ({spec.hidden_for})" if spec.hidden_for else "") if spec.hidden else "")
+        more = (f"; {fmt(hidden_share)} more {'point is' if fmt(hidden_share) == '1' else 'points are'} decided by "
+                f"hidden tests when graded" + (f" ({spec.hidden_for})" if spec.hidden_for else "") if hidden_share else "")
         lines.append(f"{fmt(visible_earned)} of {fmt(visible_total)} visible {_noun(visible_total)}{more}. "
                      f"Self-check the whole notebook: {SELF_CHECK}.")
     return lines

@@ -7,10 +7,15 @@ constraint arrays and bounds (:func:`linprog_bounds`), not only the solution. A 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable
+
 from . import attempt
 
+if TYPE_CHECKING:
+    import numpy as np
 
-def linprog_bounds(bounds, n: int):
+
+def linprog_bounds(bounds: Any, n: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """``linprog``'s ``bounds`` argument as two float arrays ``(lower, upper)`` of length ``n`` (no bound: -inf, inf):
     ``None`` (linprog's default, ``(0, None)``), one pair for every variable, a pair per variable, or a
     ``scipy.optimize.Bounds``. A ValueError when it gives bounds for another number of variables."""
@@ -33,7 +38,8 @@ def linprog_bounds(bounds, n: int):
     return lower, upper
 
 
-def recording_linprog(fn, *args, max_items: int | None = None):
+def recording_linprog(fn: Callable[..., Any], *args: Any,
+                      max_items: int | None = None) -> tuple[Any, list[dict[str, Any]]]:
     """``fn(*args)`` with every call to ``scipy.optimize.linprog`` recorded, whether ``fn`` reaches it as the module's
     attribute or under any name in its globals (``from scipy.optimize import linprog``); linprog itself still solves.
 
@@ -44,15 +50,17 @@ def recording_linprog(fn, *args, max_items: int | None = None):
     import numpy as np
     from scipy import optimize
 
-    real, calls = optimize.linprog, []
+    real = optimize.linprog
+    calls: list[dict[str, Any]] = []
 
-    def array(a):
+    def array(a: Any) -> Any:
         if a is None:
             return None
         a = np.array(a.toarray() if hasattr(a, "toarray") else a, dtype=np.float64)
         return a if max_items is None or a.size <= max_items else {"shape": list(a.shape)}
 
-    def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *rest, **kwargs):
+    def linprog(c: Any, A_ub: Any = None, b_ub: Any = None, A_eq: Any = None, b_eq: Any = None,
+                bounds: Any = (0, None), *rest: Any, **kwargs: Any) -> Any:
         calls.append({"c": attempt(array, c), "A_ub": attempt(array, A_ub), "b_ub": attempt(array, b_ub),
                       "A_eq": attempt(array, A_eq), "b_eq": attempt(array, b_eq), "bounds": bounds,
                       "n": attempt(lambda: int(np.size(c)))})

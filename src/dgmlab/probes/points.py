@@ -10,6 +10,10 @@ grader (all of them); nothing here decides a grade on its own.
 """
 from __future__ import annotations
 
+from typing import Any, Callable, TypedDict, TypeVar
+
+_Test = TypeVar("_Test", bound=Callable[..., Any])
+
 # nbgrader's ClearHiddenTests delimiters (begin_test_delimeter / end_test_delimeter), with the comment mark
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
@@ -22,25 +26,32 @@ class PlanError(ValueError):
     """A test cell's points do not add up (an authoring error); the message says what to change."""
 
 
-def points(weight: float):
+class CellPoints(TypedDict):
+    """A test cell's points as ``points.json`` records them: its total and the hidden tests' share of it."""
+
+    points: float
+    hidden: float
+
+
+def points(weight: float) -> Callable[[_Test], _Test]:
     """Decorator: this test is worth ``weight`` points of its cell (0: a note for the TA, which earns nothing, in a
     cell whose tests are all worth 0, such as a derivation's steps: :mod:`dgmlab.probes.derivation_steps`)."""
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
         raise PlanError(f"@points({weight!r}): a test's points must be a positive number, or 0 for a note")
 
-    def mark(fn):
-        fn.__dgmlab_points__ = weight
+    def mark(fn: _Test) -> _Test:
+        fn.__dgmlab_points__ = weight  # type: ignore[attr-defined]
         return fn
     return mark
 
 
-def number(x: float):
+def number(x: float) -> int | float:
     """``x`` as a points file and nbgrader's metadata write it: ``7``, not ``7.0``; ``2.5``."""
     x = round(float(x), 9)
     return int(x) if x.is_integer() else x
 
 
-def derive(cell: str, visible: tuple, hidden: tuple) -> dict:
+def derive(cell: str, visible: tuple[Any, ...], hidden: tuple[Any, ...]) -> CellPoints:
     """``{"points": total, "hidden": share}`` of test cell ``cell`` from its tests' ``@points``: the share is the sum
     of its ``hidden`` tests' points, the total that plus its ``visible`` tests'. Every test must carry ``@points(w)``
     (a kit homework's tests are the one place its cells' points are written)."""
@@ -61,11 +72,12 @@ def derive(cell: str, visible: tuple, hidden: tuple) -> dict:
     return {"points": number(share + sum(f.__dgmlab_points__ for f in visible)), "hidden": number(share)}
 
 
-def hidden_lines(source: str, delimiters: tuple[str, str] | None = None) -> set:
+def hidden_lines(source: str, delimiters: tuple[str, ...] | None = None) -> set[int]:
     """Numbers (from 1) of the lines of ``source`` between the hidden-tests markers (``delimiters``: the grader passes
     the course's, :func:`dgmlab.grading.preprocessors.hidden_delimiters`; nbgrader's defaults when None)."""
     begin, end = delimiters or (HIDDEN_BEGIN, HIDDEN_END)
-    lines, hiding = set(), False
+    lines: set[int] = set()
+    hiding = False
     for i, line in enumerate(source.splitlines(), start=1):
         if begin in line:
             hiding = True
@@ -76,7 +88,8 @@ def hidden_lines(source: str, delimiters: tuple[str, str] | None = None) -> set:
     return lines
 
 
-def _split(budget: float, tests: list, group: str, strict: bool) -> list:
+def _split(budget: float, tests: list[tuple[str, float | None]], group: str,
+           strict: bool) -> list[tuple[str, float]]:
     """``[(name, points)]``: ``budget`` points shared by ``tests`` (``[(name, @points or None)]``)."""
     fixed = sum(w for _, w in tests if w is not None)
     free = [name for name, w in tests if w is None]
@@ -95,7 +108,7 @@ def _split(budget: float, tests: list, group: str, strict: bool) -> list:
     return [(name, share if w is None else w) for name, w in tests]
 
 
-def tally(total: float, results: list) -> float:
+def tally(total: float, results: list[tuple[float, bool, bool]]) -> float:
     """Points earned by a cell worth ``total`` whose tests went as ``results`` (``[(points, hidden,
     passed)]``): four decimals, at most ``total``; every test passed with hidden tests among them:
     exactly ``total``."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextvars
 import importlib
 from importlib import resources
-from typing import Callable
+from types import ModuleType
+from typing import Any, Callable, cast
 
 import homeworks
 
@@ -17,11 +18,11 @@ from . import wire
 from .cell_spec import WORKING_SEED, TestFailure
 
 
-def _valid_name(hw) -> bool:
+def _valid_name(hw: object) -> bool:
     return isinstance(hw, str) and hw.replace("_", "").isalnum()
 
 
-def optional_module(name: str):
+def optional_module(name: str) -> ModuleType | None:
     """The module ``name``, or ``None`` when there is none (an import error inside it still raises)."""
     try:
         return importlib.import_module(name)
@@ -42,7 +43,7 @@ def checks_package(hw: str) -> str:
     return f"{homeworks.__name__}.{hw}.{homeworks.CHECKS}"
 
 
-def _kit_module(hw: str):
+def _kit_module(hw: str) -> ModuleType | None:
     """The kit's ``homeworks.<hw>.checks``, or ``None`` when the kit has no such homework."""
     return optional_module(checks_package(hw)) if hw in KIT_HOMEWORKS else None
 
@@ -57,17 +58,18 @@ def expected_file(hw: str) -> str:
     return f"{hw}/{EXPECTED_FILE}"
 
 
-_expected_cache: dict = {}
-_course_expected: dict = {}  # {hw: {cell: {name: value}}}: a course's own expected.json beside checks.py (load_checks)
+_expected_cache: dict[str, dict[str, Any]] = {}
+_course_expected: dict[str, dict[str, Any]] = {}  # {hw: {cell: {name: value}}}: a course's own expected.json beside checks.py (load_checks)
 # (seed, expected_at) while :func:`judge` decides a cell: ``expected_at(hw, cell, seed)``, the grader's references on
 # that seed's draw, or None (then the references the grader handed over, use_references)
-_JUDGED = contextvars.ContextVar("dgmlab_judged_seed", default=None)
+_JUDGED: contextvars.ContextVar[tuple[int, Callable[[str, str, int], dict[str, Any]] | None] | None] = contextvars.ContextVar(
+    "dgmlab_judged_seed", default=None)
 
 
-_REFERENCES: list = []  # [expected_at]: the grader's references, handed over by a caller (use_references)
+_REFERENCES: list[Callable[[str, str, int], dict[str, Any]]] = []  # [expected_at]: the grader's references, handed over by a caller (use_references)
 
 
-def use_references(expected_at: Callable) -> None:
+def use_references(expected_at: Callable[[str, str, int], dict[str, Any]]) -> None:
     """Hand the protocol the grader's references: ``expected_at(hw, cell, seed)``, what visible tests compare with on
     a graded draw when a caller of :func:`judge` passes none (the kit's tests hand
     :func:`dgmlab.grading.references.recorded.expected_at` over in ``tests/conftest.py``). The grader's judge passes
@@ -76,7 +78,7 @@ def use_references(expected_at: Callable) -> None:
     _REFERENCES[:] = [expected_at]
 
 
-def expected(hw: str, cell: str) -> dict:
+def expected(hw: str, cell: str) -> dict[str, Any]:
     """What the grader's references give on the visible tests' inputs of test cell ``cell``: ``{name: value}``. In a
     self-check (the working seed) the values recorded when the homework is built (data, not code: the references stay
     with the grader, ``dgmlab.grading.references``); when graded, what the grader's references give on the grading
@@ -106,7 +108,7 @@ def expected(hw: str, cell: str) -> dict:
             text = resources.files(checks_package(hw)).joinpath(EXPECTED_FILE).read_text(encoding="utf-8")
         except (FileNotFoundError, ModuleNotFoundError):
             text = None
-        _expected_cache[hw] = {} if text is None else wire.loads(text)
+        _expected_cache[hw] = {} if text is None else cast("dict[str, Any]", wire.loads(text))
     found = _expected_cache[hw].get(cell)
     if not isinstance(found, dict):
         raise TestFailure(f"the kit has no recorded values for {cell} ({checks_package(hw)}'s {EXPECTED_FILE}): "

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any, Callable, Iterable
 
 import mpmath
+
+_Fn = Callable[..., Any]
 
 MAX_DIGITS = 320          # the most significant digits one evaluation works with
 MAX_EXPONENT_BITS = 2**22  # a value of more than 2**(2**22) in size counts as infinite, less than its inverse as zero
@@ -28,18 +31,18 @@ class NotEvaluable(ValueError):
     """The expression has no number at the point: the message says why and what to change."""
 
 
-def _real(x):
+def _real(x: Any) -> Any:
     return x.real if isinstance(x, mpmath.mpc) else x
 
 
-def _big(x) -> bool:
+def _big(x: Any) -> bool:
     """Whether |x| is beyond :data:`MAX_ARGUMENT` (or not finite)."""
     return not mpmath.isfinite(x) or abs(x) > MAX_ARGUMENT
 
 
-def _guard(name):
-    def wrapped(f):
-        def call(*args):
+def _guard(name: str) -> Callable[[_Fn], _Fn]:
+    def wrapped(f: _Fn) -> _Fn:
+        def call(*args: Any) -> Any:
             if any(_big(a) for a in args):
                 raise NotEvaluable(f"{name}(...) of a value too large to evaluate")
             return f(*args)
@@ -47,17 +50,17 @@ def _guard(name):
     return wrapped
 
 
-def _order(name, f, at=0):
+def _order(name: str, f: _Fn, at: int = 0) -> _Fn:
     """``f`` whose argument ``at`` is an order or degree (Bessel's nu, expint's n, polygamma's n, the incomplete
     gammas' a, LambertW's branch): beyond 1,000 in size mpmath may take hours, so it is refused."""
-    def call(*args):
+    def call(*args: Any) -> Any:
         if not mpmath.isfinite(args[at]) or abs(args[at]) > 1000:
             raise NotEvaluable(f"{name}(...) of an order too large to evaluate")
         return f(*args)
     return call
 
 
-def _exp(z):
+def _exp(z: Any) -> Any:
     re = _real(z)
     if mpmath.isnan(re):
         return mpmath.nan
@@ -70,14 +73,14 @@ def _exp(z):
     return mpmath.exp(z)
 
 
-def _log(z, base=None):
+def _log(z: Any, base: Any = None) -> Any:
     if z == 0:
         return -mpmath.inf
     out = mpmath.log(z)
     return out if base is None else out / mpmath.log(base)
 
 
-def _pow(x, y):
+def _pow(x: Any, y: Any) -> Any:
     if x == 0:
         re = _real(y)
         return mpmath.mpf(1) if y == 0 else mpmath.inf if re < 0 else mpmath.mpf(0) if re > 0 else mpmath.nan
@@ -90,39 +93,39 @@ def _pow(x, y):
     return _exp(y * _log(x))  # sympy's x**y for non-integer y: exp(y log x), the principal branch
 
 
-def _sign(z):
+def _sign(z: Any) -> Any:
     if z == 0:
         return mpmath.mpf(0)
     return z / abs(z)
 
 
-def _heaviside(x, h0=None):
+def _heaviside(x: Any, h0: Any = None) -> Any:
     x = _real(x)
     if x == 0:
         return mpmath.mpf(0.5) if h0 is None else h0
     return mpmath.mpf(1 if x > 0 else 0)
 
 
-def _dirac(x, k=0):
+def _dirac(x: Any, k: Any = 0) -> Any:
     return mpmath.inf if x == 0 else mpmath.mpf(0)
 
 
-def _max(*a):
+def _max(*a: Any) -> Any:
     return max(a, key=_real)
 
 
-def _min(*a):
+def _min(*a: Any) -> Any:
     return min(a, key=_real)
 
 
-def _factorial(n):
+def _factorial(n: Any) -> Any:
     if _real(n) > 10**6:
         return mpmath.inf
     return mpmath.factorial(n)
 
 
-def _gamma_like(f):
-    def call(*a):
+def _gamma_like(f: _Fn) -> _Fn:
+    def call(*a: Any) -> Any:
         if any(_real(x) > 10**9 for x in a):
             return mpmath.inf
         return f(*a)
@@ -130,7 +133,7 @@ def _gamma_like(f):
 
 
 # sympy function name -> mpmath function of the evaluated arguments
-FUNCTIONS = {
+FUNCTIONS: dict[str, _Fn] = {
     "exp": _exp, "exp_polar": _exp, "log": _log, "Abs": abs, "sign": _sign, "re": _real,
     "im": lambda z: z.imag if isinstance(z, mpmath.mpc) else mpmath.mpf(0), "arg": mpmath.arg,
     "conjugate": mpmath.conj, "polar_lift": lambda z: z,
@@ -163,7 +166,7 @@ FUNCTIONS = {
     "besselk": _order("besselk", _guard("besselk")(mpmath.besselk)),
     "sinc": _guard("sinc")(mpmath.sinc), "Heaviside": _heaviside, "DiracDelta": _dirac,
 }
-CONSTANTS = {"Pi": lambda: +mpmath.pi, "Exp1": lambda: +mpmath.e, "EulerGamma": lambda: +mpmath.euler,
+CONSTANTS: dict[str, Callable[[], Any]] = {"Pi": lambda: +mpmath.pi, "Exp1": lambda: +mpmath.e, "EulerGamma": lambda: +mpmath.euler,
              "Catalan": lambda: +mpmath.catalan, "GoldenRatio": lambda: +mpmath.phi,
              "ImaginaryUnit": lambda: mpmath.mpc(0, 1), "Infinity": lambda: mpmath.inf,
              "NegativeInfinity": lambda: -mpmath.inf, "ComplexInfinity": lambda: mpmath.mpc(mpmath.inf, mpmath.inf),
@@ -172,7 +175,7 @@ LOGIC = ("And", "Or", "Not", "BooleanTrue", "BooleanFalse", "StrictLessThan", "L
          "GreaterThan", "Equality", "Unequality")
 
 
-def _number(value):
+def _number(value: Any) -> Any:
     """A point's value (int, float, Fraction, sympy number) as an mpmath number at the working precision."""
     import sympy as sp
 
@@ -192,10 +195,10 @@ def _number(value):
 
 
 class _Evaluator:
-    def __init__(self, point: dict):
+    def __init__(self, point: dict[Any, Any]) -> None:
         self.point = {getattr(k, "name", k): v for k, v in point.items()}  # by name, whatever the assumptions
 
-    def truth(self, cond) -> bool:
+    def truth(self, cond: Any) -> bool:
         name = type(cond).__name__
         if name == "BooleanTrue":
             return True
@@ -211,15 +214,15 @@ class _Evaluator:
             a, b = (self.value(x) for x in cond.args)
             scale = max(abs(a), abs(b), 1)
             same = abs(a - b) <= scale * mpmath.mpf(10) ** (-(mpmath.mp.dps // 2))
-            return same if name == "Equality" else not same
+            return bool(same) if name == "Equality" else not same
         if name in ("StrictLessThan", "LessThan", "StrictGreaterThan", "GreaterThan"):
             a, b = (self.value(x) for x in cond.args)
             a, b = _real(a), _real(b)
-            return {"StrictLessThan": a < b, "LessThan": a <= b, "StrictGreaterThan": a > b,
-                    "GreaterThan": a >= b}[name]
+            return bool({"StrictLessThan": a < b, "LessThan": a <= b, "StrictGreaterThan": a > b,
+                         "GreaterThan": a >= b}[name])
         raise NotEvaluable(f"a condition sympy writes as {name}, which the checks do not read")
 
-    def value(self, expr):
+    def value(self, expr: Any) -> Any:
         import sympy as sp
 
         name = type(expr).__name__
@@ -271,24 +274,24 @@ class _Evaluator:
                            f"sympy.simplify or .rewrite(sp.exp) give (exp, log, powers, erf, erfc, gamma, ...)")
 
 
-def _finite(v) -> bool:
+def _finite(v: Any) -> bool:
     return bool(mpmath.isfinite(v))
 
 
-def _at(expr, point, dps):
+def _at(expr: Any, point: dict[Any, Any], dps: int) -> Any:
     with mpmath.workdps(dps):
         v = _Evaluator(point).value(expr)
         return mpmath.mpc(v) if isinstance(v, mpmath.mpc) else mpmath.mpf(v)
 
 
-def _close(a, b, digits) -> bool:
+def _close(a: Any, b: Any, digits: int) -> bool:
     if not (_finite(a) and _finite(b)):
-        return (mpmath.isinf(a) and mpmath.isinf(b) and _real(a) * _real(b) > 0) if not (
+        return bool(mpmath.isinf(a) and mpmath.isinf(b) and _real(a) * _real(b) > 0) if not (
             mpmath.isnan(a) or mpmath.isnan(b)) else False
-    return abs(a - b) <= mpmath.mpf(10) ** (-digits) * max(abs(b), 1)
+    return bool(abs(a - b) <= mpmath.mpf(10) ** (-digits) * max(abs(b), 1))
 
 
-def _converged(expr, point, digits):
+def _converged(expr: Any, point: dict[Any, Any], digits: int) -> Any:
     dps = digits + 10
     prev = _at(expr, point, dps)
     while True:
@@ -302,7 +305,7 @@ def _converged(expr, point, digits):
         prev = cur
 
 
-def value_at(expr, point: dict, digits: int = 30):
+def value_at(expr: Any, point: dict[Any, Any], digits: int = 30) -> Any:
     """The value of sympy ``expr`` at ``point`` ({symbol or its name: number}), correct to about ``digits``
     significant digits (absolute below 1), as an mpmath ``mpf`` or ``mpc``: ``inf`` for a value beyond
     ``2**(2**22)``, ``nan`` where it is undefined. A 0/0 at the point is read as the limit from nearby points."""
@@ -317,7 +320,7 @@ def value_at(expr, point: dict, digits: int = 30):
     near = []
     for direction in (1, -1):
         with mpmath.workdps(3 * digits):  # each coordinate by its own step, so theta - theta_0 = 0 moves too
-            moved = {}
+            moved: dict[Any, Any] = {}
             for i, (k, v) in enumerate(point.items()):
                 step = direction * mpmath.mpf(10) ** -(digits + 8) * (1 + mpmath.mpf(i) * 37 / 100)
                 moved[k] = _number(v) * (1 + step) + step
@@ -327,13 +330,13 @@ def value_at(expr, point: dict, digits: int = 30):
     return mpmath.nan
 
 
-def number(expr, point: dict, digits: int = 30) -> complex:
+def number(expr: Any, point: dict[Any, Any], digits: int = 30) -> complex:
     """:func:`value_at` as a Python ``complex`` (``nan``/``inf`` parts where it is not a finite number)."""
     v = value_at(expr, point, digits)
     return complex(v)
 
 
-def points_for(symbols, n: int = 5, seed: int = 20261127) -> list:
+def points_for(symbols: Iterable[Any], n: int = 5, seed: int = 20261127) -> list[dict[Any, Any]]:
     """``n`` exact points ({symbol: Rational}) at which expressions in ``symbols`` are compared: a symbol declared
     positive (or nonnegative) takes values in [0.35, 2.6], negative ones their opposites, an integer 1 to 4, any
     other real value in ±[0.2, 2.4]; always the same points for the same names."""
@@ -343,7 +346,7 @@ def points_for(symbols, n: int = 5, seed: int = 20261127) -> list:
     out = []
     ordered = sorted(symbols, key=lambda s: s.name)
     for _ in range(n):
-        point = {}
+        point: dict[Any, Any] = {}
         for s in ordered:
             if s.is_integer:
                 v = sp.Integer(rng.randint(1, 4)) * (-1 if s.is_negative else 1)
@@ -356,11 +359,11 @@ def points_for(symbols, n: int = 5, seed: int = 20261127) -> list:
     return out
 
 
-def _is_real(v) -> bool:
-    return not isinstance(v, mpmath.mpc) or abs(v.imag) <= 1e-25 * max(abs(v), 1)
+def _is_real(v: Any) -> bool:
+    return not isinstance(v, mpmath.mpc) or bool(abs(v.imag) <= 1e-25 * max(abs(v), 1))
 
 
-def equal_at(a, b, points, rtol: float = 1e-12, digits: int = 30) -> bool:
+def equal_at(a: Any, b: Any, points: Iterable[dict[Any, Any]], rtol: float = 1e-12, digits: int = 30) -> bool:
     """Whether ``a`` and ``b`` have the same value (to ``rtol``, absolute below 1) at every point where ``b`` is a
     finite real number (at every point where it is finite, when it is real at none: a branch of log or sqrt outside
     the domain, log(p/(1-p)) at p > 1, may differ by 2*pi*i between forms that are equal on it); ``False`` when ``a``
@@ -375,7 +378,7 @@ def equal_at(a, b, points, rtol: float = 1e-12, digits: int = 30) -> bool:
     return bool(compared)
 
 
-def gap(a, b, point, digits: int = 30) -> float:
+def gap(a: Any, b: Any, point: dict[Any, Any], digits: int = 30) -> float:
     """|a - b| at ``point`` as a float (``inf`` when either is not a finite number there)."""
     va, vb = value_at(a, point, digits), value_at(b, point, digits)
     if not (_finite(va) and _finite(vb)):

@@ -42,6 +42,7 @@ import math
 import re
 import sys
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
 MAX_BYTES = 8 * 2**20        # one probe's JSON text
 MAX_NODES = 200_000          # JSON values in one probe
@@ -158,7 +159,7 @@ def describe_exception(exc: BaseException) -> str:
     return _short(f"{name}: {msg}" if msg else name)
 
 
-def _sympy_tree(expr, budget: list):
+def _sympy_tree(expr: Any, budget: list[int]) -> list[Any]:
     import sympy as sp
 
     budget[0] -= 1
@@ -184,7 +185,7 @@ def _sympy_tree(expr, budget: list):
     raise WireError(cannot_read(name))
 
 
-def encode(value, _depth: int = 0):
+def encode(value: Any, _depth: int = 0) -> Any:
     """``value`` as wire JSON (see the module docstring). Never raises for a student's odd value:
     what cannot be encoded becomes ``unsupported`` (or ``raised``, when converting it raised)."""
     if _depth > MAX_DEPTH:
@@ -230,7 +231,7 @@ def encode(value, _depth: int = 0):
         return {"raised": describe_exception(exc)}
 
 
-def _array(arr, *, torch: bool, requires_grad: bool) -> dict:
+def _array(arr: Any, *, torch: bool, requires_grad: bool) -> dict[str, Any]:
     import numpy as np
 
     if arr.dtype.name not in DTYPES:
@@ -244,14 +245,14 @@ def _array(arr, *, torch: bool, requires_grad: bool) -> dict:
                       "requires_grad": requires_grad}}
 
 
-def dumps(value) -> str:
+def dumps(value: Any) -> str:
     """:func:`encode` as JSON text (``nan``/``inf`` floats are tagged strings, so the text is strict JSON)."""
     return json.dumps(encode(value), separators=(",", ":"), allow_nan=False)
 
 
 # ------------------------------------------------------------------ decode (grader side)
 class _Reader:
-    def __init__(self):
+    def __init__(self) -> None:
         self.nodes = 0
 
     def count(self, where: str) -> None:
@@ -259,7 +260,7 @@ class _Reader:
         if self.nodes > MAX_NODES:
             raise WireError(f"more than {MAX_NODES} values{_at(where)}")
 
-    def value(self, node, where: str, depth: int = 0):
+    def value(self, node: Any, where: str, depth: int = 0) -> Any:
         self.count(where)
         if depth > MAX_DEPTH:
             raise WireError(f"nested deeper than {MAX_DEPTH}{_at(where)}")
@@ -300,13 +301,13 @@ class _Reader:
         raise WireError(f"unknown kind {tag[:40]!r}{_at(where)}")
 
 
-def _key(k, where):
+def _key(k: object, where: str) -> str:
     if not isinstance(k, str) or len(k) > 200:
         raise WireError(f"a dict key that is not a short string{_at(where)}")
     return k
 
 
-def _text(body, where) -> str:
+def _text(body: object, where: str) -> str:
     if not isinstance(body, str) or len(body) > MAX_STR:
         raise WireError(f"expected a string of at most {MAX_STR} characters{_at(where)}")
     return body
@@ -315,13 +316,13 @@ def _text(body, where) -> str:
 _INT = re.compile(r"-?[0-9]{1,%d}" % MAX_INT_DIGITS)
 
 
-def _int(body, where) -> int:
+def _int(body: object, where: str) -> int:
     if not isinstance(body, str) or not _INT.fullmatch(body):
         raise WireError(f"an integer that is not up to {MAX_INT_DIGITS} decimal digits{_at(where)}")
     return int(body)
 
 
-def _float(body, where) -> float:
+def _float(body: object, where: str) -> float:
     if not isinstance(body, str) or len(body) > 40:
         raise WireError(f"a float that is not a short decimal string{_at(where)}")
     try:
@@ -330,7 +331,7 @@ def _float(body, where) -> float:
         raise WireError(f"a float that is not a number: {body[:40]!r}{_at(where)}") from None
 
 
-def _read_array(body, where):
+def _read_array(body: object, where: str) -> Any:
     import numpy as np
 
     if not isinstance(body, dict) or set(body) != {"dtype", "shape", "data", "torch", "requires_grad"}:
@@ -365,7 +366,7 @@ def _read_array(body, where):
     return t
 
 
-def _sympy_class(name: str):
+def _sympy_class(name: str) -> Any:
     """The sympy class of a whitelisted node name."""
     import sympy as sp
 
@@ -381,31 +382,31 @@ class _Refused(Exception):
 
 
 class _SympyReader:
-    def __init__(self, where: str):
+    def __init__(self, where: str) -> None:
         self.where, self.nodes = where, 0
 
-    def build(self, tree):
+    def build(self, tree: Any) -> Any:
         try:
             return self._node(tree, 0)[0]
         except RecursionError:
             raise _Refused("it is nested too deeply to be read: simplify it (sp.simplify)") from None
 
-    def _fail(self, what: str):
+    def _fail(self, what: str) -> NoReturn:
         """Malformed data (no kernel's encode writes it): the whole probe is refused."""
         raise WireError(f"{what}{_at(self.where)}")
 
-    def _int(self, body) -> int:
+    def _int(self, body: object) -> int:
         """An integer of the tree; one too long to read makes this answer :class:`Unreadable`, not the cell refused."""
         if isinstance(body, str) and re.fullmatch(r"-?[0-9]+", body) and len(body.lstrip("-")) > MAX_INT_DIGITS:
             self._refuse(f"it holds a number of more than {MAX_INT_DIGITS} digits: simplify it or write the value you "
                          f"mean")
         return _int(body, self.where)
 
-    def _refuse(self, what: str):
+    def _refuse(self, what: str) -> NoReturn:
         """A well-formed expression over a limit: this answer is :class:`Unreadable` (``what``: the student's words)."""
         raise _Refused(what)
 
-    def _node(self, tree, depth):
+    def _node(self, tree: Any, depth: int) -> tuple[Any, int, float]:
         """``(sympy object, bound, size)``: ``bound`` is an upper bound on the bits of any exact number the object
         becomes when its symbols take small values (a symbol counts 64 bits), so that what the grader
         computes from it (``subs``, ``simplify``) stays small; over :data:`MAX_NUMBER_BITS` it is refused.
@@ -495,7 +496,7 @@ class _SympyReader:
         except Exception as exc:  # e.g. a Piecewise whose conditions are not conditions
             self._refuse(f"its {name} could not be rebuilt ({type(exc).__name__}): simplify it (sp.simplify)")
 
-    def _bits(self, name: str, built: list) -> int:
+    def _bits(self, name: str, built: list[tuple[Any, int, float]]) -> int:
         bounds = [b for _, b, _ in built] or [1]
         if name == "Pow":
             if len(built) != 2:
@@ -525,7 +526,7 @@ class _SympyReader:
             return max(bounds) + len(bounds)
         return max(bounds)  # functions are evaluated numerically (evalf), relations and logic add nothing
 
-    def _size(self, name: str, built: list) -> float:
+    def _size(self, name: str, built: list[tuple[Any, int, float]]) -> float:
         """The bound on |log2 |value|| of node ``name`` (see :meth:`_node`); refuses an argument too large."""
         sizes = [m for _, _, m in built] or [1]
         if name in PRECISION_FUNCTIONS or name == "Pow" and not built[1][0].is_number:
@@ -558,7 +559,7 @@ def _power_of_two(exponent: float) -> float:
     return math.inf if exponent > 1000 else 2.0 ** exponent
 
 
-def loads(text) -> object:
+def loads(text: object) -> object:
     """Rebuild a value from wire JSON ``text`` (str or bytes), within the module's limits."""
     if isinstance(text, (bytes, bytearray)):
         if len(text) > MAX_BYTES:
@@ -577,10 +578,10 @@ def loads(text) -> object:
     return decode(node)
 
 
-def _no_constant(name):
+def _no_constant(name: str) -> NoReturn:
     raise WireError(f"the check data holds the non-JSON constant {name}")
 
 
-def decode(node) -> object:
+def decode(node: object) -> object:
     """Rebuild a value from parsed wire JSON ``node`` (see :func:`loads`)."""
     return _Reader().value(node, "")

@@ -14,7 +14,7 @@ from . import similarity as SIM
 SHARED_ROWS = 100  # pairs listed per file at most (the rest counted)
 
 
-def shared_weights_html(hw: str, files: list) -> Markup:
+def shared_weights_html(hw: str, files: list[shared_weights.FileComparison]) -> Markup:
     """The students whose handed-in files of one name are related (identical, or weights copied and trained on),
     from :func:`dgmlab.grading.copies.shared_weights.compare`."""
     published = [m for f in files if f.hw == hw for m in f.published]
@@ -24,18 +24,19 @@ def shared_weights_html(hw: str, files: list) -> Markup:
                   published=published_weights_html(hw, published) if published else "", not_finite=not_finite)
 
 
-def published_weights_html(hw: str, matches: list) -> Markup:
+def published_weights_html(hw: str, matches: list[shared_weights.PublishedMatch]) -> Markup:
     """The students who handed in weights the course kit publishes (a demo submission's or a test fixture's), or a
     network trained on from them: points a graded draw gives for those weights are not for the student's training."""
     return render("published_weights.html.j2", hw=hw, SW=shared_weights, matches=matches, refused=sum(m.refused for m in matches))
 
 
-def anonymize_shared(files: list, names: dict) -> list:
+def anonymize_shared(files: list[shared_weights.FileComparison],
+                     names: dict[str, str]) -> list[shared_weights.FileComparison]:
     """``files`` with every student id replaced by its pseudonym, in the pairs and in the file names (a copied
     file may carry its author's id in its name)."""
     ids = sorted(names, key=len, reverse=True)
 
-    def scrub(text):
+    def scrub(text: str) -> str:
         for sid in ids:
             text = text.replace(sid, names[sid])
         return text
@@ -51,7 +52,7 @@ def anonymize_shared(files: list, names: dict) -> list:
 SIMILAR_ROWS, SIMILAR_TEXTS = 100, 20  # rows listed per homework, and of those shown side by side (the rest counted)
 
 
-def similarity_html(hw: str, results: list, texts: bool = True) -> Markup:
+def similarity_html(hw: str, results: list[SIM.HomeworkSimilarity], texts: bool = True) -> Markup:
     """Students whose answers are alike a classmate's or the kit's own solutions, from
     :func:`dgmlab.grading.copies.similarity.compare`; ``texts``: show the matching lines side by side."""
     mine = [r for r in results if r.hw == hw]
@@ -59,13 +60,13 @@ def similarity_html(hw: str, results: list, texts: bool = True) -> Markup:
                   results=[(r, _sides(r.matches[:SIMILAR_TEXTS]) if texts else None) for r in mine])
 
 
-def _sides(matches: list) -> list:
+def _sides(matches: list[SIM.Match]) -> list[tuple[object, ...]]:
     """Each match with its two matching texts as markup: copydetect HTML-escapes the texts and adds only ``<mark>``
     around the matching parts, so they are marked safe here (escaping them again would show the tags)."""
     return [(m, *(Markup(side) for side in SIM.with_texts(m).texts)) for m in matches]
 
 
-def anonymize_similar(results: list, names: dict) -> list:
+def anonymize_similar(results: list[SIM.HomeworkSimilarity], names: dict[str, str]) -> list[SIM.HomeworkSimilarity]:
     """``results`` with every student id replaced by its pseudonym; kit notebooks keep their paths."""
     return [dataclasses.replace(r, skipped=[], matches=[dataclasses.replace(
         m, student=names[m.student], other=names[m.other] if m.kind == "student" else m.other, parts=[])

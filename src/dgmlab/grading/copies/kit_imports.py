@@ -29,7 +29,7 @@ def _internal(name: str) -> str | None:
     return None
 
 
-def dotted_name(node) -> str | None:
+def dotted_name(node: ast.AST) -> str | None:
     """``a.b.c`` of an attribute chain on a plain name, else None."""
     parts = []
     while isinstance(node, ast.Attribute):
@@ -48,7 +48,7 @@ def kit_references(code: str) -> list[str]:
         return []
     aliases = {a.asname for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names
                if a.name == "dgmlab" and a.asname}  # import dgmlab as d: d.probes is dgmlab.probes
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         names = []
         if isinstance(node, ast.Import):

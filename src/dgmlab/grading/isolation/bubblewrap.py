@@ -17,7 +17,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import homeworks
 from dgmlab import probes
@@ -36,7 +38,7 @@ def is_inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _outermost(paths) -> list[Path]:
+def _outermost(paths: Iterable[str | Path | None]) -> list[Path]:
     """``paths`` (resolved, existing) without those inside another of them, shortest first."""
     found = sorted({Path(p).resolve() for p in paths if p and Path(p).exists()}, key=lambda p: len(p.parts))
     return [p for i, p in enumerate(found) if not any(is_inside(p, q) for q in found[:i])]
@@ -57,13 +59,14 @@ def environment_paths(grader: bool = False) -> list[Path]:
              for name in (homeworks.__name__, f"{homeworks.__name__}.{hw}", probes.checks_package(hw))]
     checks = [Path(spec.origin).resolve() for spec in specs if spec is not None and spec.origin]
     checks = [p.parent if p.parent.name == homeworks.CHECKS else p for p in checks]
-    paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root, *checks]
+    paths: list[str | Path | None] = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python,
+                                      dgmlab_root, *checks]
     if grader:
         paths += hidden.folders()
     return [p for p in _outermost(paths) if not any(is_inside(p, Path(s)) for s in SYSTEM if os.path.isdir(s))]
 
 
-def import_roots() -> list:
+def import_roots() -> list[str]:
     """The ``PYTHONPATH`` of every sandbox that imports the kit (a grading kernel, the judge): the parent folders of
     ``dgmlab`` and ``homeworks`` as imported here, where not inside this Python's environment (a checkout: ``src/``
     and the checkout). Else the sandbox could import another checkout's, one this Python's editable install names,
@@ -88,8 +91,8 @@ def host_view(data: bool = True, grader: bool = False) -> list[str]:
             args += ["--ro-bind", path, path]
     for path in SYSTEM_FILES:
         args += ["--ro-bind-try", path, path]
-    for path in environment_paths(grader):
-        args += ["--ro-bind", str(path), str(path)]
+    for bound in environment_paths(grader):
+        args += ["--ro-bind", str(bound), str(bound)]
     folder = os.environ.get("DGMLAB_DATA")
     if data and folder and os.path.isdir(folder):
         args += ["--ro-bind", str(Path(folder).resolve()), str(Path(folder).resolve())]
@@ -111,7 +114,7 @@ def bwrap_command() -> list[str]:
     return [shutil.which("env") or "/usr/bin/env", "-i", shutil.which("bwrap") or "bwrap"]
 
 
-def sandbox_root(proc, timeout: float = 10.0) -> str | None:
+def sandbox_root(proc: Any, timeout: float = 10.0) -> str | None:
     """``/proc/<pid>/root`` of the first process inside the sandbox that ``proc`` (bwrap) starts: the path
     through which the grader sees the sandbox's own mounts (its runtime folder's sockets); ``None`` when bwrap
     made none within ``timeout`` seconds (it failed: the kernel never answers, as without the sandbox)."""

@@ -49,8 +49,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import homeworks
 
@@ -165,7 +167,7 @@ def _dev_and_tmp(limits: Limits) -> list[str]:
             "--size", size, "--tmpfs", "/var/tmp", "--size", str(bubblewrap.TMP_TMPFS), "--tmpfs", "/tmp"]
 
 
-def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | None = None) -> list[str]:
+def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict[str, str] | None = None) -> list[str]:
     """The kernel command: ipykernel under prlimit inside bwrap (see module docstring). Of this machine's folders
     it sees :func:`.bubblewrap.host_view` and, writable, the working folder and the runtime folder, each a tmpfs of
     its own."""
@@ -185,7 +187,7 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | No
     return args
 
 
-def kernel_environment(env: dict | None = None) -> dict:
+def kernel_environment(env: Mapping[str, str | None] | None = None) -> dict[str, str]:
     """A grading kernel's whole environment: the grader's settings, :data:`PASSED_ENV` of this process's, ``env``
     (this grading's own; ``None``: not set) and the ``PYTHONPATH`` that finds the kit that grades."""
     found = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": "/var/tmp",
@@ -199,7 +201,7 @@ def kernel_environment(env: dict | None = None) -> dict:
     return found
 
 
-def with_workdir_files(argv: list) -> list:
+def with_workdir_files(argv: list[str]) -> list[str]:
     """``argv`` with :data:`WORKDIR_FILES` replaced by a read-only bind of each regular file at the top of the
     working folder (``--chdir``) as it is now, when the kernel starts (links and folders are left out), and
     :data:`RUNTIME_FILES` by a read-only bind of the kernel's connection file (the ``-f`` argument) when it
@@ -229,12 +231,12 @@ class Sandbox:
     runtime folder (the kernel has no network to use TCP on).
     """
 
-    def __init__(self, workdir: Path, limits: Limits | None = None, env: dict | None = None):
+    def __init__(self, workdir: Path, limits: Limits | None = None, env: dict[str, str] | None = None) -> None:
         self.workdir = Path(workdir)
         self.limits = limits or Limits()
         self.env = dict(env or {})  # variables for this kernel only, on top of PASSED_ENV
 
-    def __enter__(self):
+    def __enter__(self) -> Sandbox:
         # Every sandbox's runtime folder lives under one base folder, of which each kernel sees only its own
         # (bubblewrap.host_view): a kernel must not find another grading's connection file and ipc sockets (it could
         # connect to them, since they are files, and run code in another student's kernel).
@@ -250,12 +252,12 @@ class Sandbox:
                                                      kernel_environment(self.env), RUNTIME_TMPFS)
         return self
 
-    def configure(self, config) -> None:
+    def configure(self, config: Any) -> None:
         """Set ``config`` (a traitlets Config) to start this sandbox's kernel, and to judge in a sandbox too."""
         config.GradingKernelManager.kernel_argv = list(self.argv)
         config.GradingKernelManager.runtime_dir = str(self.runtime)
         config.GradingKernelManager.transport = "ipc"
         config.JudgeTests.sandbox = True  # the judge too (dgmlab.grading.judge.judge_process)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)

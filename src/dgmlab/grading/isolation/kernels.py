@@ -12,6 +12,7 @@ import os
 import subprocess
 import threading
 import uuid
+from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
@@ -23,8 +24,8 @@ from .kernel_sandbox import RUNTIME_FILES, with_workdir_files
 from .processes import kill_tree
 
 _LOCK = threading.Lock()
-_KERNELS: dict = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
-_STOPPED: set = set()  # grading ids whose time is up: they may start no more kernels
+_KERNELS: dict[str, list[Any]] = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
+_STOPPED: set[str] = set()  # grading ids whose time is up: they may start no more kernels
 MAX_SOCKET_PATH = 100  # bytes: a unix socket path must fit sockaddr_un (108 on Linux), with "-<n>" added
 PROC_ROOT = len("/proc/4194304/root")  # the longest prefix through which the grader reaches a sandbox's sockets
 
@@ -33,7 +34,7 @@ class GradingStopped(RuntimeError):
     """A grading whose time limit has passed tried to start a kernel."""
 
 
-def _kill(proc) -> None:
+def _kill(proc: Any) -> None:
     kill_tree(proc)
 
 
@@ -73,7 +74,7 @@ class GradingKernelManager(AsyncKernelManager):
                           ).tag(config=True)
     grading_id = Unicode("", help="The grading this kernel belongs to (see stop_kernels)").tag(config=True)
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if self.runtime_dir:
             name = uuid.uuid4().hex[:8]
@@ -85,14 +86,14 @@ class GradingKernelManager(AsyncKernelManager):
                                      f"sockets: set TMPDIR to a shorter folder (e.g. /tmp) on the grading worker")
 
     @property
-    def kernel_spec(self):
+    def kernel_spec(self) -> KernelSpec | None:
         if self.kernel_argv:
             # interrupt by message: a signal to bwrap would not reach the kernel inside
             return KernelSpec(argv=list(self.kernel_argv), display_name="dgmlab sandbox", language="python",
                               interrupt_mode="message")
         return super().kernel_spec
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         import psutil
 
         with _LOCK:
@@ -107,7 +108,7 @@ class GradingKernelManager(AsyncKernelManager):
             warm_kernels.launch(self, kernel_cmd)
         else:
             await super()._async_launch_kernel(with_workdir_files(kernel_cmd), **kw)
-        proc = psutil.Process(self.provisioner.pid)
+        proc = psutil.Process(self.provisioner.pid)  # type: ignore[union-attr]
         self._process = proc
         if (warm or RUNTIME_FILES in self.kernel_argv) and self.transport == "ipc":
             # the kernel makes its sockets in the sandbox's own runtime folder: connect through its root

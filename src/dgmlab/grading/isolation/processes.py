@@ -6,9 +6,10 @@ import signal
 import subprocess
 import time
 import warnings
+from typing import Any
 
 
-def kill_group(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen[Any]) -> None:
     """Kill ``proc`` and every descendant: its process group, and kernels that started sessions of their own."""
     import psutil
 
@@ -18,7 +19,7 @@ def kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def kill_tree(proc) -> None:
+def kill_tree(proc: Any) -> None:
     """Kill ``proc`` (a :class:`psutil.Process`) and every descendant: its process group too.
 
     The descendants are listed before anything is killed (a killed parent's children are re-parented and
@@ -43,7 +44,7 @@ def kill_tree(proc) -> None:
             pass
 
 
-def user_processes(uid: int) -> list:
+def user_processes(uid: int) -> list[Any]:
     """The processes whose real, effective or saved user id is ``uid`` (as :mod:`psutil` lists them)."""
     import psutil
 
@@ -90,7 +91,7 @@ def kill_user(uid: int, gid: int, tries: int = 20) -> int:
     return first
 
 
-def live_user_processes(uid: int) -> list:
+def live_user_processes(uid: int) -> list[Any]:
     """:func:`user_processes` less the dead ones not yet reaped (a zombie keeps its ids, and runs nothing)."""
     import psutil
 

@@ -18,13 +18,14 @@ import ctypes
 import os
 import sys
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 
 PR_SET_NO_NEW_PRIVS = 38  # linux/prctl.h
 KEPT_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
             "OMP_NUM_THREADS")  # as the sandbox passes them (.kernel_sandbox.PASSED_ENV)
 
 
-def kernel_env(environ, home: str) -> dict:
+def kernel_env(environ: Mapping[str, str], home: str) -> dict[str, str]:
     """The kernel's environment: only :data:`KEPT_ENV` of ``environ`` (never a key or a token the grader holds),
     with the settings of a grading kernel."""
     env = {k: environ[k] for k in KEPT_ENV if k in environ}
@@ -34,14 +35,14 @@ def kernel_env(environ, home: str) -> dict:
     return env
 
 
-def kernel_argv(args, connection: str, extra=()) -> list:
+def kernel_argv(args: argparse.Namespace, connection: str, extra: Iterable[str] = ()) -> list[str]:
     """ipykernel under prlimit; ``extra``: the arguments the kernel manager adds after the connection file
     (nbclient's ``--HistoryManager.hist_file=:memory:``)."""
     return ["prlimit", f"--as={args.memory}", f"--fsize={args.file_size}", "--", sys.executable, "-m",
             "ipykernel_launcher", "-f", connection, *extra]
 
 
-def main(argv=None) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="dgmlab.grading.isolation.user_kernel")
     parser.add_argument("--uid", type=int, required=True)
     parser.add_argument("--gid", type=int, required=True)

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from ... import probes
 from . import bubblewrap, zygote
@@ -48,7 +49,7 @@ MAX_FILES = zygote.MAX_FDS  # files at the top of a working folder that a warm k
 log = logging.getLogger(__name__)
 
 
-def preload() -> list:
+def preload() -> list[str]:
     """:data:`PRELOAD` and the kit homeworks' checks (what ``dgmlab.probes.check`` loads)."""
     return [*PRELOAD, *(probes.checks_package(hw) for hw in probes.KIT_HOMEWORKS)]
 
@@ -60,7 +61,7 @@ class WarmUnavailable(RuntimeError):
 class Zygote:
     """This process's zygote: the bwrap process that runs :mod:`.zygote`, and the socket to it."""
 
-    def __init__(self, argv: list):
+    def __init__(self, argv: list[str]) -> None:
         self.argv = list(argv)
         self.lock = threading.Lock()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -77,7 +78,7 @@ class Zygote:
             raise WarmUnavailable(answer.get("refused") or "the zygote did not start")
         self.seconds = answer.get("seconds")
 
-    def _receive(self, timeout: float) -> tuple:
+    def _receive(self, timeout: float) -> tuple[dict[str, Any], list[int]]:
         self.channel.settimeout(timeout)
         try:
             message, fds, _flags, _addr = socket.recv_fds(self.channel, 1 << 16, 1)
@@ -90,7 +91,7 @@ class Zygote:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def fork(self, request: dict, fds: list):
+    def fork(self, request: dict[str, Any], fds: list[int]) -> WarmProcess:
         """A new kernel for ``request``, with ``fds`` (its files): a :class:`WarmProcess`."""
         with self.lock:
             socket.send_fds(self.channel, [json.dumps(request).encode()], fds)
@@ -115,24 +116,24 @@ class WarmProcess:
 
     stdin = stdout = stderr = None
 
-    def __init__(self, pidfd: int):
+    def __init__(self, pidfd: int) -> None:
         self.pidfd = pidfd
         self.pid = pidfd_pid(pidfd)
-        self.returncode = None
+        self.returncode: int | None = None
         self._signal = 0
 
-    def poll(self):
+    def poll(self) -> int | None:
         if self.returncode is None and self.pidfd >= 0 and select.select([self.pidfd], [], [], 0)[0]:
             self.returncode = -self._signal if self._signal else 0
             os.close(self.pidfd)
             self.pidfd = -1
         return self.returncode
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> int | None:
         if self.pidfd >= 0:
             select.select([self.pidfd], [], [], timeout)
         if self.poll() is None:
-            raise subprocess.TimeoutExpired(WARM, timeout)
+            raise subprocess.TimeoutExpired(WARM, timeout)  # type: ignore[arg-type]  # None: waited without a limit
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
@@ -159,7 +160,7 @@ def pidfd_pid(pidfd: int) -> int:
     raise WarmUnavailable("this Linux does not say whose a pidfd is (5.3 or later needed)")
 
 
-def zygote_argv(view: list, env: dict) -> list:
+def zygote_argv(view: list[str], env: dict[str, str]) -> list[str]:
     """The zygote's command: bwrap with the kernel's ``view`` (bwrap arguments: /dev and the tmpfs folders, the host
     and student views) and environment ``env``, the zygote script, a folder where each kernel builds its root, no
     network, and ``CAP_SYS_ADMIN`` in bwrap's user namespace (``CAP_SETFCAP`` too: mapping root needs it)."""
@@ -173,8 +174,8 @@ def zygote_argv(view: list, env: dict) -> list:
 
 
 _LOCK = threading.Lock()
-_ZYGOTES: dict = {}  # tuple(zygote_argv) -> Zygote: this process's (one, unless the limits or the kit changed)
-_REFUSED: dict = {}  # tuple(zygote_argv) -> why it could not start (said once; cold kernels then)
+_ZYGOTES: dict[str, Zygote] = {}  # tuple(zygote_argv) -> Zygote: this process's (one, unless the limits or the kit changed)
+_REFUSED: dict[str, str] = {}  # tuple(zygote_argv) -> why it could not start (said once; cold kernels then)
 
 
 def _stop_all() -> None:
@@ -187,11 +188,11 @@ def _stop_all() -> None:
 atexit.register(_stop_all)
 
 
-def zygote_id(argv: list) -> str:
+def zygote_id(argv: list[str]) -> str:
     return hashlib.sha256("\0".join(argv).encode()).hexdigest()[:16]
 
 
-def zygote_for(argv: list) -> Zygote:
+def zygote_for(argv: list[str]) -> Zygote:
     """This process's zygote started with ``argv`` (started now if it is not running); :class:`WarmUnavailable` if
     it cannot start here."""
     key = zygote_id(argv)
@@ -212,7 +213,7 @@ def zygote_for(argv: list) -> Zygote:
         return _ZYGOTES[key]
 
 
-def ready(argv: list) -> bool:
+def ready(argv: list[str]) -> bool:
     """Whether a zygote started with ``argv`` can be had here (started now if need be); if not, why is logged once
     and the grading starts its kernel cold."""
     try:
@@ -223,7 +224,8 @@ def ready(argv: list) -> bool:
         return False
 
 
-def kernel_spec(zygote_argv: list, workdir: Path, runtime_dir: Path, limits, env: dict, runtime_tmpfs: int) -> list:
+def kernel_spec(zygote_argv: list[str], workdir: Path, runtime_dir: Path, limits: Any, env: dict[str, str],
+                runtime_tmpfs: int) -> list[str]:
     """The ``kernel_argv`` of a warm kernel forked by the zygote of ``zygote_argv``: :data:`WARM`, its spec (JSON:
     its folders, limits and environment ``env``), and the connection file."""
     spec = {"zygote": list(zygote_argv), "workdir": str(Path(workdir).resolve()),
@@ -233,7 +235,7 @@ def kernel_spec(zygote_argv: list, workdir: Path, runtime_dir: Path, limits, env
     return [WARM, json.dumps(spec), "-f", "{connection_file}"]
 
 
-def _open_files(workdir: str) -> tuple:
+def _open_files(workdir: str) -> tuple[list[str], list[int], int]:
     """``(names, descriptors, bytes)`` of the regular files at the top of ``workdir`` (links and folders left out,
     as the cold sandbox leaves them), opened here, read only by the kernel's fork."""
     names, fds, size = [], [], 0
@@ -254,7 +256,7 @@ def _open_files(workdir: str) -> tuple:
     return names, fds, size
 
 
-def launch(manager, cmd: list) -> WarmProcess:
+def launch(manager: Any, cmd: list[str]) -> WarmProcess:
     """Fork the kernel ``cmd`` (:func:`kernel_spec`, filled in by jupyter_client) from this process's zygote and give
     it to ``manager``'s provisioner as its process."""
     spec, rest = json.loads(cmd[1]), list(cmd[2:])

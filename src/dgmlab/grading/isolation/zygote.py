@@ -42,6 +42,8 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Collection, Iterable
+from typing import Any
 
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x02000000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -62,7 +64,7 @@ MAX_FDS = 250  # descriptors of one request (SCM_RIGHTS carries at most 253)
 LOAD_FAILED = 71  # exit status of a kernel whose walls could not be built
 
 
-def _libc():
+def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
@@ -77,11 +79,11 @@ def _check(result: int, what: str) -> None:
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-def _encoded(text):
+def _encoded(text: str | None) -> bytes | None:
     return None if text is None else os.fsencode(text)
 
 
-def mount(source, target: str, fstype, flags: int, data: str | None = None) -> None:
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     _check(LIBC.mount(_encoded(source), _encoded(target), _encoded(fstype), flags, _encoded(data)),
            f"mount {target}")
 
@@ -109,7 +111,7 @@ def _unescape(field: str) -> str:
 MOUNT_FLAGS = {"ro": MS_RDONLY, "nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC}
 
 
-def top_mounts() -> list:
+def top_mounts() -> list[tuple[str, int]]:
     """``[(mount point, flags)]`` of the mounts right on the zygote's root (each with what is mounted below it)."""
     rows = [line.split() for line in open("/proc/self/mountinfo", encoding="utf-8").read().splitlines()]
     root_id = next(row[0] for row in rows if _unescape(row[4]) == "/")
@@ -172,7 +174,7 @@ def _copy_in(fd: int, path: str) -> None:
             dest.write(chunk)
 
 
-def _working_folder(base: str, request: dict, fds: list) -> None:
+def _working_folder(base: str, request: dict[str, Any], fds: list[int]) -> None:
     """The working folder: a sized tmpfs with each of the request's files copied in (into a tmpfs of their own, not
     counted against the folder's size, as the cold sandbox's binds are not) and bound there read-only."""
     workdir = base + request["workdir"]
@@ -192,7 +194,7 @@ def _working_folder(base: str, request: dict, fds: list) -> None:
     os.rmdir(stage)
 
 
-def _runtime_folder(base: str, request: dict) -> None:
+def _runtime_folder(base: str, request: dict[str, Any]) -> None:
     """The runtime folder: a small tmpfs holding the connection file, read-only; the kernel makes its sockets there."""
     runtime = base + request["runtime"]
     _mount_point(runtime, "/")
@@ -204,7 +206,7 @@ def _runtime_folder(base: str, request: dict) -> None:
     remount(connection, MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
-def build_root(request: dict, fds: list) -> None:
+def build_root(request: dict[str, Any], fds: list[int]) -> None:
     """In a new mount namespace, a new root of this kernel's own (see the module, step 1), and pivot into it."""
     unshare(CLONE_NEWNS)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -265,7 +267,7 @@ def _die_with_parent() -> None:
         os._exit(0)
 
 
-def _only_fds(keep) -> None:
+def _only_fds(keep: Collection[int]) -> None:
     """Close every descriptor but 0, 1, 2 and ``keep``."""
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
@@ -292,7 +294,7 @@ def _report(text: str) -> None:
 
 
 # ------------------------------------------------------------------ the processes of one kernel
-def _kernel_first(message: bytes, fds: list) -> None:
+def _kernel_first(message: bytes, fds: list[int]) -> None:
     """The request's first fork (the process the grader holds and kills): its root, a new PID namespace, and there
     the kernel's first process (:func:`_kernel_init`), whose exit status it takes. Never returns."""
     code = LOAD_FAILED
@@ -314,7 +316,7 @@ def _kernel_first(message: bytes, fds: list) -> None:
         os._exit(code if code >= 0 else 128 - code)
 
 
-def _kernel_init(request: dict) -> None:
+def _kernel_init(request: dict[str, Any]) -> None:
     """PID 1 of the kernel's namespace: its ``/proc``, the other namespaces, no capability, the limits; then the
     kernel in a fork of its own, whose orphans it reaps until the kernel ends. Never returns."""
     code = LOAD_FAILED
@@ -353,7 +355,7 @@ def fresh_random() -> None:
         torch.seed()
 
 
-def _start_kernel(request: dict) -> None:
+def _start_kernel(request: dict[str, Any]) -> None:
     """The kernel: its working folder, environment and standard streams, then ipykernel's app with the connection
     file, as ``python -m ipykernel_launcher -f ...`` would start it. Never returns."""
     code = 0
@@ -369,7 +371,8 @@ def _start_kernel(request: dict) -> None:
         fresh_random()
         tempfile.tempdir = None
         kernelapp = sys.modules.get("ipykernel.kernelapp") or importlib.import_module("ipykernel.kernelapp")
-        sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request["argv"]]
+        sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin,  # type: ignore[union-attr,list-item]
+                    *request["argv"]]
         kernelapp.launch_new_instance()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
@@ -385,7 +388,7 @@ def threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
-def warm(modules) -> None:
+def warm(modules: Iterable[str]) -> None:
     """Import ``modules`` (those that are installed), torch with one thread, then keep what was made out of the
     garbage collector's reach, so that a fork copies fewer pages."""
     for name in modules:
@@ -400,11 +403,11 @@ def warm(modules) -> None:
     gc.freeze()
 
 
-def _answer(channel, answer: dict, fds=()) -> None:
+def _answer(channel: socket.socket, answer: dict[str, Any], fds: Iterable[int] = ()) -> None:
     socket.send_fds(channel, [json.dumps(answer).encode()], list(fds))
 
 
-def serve(channel) -> None:
+def serve(channel: socket.socket) -> None:
     """Fork a kernel for each request (see the module) until the channel closes."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernels' first forks: nobody here waits for them
     while True:
@@ -431,7 +434,7 @@ def serve(channel) -> None:
         os.close(pidfd)
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     """``zygote.py FD MODULES``: load ``MODULES`` (comma-separated), say ready on the socket ``FD``, then serve."""
     argv = sys.argv[1:] if argv is None else argv
     channel = socket.socket(fileno=int(argv[0]))

@@ -14,7 +14,9 @@ import math
 import os
 import re
 import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from ... import probes
 from ...probes import wire
@@ -24,12 +26,12 @@ from ..references.recorded import expected_at
 from .judge_records import JudgeRequest, Verdict
 
 
-def judge_cells(request: JudgeRequest) -> dict:
+def judge_cells(request: JudgeRequest) -> dict[str, Verdict]:
     """``{grade_id: Verdict}`` for the cells of ``request``, judged here."""
     return {verdict.gid: verdict for verdict in judge_each(request)}
 
 
-def judge_each(request: JudgeRequest):
+def judge_each(request: JudgeRequest) -> Iterator[Verdict]:
     """The :class:`~.judge_records.Verdict` of each cell of ``request`` in order, as each is judged.
 
     ``request`` is all the judging reads (:class:`~.judge_records.JudgeRequest`, assembled by
@@ -51,7 +53,7 @@ def judge_each(request: JudgeRequest):
                 pass
     reference = Reference(request.references.__getitem__) if request.references else None
     for cell in request.cells:
-        kept = {}
+        kept: dict[str, bytes] = {}
         try:
             result = judge_cell(request.hw, cell.gid, cell.source, cell.outputs, request.seed,
                                 handed=dict(request.files), seeds=dict(request.seeds), reference=reference,
@@ -67,10 +69,10 @@ def judge_each(request: JudgeRequest):
                                           "instructor",))
 
 
-def handed_files(folder, names) -> dict:
+def handed_files(folder: str | Path | None, names: Iterable[str]) -> dict[str, bytes | str]:
     """``{name: its bytes, or why it was not read}`` of the handed-in files ``names`` in ``folder``, read here (the
     grading worker) for a judge that reads no folder (:func:`dgmlab.probes.read_handed_in`'s rules)."""
-    out = {}
+    out: dict[str, bytes | str] = {}
     for name in sorted(set(names)):
         try:
             out[name] = probes.read_handed_in(folder, name)
@@ -79,7 +81,7 @@ def handed_files(folder, names) -> dict:
     return out
 
 
-def gradebook_cells(db_url, course_id, hw, notebook) -> dict:
+def gradebook_cells(db_url: str, course_id: str, hw: str, notebook: str) -> dict[str, str]:
     """``{grade_id: source}`` of every cell of the instructor's notebook in the gradebook (what :class:`Reference`
     runs), read by the grading worker for a judge that reads no gradebook."""
     from nbgrader.api import Gradebook
@@ -91,7 +93,7 @@ def gradebook_cells(db_url, course_id, hw, notebook) -> dict:
 KIT_MISSING = tuple(f"ModuleNotFoundError: No module named '{name}'" for name in ("homeworks", "dgmlab"))
 
 
-def probe_data(outputs, gid: str):
+def probe_data(outputs: Iterable[Mapping[str, Any]], gid: str) -> object:
     """The decoded probe data of a test cell's ``outputs``, or raises :class:`dgmlab.probes.wire.WireError`
     (with the reason a student reads) when there is not exactly one readable probe for this cell."""
     found, errors = [], []
@@ -118,11 +120,11 @@ def probe_data(outputs, gid: str):
     return wire.loads(bundle["data"])
 
 
-def handed_seeds(text: str) -> dict:
+def handed_seeds(text: str) -> dict[str, int | str]:
     """``{file: seed or "refused: why"}`` from the JSON dgmlab autograde hands a grading (``""``: none)."""
     if not text:
         return {}
-    out = {}
+    out: dict[str, int | str] = {}
     for name, entry in json.loads(text).items():
         out[name] = f"refused: {entry['refused']}" if "refused" in entry else int(entry["seed"])
     return out
@@ -133,10 +135,11 @@ class Reference:
     gradebook, run here in a namespace of its own), e.g. the kit's generator class to load handed-in
     weights into. Instructor code only; each cell runs once per grading."""
 
-    def __init__(self, source_of):
-        self._source_of, self._cache = source_of, {}
+    def __init__(self, source_of: Callable[[str], str]) -> None:
+        self._source_of = source_of
+        self._cache: dict[str, dict[str, Any]] = {}
 
-    def __call__(self, grade_id: str) -> dict:
+    def __call__(self, grade_id: str) -> dict[str, Any]:
         if grade_id not in self._cache:
             import numpy as np
             import torch
@@ -148,15 +151,18 @@ class Reference:
         return self._cache[grade_id]
 
 
-def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=None, handed=None, seeds=None,
-               reference=None, keep=None, delimiters=None) -> probes.Judgement:
+def judge_cell(hw: str, gid: str, source: str, outputs: Iterable[Mapping[str, Any]], seed: int, *,
+               folder: str | Path | None = None, handed: dict[str, bytes | str] | None = None,
+               seeds: dict[str, int | str] | None = None, reference: Callable[[str], dict[str, Any]] | None = None,
+               keep: Callable[[str, bytes], None] | None = None,
+               delimiters: tuple[str, ...] | None = None) -> probes.Judgement:
     """Decide test cell ``gid`` of ``hw`` from the kernel's ``outputs``: its visible tests and the grader's hidden
     tests of the cell (:func:`dgmlab.grading.hidden.tests`; nothing of the instructor's ``source`` is run);
     ``folder``, ``handed``, ``seeds``, ``reference``, ``keep``: see :func:`dgmlab.probes.judge`. A cell whose hidden
     points have no hidden tests (a course's ``hidden.py`` missing) is judged on its visible tests alone, and says so
     (``delimiters``: the course's hidden-test markers, to say the cell still holds tests as text)."""
     spec = probes.spec_for(hw, gid)
-    hidden = hidden_tests.tests(hw, gid)  # the grader's test functions, never the cell's text
+    hidden: tuple[Any, ...] | None = hidden_tests.tests(hw, gid)  # the grader's test functions, never the cell's text
     missing = _missing_hidden(hw, spec, hidden, source, delimiters)
     if missing:
         hidden = None  # the visible tests alone decide; the hidden points are not given, and the lines say why
@@ -164,14 +170,14 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
     if refused:  # before anything of the kernel's is read: the file itself is not graded
         steps = probes.plan(spec, hidden=hidden)
         why = "; ".join(refused)
-        return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {why}", *missing],
-                                [(n, w, h, False, why) for n, w, h in steps])
+        return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {why}", *missing],  # type: ignore[arg-type]
+                                [probes.JudgedTest(n, w, h, False, why) for n, w, h in steps])
     try:
         data = probe_data(outputs, gid)
     except wire.WireError as exc:
         steps = probes.plan(spec, hidden=hidden)
-        return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {exc}", *missing],
-                                [(n, w, h, False, str(exc)) for n, w, h in steps])
+        return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {exc}", *missing],  # type: ignore[arg-type]
+                                [probes.JudgedTest(n, w, h, False, str(exc)) for n, w, h in steps])
 
     result = probes.judge(hw, spec, data, seed, folder=folder, handed=handed,
                           seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep,
@@ -180,23 +186,25 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
     return result
 
 
-def _missing_hidden(hw, spec, hidden, source, delimiters) -> list:
+def _missing_hidden(hw: str, spec: probes.CheckSpec, hidden: tuple[Any, ...] | None, source: str | None,
+                    delimiters: tuple[str, ...] | None) -> list[str]:
     """The lines (also logged) saying that cell ``spec`` of ``hw`` has hidden points but no hidden tests, or that its
     instructor's cell still holds hidden tests as text (never run): ``[]`` when neither."""
     text_tests = bool(hidden_lines(source or "", delimiters))
-    if hidden or (spec.hidden <= 0 and not text_tests):
+    if hidden or (spec.hidden <= 0 and not text_tests):  # type: ignore[operator]  # specs() gave it its points
         return []
     where = ("its instructor's cell still holds hidden tests between the hidden-test markers, which the grader "
              "never runs" if text_tests else "the grader has no hidden tests for it")
     fix = (f"write the cell's hidden tests in homeworks/{hw}/hidden.py as test_x(v, ref) functions listed in HIDDEN "
            f"(docs/authoring.md), run dgmlab build {hw} and grade again")
     logging.getLogger(__name__).error("%s %s: %s; %s", hw, spec.cell, where, fix)
-    if spec.hidden <= 0:  # no point depends on them: the instructor's log says it, the student loses nothing
+    if spec.hidden <= 0:  # type: ignore[operator]  # no point depends on them: the student loses nothing
         return []
-    return [f"the {points_text(spec.hidden)} of hidden tests were not graded: {where}; tell your instructor"]
+    return [f"the {points_text(spec.hidden)} of hidden tests were not graded: {where}; "  # type: ignore[arg-type]
+            "tell your instructor"]
 
 
-def refused_files(spec: probes.CheckSpec, seeds) -> list:
+def refused_files(spec: probes.CheckSpec, seeds: Mapping[str, int | str] | None) -> list[str]:
     """Why each handed-in file of ``spec`` that ``dgmlab autograde`` refused (``seeds``: :func:`handed_seeds`, a
     ``"refused: why"`` entry) is not graded: a copy of the kit's published weights, or a file that is not unpickled
     (:func:`dgmlab.grading.autograde.draw_seeds.seeds_for`). A cell grading any of them earns 0, whatever its tests
@@ -209,7 +217,7 @@ def refused_files(spec: probes.CheckSpec, seeds) -> list:
 MAX_KEPT_BYTES = 2 * 2**20  # one file a hidden test leaves for the dashboard
 
 
-def keeper(kept: dict):
+def keeper(kept: dict[str, bytes]) -> Callable[[str, bytes], None]:
     """``keep(name, data)`` for hidden tests: puts ``data`` (bytes, at most :data:`MAX_KEPT_BYTES`) in ``kept`` as the
     plain file name ``name`` (no folder part; ``.pt``), for the grading worker to write with :func:`write_kept` into
     the submission's kept folder, where the dashboard reads it (e.g. ``graded_draw_100.pt``)."""
@@ -219,14 +227,14 @@ def keeper(kept: dict):
     return keep
 
 
-def _check_kept(name, data) -> None:
+def _check_kept(name: object, data: object) -> None:
     if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,80}\.pt", name) and ".." not in name):
         raise ValueError(f"keep: {name!r} is not a plain .pt file name")
     if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_KEPT_BYTES:
         raise ValueError(f"keep: {name} must be at most {MAX_KEPT_BYTES} bytes")
 
 
-def write_kept(folder, name: str, data: bytes) -> None:
+def write_kept(folder: str | Path, name: str, data: bytes) -> None:
     """Write a kept file (:func:`keeper`) as the plain file ``name`` in ``folder``. The grader writes it after the
     kernel ran, so it replaces any file of that name there (a link included), never writing through it."""
     _check_kept(name, data)

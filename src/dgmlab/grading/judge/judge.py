@@ -18,6 +18,7 @@ A cell whose probe data is missing, repeated, malformed or over a limit earns 0 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from nbformat import from_dict
 from nbgrader.utils import is_grade, is_solution
@@ -41,15 +42,15 @@ from .judge_records import Verdict
 RESOURCE = "dgmlab_probe_cells"  # resources key: {grade_id: the instructor's source of the test cell}
 
 
-def grade_id(cell):
+def grade_id(cell: Any) -> Any:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
-def is_test_cell(cell) -> bool:
+def is_test_cell(cell: Any) -> bool:
     return cell.cell_type == "code" and bool(is_grade(cell)) and not is_solution(cell)
 
 
-def probe_cell(cell) -> bool:
+def probe_cell(cell: Any) -> bool:
     """Whether ``cell`` is a graded test cell that calls ``check(...)``."""
     if not is_test_cell(cell):
         return False
@@ -59,7 +60,7 @@ def probe_cell(cell) -> bool:
         return False
 
 
-def files_of(hw, gid) -> tuple:
+def files_of(hw: str, gid: str) -> tuple[str, ...]:
     """The handed-in files cell ``gid`` grades (none when ``hw`` has no such cell: it is judged 0 there)."""
     try:
         return tuple(probes.spec_for(hw, gid).files)
@@ -67,17 +68,17 @@ def files_of(hw, gid) -> tuple:
         return ()
 
 
-def bounded(hw, gid, verdict: Verdict) -> float:
+def bounded(hw: str, gid: str, verdict: Verdict) -> float:
     """The points of a :class:`~.judge_records.Verdict`, within 0 and the cell's points (whatever the judge said)."""
     earned = float(verdict.earned)
     try:
-        most = float(probes.spec_for(hw, gid).points)
+        most = float(probes.spec_for(hw, gid).points)  # type: ignore[arg-type]  # specs() gave it its points
     except KeyError:
         most = 0.0
     return min(max(earned, 0.0), most) if math.isfinite(earned) else 0.0
 
 
-def write_kept_files(folder, kept: dict, log) -> None:
+def write_kept_files(folder: Any, kept: dict[str, bytes], log: Any) -> None:
     """Write what a cell's hidden tests kept (a :class:`~.judge_records.Verdict`'s ``kept``, bytes by name) into
     ``folder``; a name or size out of bounds is logged and left out."""
     if folder is None:
@@ -89,7 +90,7 @@ def write_kept_files(folder, kept: dict, log) -> None:
             log.error("a kept file was left out: %s", str(exc)[:200])
 
 
-def judged_outputs(earned: float, lines: list, execution_count=None) -> list:
+def judged_outputs(earned: float, lines: list[str], execution_count: int | None = None) -> list[Any]:
     """The outputs the grader writes for a judged cell: the report, then the points as its one result."""
     return [from_dict({"output_type": "stream", "name": "stdout", "text": "\n".join(lines) + "\n"}),
             from_dict({"output_type": "execute_result", "execution_count": execution_count, "metadata": {},

@@ -49,6 +49,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import IO, Any
 
 from ..inert import terminal
 from ..isolation import bubblewrap
@@ -108,7 +109,7 @@ class Crashed(Verdict):
     judge's answers): :class:`dgmlab.grading.preprocessors.judge_tests.JudgeTests` fails the grading on it."""
 
 
-def command(sandbox: bool, tmp: str) -> list:
+def command(sandbox: bool, tmp: str) -> list[str]:
     """The judge process's command: this Python on :mod:`dgmlab.grading.judge.judge_process`, inside bubblewrap when
     ``sandbox`` (see the module), ``tmp`` the folder each request mounts its temporary folder on. ``-P``: no
     working folder on the import path."""
@@ -138,14 +139,14 @@ def command(sandbox: bool, tmp: str) -> list:
 import_roots = bubblewrap.import_roots  # the judge's PYTHONPATH, the same as a grading kernel's
 
 
-def _start(sandbox: bool = False) -> subprocess.Popen:
+def _start(sandbox: bool = False) -> Any:
     tmp = tempfile.mkdtemp(prefix="dgmlab-judge-")  # stays empty here: the requests' tmpfs are their own
     env = {**os.environ, **THREAD_ENV, TMP_ENV: tmp}
     if not sandbox and import_roots():
         env["PYTHONPATH"] = os.pathsep.join([*import_roots(), *filter(None, [env.get("PYTHONPATH")])])
     err = tempfile.TemporaryFile()  # what it says on stderr before it is ready: the grader's imports only
     # working folder /: never a grading's scratch course, which is gone by the next submission
-    proc = subprocess.Popen(command(sandbox, tmp), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc: Any = subprocess.Popen(command(sandbox, tmp), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=err, start_new_session=True, cwd="/", env=env)
     proc._dgmlab_tmp, proc._dgmlab_err = tmp, err
     if not sandbox:
@@ -185,10 +186,10 @@ class _Lines:
     """Lines from the judge process's stdout, each waited for with a deadline (raw reads: nothing sits
     in a buffer that ``select`` cannot see)."""
 
-    def __init__(self, proc):
+    def __init__(self, proc: Any) -> None:
         self.fd, self.buffer = proc.stdout.fileno(), b""
 
-    def next(self, deadline: float):
+    def next(self, deadline: float) -> Any:
         """The next line, parsed; :data:`WAITING` at the deadline; ``None`` at the end of the stream or on a
         line that is not JSON (or longer than :data:`MAX_LINE`)."""
         while b"\n" not in self.buffer:
@@ -211,7 +212,7 @@ class _Lines:
             return None
 
 
-def _ready(deadline: float, sandbox: bool):
+def _ready(deadline: float, sandbox: bool) -> tuple[Any, _Lines] | None:
     """The running judge process, started if need be (again when ``sandbox`` changed), once it is ready; ``None``
     if the notebook's ``deadline`` came first. One that ended, said something else or stayed silent for
     :data:`START_TIMEOUT` seconds is :class:`JudgeFailed` (under ``-O``: :class:`JudgeRefused`)."""
@@ -237,7 +238,7 @@ def _ready(deadline: float, sandbox: bool):
     return _PROCESS, _PROCESS._dgmlab_lines
 
 
-def _start_failure(proc, said) -> str:
+def _start_failure(proc: Any, said: object) -> str:
     """Why the judge process ``proc`` did not get ready (it said ``said``), with the tail of its stderr: the grader's
     own imports' error (no submission's data has reached it yet), control characters removed."""
     try:
@@ -258,7 +259,7 @@ def _start_failure(proc, said) -> str:
             "homeworks.<hw>.hidden\" shows it), then grade again with --force")
 
 
-def _parent(proc):
+def _parent(proc: Any) -> Any:
     """The judge's parent process (psutil), which forks the requests: ``proc`` itself, or inside bwrap the first
     process that runs this module."""
     import psutil
@@ -278,7 +279,7 @@ def _parent(proc):
     return None
 
 
-def _request_processes(proc) -> list:
+def _request_processes(proc: Any) -> list[Any]:
     """Every process of the request being judged: all the judge parent's descendants (psutil)."""
     import psutil
 
@@ -289,7 +290,7 @@ def _request_processes(proc) -> list:
         return []
 
 
-def _cpu_seconds(proc) -> float:
+def _cpu_seconds(proc: Any) -> float:
     """CPU time the request's processes have used (every thread; user and system, their finished children too)."""
     import psutil
 
@@ -303,7 +304,7 @@ def _cpu_seconds(proc) -> float:
     return total
 
 
-def _finish(proc, lines, token) -> None:
+def _finish(proc: Any, lines: _Lines, token: str) -> None:
     """Kill what is left of the request being judged and read up to the parent's end line for it; a parent that
     does not say so within :data:`END_WAIT` seconds is stopped (the next request starts a new one)."""
     for p in _request_processes(proc):
@@ -332,7 +333,7 @@ def ungraded(gid: str, why: str = "it stopped") -> Crashed:
 
 
 def judge(request: JudgeRequest, timeout: float, cell_cpu: float | None = None, cell_wall: float | None = None,
-          sandbox: bool = False) -> dict:
+          sandbox: bool = False) -> dict[str, Verdict]:
     """``{grade_id: Verdict}`` for the cells of ``request``, judged in a fresh fork of the judge process (in the
     sandbox when ``sandbox``).
 
@@ -345,7 +346,8 @@ def judge(request: JudgeRequest, timeout: float, cell_cpu: float | None = None, 
     cell_cpu = CELL_CPU if cell_cpu is None else cell_cpu
     cell_wall = CELL_WALL if cell_wall is None else cell_wall
     end = time.monotonic() + timeout
-    cells, answers = list(request.cells), {}
+    cells = list(request.cells)
+    answers: dict[str, Verdict] = {}
     with _LOCK:
         while cells and time.monotonic() < end:
             started = _ready(end, sandbox)
@@ -385,7 +387,7 @@ def judge(request: JudgeRequest, timeout: float, cell_cpu: float | None = None, 
     return answers
 
 
-def _answer(got, gid: str) -> Verdict | None:
+def _answer(got: object, gid: str) -> Verdict | None:
     """The answer line ``got`` (parsed JSON) as cell ``gid``'s :class:`Verdict`, or ``None`` if it is not one (another
     line, another cell's, or not a verdict's wire form)."""
     if not (isinstance(got, dict) and got.get("gid") == gid):
@@ -396,7 +398,7 @@ def _answer(got, gid: str) -> Verdict | None:
         return None
 
 
-def _libc():
+def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
@@ -415,7 +417,7 @@ def _exit_with_parent(parent: int) -> None:
     if signalled:
         return
 
-    def watch():
+    def watch() -> None:
         while os.getppid() == parent:
             time.sleep(PARENT_POLL)
         os._exit(0)
@@ -431,7 +433,7 @@ def _own_namespaces() -> bool:
     libc = _libc()
     uid, gid = os.geteuid(), os.getegid()
     if libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0:  # no mount namespace: the others at least
-        return libc.unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0
+        return bool(libc.unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0)
     try:
         for name, text in (("uid_map", f"{uid} {uid} 1"), ("setgroups", "deny"), ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:
@@ -486,7 +488,7 @@ def _judge_alone(line: bytes, out_fd: int) -> None:
         os._exit(0)
 
 
-def _relay(fd: int, answers) -> None:
+def _relay(fd: int, answers: IO[bytes]) -> None:
     """Copy whole lines of at most :data:`MAX_LINE` bytes from ``fd`` to ``answers`` until every writer closed it."""
     with os.fdopen(fd, "rb") as source:
         while True:
@@ -507,7 +509,7 @@ NO_REQUEST = 3  # a request's child exits so when stdin had ended: the judge pro
 def _read_request() -> bytes:
     """One request line from stdin (fd 0), read unbuffered by the request's own child, so that no request's bytes
     ever sit in the judge process's memory, where a later request's fork would find them."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         chunk = os.read(0, 1 << 20)
         if not chunk:
@@ -517,7 +519,7 @@ def _read_request() -> bytes:
             return b"".join(chunks)
 
 
-def _serve_request(answers) -> bool:
+def _serve_request(answers: IO[bytes]) -> bool:
     """Judge the next request on stdin in a fresh fork, which reads it itself, and copy its answers out between a
     start and an end line that carry a token made after the fork, which the judged code cannot know or forge.
     Returns ``False`` when stdin had ended (no request)."""

@@ -17,9 +17,10 @@ import base64
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 
-def _known(cls, wire, required: tuple = ()) -> dict:
+def _known(cls: type, wire: object, required: tuple[str, ...] = ()) -> dict[str, Any]:
     """``wire`` (a dict) checked against ``cls``'s fields: a key it does not have, or a ``required`` one missing, is a
     ValueError naming it."""
     if not isinstance(wire, dict):
@@ -35,7 +36,7 @@ def _known(cls, wire, required: tuple = ()) -> dict:
     return dict(wire)
 
 
-def _typed(cls, name: str, value, types, what: str):
+def _typed(cls: type, name: str, value: Any, types: type | tuple[type, ...], what: str) -> Any:
     """``value`` if it is one of ``types`` (never a bool for a number), else a ValueError naming ``cls``'s field."""
     types = types if isinstance(types, tuple) else (types,)
     if isinstance(value, types) and not (isinstance(value, bool) and bool not in types):
@@ -43,14 +44,14 @@ def _typed(cls, name: str, value, types, what: str):
     raise ValueError(f"a {cls.__name__}'s {name} must be {what}, not {type(value).__name__}")
 
 
-def _texts(cls, name: str, value, what: str = "a list of strings") -> list:
+def _texts(cls: type, name: str, value: Any, what: str = "a list of strings") -> list[str]:
     value = _typed(cls, name, value, (list, tuple), what)
     if not all(isinstance(x, str) for x in value):
         raise ValueError(f"a {cls.__name__}'s {name} must be {what}")
     return list(value)
 
 
-def _table(cls, name: str, value, types, what: str) -> dict:
+def _table(cls: type, name: str, value: Any, types: type | tuple[type, ...], what: str) -> dict[str, Any]:
     """A dict of string keys and values of ``types`` (``what`` says which, for the error)."""
     value = _typed(cls, name, value, dict, f"a dict of {what}")
     for key, item in value.items():
@@ -59,13 +60,13 @@ def _table(cls, name: str, value, types, what: str) -> dict:
     return dict(value)
 
 
-def _given(wire: dict, name: str, default):
+def _given(wire: dict[str, Any], name: str, default: Any) -> Any:
     """``wire[name]``, or ``default`` where it is absent or null (an optional field)."""
     value = wire.get(name)
     return default if value is None else value
 
 
-def _base64(cls, name: str, text: str) -> bytes:
+def _base64(cls: type, name: str, text: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except ValueError as exc:
@@ -82,13 +83,14 @@ class CellToJudge:
 
     gid: str  # its grade id
     source: str  # the instructor's cell (never run: only to say that it still holds hidden tests as text)
-    outputs: tuple = ()  # what the kernel showed in it: notebook outputs as plain dicts (the probe data among them)
+    outputs: tuple[dict[str, Any], ...] = ()  # what the kernel showed in it: notebook outputs as plain dicts (the
+    # probe data among them)
 
-    def to_wire(self) -> dict:
+    def to_wire(self) -> dict[str, Any]:
         return {"gid": self.gid, "source": self.source, "outputs": [dict(o) for o in self.outputs]}
 
     @classmethod
-    def from_wire(cls, wire) -> CellToJudge:
+    def from_wire(cls, wire: object) -> CellToJudge:
         wire = _known(cls, wire, ("gid", "source", "outputs"))
         outputs = _typed(cls, "outputs", wire["outputs"], (list, tuple), "a list of notebook outputs")
         if not all(isinstance(o, dict) for o in outputs):
@@ -104,15 +106,18 @@ class JudgeRequest:
 
     hw: str
     seed: int  # the grader's seed: the inputs each cell is judged on are made from it
-    cells: tuple  # CellToJudge, in the notebook's order
-    references: dict = field(default_factory=dict)  # {grade id: source}: the instructor's cells (cell_verdicts.Reference)
+    cells: tuple[CellToJudge, ...]  # in the notebook's order
+    references: dict[str, str] = field(default_factory=dict)  # {grade id: source}: the instructor's cells
+    # (cell_verdicts.Reference)
     checks: str = ""  # a course's own homework: its checks.py from source/<hw>/, as text ("": a kit homework)
     hidden: str = ""  # and its hidden.py ("": none; a kit homework's hidden tests are in the grader's wheel)
-    files: dict = field(default_factory=dict)  # {name: bytes as handed in, or str: why it was not read}
-    seeds: dict = field(default_factory=dict)  # {file: its graded draw's seed, or "refused: why"} (handed_seeds)
-    delimiters: tuple | None = None  # the course's hidden-test markers, only to say a cell still holds some
+    files: dict[str, bytes | str] = field(default_factory=dict)  # {name: bytes as handed in, or str: why it was not
+    # read}
+    seeds: dict[str, int | str] = field(default_factory=dict)  # {file: its graded draw's seed, or "refused: why"}
+    # (handed_seeds)
+    delimiters: tuple[str, ...] | None = None  # the course's hidden-test markers, only to say a cell still holds some
 
-    def to_wire(self) -> dict:
+    def to_wire(self) -> dict[str, Any]:
         return {"hw": self.hw, "seed": self.seed, "cells": [c.to_wire() for c in self.cells],
                 "references": dict(self.references), "checks": self.checks, "hidden": self.hidden,
                 "files": {name: _encode(v) if isinstance(v, bytes) else {"refused": str(v)}
@@ -120,10 +125,10 @@ class JudgeRequest:
                 "seeds": dict(self.seeds), "delimiters": None if self.delimiters is None else list(self.delimiters)}
 
     @classmethod
-    def from_wire(cls, wire) -> JudgeRequest:
+    def from_wire(cls, wire: object) -> JudgeRequest:
         wire = _known(cls, wire, ("hw", "seed", "cells"))
         cells = _typed(cls, "cells", wire["cells"], (list, tuple), "a list of cells")
-        files = {}
+        files: dict[str, bytes | str] = {}
         for name, v in _table(cls, "files", _given(wire, "files", {}), (str, dict),
                               'base64 or {"refused": why}').items():
             if isinstance(v, str):
@@ -151,15 +156,15 @@ class Verdict:
 
     gid: str
     earned: float
-    lines: tuple  # the report a student reads, line by line
-    kept: dict = field(default_factory=dict)  # {name: bytes}: what its hidden tests kept for the dashboard
+    lines: tuple[str, ...]  # the report a student reads, line by line
+    kept: dict[str, bytes] = field(default_factory=dict)  # {name: bytes}: what its hidden tests kept for the dashboard
 
-    def to_wire(self) -> dict:
+    def to_wire(self) -> dict[str, Any]:
         return {"gid": self.gid, "earned": float(self.earned), "lines": list(self.lines),
                 "kept": {name: _encode(data) for name, data in self.kept.items()}}
 
     @classmethod
-    def from_wire(cls, wire) -> Verdict:
+    def from_wire(cls, wire: object) -> Verdict:
         wire = _known(cls, wire, ("gid", "earned", "lines"))
         earned = _typed(cls, "earned", wire["earned"], (int, float), "a number")
         if not math.isfinite(earned):

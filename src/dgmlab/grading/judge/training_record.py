@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from ... import weights_files
 
@@ -47,8 +48,8 @@ class RecordVerdict:
 
     name: str
     status: str
-    reasons: list = field(default_factory=list)
-    scores: list = field(default_factory=list)  # (epoch, score) of the snapshots
+    reasons: list[str] = field(default_factory=list)
+    scores: list[tuple[int, float]] = field(default_factory=list)  # (epoch, score) of the snapshots
     replay: str = ""
 
     def line(self) -> str:
@@ -71,7 +72,7 @@ def _need(ok: bool, what: str) -> None:
         raise RecordRefused(f"not a training record the kit's Checkpoint writes: {what}")
 
 
-def _entry_ok(entry, previous) -> None:
+def _entry_ok(entry: Any, previous: Any) -> None:
     _need(isinstance(entry, dict), "a snapshot is not a table")
     for key in ("epoch", "step"):
         _need(isinstance(entry.get(key), int) and entry[key] >= 0, f"a snapshot's {key} is not a whole number")
@@ -86,7 +87,7 @@ def _entry_ok(entry, previous) -> None:
                                   and isinstance(landing.get("state"), dict)), "a landing is torn")
 
 
-def read(data: bytes, name: str) -> dict:
+def read(data: bytes, name: str) -> dict[str, Any]:
     """The record in ``data`` (a handed-in file's bytes), checked; raises :class:`RecordRefused` saying why not."""
     import torch
 
@@ -94,14 +95,14 @@ def read(data: bytes, name: str) -> dict:
         raise RecordRefused(f"{name} is {len(data):,} bytes, more than the {MAX_RECORD_BYTES:,} a record can be: "
                             "hand in the file the training cell wrote, unchanged")
     try:
-        record = weights_files.load(data, name, MAX_RECORD_BYTES)
+        record: dict[str, Any] = weights_files.load(data, name, MAX_RECORD_BYTES)
     except weights_files.RefusedFile as exc:
         raise RecordRefused(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - damaged, or objects other than tensors (weights_only refuses them)
         why = (str(exc).splitlines() or [""])[0][:160] or type(exc).__name__
         raise RecordRefused(f"{name} cannot be read with torch.load(weights_only=True): {why}") from None
     _need(isinstance(record, dict) and record.get("format") == RECORD_FORMAT, f"no {RECORD_FORMAT!r} format")
-    entries = record.get("entries")
+    entries: Any = record.get("entries")
     _need(isinstance(entries, list) and 0 < len(entries) <= MAX_ENTRIES, f"1 to {MAX_ENTRIES} snapshots expected")
     previous = None
     for entry in entries:
@@ -114,7 +115,7 @@ def read(data: bytes, name: str) -> dict:
 
 
 # --------------------------------------------------------------------------- the three checks
-def graded_is_last(record: dict, graded: dict, keep: str) -> str | None:
+def graded_is_last(record: dict[str, Any], graded: dict[str, Any], keep: str) -> str | None:
     """Why the graded weights (a state dict, float16) are not the record's last snapshot of ``keep``; None if they
     are, tensor for tensor (the averaged model's ``module.`` prefix and step count aside)."""
     import torch
@@ -131,7 +132,7 @@ def graded_is_last(record: dict, graded: dict, keep: str) -> str | None:
     return None if same else "the graded weights are not its last snapshot's"
 
 
-def rise_problems(scores: list, rise: Rise) -> list:
+def rise_problems(scores: list[tuple[int, float]], rise: Rise) -> list[str]:
     """Why the (epoch, score) trail does not rise as the kit's runs do (empty: it does)."""
     out = []
     if len(scores) < 2:
@@ -154,7 +155,7 @@ def pick(seed: int, n: int) -> int:
     return int.from_bytes(digest[:8], "big") % n
 
 
-def landing_error(start: dict, replayed: dict, landing: dict) -> float:
+def landing_error(start: dict[str, Any], replayed: dict[str, Any], landing: dict[str, Any]) -> float:
     """How far the replay landed from the record's landing, in units of how far the replay moved the networks:
     RMS(replayed - landing) / RMS(replayed - start) over every floating tensor (``inf`` if they do not match).
 
@@ -177,7 +178,7 @@ def landing_error(start: dict, replayed: dict, landing: dict) -> float:
 
 
 # --------------------------------------------------------------------------- the verdict
-def _replay_problems(record: dict, seed: int, hooks) -> tuple[list, str]:
+def _replay_problems(record: dict[str, Any], seed: int, hooks: Any) -> tuple[list[str], str]:
     """(c): why the keyed replay does not land where the record says (empty: it does), and what it replayed."""
     states = [e for e in record["entries"] if "state" in e and e.get("landing") is not None]
     if not states:
@@ -195,7 +196,8 @@ def _replay_problems(record: dict, seed: int, hooks) -> tuple[list, str]:
     return out, done
 
 
-def verdict(name: str, record_bytes, graded: dict, seed: int, hooks) -> RecordVerdict:
+def verdict(name: str, record_bytes: bytes | str | None, graded: dict[str, Any], seed: int,
+            hooks: Any) -> RecordVerdict:
     """Whether the record handed in with the graded weights ``name`` (``graded``: their state dict) is one run.
 
     ``record_bytes``: the record file's bytes, None when none was handed in, or why it was not read; ``seed``: the graded file's keyed

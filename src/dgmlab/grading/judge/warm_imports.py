@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import importlib
 import os
+from collections.abc import Mapping
 
 from ... import probes
 from .. import hidden
@@ -21,14 +22,14 @@ from .. import hidden
 HOMEWORKS_ENV = "DGMLAB_JUDGE_HOMEWORKS"
 
 
-def homeworks(environ=None) -> tuple:
+def homeworks(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The kit homeworks to load ahead: those :data:`HOMEWORKS_ENV` names (unknown names left out), else all."""
     named = set((os.environ if environ is None else environ).get(HOMEWORKS_ENV, "").split(","))
     chosen = tuple(hw for hw in probes.KIT_HOMEWORKS if hw in named)
     return chosen if named - {""} else tuple(probes.KIT_HOMEWORKS)
 
 
-def warm(threads: int, environ=None) -> None:
+def warm(threads: int, environ: Mapping[str, str] | None = None) -> None:
     """Import what judging needs (torch with ``threads`` threads), then freeze what was made (see the module)."""
     import numpy  # noqa: F401  what every cell's judging imports, loaded once, before any cell's time starts
     import sympy  # noqa: F401
