@@ -50,7 +50,7 @@ def _exception(kind: str, *args):
     ("ValueError", ("bad value\nmore detail",), "ValueError: bad value"),
 ])
 def test_a_failed_conversion_is_explained_by_the_exception_that_failed_it(kind, args, says):
-    from dgmlab.grading.layout import failure_reason
+    from dgmlab.grading.nbgrader_app import failure_reason
 
     reason = failure_reason(_exception(kind, *args))
     assert reason.startswith(says) and "\n" not in reason

@@ -36,7 +36,7 @@ ALLOWED = {
     ("src/dgmlab/probes/__init__.py", "course_module", "compile"):
         "the same course file, compiled under its file name",
     ("src/dgmlab/grading/judge/cell_verdicts.py", "Reference.__call__", "exec"):
-        "an instructor's cell from the gradebook (cell_verdicts.gradebook_cells, read by the worker), run for its kit classes",
+        "an instructor's cell from the gradebook (nbgrader_gradebook.instructor_cells, read by the worker), run for its kit classes",
     ("src/dgmlab/grading/judge/cell_verdicts.py", "Reference.__call__", "compile"): "the same cell, compiled for a file name",
     ("homeworks/hw4_gans/checks/p2_three_ablations.py", "_trampoline", "exec"):
         "the kit's own two-line stand-in, for a name from its fixed steps dict (runs in the kernel)",

@@ -56,7 +56,7 @@ BY_NAME = {
                                                         "grades, found by its folder",
     "dgmlab.grading.layout:check_grader_names": "a class a course's nbgrader_config.py names as a string (nbgrader "
                                                 "imports it so): checked to exist, with where it moved if not",
-    "dgmlab.grading.report.report:export_csv": "c.ExportApp.plugin_class, a class a course's nbgrader_config.py names",
+    "dgmlab.grading.nbgrader_app:export_plugin_class": "c.ExportApp.plugin_class, a class a course's nbgrader_config.py names",
     "dgmlab.grading.term.deadlines:load_policy": "a late policy a course's nbgrader_config.py names (module.attr in "
                                                  "the course folder)",
     "dgmlab.authoring.build:_load": "<builder>.proofs of a homework folder, loaded from its file (a course's own "

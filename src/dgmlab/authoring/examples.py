@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..grading.cell_roles import is_solution
 from ..grading.layout import Course
 from .build import homeworks, select
 from .proofs import _grade_id as _gid
@@ -59,8 +60,6 @@ def write_examples(root: Path | str = ".", hws: list[str] = (), *, check: bool =
 
 def reference_submission(release_nb, source_nb):
     """A copy of ``release_nb`` whose solution cells hold the source's solutions."""
-    from nbgrader.utils import is_solution
-
     solutions = {_gid(c): strip_solution_markers(c.source) for c in source_nb.cells if is_solution(c)}
     nb = copy.deepcopy(release_nb)
     for cell in nb.cells:

@@ -45,6 +45,7 @@ import nbformat
 
 from dgmlab import probes
 from dgmlab.grading import hidden
+from dgmlab.grading.cell_roles import is_graded, is_solution
 from dgmlab.probes.points import HIDDEN_BEGIN, HIDDEN_END, PlanError, fmt, number
 
 SCHEMA = 3
@@ -310,10 +311,8 @@ class Notebook:
     def hidden_points(self) -> float:
         """Points of this notebook's test cells that hidden tests decide."""
         total = 0.0
-        from nbgrader.utils import is_grade, is_solution
-
         for c in self.nb.cells:
-            if c.cell_type == "code" and is_grade(c) and not is_solution(c):
+            if c.cell_type == "code" and is_graded(c) and not is_solution(c):
                 total += probes.spec_for(self.hw, probes.cell_call(c.source)[0]).hidden
         return total
 
@@ -350,9 +349,7 @@ class Notebook:
     def fill_point_totals(self) -> None:
         """Write the notebook's totals into its first cell (the introduction): ``{AUTO}`` becomes the
         autograded points, ``{HIDDEN}`` the points hidden tests decide. A builder calls it last."""
-        from nbgrader.utils import is_grade
-
-        auto = sum(c.metadata["nbgrader"]["points"] for c in self.nb.cells if c.cell_type == "code" and is_grade(c))
+        auto = sum(c.metadata["nbgrader"]["points"] for c in self.nb.cells if c.cell_type == "code" and is_graded(c))
         intro = self.nb.cells[0]
         intro.source = intro.source.replace("{HIDDEN}", fmt(self.hidden_points())).replace("{AUTO}", fmt(auto))
 

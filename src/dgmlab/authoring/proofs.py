@@ -45,6 +45,7 @@ from nbformat.v4 import new_code_cell
 from dgmlab import probes
 
 from ..grading import hidden
+from ..grading.cell_roles import is_graded, is_solution
 from ..grading.judge.cell_verdicts import Reference, judge_cell
 from . import signatures
 from .build import homeworks
@@ -154,9 +155,7 @@ def _grade_id(cell):
 
 
 def _is_test(cell):
-    from nbgrader.utils import is_grade, is_solution
-
-    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+    return cell.cell_type == "code" and is_graded(cell) and not is_solution(cell)
 
 
 def _failed(cell) -> tuple[bool, str]:
@@ -326,8 +325,6 @@ def downstream(s: NotebookSession, start: int, last: int) -> list[int]:
 def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
     """Return ``(reference results, outcomes)`` for the notebook at ``path``; a reference result
     is ``(failed, message)``, failed unless the cell earned full marks."""
-    from nbgrader.utils import is_solution
-
     outcomes: list[Outcome] = []
     with NotebookSession(path, timeout=timeout) as s:
         wrong = signatures.problems(s.hw)  # before any cell runs

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nbformat
 
+from ..grading.cell_roles import is_graded
+
 TRAINING_GUARD = re.compile(r"^\s*if not (\w+\.)*is_grading\(\)")  # the notebook's own training runs
 
 
@@ -30,9 +32,7 @@ def _defines(source: str) -> set[str]:
 
 
 def _is_default(cell) -> bool:
-    from nbgrader.utils import is_grade
-
-    return not (is_grade(cell) or _grade_id(cell) == "setup" or TRAINING_GUARD.match(cell.source))
+    return not (is_graded(cell) or _grade_id(cell) == "setup" or TRAINING_GUARD.match(cell.source))
 
 
 def reference_cells(notebook: Path | str, cells: list[str] | None = None) -> list:

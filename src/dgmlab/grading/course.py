@@ -68,9 +68,6 @@ def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool 
     ``nbgrader generate_assignment <hw> --force [--no-db] [--SetInstallSource.local_only=True]`` run in the course
     root configures it from the course's ``nbgrader_config.py`` (its flags as the traits
     ``GenerateAssignmentApp`` maps them to)."""
-    from nbgrader.converters import GenerateAssignment, NbGraderException
-    from nbgrader.coursedir import CourseDirectory
-
     args = ["generate_assignment", hw, "--force"]
     config = nbgrader_app.nbgrader_config(course.root, hw)  # --force: BaseConverter.force
     if no_db:
@@ -81,9 +78,7 @@ def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool 
         args.append("--SetInstallSource.local_only=True")
         config.SetInstallSource.local_only = True
     with nbgrader_app.as_nbgrader_command(course.root):
-        converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config,
-                                       log=nbgrader_app.converter_log())
-        return nbgrader_app.run_converter(converter, args, quiet=(NbGraderException,))
+        return nbgrader_app.generate_assignment(config, args)
 
 
 CELLS_LOCKED = "Cannot add or remove cells"  # nbgrader's refusal: the gradebook holds submissions of the old cells
@@ -152,14 +147,13 @@ def hidden_tests_copied(course: Course, hw: str) -> str | None:
     """Why nbgrader would copy ``source/<hw>/hidden.py`` (a course's own homework's hidden tests, for the grader only)
     into ``release/<hw>/`` and into the folder each submission runs in, or ``None``: the course's
     ``c.CourseDirectory.ignore`` must match it, as nbgrader matches the files it copies."""
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.utils import is_ignored
+    from . import nbgrader_preprocessing
 
     path = course.folder("source", hw) / FILE
     if not path.is_file():
         return None
-    ignore = CourseDirectory(config=course.config()).ignore
-    if is_ignored(str(path), ignore):
+    ignore = nbgrader_preprocessing.course_directory(course.config()).ignore
+    if nbgrader_app.ignored_by_nbgrader(path, ignore):
         return None
     return (f"source/{hw}/{FILE} holds {hw}'s hidden tests, but nbgrader_config.py's c.CourseDirectory.ignore "
             f"({ignore}) does not list {FILE!r}, so nbgrader would copy them into release/{hw}/ and into the folder "

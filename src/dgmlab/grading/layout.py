@@ -149,14 +149,14 @@ class Course:
         """nbgrader's :class:`~nbgrader.coursedir.CourseDirectory` of this course, rooted here: its folder names
         (``c.CourseDirectory.source_directory`` ...) as ``nbgrader_config.py`` sets them."""
         if self._directory is None:
-            from nbgrader.coursedir import CourseDirectory
+            from . import nbgrader_preprocessing
 
             config = self.config()
             config.CourseDirectory.root = str(self.root)  # the file's own root is relative to where it is run
-            directory = CourseDirectory(config=config)
+            directory = nbgrader_preprocessing.course_directory(config)
             # dgmlab lists students and homeworks as folders <step>/<student>/<hw>/ (and a grading worker builds
             # its scratch course so): nbgrader's default structure, which this kit does not let a course change
-            default = CourseDirectory.class_traits()["directory_structure"].default()
+            default = nbgrader_preprocessing.default_directory_structure()
             if directory.directory_structure != default:
                 raise CourseError(f"nbgrader_config.py sets c.CourseDirectory.directory_structure to "
                                   f"{directory.directory_structure!r}; dgmlab works with nbgrader's default "
@@ -317,32 +317,12 @@ def notebook_problem(data: bytes, name: str) -> str | None:
     return None
 
 
-def failure_reason(exc: BaseException) -> str:
-    """A one-line, readable cause of a notebook's failed conversion, from the exception that failed it: the failures
-    a grading knows (from nbclient and nbgrader) by their type, any other as its type and first line."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from nbgrader.api import MissingEntry
-    from nbgrader.nbgraderformat import SchemaTooNewError, SchemaTooOldError
-    from nbgrader.preprocessors.execute import UnresponsiveKernelError
-
-    if isinstance(exc, DeadKernelError):
-        return "the kernel died while running the notebook (os._exit, a crash, or running out of memory)"
-    if isinstance(exc, (CellTimeoutError, TimeoutError, UnresponsiveKernelError)):
-        return "a cell ran past the time limit and could not be interrupted"
-    if isinstance(exc, (SchemaTooOldError, SchemaTooNewError)):
-        return ("the notebook's nbgrader cell metadata is damaged (a graded cell was copied or edited outside "
-                "Jupyter)")
-    if isinstance(exc, MissingEntry):
-        return "the notebook does not match this homework's release (wrong notebook submitted?)"
-    first = (str(exc).strip().splitlines() or [""])[0]
-    return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__
-
-
 GENERIC = ("Please see the", "There was an error processing")
 
 
 def log_reason(output: str) -> str:
-    """The last error line of a failed nbgrader step's log (where no exception says why: :func:`failure_reason`)."""
+    """The last error line of a failed nbgrader step's log (where no exception says why:
+    :func:`.nbgrader_app.failure_reason`)."""
     lines = [ln.strip() for ln in output.splitlines()
              if ("ERROR" in ln or "Error" in ln) and not any(g in ln for g in GENERIC)]
     return (lines[-1] if lines else log_tail(output, 3)).strip()[:300]

@@ -161,20 +161,6 @@ def test_submissions_and_assignments_are_found_or_not(url):
         assert NA.has_submission(gb, HW, STUDENT)
 
 
-def test_the_converters_work_in_the_configured_course(tmp_path):
-    from traitlets.config import Config
-
-    config = Config()
-    config.CourseDirectory.root = str(tmp_path)
-    for make, name in ((NA.autograde_converter, "Autograde"), (NA.feedback_converter, "GenerateFeedback")):
-        converter = make(config, None)
-        assert type(converter).__name__ == name and converter.coursedir.root == str(tmp_path)
-
-
-def test_nbgraders_feedback_template_that_dgmlabs_extends_is_where_the_adapter_says():
-    assert (NA.FORMGRADER_TEMPLATES / "feedback" / "index.html.j2").is_file()
-
-
 def test_autograde_keeps_each_score_in_the_gradebook_only(url):
     """Why the worker reads its scratch gradebook back (:func:`NA.read_scores`): nbgrader's SaveAutoGrades writes the
     scores there and leaves the notebook as it was; were the scores in the notebook, the round trip could go."""

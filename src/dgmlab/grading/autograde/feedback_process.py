@@ -25,9 +25,8 @@ import time
 from pathlib import Path
 
 from .. import layout
-from ..nbgrader_app import converter_log, nbgrader_config, run_converter
+from ..nbgrader_app import converter_log, feedback_converter, formgrader_templates, nbgrader_config, run_converter
 from ..preprocessors.feedback_page import feedback_preprocessors
-from . import nbgrader_adapter
 
 FEEDBACK_TEMPLATES = Path(__file__).parents[1] / "templates"  # dgmlab_feedback/: nbgrader's feedback page, accessible
 
@@ -44,7 +43,7 @@ def feedback_template(config):
         return config
     config.HTMLExporter.template_name = "dgmlab_feedback"
     config.HTMLExporter.template_file = "feedback.html.j2"  # it extends nbgrader's index.html.j2
-    config.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(nbgrader_adapter.FORMGRADER_TEMPLATES)]
+    config.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(formgrader_templates())]
     config.HTMLExporter.filters = {**config.HTMLExporter.get("filters", {}),
                                    "dgmlab_sanitised": "dgmlab.pdf_page.sanitised"}  # the template's Markdown
     return config
@@ -133,7 +132,7 @@ def _feedback(root: Path, hw: str, student: str) -> layout.StepResult:
         config = feedback_template(nbgrader_config(root, hw, student))
     except Exception as exc:  # the course's config: this feedback fails, the child goes on
         return layout.StepResult(_args(hw, student), 1, f"[ERROR] could not read the course's config: {exc!r}"[:400], 0.0)
-    return run_converter(nbgrader_adapter.feedback_converter(config, converter_log()), _args(hw, student))
+    return run_converter(feedback_converter(config, converter_log()), _args(hw, student))
 
 
 def serve() -> int:

@@ -1,44 +1,34 @@
-"""Every use autograding makes of nbgrader's own code, in one module: an nbgrader upgrade is checked here and in
-``tests/grading/autograde/test_nbgrader_adapter.py``, which pins what this module relies on in nbgrader
-:data:`PINNED`.
+"""What autograding does with nbgrader's gradebook and late penalty, in one module: an nbgrader upgrade is checked
+here and in ``tests/grading/autograde/test_nbgrader_adapter.py``, which pins what this module relies on in nbgrader
+:data:`PINNED`. It imports no nbgrader itself: the gradebook comes from :mod:`dgmlab.grading.nbgrader_gradebook`, the
+late penalty's preprocessor from :mod:`dgmlab.grading.nbgrader_preprocessing` (tests/kit/test_nbgrader_imports.py);
+autograde's modules open a gradebook by this module's name for it (:func:`open_gradebook`, the gradebook adapter's).
 
-- The gradebook (:class:`nbgrader.api.Gradebook`): the homework's definition copied into a worker's scratch
-  gradebook (:func:`copy_assignment`), an extension written there (:func:`grant_extension`), what autograde wrote
-  there read back (:func:`read_scores`), and the same rows written into the course's gradebook by its one writer
-  (:func:`write_scores`).
+- The gradebook: the homework's definition copied into a worker's scratch gradebook (:func:`copy_assignment`), an
+  extension written there (:func:`grant_extension`), what autograde wrote there read back (:func:`read_scores`),
+  and the same rows written into the course's gradebook by its one writer (:func:`write_scores`).
 - The late penalty: what nbgrader's ``AssignLatePenalties`` gives a late notebook (:class:`LatePenalty`), through
   the course's ``c.AssignLatePenalties.plugin_class``, clamped as nbgrader 0.9.6 clamps it (never below 0 nor above
   the notebook's score) without its private ``_check_late_penalty``.
-- The converters (:func:`autograde_converter`, :func:`feedback_converter`) that :mod:`.nbgrader_run` runs, and where
-  nbgrader keeps the feedback page's template (:data:`FORMGRADER_TEMPLATES`), which dgmlab's own extends.
+
+nbgrader's converters that :mod:`.nbgrader_run` runs are :mod:`dgmlab.grading.nbgrader_app`'s.
 """
 from __future__ import annotations
 
 import datetime
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
-import nbgrader
-from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.converters import Autograde, GenerateFeedback
-from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import AssignLatePenalties
 from sqlalchemy.exc import SAWarning
+
+from ..nbgrader_gradebook import MissingEntry, open_gradebook  # noqa: F401 (open_gradebook: autograde's modules)
+from ..nbgrader_preprocessing import AssignLatePenalties
 
 PINNED = "0.9.6"  # the nbgrader whose behaviour the tests of this module pin
 
-# nbgrader's templates, among them feedback/index.html.j2, which dgmlab's dgmlab_feedback template extends
-FORMGRADER_TEMPLATES = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
-
-def open_gradebook(url: str, course_id: str) -> Gradebook:
-    """The gradebook at ``url`` (close it, or use it as a context manager)."""
-    return Gradebook(url, course_id)
-
-
-def has_assignment(gb: Gradebook, hw: str) -> bool:
+def has_assignment(gb, hw: str) -> bool:
     try:
         gb.find_assignment(hw)
         return True
@@ -46,7 +36,7 @@ def has_assignment(gb: Gradebook, hw: str) -> bool:
         return False
 
 
-def has_submission(gb: Gradebook, hw: str, student: str) -> bool:
+def has_submission(gb, hw: str, student: str) -> bool:
     try:
         gb.find_submission(hw, student)
         return True
@@ -54,7 +44,7 @@ def has_submission(gb: Gradebook, hw: str, student: str) -> bool:
         return False
 
 
-def extensions(gb: Gradebook, hw: str, students) -> dict:
+def extensions(gb, hw: str, students) -> dict:
     """``{student: seconds}`` of the extensions ``gb`` holds for ``hw`` (of ``students`` only)."""
     if not has_assignment(gb, hw):
         return {}
@@ -62,12 +52,12 @@ def extensions(gb: Gradebook, hw: str, students) -> dict:
             if sub.extension and sub.student_id in students}
 
 
-def notebook_names(gb: Gradebook, hw: str) -> tuple:
+def notebook_names(gb, hw: str) -> tuple:
     """The names of ``hw``'s notebooks in ``gb``, sorted."""
     return tuple(sorted(nb.name for nb in gb.find_assignment(hw).notebooks))
 
 
-def copy_assignment(src: Gradebook, dst: Gradebook, hw: str) -> tuple:
+def copy_assignment(src, dst, hw: str) -> tuple:
     """Copy ``hw``'s definition (due date, notebooks, cells; no student) from ``src`` into ``dst``; returns the names
     of its notebooks, sorted (:func:`notebook_names`). Raises :class:`LookupError` when ``src`` has no ``hw``."""
     try:
@@ -92,7 +82,7 @@ def copy_assignment(src: Gradebook, dst: Gradebook, hw: str) -> tuple:
 def grant_extension(url: str, course_id: str, hw: str, student: str, seconds: float) -> None:
     """Give ``student`` an extension of ``seconds`` on ``hw`` in the gradebook at ``url`` (before autograde runs,
     which then counts the submission late only past it)."""
-    with Gradebook(url, course_id) as gb:
+    with open_gradebook(url, course_id) as gb:
         gb.update_or_create_student(student)
         gb.update_or_create_submission(hw, student, extension=datetime.timedelta(seconds=seconds))
 
@@ -102,7 +92,7 @@ def read_scores(url: str, course_id: str, hw: str, student: str) -> dict:
     "scores": [(notebook, cell, auto score)], "comments": [(notebook, cell, auto comment)]}``. nbgrader 0.9.6
     gives the scores nowhere else: ``SaveAutoGrades`` writes them into the gradebook only, and
     ``Autograde.init_assignment`` writes the zeros of a notebook not handed in there too."""
-    with Gradebook(url, course_id) as gb:
+    with open_gradebook(url, course_id) as gb:
         sub = gb.find_submission(hw, student)
         scores, comments = [], []
         for nb in sub.notebooks:
@@ -148,7 +138,7 @@ class GradeRow:
     needs_manual_grade: bool
 
 
-def write_scores(gb: Gradebook, hw: str, student: str, scores: dict, notebooks_run, late: LatePenalty,
+def write_scores(gb, hw: str, student: str, scores: dict, notebooks_run, late: LatePenalty,
                  policy: Callable[[GradeRow, float | None], bool]) -> None:
     """Write what autograde found (``scores``, as :func:`read_scores` gives it) into ``gb`` as nbgrader's autograde
     would (the student, the submission and its timestamp, each cell's auto score and comment, each graded notebook's
@@ -181,13 +171,3 @@ def _write_rows(gb, hw, student, scores, notebooks_run, late, policy) -> None:
         notebook = gb.find_submission_notebook(nb_name, hw, student)
         notebook.late_submission_penalty = late.of(student, notebook.score, sub.total_seconds_late)
     gb.db.commit()
-
-
-def autograde_converter(config, log) -> Autograde:
-    """nbgrader's autograde converter for ``config`` (run it with :func:`dgmlab.grading.nbgrader_app.run_converter`)."""
-    return Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
-
-
-def feedback_converter(config, log) -> GenerateFeedback:
-    """nbgrader's generate_feedback converter for ``config``."""
-    return GenerateFeedback(coursedir=CourseDirectory(config=config), config=config, log=log)

@@ -1,4 +1,4 @@
-"""nbgrader's autograde and generate_feedback converters (:mod:`.nbgrader_adapter`) on a scratch course: autograde in
+"""nbgrader's autograde and generate_feedback converters (:mod:`..nbgrader_app`) on a scratch course: autograde in
 the grading worker's own process, with a watchdog that kills the grading's kernels at its time limit; generate_feedback
 in a child process (:mod:`.feedback_process`), killed at its time limit (see :mod:`.cluster`).
 """
@@ -14,9 +14,15 @@ from pathlib import Path
 
 from .. import layout
 from ..judge import judge_process
-from ..nbgrader_app import NBGRADER_LOCK, converter_log, nbgrader_config, run_converter, temporary_environment
+from ..nbgrader_app import (
+    NBGRADER_LOCK,
+    autograde_converter,
+    converter_log,
+    nbgrader_config,
+    run_converter,
+    temporary_environment,
+)
 from ..preprocessors import trusted_sanitize_preprocessors
-from . import nbgrader_adapter
 from .feedback_process import FEEDBACK_TEMPLATES, FeedbackProcess, feedback_template  # noqa: F401 (tests import them here)
 
 # Seconds a grading's nbgrader code may still run after its time limit killed its kernels; past that
@@ -97,7 +103,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     with NBGRADER_LOCK, temporary_environment(env or {}):
         try:
             guard.start()
-            res = run_converter(nbgrader_adapter.autograde_converter(config, log), args)
+            res = run_converter(autograde_converter(config, log), args)
         finally:
             done.set()
             kernels.stop_kernels(grading_id)  # nothing is left running, whatever happened

@@ -116,10 +116,10 @@ def graded_cells(gradebook: Path, course_id: str, hw: str, order: list) -> list:
     """The homework's graded cells (``{"notebook", "grade_id", "max_score", "manual"}``) from the template
     gradebook, in ``order`` (the source notebook's grade ids) and the gradebook's order after that. Manual: a
     written answer (a Markdown grade cell or a task) or code graded by hand (a grade cell that is also a solution)."""
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
     cells = []
-    with Gradebook(f"sqlite:///{gradebook}", course_id) as gb:
+    with nbgrader_gradebook.open_gradebook_file(gradebook, course_id) as gb:
         for nb in sorted(gb.find_assignment(hw).notebooks, key=lambda n: n.name):
             solutions = {c.name for c in nb.solution_cells}
             for c in nb.grade_cells:

@@ -92,14 +92,14 @@ def apply(course: Course, hw: str, cell: str, name: str, points: float, wanted: 
     of ``wanted`` (``{student: why}``) and for no one else with a submission; returns a line per change (added,
     changed, taken off, or refused because the gradebook holds an extra credit given by hand). A student has at
     most one adjustment per homework: another name's is left alone."""
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
     db = course.root / "gradebook.db"
     if not db.exists():
         raise CourseError(f"no gradebook at {db}: autograde the homework first (dgmlab autograde {hw})")
     record = read(course, hw)
     out = []
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(db) as gb:
         try:
             students = sorted(s.student.id for s in gb.find_assignment(hw).submissions)
         except Exception as exc:  # nbgrader's MissingEntry

@@ -17,12 +17,12 @@ from . import to_grade
 
 def gradebook(course: Course):
     """nbgrader's Gradebook of the course (a context manager)."""
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
     db = course.root / "gradebook.db"
     if not db.exists():
         raise CourseError(f"no gradebook at {db}: autograde the homework first (dgmlab autograde <hw>)")
-    return Gradebook(f"sqlite:///{db}")
+    return nbgrader_gradebook.open_gradebook_file(db)
 
 
 def students(course: Course, hw: str) -> list:
@@ -50,7 +50,10 @@ class Cell:
 def rows(gb, hw: str, model, cell, *columns):
     """The query of ``columns`` over every ``model`` row (nbgrader's ``Grade`` or ``Comment``) of ``hw``'s
     submissions, joined to its student (``Student``) and its cell (``cell``: ``GradeCell`` or ``BaseCell``)."""
-    from nbgrader.api import Assignment, Student, SubmittedAssignment, SubmittedNotebook
+    from .. import nbgrader_gradebook
+
+    Assignment, Student = nbgrader_gradebook.Assignment, nbgrader_gradebook.Student
+    SubmittedAssignment, SubmittedNotebook = nbgrader_gradebook.SubmittedAssignment, nbgrader_gradebook.SubmittedNotebook
 
     return (gb.db.query(*columns).select_from(Student)
             .join(SubmittedAssignment, SubmittedAssignment.student_id == Student.id)
@@ -63,7 +66,10 @@ def rows(gb, hw: str, model, cell, *columns):
 
 def class_grades(gb, hw: str) -> dict:
     """``{student: {grade id: Cell}}`` of homework ``hw`` in the Gradebook ``gb``."""
-    from nbgrader.api import BaseCell, Comment, Grade, GradeCell, Student
+    from .. import nbgrader_gradebook
+
+    BaseCell, Comment, Grade = nbgrader_gradebook.BaseCell, nbgrader_gradebook.Comment, nbgrader_gradebook.Grade
+    GradeCell, Student = nbgrader_gradebook.GradeCell, nbgrader_gradebook.Student
 
     grades = rows(gb, hw, Grade, GradeCell, Student.id, GradeCell.name, Grade.auto_score, Grade.manual_score,
                   GradeCell.max_score, Grade.needs_manual_grade)

@@ -247,7 +247,10 @@ def write_grades(gb, hw: str, question: Question, adjusted: dict) -> None:
     the adjustments the cell holds: :mod:`.adjustments`); with nothing applied, no manual score. The grade and
     comment rows are read in one query each (by 500) and committed once: a rubric change re-scores a class of 500
     in well under a second (a query and a commit a student took seconds)."""
-    from nbgrader.api import BaseCell, Comment, Grade, Student
+    from .. import nbgrader_gradebook
+
+    BaseCell, Comment = nbgrader_gradebook.BaseCell, nbgrader_gradebook.Comment
+    Grade, Student = nbgrader_gradebook.Grade, nbgrader_gradebook.Student
 
     def rows(model, some):
         return class_rows(gb, hw, model, BaseCell, Student.id, model).filter(BaseCell.name == question.grade_id,

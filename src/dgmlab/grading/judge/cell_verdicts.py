@@ -81,15 +81,6 @@ def handed_files(folder: str | Path | None, names: Iterable[str]) -> dict[str, b
     return out
 
 
-def gradebook_cells(db_url: str, course_id: str, hw: str, notebook: str) -> dict[str, str]:
-    """``{grade_id: source}`` of every cell of the instructor's notebook in the gradebook (what :class:`Reference`
-    runs), read by the grading worker for a judge that reads no gradebook."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url, course_id) as gb:
-        return {cell.name: cell.source for cell in gb.find_notebook(notebook, hw).source_cells}
-
-
 KIT_MISSING = tuple(f"ModuleNotFoundError: No module named '{name}'" for name in ("homeworks", "dgmlab"))
 
 

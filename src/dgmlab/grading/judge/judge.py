@@ -21,14 +21,13 @@ import math
 from typing import Any
 
 from nbformat import from_dict
-from nbgrader.utils import is_grade, is_solution
 
 from ... import probes
 from ...probes.points import score_text
+from ..cell_roles import is_graded, is_solution
 from .cell_verdicts import (  # noqa: F401
     MAX_KEPT_BYTES,
     Reference,
-    gradebook_cells,
     handed_files,
     handed_seeds,
     judge_cell,
@@ -47,7 +46,7 @@ def grade_id(cell: Any) -> Any:
 
 
 def is_test_cell(cell: Any) -> bool:
-    return cell.cell_type == "code" and bool(is_grade(cell)) and not is_solution(cell)
+    return cell.cell_type == "code" and bool(is_graded(cell)) and not is_solution(cell)
 
 
 def probe_cell(cell: Any) -> bool:

@@ -32,15 +32,15 @@ from .canvas_upload import upload_comment
 def feedback_names(course: Course, hw: str) -> set:
     """The names of the files the kit writes as ``hw``'s feedback: ``<notebook>.html`` of each notebook nbgrader's
     gradebook knows for it (nbgrader's generate_feedback), and the grade summary's HTML."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from .. import nbgrader_gradebook
 
     names = {f"{FILE}.html"}
     db = course.root / "gradebook.db"
     if db.exists():
-        with Gradebook(f"sqlite:///{db}") as gb:
+        with nbgrader_gradebook.open_gradebook_file(db) as gb:
             try:
                 names |= {f"{nb.name}.html" for nb in gb.find_assignment(hw).notebooks}
-            except MissingEntry:
+            except nbgrader_gradebook.MissingEntry:
                 pass
     return names
 

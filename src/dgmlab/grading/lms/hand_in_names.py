@@ -95,12 +95,12 @@ def breaches(course, hw: str) -> dict:
 
 def _in_gradebook(course) -> set:
     """The homeworks nbgrader's gradebook has (none without one)."""
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
     db = course.root / "gradebook.db"
     if not db.exists():
         return set()
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(db) as gb:
         return {a.name for a in gb.assignments}
 
 

@@ -70,12 +70,12 @@ def check_report(pdfs: list, pattern: str, student: str, email: str = "") -> str
 
 def roster_emails(course: Course) -> dict:
     """``{student id: e-mail}`` from nbgrader's student table (``{}`` without a gradebook)."""
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
     db = course.root / "gradebook.db"
     if not db.exists():
         return {}
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(db) as gb:
         return {st.id: st.email or "" for st in gb.students}
 
 

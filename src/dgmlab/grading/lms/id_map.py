@@ -292,12 +292,12 @@ def legacy_platform(course: Course) -> str | None:
 
 def nbgrader_ids(course: Course) -> dict:
     """``{student: lms_user_id}`` of nbgrader's student table (``{}`` without a gradebook)."""
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
     db = course.root / "gradebook.db"
     if not db.exists():
         return {}
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(db) as gb:
         return {st.id: str(st.lms_user_id).strip() for st in gb.students if str(st.lms_user_id or "").strip()}
 
 

@@ -75,12 +75,12 @@ def same_email(a: str, b: str) -> bool:
 
 def _roster(course: Course) -> dict:
     """``{student: e-mail}`` of nbgrader's student table."""
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
     db = course.root / "gradebook.db"
     if not db.exists():
         raise CourseError(f"no gradebook at {db}: add the students first (nbgrader db student import roster.csv)")
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(db) as gb:
         return {st.id: (st.email or "") for st in gb.students}
 
 

@@ -102,10 +102,10 @@ def match(index: dict, user: str | None, name: str, lms: str, participant: str |
 
 def roster_names(course: Course) -> dict:
     """``{student id: (first name, last name)}`` from nbgrader's student table (``{}`` without a gradebook)."""
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
     db = course.root / "gradebook.db"
     if not db.exists():
         return {}
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(db) as gb:
         return {st.id: (st.first_name or "", st.last_name or "") for st in gb.students}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import ast
 
-from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade, is_solution
+from .. import nbgrader_preprocessing
+from ..cell_roles import is_graded, is_solution
 
 RAISES_TAG = "raises-exception"          # nbval (and nbclient) let a cell with this tag raise
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"    # dgmlab.authoring puts it on the first line of a checked cell
@@ -31,7 +31,7 @@ def may_run_a_stub(source: str) -> bool:
     return False
 
 
-class TagAnswerDependentCells(NbGraderPreprocessor):
+class TagAnswerDependentCells(nbgrader_preprocessing.NbGraderPreprocessor):
     """For CI's nbval run of a release notebook: tag the cells a blank release fails in.
 
     nbval (``pytest --nbval-lax``) fails a notebook at the first cell that raises, unless the
@@ -52,7 +52,7 @@ class TagAnswerDependentCells(NbGraderPreprocessor):
             return cell, resources
         meta = cell.get("metadata", {})
         builder = meta.pop("dgmlab", None) or {}
-        is_test = bool(is_grade(cell)) and not is_solution(cell)
+        is_test = bool(is_graded(cell)) and not is_solution(cell)
         is_raising_answer = bool(is_solution(cell)) and may_run_a_stub(cell.source)
         if is_test or is_raising_answer or builder.get("uses_answers"):
             tags = list(meta.get("tags", []))

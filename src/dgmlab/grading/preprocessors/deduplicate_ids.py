@@ -1,10 +1,10 @@
 """DeduplicateIds (autograde's sanitizing steps): nbgrader's, without failing a notebook with a copied cell."""
 from __future__ import annotations
 
-from nbgrader.preprocessors import DeduplicateIds as _NbgraderDeduplicateIds
+from .. import nbgrader_preprocessing
 
 
-class DeduplicateIds(_NbgraderDeduplicateIds):
+class DeduplicateIds(nbgrader_preprocessing.DeduplicateIds):
     """nbgrader's DeduplicateIds, fixed: a duplicated graded cell loses its nbgrader metadata entirely.
 
     nbgrader 0.9.6 leaves an empty ``nbgrader`` dict on the copy, which its own

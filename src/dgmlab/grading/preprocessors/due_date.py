@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import nbformat
-from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .. import nbgrader_preprocessing
 from ..term.deadlines import Deadlines, DgmlabDeadlines
 
 CELL_ID = "dgmlab-due-date"
 
 
-class ShowDueDate(NbGraderPreprocessor):
+class ShowDueDate(nbgrader_preprocessing.NbGraderPreprocessor):
     """Put a markdown cell first in the release notebook: when the homework is due (the course's
     ``c.DgmlabDeadlines``, in its time zone), what lateness costs, and where an extension shows. Nothing when
     the course sets no due date for the homework (the release is then unchanged)."""

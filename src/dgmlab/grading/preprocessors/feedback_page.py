@@ -20,9 +20,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from nbformat.v4 import new_markdown_cell
-from nbgrader.converters.generate_feedback import GenerateFeedback
-from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .. import nbgrader_preprocessing
 from ..marks import exact, round_half_up
 
 LEFT_OUT = "Left out of this page:"  # how the page's note starts (plain text: the page is sanitized)
@@ -47,7 +46,7 @@ def _usable(attachments, name: str) -> bool:
     return isinstance(bundle, dict) and bool(bundle)
 
 
-class LeaveOutBrokenParts(NbGraderPreprocessor):  # enabled, as nbgrader's converters register it
+class LeaveOutBrokenParts(nbgrader_preprocessing.NbGraderPreprocessor):  # enabled, as nbgrader's converters register it
     """For feedback: a Markdown cell the page cannot draw is drawn without what breaks it, and the page says so."""
 
     def preprocess(self, nb, resources):
@@ -84,7 +83,7 @@ class LeaveOutBrokenParts(NbGraderPreprocessor):  # enabled, as nbgrader's conve
         return nb, resources
 
 
-class ExactScores(NbGraderPreprocessor):
+class ExactScores(nbgrader_preprocessing.NbGraderPreprocessor):
     """For feedback, after ``GetGrades``: each score on the page rounded half up on its exact decimal value."""
 
     def preprocess(self, nb, resources):
@@ -120,7 +119,7 @@ def feedback_preprocessors(current=None) -> list:
     """``GenerateFeedback.preprocessors`` (``current``, or nbgrader's default) with :class:`LeaveOutBrokenParts`
     first and :class:`ExactScores` last, unless the list already has them."""
     if current is None:
-        current = GenerateFeedback.class_traits()["preprocessors"].default()
+        current = nbgrader_preprocessing.default_preprocessors("generate_feedback", "preprocessors")
     names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in current]
     out = list(current)
     if not any(n.endswith("LeaveOutBrokenParts") for n in names):

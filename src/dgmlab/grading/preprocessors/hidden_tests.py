@@ -1,8 +1,8 @@
 """HideHiddenTests (generate_feedback, and the notebook a student gets back): no hidden test source."""
 from __future__ import annotations
 
-from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
-from nbgrader.utils import is_grade, is_solution
+from .. import nbgrader_preprocessing
+from ..cell_roles import is_graded, is_solution
 
 HIDDEN_NOTE = "# (hidden tests: not shown)"
 
@@ -12,7 +12,8 @@ def hidden_delimiters(config=None) -> tuple[str, str]:
     and ``end_test_delimeter`` as ``config`` (the course's nbgrader config) sets them, nbgrader's defaults without
     one. Like nbgrader, a line holding the marker anywhere is a marker line. (The kernel side cannot import
     nbgrader: :data:`dgmlab.probes.points.HIDDEN_BEGIN` spells the default with its comment mark.)"""
-    clear = ClearHiddenTests() if config is None else ClearHiddenTests(config=config)
+    hider = nbgrader_preprocessing.ClearHiddenTests
+    clear = hider() if config is None else hider(config=config)
     return clear.begin_test_delimeter, clear.end_test_delimeter
 
 
@@ -34,7 +35,7 @@ def strip_hidden(source: str, delimiters: tuple[str, str] | None = None) -> str:
     return "\n".join(out)
 
 
-class HideHiddenTests(NbGraderPreprocessor):
+class HideHiddenTests(nbgrader_preprocessing.NbGraderPreprocessor):
     """For feedback: drop hidden test source and shorten tracebacks of test cells.
 
     A test cell's error output keeps its name and message (``TestsFailed: 1 of
@@ -48,7 +49,7 @@ class HideHiddenTests(NbGraderPreprocessor):
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
-        is_test = cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+        is_test = cell.cell_type == "code" and is_graded(cell) and not is_solution(cell)
         if is_test:
             if getattr(self, "_delimiters", None) is None:  # preprocess_cell called on its own
                 self._delimiters = hidden_delimiters(self.config)

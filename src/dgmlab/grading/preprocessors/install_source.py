@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
 from dgmlab import __version__
+
+from .. import nbgrader_preprocessing
 
 INSTALL_LINE = re.compile(r'^DGMLAB_INSTALL = .*$', re.MULTILINE)
 # a local-only release's line: what a student needs (the setup cell's error says the rest), no release words
@@ -87,7 +88,7 @@ def _version() -> str:
     return __version__
 
 
-class SetInstallSource(NbGraderPreprocessor):
+class SetInstallSource(nbgrader_preprocessing.NbGraderPreprocessor):
     """Write the course's dgmlab install source into the release setup cell, or refuse to release.
 
     The setup cell (grade_id ``setup``) holds a line ``DGMLAB_INSTALL = "..."``

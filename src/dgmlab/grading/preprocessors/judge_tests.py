@@ -12,21 +12,20 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Unicode
 
 from ... import probes
 from .. import hidden as hidden_tests
+from .. import nbgrader_gradebook, nbgrader_preprocessing
 from ..judge import judge_process
-from ..judge.cell_verdicts import gradebook_cells, handed_files, handed_seeds, judge_cells
+from ..judge.cell_verdicts import handed_files, handed_seeds, judge_cells
 from ..judge.judge import RESOURCE, bounded, files_of, grade_id, is_test_cell, judged_outputs, write_kept_files
 from ..judge.judge_records import CellToJudge, JudgeRequest
 from ..layout import Course
 from .hidden_tests import hidden_delimiters
 
 
-class JudgeTests(NbGraderPreprocessor):
+class JudgeTests(nbgrader_preprocessing.NbGraderPreprocessor):
     """After execution: decide each check() test cell in the grader and write its outputs (see the module).
 
     The cells are judged in a process of their own (:mod:`dgmlab.grading.judge.judge_process`): forked fresh for
@@ -56,7 +55,7 @@ class JudgeTests(NbGraderPreprocessor):
                  if is_test_cell(c) and grade_id(c) in state["cells"]]
         if not cells:
             return nb, resources
-        coursedir = CourseDirectory(config=self.config)
+        coursedir = nbgrader_preprocessing.course_directory(self.config)
         course = _course_side(coursedir, hw, meta)
         handed = _handed_side(coursedir, hw, meta, cells)
         request = JudgeRequest(
@@ -112,7 +111,7 @@ class _HandedSide(NamedTuple):
     keep: str | None
 
 
-def _course_side(coursedir: CourseDirectory, hw: str | None, meta: dict) -> _CourseSide:
+def _course_side(coursedir, hw: str | None, meta: dict) -> _CourseSide:
     """The course's ``checks.py`` (loaded here too: which files its cells grade), its own ``hidden.py`` (a course's
     homework only) and the instructor's cells from the gradebook."""
     checks_text, hidden_text, references = "", "", {}
@@ -130,11 +129,11 @@ def _course_side(coursedir: CourseDirectory, hw: str | None, meta: dict) -> _Cou
         with open(course_hidden, encoding="utf-8") as f:
             hidden_text = f.read()
     if meta.get("db_url") and meta.get("notebook"):
-        references = gradebook_cells(meta["db_url"], coursedir.course_id, hw, meta["notebook"])
+        references = nbgrader_gradebook.instructor_cells(meta["db_url"], coursedir.course_id, hw, meta["notebook"])
     return _CourseSide(checks_text, hidden_text, references)
 
 
-def _handed_side(coursedir: CourseDirectory, hw: str | None, meta: dict, cells: list) -> _HandedSide:
+def _handed_side(coursedir, hw: str | None, meta: dict, cells: list) -> _HandedSide:
     """The bytes of the handed-in files the cells grade, read from the submission as handed in, and the folder
     (only the grader's) where the hidden tests' kept files go; nothing without a student."""
     if not (meta.get("student") and hw):

@@ -22,8 +22,9 @@ from __future__ import annotations
 import math
 
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
+
+from .. import nbgrader_preprocessing
 
 KIB = 1024
 ERROR_FLOOR = 512  # bytes an error keeps even when the cell's or the notebook's budget is spent
@@ -63,7 +64,7 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-class LimitOutputBytes(NbGraderPreprocessor):
+class LimitOutputBytes(nbgrader_preprocessing.NbGraderPreprocessor):
     """Cap each code cell's output, and the student's added cells' output together, in bytes (module docstring)."""
 
     max_stream_bytes = Integer(

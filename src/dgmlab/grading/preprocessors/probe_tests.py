@@ -7,14 +7,14 @@ the kernel. Which cells are check() cells: :func:`dgmlab.grading.judge.judge.pro
 """
 from __future__ import annotations
 
-from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
 from ... import probes
+from .. import nbgrader_preprocessing
 from ..judge.judge import RESOURCE, grade_id, probe_cell
 
 
-class ProbeTests(NbGraderPreprocessor):
+class ProbeTests(nbgrader_preprocessing.NbGraderPreprocessor):
     """Before execution: the kernel gets only each check() test cell's probe call (see the module)."""
 
     seed = Integer(0, help="Seed of the inputs the probes and the grader make; dgmlab autograde sets one per "

@@ -5,15 +5,15 @@ import json
 import os
 import time
 
-from nbgrader.converters.autograde import Autograde
-from nbgrader.preprocessors import Execute
-from nbgrader.utils import is_grade, is_locked, is_solution
 from traitlets import Enum, Integer, Unicode
+
+from .. import nbgrader_preprocessing
+from ..cell_roles import is_graded, is_locked, is_solution
 
 TIMINGS_ENV = "DGMLAB_TIMINGS_FILE"
 
 
-class TimedExecute(Execute):
+class TimedExecute(nbgrader_preprocessing.Execute):
     """nbgrader's ``Execute``, also noting when the kernel was ready and when each code cell ran.
 
     The times (wall clock, seconds since the epoch) go, one JSON line per notebook, to
@@ -96,7 +96,7 @@ class TimedExecute(Execute):
         cell = kwargs["cell"]
         meta = cell.metadata.get("nbgrader", {})
         # nbgrader's is_locked is true of grade cells too: the "test" case has taken those already
-        kind = ("answer" if is_solution(cell) else "test" if is_grade(cell) else
+        kind = ("answer" if is_solution(cell) else "test" if is_graded(cell) else
                 "locked" if is_locked(cell) else "other")
         self._dgmlab_timing["cells"].append({"index": kwargs["cell_index"], "grade_id": meta.get("grade_id"),
                                              "kind": kind, "start": self._dgmlab_cell_start, "end": time.time()})
@@ -105,7 +105,7 @@ class TimedExecute(Execute):
 def timed_autograde_preprocessors(current=None) -> list:
     """``Autograde.autograde_preprocessors`` (``current``, or nbgrader's default) with ``Execute`` timed."""
     if current is None:
-        current = Autograde.class_traits()["autograde_preprocessors"].default()
+        current = nbgrader_preprocessing.default_preprocessors("autograde", "autograde_preprocessors")
     out = []
     for pre in current:
         name = pre if isinstance(pre, str) else f"{pre.__module__}.{pre.__name__}"

@@ -12,21 +12,19 @@ nothing. nbgrader 0.9.6 instead deleted only the unknown grade id, left the rest
 """
 from __future__ import annotations
 
-from nbgrader.api import Gradebook
-from nbgrader.converters.autograde import Autograde
-from nbgrader.preprocessors import NbGraderPreprocessor
+from .. import nbgrader_gradebook, nbgrader_preprocessing
 
 NAME = "dgmlab.grading.preprocessors.trusted_cells.TrustSourceCells"
 SCHEMA_VERSION = 3  # nbgrader 0.9's cell metadata schema
 
 
-class TrustSourceCells(NbGraderPreprocessor):
+class TrustSourceCells(nbgrader_preprocessing.NbGraderPreprocessor):
     """Autograde, sanitizing, before ``DeduplicateIds`` and ``OverwriteCells``: every cell's ``nbgrader`` metadata
     is the gradebook's for its grade id, or none (see the module's docstring)."""
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gb:
+        with nbgrader_gradebook.open_gradebook(info["db_url"]) as gb:
             source = gb.find_notebook(info["notebook"], info["assignment"])  # MissingEntry: not this homework's
             grade = {c.name: float(c.max_score) for c in source.grade_cells}
             task = {c.name: float(c.max_score) for c in source.task_cells}
@@ -67,7 +65,7 @@ def trusted_sanitize_preprocessors(current=None) -> list:
     """``Autograde.sanitize_preprocessors`` (``current``, or nbgrader's default) with :class:`TrustSourceCells`
     right after ``ClearOutput`` (first when there is none), unless the list already has it."""
     if current is None:
-        current = Autograde.class_traits()["sanitize_preprocessors"].default()
+        current = nbgrader_preprocessing.default_preprocessors("autograde", "sanitize_preprocessors")
     names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in current]
     if any(n.endswith("TrustSourceCells") for n in names):
         return list(current)

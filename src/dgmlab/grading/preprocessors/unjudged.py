@@ -1,13 +1,13 @@
 """ZeroUnjudgedTests (autograde): a graded test cell the grader did not judge earns 0."""
 from __future__ import annotations
 
-from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade, is_solution
+from .. import nbgrader_preprocessing
+from ..cell_roles import is_graded, is_solution
 
 UNJUDGED = "NotJudgedByTheGrader"  # the error name a test cell the grader did not judge shows
 
 
-class ZeroUnjudgedTests(NbGraderPreprocessor):
+class ZeroUnjudgedTests(nbgrader_preprocessing.NbGraderPreprocessor):
     """Autograde, after ``JudgeTests``: a graded test cell the grader did not judge earns 0.
 
     nbgrader would read a test cell's score from what the kernel showed (an error: 0; a number:
@@ -19,7 +19,7 @@ class ZeroUnjudgedTests(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if (cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+        if (cell.cell_type == "code" and is_graded(cell) and not is_solution(cell)
                 and meta.get("grade_id") not in resources.get("dgmlab_judged", ())):
             from nbformat import from_dict
 

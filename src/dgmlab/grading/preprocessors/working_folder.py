@@ -21,10 +21,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
+from .. import nbgrader_preprocessing
 from ..isolation.processes import kill_user
 
 LEFT_SUFFIX = ".left-by-kernel"
@@ -53,7 +52,7 @@ def seal(workdir: Path, kernel_uid: int = -1, kernel_gid: int = -1) -> Path | No
     return dest
 
 
-class SealWorkingFolder(NbGraderPreprocessor):
+class SealWorkingFolder(nbgrader_preprocessing.NbGraderPreprocessor):
     """After execution: the notebook's folder is emptied into :func:`left_folders` (see the module)."""
 
     kernel_uid = Integer(-1, help="The user the kernel ran as (Gradescope's user wall): its every process is "
@@ -63,7 +62,7 @@ class SealWorkingFolder(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         meta = resources.get("nbgrader", {})
         if meta.get("student") and meta.get("assignment"):
-            coursedir = CourseDirectory(config=self.config)
+            coursedir = nbgrader_preprocessing.course_directory(self.config)
             workdir = Path(coursedir.format_path(coursedir.autograded_directory, meta["student"],
                                                  meta["assignment"]))
             sealed = seal(workdir, self.kernel_uid, self.kernel_gid)

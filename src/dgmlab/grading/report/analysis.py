@@ -24,9 +24,9 @@ import datetime as _dt
 from typing import NamedTuple
 
 import nbformat
-from nbgrader.api import Gradebook
-from nbgrader.utils import is_grade
 
+from .. import nbgrader_gradebook
+from ..cell_roles import is_graded
 from ..layout import Course, CourseError, check_submission
 from ..preprocessors.hidden_tests import hidden_delimiters
 from ..records import load_records
@@ -55,7 +55,7 @@ def _source_order(course: Course, hw: str) -> list:
         return []
     nb = nbformat.read(path, as_version=4)
     return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-            if is_grade(c) and c.metadata["nbgrader"].get("grade_id")]
+            if is_graded(c) and c.metadata["nbgrader"].get("grade_id")]
 
 
 def _reason(kind, points, max_points, needs_manual, outcome, comment) -> str:
@@ -83,7 +83,7 @@ def collect(course: Course, hws=None) -> ClassData:
     delimiters = hidden_delimiters(course.config())
     dates = deadlines(course)
     dropped = course.dropped()  # c.DgmlabTerm.dropped: out of every report and export, their rows kept
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(db) as gb:
         roster = {st.id: RosterEntry(st.id, st.first_name, st.last_name, st.email, st.lms_user_id)
                   for st in gb.students if st.id not in dropped}
         hws = _chosen(gb, hws)
@@ -106,7 +106,7 @@ def collect(course: Course, hws=None) -> ClassData:
     return ClassData(hws, roster, cells, subs, order, maxes, _roster_problems(roster, subs))
 
 
-def _chosen(gb: Gradebook, hws) -> list:
+def _chosen(gb: nbgrader_gradebook.Gradebook, hws) -> list:
     """The gradebook's homeworks among ``hws`` (all of them where none is named), in its order; one it lacks is
     refused."""
     known = [a.name for a in gb.assignments]

@@ -22,8 +22,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from nbgrader.api import Gradebook
-
+from .. import nbgrader_gradebook
 from ..inert import terminal
 from ..layout import Course
 from ..returned_notebooks import write_student_notebooks
@@ -70,7 +69,7 @@ def stale(course: Course, hws) -> list[tuple[str, str, str]]:
     if not db.exists():
         return []
     out = []
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(db) as gb:
         for assignment in gb.assignments:
             if assignment.name not in hws:
                 continue

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import nbformat
-from nbgrader.utils import is_grade, is_solution
 
 from ...probes.points import hidden_lines
+from ..cell_roles import is_graded, is_solution
 from ..preprocessors.hidden_tests import hidden_delimiters
 from ..test_outputs import CELL_REASON, CHECK_LINE, POINTS_PREFIX, cell_outcome
 
@@ -48,7 +48,7 @@ def read_graded_notebook(path: Path, delimiters: tuple[str, str] | None = None, 
         gid = meta.get("grade_id") if isinstance(meta, dict) else None
         if not isinstance(gid, str) or gid in out or (cells is not None and gid not in cells):
             continue
-        if cell.cell_type == "code" and (cells is not None or (is_grade(cell) and not is_solution(cell))):
+        if cell.cell_type == "code" and (cells is not None or (is_graded(cell) and not is_solution(cell))):
             passed, failed, error = cell_outcome(cell)
             visible, hidden = test_names(cell.source, delimiters)
             reported = [(m.group(2), "(hidden test)" in line) for out_ in cell.get("outputs", [])

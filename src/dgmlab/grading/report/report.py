@@ -47,7 +47,7 @@ class Grade:
 
 def grades(course: Course, students=None, hws=None) -> list[Grade]:
     """Grades of every (student, homework) submission in the gradebook (the mark to show: :func:`.final_mark`)."""
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
     db = course.root / "gradebook.db"
     if not db.exists():
@@ -57,7 +57,7 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
     dates = deadlines(course)
     dropped = course.dropped()  # c.DgmlabTerm.dropped: in no table or export
     out = []
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(db) as gb:
         for assignment in gb.assignments:
             if hws and assignment.name not in hws:
                 continue
@@ -96,12 +96,12 @@ def not_in_gradebook(course: Course, hws=None) -> dict:
     """``{(hw, student): why there is no mark}`` of each submission collected, or with a grading record, that has no
     row in nbgrader's gradebook (collected, not autograded yet; a grading that failed): the pending text its final
     mark says (:func:`.final_mark`, as :func:`dgmlab.grading.report.analysis.collect` reads it), never a 0."""
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
     db = course.root / "gradebook.db"
     seen = set()
     if db.exists():
-        with Gradebook(f"sqlite:///{db}") as gb:
+        with nbgrader_gradebook.open_gradebook_file(db) as gb:
             seen = {(a.name, sub.student.id) for a in gb.assignments for sub in a.submissions}
     out, dropped = {}, course.dropped()
     for hw in hws or course.homeworks():
@@ -135,10 +135,10 @@ class _Export:
         self.log = plugin.log
 
     def start(self) -> None:
-        from nbgrader.api import Gradebook
+        from .. import nbgrader_gradebook
 
         self.log.info("Using exporter: %s", type(self.plugin).__name__)
-        with Gradebook(self.db_url, self.course_id) as gb:
+        with nbgrader_gradebook.open_gradebook(self.db_url, self.course_id) as gb:
             self.plugin.export(gb)
 
 
@@ -146,11 +146,7 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
     """Write nbgrader's grade export (one row per student and homework) to ``path``: its export plugin
     (``c.ExportApp.plugin_class``, by default ``CsvExportPlugin``) run in this process on the course's gradebook,
     as ``nbgrader export --to <path>`` runs it."""
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.plugins import CsvExportPlugin, ExportPlugin
-    from nbgrader.utils import capture_log
-    from traitlets.utils.importstring import import_item
-
+    from .. import nbgrader_preprocessing
     from ..term.deadlines import deadlines, sync_gradebook
 
     path = Path(path)
@@ -158,29 +154,29 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
     config = course.config()
     dates = deadlines(course)
     if dates.configured and (course.root / "gradebook.db").exists():  # the penalty of the final mark, as of now
-        from nbgrader.api import Gradebook
+        from .. import nbgrader_gradebook
 
-        with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        with nbgrader_gradebook.open_gradebook_file(course.root / 'gradebook.db') as gb:
             sync_gradebook(course, gb)
     config.ExportPlugin.to = str(target)  # --to
     config.CourseDirectory.root = str(course.root)  # the file's own root is relative to where it is run
-    directory = CourseDirectory(config=config)
-    named = config.ExportApp.get("plugin_class", CsvExportPlugin)
+    directory = nbgrader_preprocessing.course_directory(config)
+    named = nbgrader_app.export_plugin_named(config)
     with nbgrader_app.as_nbgrader_command(course.root):  # a plugin the config names may live in the course folder
         try:
-            plugin_class = import_item(named) if isinstance(named, str) else named
+            plugin_class = nbgrader_app.export_plugin_class(named)
         except Exception as exc:
             raise CourseError(f"nbgrader_config.py's c.ExportApp.plugin_class = {named!r} cannot be imported "
                               f"({exc}): name an nbgrader.plugins.ExportPlugin class, or remove the setting") from exc
-        if not (isinstance(plugin_class, type) and issubclass(plugin_class, ExportPlugin)):
+        if not nbgrader_app.is_export_plugin(plugin_class):
             raise CourseError(f"nbgrader_config.py's c.ExportApp.plugin_class = {named!r} is not an "
                               "nbgrader.plugins.ExportPlugin class: name one, or remove the setting")
         plugin = plugin_class(config=config, log=nbgrader_app.converter_log())
-        res = capture_log(_Export(plugin, directory.db_url, directory.course_id))
+        res = nbgrader_app.start_logged(_Export(plugin, directory.db_url, directory.course_id))
     if not res["success"] or not target.exists():
         output = res.get("log", "") + res.get("error", "")
         raise CourseError(f"nbgrader export failed:\n{output[-2000:]}")
-    if plugin_class is CsvExportPlugin:  # nbgrader's own CSV: no cell a spreadsheet runs (a name from the LMS)
+    if nbgrader_app.is_nbgrader_csv(plugin_class):  # nbgrader's own: no cell a spreadsheet runs (a name from the LMS)
         _final_marks(course, target, late_reasons=dates.configured)
         neutralise_csv_file(target)
     return target
@@ -272,13 +268,12 @@ def student_due(dates, hw: str, student: str, gradebook_due=None, gradebook_exte
 def _own_due_dates(course: Course) -> dict:
     """``{(hw, student): ISO 8601 due date with its UTC offset}`` of every student in nbgrader's gradebook and
     every homework (a student's own: :func:`student_due`)."""
-    from nbgrader.api import Gradebook
-
+    from .. import nbgrader_gradebook
     from ..term.deadlines import deadlines
 
     dates = deadlines(course)
     out = {}
-    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(course.root / 'gradebook.db') as gb:
         subs = {(a.name, sub.student.id): sub.extension for a in gb.assignments for sub in a.submissions}
         for a in gb.assignments:
             for st in gb.students:

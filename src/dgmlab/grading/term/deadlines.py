@@ -159,9 +159,9 @@ def _submissions(course: Course | None) -> dict:
     """``{(hw, student): (submitted, due, extension)}`` of every submission nbgrader's gradebook holds."""
     if course is None or not (course.root / "gradebook.db").exists():
         return {}
-    from nbgrader.api import Gradebook
+    from .. import nbgrader_gradebook
 
-    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+    with nbgrader_gradebook.open_gradebook_file(course.root / 'gradebook.db') as gb:
         return {(a.name, sub.student.id): (sub.timestamp, a.duedate, sub.extension)
                 for a in gb.assignments for sub in a.submissions}
 

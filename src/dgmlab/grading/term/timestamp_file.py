@@ -24,11 +24,11 @@ FORMAT = "2026-11-21T15:00:00+00:00"  # what collect writes (an example): ISO 86
 def misread(text: str) -> str:
     """Why nbgrader would read ``text`` (a ``timestamp.txt``'s) as another time than it writes, or cannot read it,
     saying what to write instead; ``""`` when it reads it as written (or the text names no offset, UTC to both)."""
-    from nbgrader.utils import parse_utc
+    from .. import nbgrader_app
 
     written = text.strip()
     try:
-        theirs = parse_utc(written)
+        theirs = nbgrader_app.nbgrader_utc(written)
     except (ValueError, OverflowError, TypeError) as exc:
         return (f"nbgrader cannot read {written[:80]!r} as a time ({type(exc).__name__}): write the time handed in "
                 f"as ISO 8601 with its UTC offset, e.g. {FORMAT}")
