@@ -113,8 +113,8 @@ def recorded_result(hw: str) -> tuple[dict, float]:
     """One real grading of the reference submission (sandboxed when possible, with feedback), run in this process."""
     course = scratch_course(hw, 1)
     try:
-        bundle = K.make_bundle(course, hw, K.RunOptions(timeout=900, feedback=True, sandbox=sandbox.available()[0],
-                                                        limits=sandbox.Limits()))
+        options = K.RunOptions(timeout=900, feedback=True, sandbox=sandbox.available()[0], limits=sandbox.Limits())
+        bundle = K.make_bundle(K.read_homework(course, hw), options)
         job = K.Job(student="student0000", files=K.folder_files(course.root / "submitted" / "student0000" / hw),
                     submitted_at=time.time())
         t0 = time.time()

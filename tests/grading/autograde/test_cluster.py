@@ -17,6 +17,7 @@ from conftest import ROOT
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde import cluster as K
+from dgmlab.grading.autograde.keys import grading_key, read_homework
 from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.records import load_records
 
@@ -107,7 +108,7 @@ def test_records_keep_key_and_phase_timings(graded):
     course, _, results, _ = graded
     records = load_records(course, HW)
     for student, r in results.items():
-        assert records[student]["key"] == K.grading_key(course, course.submission(HW, student)) == r.key
+        assert records[student]["key"] == grading_key(read_homework(course, HW), course.submission(HW, student)) == r.key
         t = records[student]["timings"]
         for phase in ("queue_wait", "prepare", "nbgrader_start", "kernel_start", "imports", "tests",
                       "test:mean_square_tests", "test:derivative_tests", "kernel_stop", "save_grades", "feedback",

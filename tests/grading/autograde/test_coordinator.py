@@ -44,7 +44,8 @@ def test_a_submission_whose_timestamp_nbgrader_misreads_is_refused_saying_what_t
     nb.cells.append(nbformat.v4.new_code_cell("1"))
     nbformat.write(nb, folder / f"{tiny.HW}.ipynb")
     (folder / "timestamp.txt").write_text("2026-11-21 10:00:00.000000 -0500\n", encoding="utf-8")  # by hand
-    planned = coordinator.plan(course, tiny.HW, ["late"], RunOptions(sandbox=False), writer=None)
+    planned = coordinator.plan(keys.read_homework(course, tiny.HW), {"late": course.submission(tiny.HW, "late")},
+                               RunOptions(sandbox=False), writer=None)
     [result] = planned.known
     assert result.status == "invalid" and not planned.jobs
     assert "nbgrader takes as 2026-11-21 10:08:20 UTC, not the 2026-11-21 15:00:00 UTC" in result.reason

@@ -231,6 +231,7 @@ def recorded(tmp_path_factory):
 
 @pytest.mark.slow
 def test_a_result_that_cannot_be_recorded_fails_that_submission_alone(recorded):
+    from dgmlab.grading.autograde.keys import grading_key, read_homework
     from dgmlab.grading.records import load_records
 
     course, hw, [(results, _), _] = recorded
@@ -239,7 +240,7 @@ def test_a_result_that_cannot_be_recorded_fails_that_submission_alone(recorded):
     assert f"dgmlab autograde {hw} --student stray --force" in results["stray"].reason
     records = load_records(course, hw)
     assert {s: records[s]["status"] for s in results} == {"ok_a": "graded", "stray": "failed", "ok_b": "graded"}
-    assert records["stray"]["key"] == K.grading_key(course, course.submission(hw, "stray"))
+    assert records["stray"]["key"] == grading_key(read_homework(course, hw), course.submission(hw, "stray"))
     assert not list((course.root / "autograded" / "stray").glob(".*incoming*"))
 
 

@@ -43,7 +43,7 @@ from ..nbgrader_app import temporary_environment
 from .clients import DEFAULT_ALLOWED_FAILURES, client_for
 from .coordinator import run
 from .homework_bundle import make_bundle
-from .keys import folder_files, grading_key, homework_digest
+from .keys import folder_files, grading_key, read_homework
 from .nbgrader_run import run_autograde
 from .options import RunOptions
 from .task_records import Bundle, Job, Outcome
@@ -52,5 +52,5 @@ from .worker import MAX_WORKDIR_BYTES, MAX_WORKDIR_FILES, grade_submission, grad
 
 __all__ = ["Bundle", "DEFAULT_ALLOWED_FAILURES", "Job", "MAX_WORKDIR_BYTES", "MAX_WORKDIR_FILES", "Outcome",
            "PHASES", "RunOptions", "client_for", "folder_files", "format_summary", "grade_submission", "grade_task",
-           "grading_key", "homework_digest", "make_bundle", "phase_rows", "phase_summary", "run", "run_autograde",
+           "grading_key", "make_bundle", "read_homework", "phase_rows", "phase_summary", "run", "run_autograde",
            "scan_working_folder", "temporary_environment"]
