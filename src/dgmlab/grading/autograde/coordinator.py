@@ -1,5 +1,5 @@
 """The coordinating process: reads the homework once (:func:`.keys.read_homework`), submits one task per submission,
-writes each result (gradebook, files, record) as it arrives, one writer for the course (see :mod:`.cluster`).
+writes each result (gradebook, files, record) as it arrives, one writer for the course (see :mod:`dgmlab.grading.autograde`).
 """
 from __future__ import annotations
 

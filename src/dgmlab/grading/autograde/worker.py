@@ -1,5 +1,5 @@
 """A grading worker's task: one submission graded in a throw-away course in the worker's scratch folder, and
-what comes back (scores, files, status, reason, timings); see :mod:`.cluster`.
+what comes back (scores, files, status, reason, timings); see :mod:`dgmlab.grading.autograde`.
 """
 from __future__ import annotations
 
