@@ -101,9 +101,12 @@ def test_a_job_whose_seeds_cannot_be_drawn_fails_alone_with_the_reason():
     assert "could not be prepared for grading (OSError: disk gone)" in failed.reason
 
 
+_HOME = keys.Homework("hwx", None, None, "", {}, b"k" * 32)  # read with the course's draw key, not again
+
+
 def test_the_kits_weights_are_not_read_when_no_submission_hands_in_weights(monkeypatch):
     monkeypatch.setattr(coordinator, "published_weights", lambda *a: pytest.fail("read the kit's weights"))
-    assert coordinator._Published(None, "hwx", needed=False)() == []
+    assert coordinator._Published(None, _HOME, needed=False)() == []
 
 
 def test_the_kits_weights_are_read_in_the_background_and_an_error_is_raised_where_they_are_needed(monkeypatch):
@@ -111,13 +114,13 @@ def test_the_kits_weights_are_read_in_the_background_and_an_error_is_raised_wher
 
     main = threading.current_thread()
     seen = []
-    monkeypatch.setattr(coordinator, "published_weights",
-                        lambda course, hw: seen.append(threading.current_thread() is main) or [("a.pt", hw)])
-    assert coordinator._Published(None, "hwx", needed=True)() == [("a.pt", "hwx")] and seen == [False]
+    monkeypatch.setattr(coordinator, "published_weights", lambda course, hw, key: seen.append(
+        threading.current_thread() is main) or [("a.pt", hw, key)])
+    assert coordinator._Published(None, _HOME, needed=True)() == [("a.pt", "hwx", b"k" * 32)] and seen == [False]
 
-    def broken(course, hw):
+    def broken(course, hw, key):
         raise OSError("unreadable")
 
     monkeypatch.setattr(coordinator, "published_weights", broken)
     with pytest.raises(OSError, match="unreadable"):
-        coordinator._Published(None, "hwx", needed=True)()
+        coordinator._Published(None, _HOME, needed=True)()

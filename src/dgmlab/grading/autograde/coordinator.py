@@ -259,7 +259,7 @@ def _graded(course: layout.Course, home: Homework, planned: Plan, options: RunOp
     from distributed import as_completed  # heavy (Dask), and only a run that grades needs it
 
     hw = home.hw
-    published = _Published(course, hw, home.published is not None and any(map(_has_weights, planned.jobs)))
+    published = _Published(course, home, home.published is not None and any(map(_has_weights, planned.jobs)))
     extensions = writer.extensions({j.student for j in planned.jobs})
     bundle = make_bundle(home, options)
     with client_for(cluster, options.workers, options.allowed_failures, course=course, hw=hw,
@@ -322,20 +322,21 @@ def _seeded(draw_key: bytes, hw: str, job: Job, published) -> Job:
 
 
 class _Published:
-    """The kit's published weights (:func:`~dgmlab.grading.copies.shared_weights.published_weights`: its networks
-    load with torch, seconds), read in a thread of their own from when the run needs them, so that reading them
-    overlaps the cluster's start; called, it waits for them. ``needed`` False: none (nothing to compare)."""
+    """The kit's published weights for ``home`` (:func:`~dgmlab.grading.copies.shared_weights.published_weights`:
+    its networks load with torch, seconds, and run on inputs from its draw key), read in a thread of their own from
+    when the run needs them, so that reading them overlaps the cluster's start; called, it waits for them.
+    ``needed`` False: none (nothing to compare)."""
 
-    def __init__(self, course: layout.Course, hw: str, needed: bool):
+    def __init__(self, course: layout.Course, home: Homework, needed: bool):
         self._thread, self._got = None, {}
         if needed:
-            self._thread = threading.Thread(target=self._read, args=(course, hw), daemon=True,
-                                            name=f"dgmlab-published-{hw}")
+            self._thread = threading.Thread(target=self._read, args=(course, home), daemon=True,
+                                            name=f"dgmlab-published-{home.hw}")
             self._thread.start()
 
-    def _read(self, course, hw):
+    def _read(self, course, home):
         try:
-            self._got["weights"] = published_weights(course, hw)
+            self._got["weights"] = published_weights(course, home.hw, home.draw_key)
         except Exception as exc:  # raised again where a submission needs them
             self._got["error"] = exc
 
