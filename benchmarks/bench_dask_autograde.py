@@ -32,8 +32,12 @@ import time
 from pathlib import Path
 
 from dgmlab.grading import course as C
-from dgmlab.grading.autograde import cluster as K
+from dgmlab.grading.autograde import coordinator, worker
+from dgmlab.grading.autograde.homework_bundle import make_bundle
+from dgmlab.grading.autograde.keys import folder_files, read_homework
 from dgmlab.grading.autograde.options import RunOptions
+from dgmlab.grading.autograde.task_records import Job
+from dgmlab.grading.autograde.timings import phase_summary
 from dgmlab.grading.isolation import kernel_sandbox as sandbox
 from dgmlab.grading.report import report as R
 from scratch_course import scratch_course
@@ -48,7 +52,7 @@ def scores(course, hw):
 
 
 def medians(results) -> dict:
-    return {name: round(med, 2) for name, n, med, p95 in K.phase_summary(results)}
+    return {name: round(med, 2) for name, n, med, p95 in phase_summary(results)}
 
 
 def bench_local(hw: str, n: int, kernels: str = "cold") -> dict:
@@ -113,12 +117,12 @@ def recorded_result(hw: str) -> tuple[dict, float]:
     """One real grading of the reference submission (sandboxed when possible, with feedback), run in this process."""
     course = scratch_course(hw, 1)
     try:
-        bundle = K.make_bundle(course, hw, K.RunOptions(timeout=900, feedback=True, sandbox=sandbox.available()[0],
-                                                        limits=sandbox.Limits()))
-        job = K.Job(student="student0000", files=K.folder_files(course.root / "submitted" / "student0000" / hw),
+        options = RunOptions(timeout=900, feedback=True, sandbox=sandbox.available()[0], limits=sandbox.Limits())
+        bundle = make_bundle(read_homework(course, hw), options)
+        job = Job(student="student0000", files=folder_files(course.root / "submitted" / "student0000" / hw),
                     submitted_at=time.time())
         t0 = time.time()
-        raw = K.grade_submission(bundle, job).to_wire()  # what the replayed task returns: the wire form
+        raw = worker.grade_submission(bundle, job).to_wire()  # what the replayed task returns: the wire form
         worker_time = time.time() - t0
         if raw.get("status") != "graded":
             raise SystemExit(f"the recorded grading failed: {raw.get('reason')}")
@@ -146,7 +150,7 @@ def bench_simulated(hw: str, n: int, slots: int, scale: float) -> dict:
                 client.wait_for_workers(processes)
                 cpu0 = time.process_time()
                 t0 = time.monotonic()
-                results = K.run(course, hw, course.submitted(hw), K.RunOptions(sandbox=False, limits=sandbox.Limits()),
+                results = coordinator.run(course, hw, course.submitted(hw), RunOptions(sandbox=False, limits=sandbox.Limits()),
                                 cluster=client, task=make_replay(str(template), sleep))
                 wall = time.monotonic() - t0
                 cpu = time.process_time() - cpu0

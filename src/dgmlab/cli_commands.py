@@ -107,7 +107,6 @@ def cmd_autograde(args) -> int:
     from tqdm.auto import tqdm
 
     from .grading import course as course_module
-    from .grading.autograde import cluster as cluster_module
     from .grading.autograde.options import autograde_options, run_options
     from .grading.inert import terminal
 
@@ -130,6 +129,7 @@ def cmd_autograde(args) -> int:
                           progress=_progress(bar))
     bar.close()
     from .grading.autograde.run_summary import sandboxed, summary_lines
+    from .grading.autograde.timings import format_summary, phase_summary
 
     # what was graded now, what was left unchanged, and whether the kernels ran in the sandbox
     dropped = [] if args.student else [s for s in course.dropped()
@@ -139,7 +139,7 @@ def cmd_autograde(args) -> int:
     for r in results:
         if r.status != "graded":
             print(terminal(f"  {r.student}: {r.status}: {r.reason}"))
-    table = cluster_module.format_summary(cluster_module.phase_summary(results))
+    table = format_summary(phase_summary(results))
     if table:
         print("\nseconds per grading, by phase (kept in .dgmlab/grading/<hw>/<student>.json):\n" + table)
     if (course.root / "gradebook.db").exists():

@@ -1,4 +1,4 @@
-"""The nbgrader steps run in a course: release, and autograde (through :mod:`dgmlab.grading.autograde.cluster`).
+"""The nbgrader steps run in a course: release, and autograde (through :mod:`dgmlab.grading.autograde`).
 
 The course directory itself, results and the submission check are in :mod:`.layout` (re-exported
 here for the commands and tests that use them as ``course.Course``).
@@ -6,7 +6,7 @@ here for the commands and tests that use them as ``course.Course``).
 Release runs nbgrader's ``GenerateAssignment`` converter in this process, configured as
 ``nbgrader generate_assignment <hw> --force`` run in the course root configures it, so plain
 ``nbgrader`` commands see exactly the same files and gradebook. Autograding runs nbgrader's
-converters in grading workers (see :mod:`dgmlab.grading.autograde.cluster`): each submission's code runs
+converters in grading workers (see :mod:`dgmlab.grading.autograde`): each submission's code runs
 in a kernel of its own, so one that crashes, hangs or floods output is that kernel's problem alone.
 """
 from __future__ import annotations
@@ -243,7 +243,7 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
     Each submission is graded by nbgrader in a Dask worker, in a scratch copy of
     the course, with its own kernel and a wall-clock ``options.timeout``; only this process
     writes the gradebook, ``autograded/``, ``feedback/`` and the records (see
-    :mod:`dgmlab.grading.autograde.cluster`). An invalid, failing or hanging submission
+    :mod:`dgmlab.grading.autograde`). An invalid, failing or hanging submission
     is reported and the others are graded regardless. ``cluster``: a Dask
     scheduler address, a ``distributed.Client``, or ``"slurm"`` (SLURM jobs as the
     course's ``c.DgmlabSlurm`` says, ``options.slurm``'s values over it: :mod:`dgmlab.grading.autograde.slurm`);
@@ -259,9 +259,10 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
     is not graded unless ``options.refuse_published`` is False (the demo grades the
     kit's own examples).
     """
-    from .autograde import cluster as cluster_module
+    from .autograde import coordinator
+    from .autograde.options import RunOptions
 
-    options = options or cluster_module.RunOptions()
+    options = options or RunOptions()
     (hw,) = course.check_homeworks([hw])
     problem = hidden_tests_copied(course, hw)
     if problem:
@@ -289,7 +290,7 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
         raise CourseError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/")
     if options.workers < 1:
         raise CourseError(f"--workers must be at least 1 (got {options.workers})")
-    return cluster_module.run(course, hw, students, options, cluster=cluster, progress=progress)
+    return coordinator.run(course, hw, students, options, cluster=cluster, progress=progress)
 
 
 def _on_this_machine(cluster) -> bool:

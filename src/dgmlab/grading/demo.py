@@ -24,9 +24,11 @@ from typing import Callable
 
 from . import course as course_module
 from . import draw_key
+from .autograde.clients import client_for
 from .autograde.options import RunOptions
 from .hand.rubric_table import apply_file
 from .inert import terminal
+from .nbgrader_app import temporary_environment
 from .report import report as report_module
 
 Say = Callable[[str], None]  # where a line the demo says goes (the command prints it)
@@ -145,7 +147,6 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     staged = stage_examples(course, hws, say)
     say("3/4 autograding (nbgrader autograde + generate_feedback) ...")
     problems = []
-    from .autograde.cluster import client_for, temporary_environment
 
     # the examples are the kit's own: demo_reference hands in the very weights the kit publishes
     options = RunOptions(timeout=timeout, workers=jobs, refuse_published=False)

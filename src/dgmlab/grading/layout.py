@@ -65,8 +65,8 @@ class SubmissionResult:
     reason: str = ""
     seconds: float = 0.0
     steps: list = field(default_factory=list)
-    key: str = ""  # the grading key (dgmlab.grading.autograde.cluster.grading_key)
-    timings: dict = field(default_factory=dict)  # seconds per phase (dgmlab.grading.autograde.cluster.PHASES)
+    key: str = ""  # the grading key (dgmlab.grading.autograde.keys.grading_key)
+    timings: dict = field(default_factory=dict)  # seconds per phase (dgmlab.grading.autograde.timings.PHASES)
     worker: str = ""  # host:pid of the worker that graded it
     skipped: bool = False  # unchanged since a finished grading: not graded again
 

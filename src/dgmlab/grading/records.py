@@ -32,14 +32,18 @@ def save_records(course: Course, results) -> list[Path]:
     return [save_record(course.submission(r.hw, r.student).record, r) for r in results]
 
 
+def load_record(path: Path) -> dict | None:
+    """The record kept at ``path`` (a submission's :attr:`~dgmlab.grading.submission.Submission.record`); ``None``
+    when there is none or it is damaged (the submission then falls back to what its files say)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return record if isinstance(record, dict) and "student" in record else None
+    except (OSError, ValueError):
+        return None
+
+
 def load_records(course: Course, hw: str) -> dict:
+    """``{student: record}`` of every record of ``hw`` kept in ``course``."""
     folder = course.root / RECORDS / hw
-    out = {}
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.json")):
-            try:
-                rec = json.loads(path.read_text(encoding="utf-8"))
-                out[rec["student"]] = rec
-            except (ValueError, KeyError):
-                continue  # a damaged record: the submission falls back to what the files say
-    return out
+    records = [load_record(path) for path in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    return {record["student"]: record for record in records if record is not None}

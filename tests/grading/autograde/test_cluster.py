@@ -16,8 +16,10 @@ import tiny_homework as tiny
 from conftest import ROOT
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.grading import course as C
-from dgmlab.grading.autograde import cluster as K
+from dgmlab.grading.autograde.clients import client_for
+from dgmlab.grading.autograde.keys import grading_key, read_homework
 from dgmlab.grading.autograde.options import RunOptions
+from dgmlab.grading.autograde.timings import phase_summary
 from dgmlab.grading.records import load_records
 
 HW = tiny.HW
@@ -107,14 +109,14 @@ def test_records_keep_key_and_phase_timings(graded):
     course, _, results, _ = graded
     records = load_records(course, HW)
     for student, r in results.items():
-        assert records[student]["key"] == K.grading_key(course, course.submission(HW, student)) == r.key
+        assert records[student]["key"] == grading_key(read_homework(course, HW), course.submission(HW, student)) == r.key
         t = records[student]["timings"]
         for phase in ("queue_wait", "prepare", "nbgrader_start", "kernel_start", "imports", "tests",
                       "test:mean_square_tests", "test:derivative_tests", "kernel_stop", "save_grades", "feedback",
                       "write_back"):
             assert phase in t and t[phase] >= 0, (student, phase, t)
         assert t["total"] >= t["kernel_start"] + t["imports"] + t["tests"]
-    rows = {name: (n, med, p95) for name, n, med, p95 in K.phase_summary(results.values())}
+    rows = {name: (n, med, p95) for name, n, med, p95 in phase_summary(results.values())}
     assert rows["tests"][0] == 3 and rows["tests"][1] <= rows["tests"][2]
 
 
@@ -156,7 +158,7 @@ def test_a_worker_killed_mid_grade_changes_no_grade(tmp_path):
     students = {f"kw_{i}": kind for i, kind in enumerate(["ref", "partial", "blank", "ref"])}
     course = make_course(tmp_path, students)
     killed = {}
-    with K.client_for(workers=2) as client:
+    with client_for(workers=2) as client:
         pids = client.run(os.getpid)
 
         def kill_one_grading_worker():

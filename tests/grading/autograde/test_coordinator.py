@@ -44,7 +44,8 @@ def test_a_submission_whose_timestamp_nbgrader_misreads_is_refused_saying_what_t
     nb.cells.append(nbformat.v4.new_code_cell("1"))
     nbformat.write(nb, folder / f"{tiny.HW}.ipynb")
     (folder / "timestamp.txt").write_text("2026-11-21 10:00:00.000000 -0500\n", encoding="utf-8")  # by hand
-    planned = coordinator.plan(course, tiny.HW, ["late"], RunOptions(sandbox=False), writer=None)
+    planned = coordinator.plan(keys.read_homework(course, tiny.HW), {"late": course.submission(tiny.HW, "late")},
+                               RunOptions(sandbox=False), writer=None)
     [result] = planned.known
     assert result.status == "invalid" and not planned.jobs
     assert "nbgrader takes as 2026-11-21 10:08:20 UTC, not the 2026-11-21 15:00:00 UTC" in result.reason
@@ -100,9 +101,12 @@ def test_a_job_whose_seeds_cannot_be_drawn_fails_alone_with_the_reason():
     assert "could not be prepared for grading (OSError: disk gone)" in failed.reason
 
 
+_HOME = keys.Homework("hwx", None, None, "", {}, b"k" * 32)  # read with the course's draw key, not again
+
+
 def test_the_kits_weights_are_not_read_when_no_submission_hands_in_weights(monkeypatch):
     monkeypatch.setattr(coordinator, "published_weights", lambda *a: pytest.fail("read the kit's weights"))
-    assert coordinator._Published(None, "hwx", needed=False)() == []
+    assert coordinator._Published(None, _HOME, needed=False)() == []
 
 
 def test_the_kits_weights_are_read_in_the_background_and_an_error_is_raised_where_they_are_needed(monkeypatch):
@@ -110,13 +114,13 @@ def test_the_kits_weights_are_read_in_the_background_and_an_error_is_raised_wher
 
     main = threading.current_thread()
     seen = []
-    monkeypatch.setattr(coordinator, "published_weights",
-                        lambda course, hw: seen.append(threading.current_thread() is main) or [("a.pt", hw)])
-    assert coordinator._Published(None, "hwx", needed=True)() == [("a.pt", "hwx")] and seen == [False]
+    monkeypatch.setattr(coordinator, "published_weights", lambda course, hw, key: seen.append(
+        threading.current_thread() is main) or [("a.pt", hw, key)])
+    assert coordinator._Published(None, _HOME, needed=True)() == [("a.pt", "hwx", b"k" * 32)] and seen == [False]
 
-    def broken(course, hw):
+    def broken(course, hw, key):
         raise OSError("unreadable")
 
     monkeypatch.setattr(coordinator, "published_weights", broken)
     with pytest.raises(OSError, match="unreadable"):
-        coordinator._Published(None, "hwx", needed=True)()
+        coordinator._Published(None, _HOME, needed=True)()

@@ -98,13 +98,13 @@ def test_the_key_can_come_from_the_environment_and_bad_keys_are_refused(tmp_path
 
 
 def test_a_new_key_grades_every_submission_anew(tmp_path, monkeypatch):
-    from dgmlab.grading.autograde import cluster as K
+    from dgmlab.grading.autograde import keys as K
 
     course = _course(tmp_path)
     monkeypatch.setenv(KEY_ENV, "ab" * 32)
-    first = K.homework_digest(course, "hw1_wgan")
+    first = K.read_homework(course, "hw1_wgan").digest
     monkeypatch.setenv(KEY_ENV, "cd" * 32)
-    assert K.homework_digest(course, "hw1_wgan") != first
+    assert K.read_homework(course, "hw1_wgan").digest != first
 
 
 def _weights_file(folder, name="generator_weights.pt", value=1.0):
@@ -145,14 +145,14 @@ def test_a_published_network_resaved_under_other_names_is_refused_and_one_traine
 
 
 def test_the_kits_files_and_whether_copies_are_refused_are_part_of_the_grading_key(tmp_path, monkeypatch):
-    from dgmlab.grading.autograde import cluster as K
+    from dgmlab.grading.autograde import keys as K
 
     monkeypatch.setenv(KEY_ENV, KEY.hex())
     course = _course(tmp_path)
-    before, before_demo = (K.homework_digest(course, "hw1_wgan", refuse) for refuse in (True, False))
+    before, before_demo = (K.read_homework(course, "hw1_wgan", refuse).digest for refuse in (True, False))
     (tmp_path / "examples" / "demo_reference" / "hw1_wgan").mkdir(parents=True)
     _weights_file(tmp_path / "examples" / "demo_reference" / "hw1_wgan")  # the kit publishes another network
-    after, after_demo = (K.homework_digest(course, "hw1_wgan", refuse) for refuse in (True, False))
+    after, after_demo = (K.read_homework(course, "hw1_wgan", refuse).digest for refuse in (True, False))
     assert after != before  # a course grades anew against the kit's new files
     assert after_demo == before_demo and after_demo not in (before, after)  # the demo's grades are its own
 
@@ -166,9 +166,9 @@ def test_the_key_counts_the_kits_weights_by_their_bytes_with_no_network_loaded(t
     course = _course(tmp_path)
     (tmp_path / "examples" / "demo_reference" / "hw1_wgan").mkdir(parents=True)
     _weights_file(tmp_path / "examples" / "demo_reference" / "hw1_wgan")
-    read = K.homework_digest(course, "hw1_wgan", published=SW.published_weights(course, "hw1_wgan"))
+    read = tuple((rel, w.digest) for rel, w in SW.published_weights(course, "hw1_wgan"))
     monkeypatch.setattr(FC, "kit_networks", lambda *a: pytest.fail("the key loaded the kit's networks"))
-    assert K.homework_digest(course, "hw1_wgan") == read  # the same key as from the weights read
+    assert read and K.read_homework(course, "hw1_wgan").published == read  # the digests the weights read give
 
 
 def test_only_files_under_a_published_name_are_compared_however_many_others(monkeypatch):

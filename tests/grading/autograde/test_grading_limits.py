@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 import dgmlab
 from conftest import ROOT
-from dgmlab.grading.autograde import cluster as K
+from dgmlab.grading.autograde import coordinator, worker
 from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.isolation import bubblewrap
 from dgmlab.grading.isolation import kernel_sandbox as S
@@ -174,7 +174,7 @@ def test_a_working_folder_over_the_file_cap_is_refused_without_reading_it(tmp_pa
     for i in range(30):
         (tmp_path / f"f{i}.txt").touch()
     _refuse_reading(monkeypatch)
-    names, _, over = K.scan_working_folder(tmp_path, max_files=20, max_bytes=KIB ** 2)
+    names, _, over = worker.scan_working_folder(tmp_path, max_files=20, max_bytes=KIB ** 2)
     assert names is None and over == "its working folder held more than 20 files"
 
 
@@ -183,7 +183,7 @@ def test_a_working_folder_over_the_byte_cap_is_refused_without_reading_it(tmp_pa
     big.touch()
     os.truncate(big, 2 * KIB ** 2)  # sparse: its size, not its bytes
     _refuse_reading(monkeypatch)
-    names, _, over = K.scan_working_folder(tmp_path, max_files=20, max_bytes=KIB ** 2)
+    names, _, over = worker.scan_working_folder(tmp_path, max_files=20, max_bytes=KIB ** 2)
     assert names is None and over == "its working folder held more than 1 MiB"
 
 
@@ -192,7 +192,7 @@ def test_the_working_folder_returns_files_but_no_notebook_nor_link(tmp_path):
     for rel in ("notes.txt", "sub/plot.png", "extra.ipynb", "sub/deep.ipynb"):
         (tmp_path / rel).write_text("x")
     (tmp_path / "secret").symlink_to("/etc/hostname")
-    names, notebooks, over = K.scan_working_folder(tmp_path)
+    names, notebooks, over = worker.scan_working_folder(tmp_path)
     assert names == ["notes.txt", "sub/plot.png"] and notebooks == ["extra.ipynb", "sub/deep.ipynb"] and over == ""
 
 
@@ -223,7 +223,7 @@ def recorded(tmp_path_factory):
             Client(cluster) as client:
         for _ in range(2):
             _stand_in_grading.calls.clear()
-            results = K.run(course, HW, ["ok_a", "stray", "ok_b"], K.RunOptions(sandbox=False, feedback=False),
+            results = coordinator.run(course, HW, ["ok_a", "stray", "ok_b"], RunOptions(sandbox=False, feedback=False),
                             cluster=client, task=_stand_in_grading)
             runs.append(({r.student: r for r in results}, list(_stand_in_grading.calls)))
     return course, HW, runs
@@ -231,6 +231,7 @@ def recorded(tmp_path_factory):
 
 @pytest.mark.slow
 def test_a_result_that_cannot_be_recorded_fails_that_submission_alone(recorded):
+    from dgmlab.grading.autograde.keys import grading_key, read_homework
     from dgmlab.grading.records import load_records
 
     course, hw, [(results, _), _] = recorded
@@ -239,7 +240,7 @@ def test_a_result_that_cannot_be_recorded_fails_that_submission_alone(recorded):
     assert f"dgmlab autograde {hw} --student stray --force" in results["stray"].reason
     records = load_records(course, hw)
     assert {s: records[s]["status"] for s in results} == {"ok_a": "graded", "stray": "failed", "ok_b": "graded"}
-    assert records["stray"]["key"] == K.grading_key(course, course.submission(hw, "stray"))
+    assert records["stray"]["key"] == grading_key(read_homework(course, hw), course.submission(hw, "stray"))
     assert not list((course.root / "autograded" / "stray").glob(".*incoming*"))
 
 
@@ -341,7 +342,7 @@ def test_a_printed_flood_is_cut_in_every_copy_of_the_notebook(swamped):
 def test_a_working_folder_over_the_file_cap_sends_back_only_the_graded_notebook(swamped):
     course, hw, results, _ = swamped
     assert _listing(course.root / "autograded" / "swamp" / hw) == [f"{hw}.ipynb"]
-    assert f"its working folder held more than {K.MAX_WORKDIR_FILES:,} files after grading" in results["swamp"].reason
+    assert f"its working folder held more than {worker.MAX_WORKDIR_FILES:,} files after grading" in results["swamp"].reason
     assert _listing(course.root / "feedback" / "swamp" / hw) == [f"{hw}.html", f"{hw}.ipynb"]
 
 

@@ -15,13 +15,13 @@ def _course(root, extra: str = "") -> Course:
 
 
 def test_how_a_run_goes_regrades_nothing(tmp_path):
-    before = keys.homework_digest(_course(tmp_path), HW)
-    after = keys.homework_digest(_course(tmp_path, "\n# more workers\nc.DgmlabAutograde.workers = 8\n"
-                                                   "c.DgmlabAutograde.feedback = False\n"), HW)
+    before = keys.read_homework(_course(tmp_path), HW).digest
+    after = keys.read_homework(_course(tmp_path, "\n# more workers\nc.DgmlabAutograde.workers = 8\n"
+                                                   "c.DgmlabAutograde.feedback = False\n"), HW).digest
     assert after == before
 
 
 def test_a_setting_that_can_change_a_grade_regrades(tmp_path):
-    before = keys.homework_digest(_course(tmp_path), HW)
+    before = keys.read_homework(_course(tmp_path), HW).digest
     for extra in ("\nc.Execute.timeout = 30\n", "\nc.DgmlabAutograde.memory = 2.0\n"):
-        assert keys.homework_digest(_course(tmp_path, extra), HW) != before, extra
+        assert keys.read_homework(_course(tmp_path, extra), HW).digest != before, extra

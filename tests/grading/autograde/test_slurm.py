@@ -48,7 +48,7 @@ def test_a_cluster_worker_that_cannot_sandbox_refuses_unless_the_course_allows_i
 
 
 def test_a_remote_cluster_leaves_the_sandbox_to_its_workers(tmp_path, monkeypatch):
-    from dgmlab.grading.autograde import cluster as K
+    from dgmlab.grading.autograde import coordinator
 
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
     (tmp_path / "source" / HW).mkdir(parents=True)
@@ -60,7 +60,7 @@ def test_a_remote_cluster_leaves_the_sandbox_to_its_workers(tmp_path, monkeypatc
         raise AssertionError("whether to sandbox was decided on the coordinator's machine")
 
     monkeypatch.setattr(S, "available", login_node_check)
-    monkeypatch.setattr(K, "run", lambda course, hw, students, options, **kw: seen.update(options=options) or [])
+    monkeypatch.setattr(coordinator, "run", lambda course, hw, students, options, **kw: seen.update(options=options) or [])
     for cluster in ("slurm", "tcp://10.0.0.1:8786"):
         C.autograde(C.Course(tmp_path), HW, cluster=cluster)
         assert seen["options"].sandbox is None, "the workers decide"

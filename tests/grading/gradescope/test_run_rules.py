@@ -5,15 +5,15 @@ import time
 
 import pytest
 
-from dgmlab.grading.autograde.task_records import Outcome
-from dgmlab.grading.gradescope import run
+from dgmlab.grading.autograde.task_records import Bundle, Outcome
+from dgmlab.grading.gradescope import late_policy, run
 from dgmlab.grading.term import late as L
 
 DUE = "2025-03-01T23:59:00.000000-05:00"
 
 
 def test_a_submission_within_the_due_minute_is_on_time_as_in_the_course():
-    due, _ = run.due_date({"assignment": {"due_date": DUE}})
+    due, _ = late_policy.due_date({"assignment": {"due_date": DUE}})
     submitted = dt.datetime.fromisoformat("2025-03-01T23:59:30.123456-05:00")
     assert L.POLICIES["ten_percent_2days"].apply(10.0, submitted, due).final == 10.0
     assert L.POLICIES["ten_percent_2days"].apply(10.0, submitted + dt.timedelta(seconds=30), due).final == 9.0
@@ -23,12 +23,12 @@ def test_the_students_own_due_date_in_the_metadata_is_taken_over_the_assignments
     meta = {"assignment": {"due_date": DUE},
             "users": [{"id": 1, "assignment": {"due_date": "2025-03-03T23:59:00-05:00"}},
                       {"id": 2, "assignment": {"due_date": "2025-03-02T23:59:00-05:00"}}]}
-    due, whose = run.due_date(meta)
+    due, whose = late_policy.due_date(meta)
     assert due == dt.datetime.fromisoformat("2025-03-03T23:59:59-05:00") and "own" in whose
 
 
 def test_without_the_students_own_date_the_assignments_counts():
-    due, whose = run.due_date({"assignment": {"due_date": DUE}, "users": [{"id": 1, "email": "a@b"}]})
+    due, whose = late_policy.due_date({"assignment": {"due_date": DUE}, "users": [{"id": 1, "email": "a@b"}]})
     assert due == dt.datetime.fromisoformat("2025-03-01T23:59:59-05:00") and "assignment" in whose
 
 
@@ -168,7 +168,9 @@ def _grade_in_a_stub_tree(monkeypatch, tmp_path) -> dict:
     monkeypatch.setattr(layout, "notebook_problem", lambda data, name: None)
     monkeypatch.setattr(DS, "seeds_for", lambda *a: {})
     monkeypatch.setattr(DS, "probe_seed", lambda *a: 0)
-    monkeypatch.setattr(run, "worker_bundle", lambda *a: None)
+    stub = Bundle(hw="hw", version="0", config="", gradebook=b"", notebooks=("hw",), source={}, timeout=1.0,
+                  feedback=False, sandbox=None)
+    monkeypatch.setattr(run, "worker_bundle", lambda *a: stub)
     monkeypatch.setattr(worker, "grade_submission", grade_submission)
     monkeypatch.delenv(HOMEWORKS_ENV, raising=False)  # and restored after the test, whatever grade sets
     run.grade(tmp_path)
@@ -187,18 +189,18 @@ COURSE = {"hw": "hw3_flows", "late_policy": "ten_percent_2days", "timezone": "Am
           "course_due": "2026-11-20T23:59:59-05:00"}
 
 
-def test_a_gradescope_due_date_other_than_the_courses_is_named_with_what_the_course_gives():
+def test_a_gradescope_due_date_other_than_the_courses_is_named_with_what_the_course_gives(tmp_path):
     meta = {"created_at": "2026-11-21T10:00:00-05:00", "assignment": {"due_date": "2026-11-22T23:59:00-05:00"}}
-    late, dates = run.late_result(None, COURSE, 100.0, meta)
+    late, dates = late_policy.late_result(tmp_path, COURSE, 100.0, meta)
     assert not late.reason  # on time by Gradescope's date
     assert "the assignment's due date in Gradescope, 2026-11-22 23:59 EST" in dates
     assert "the course's due date for hw3_flows (c.DgmlabDeadlines.due) differs, 2026-11-20 23:59 EST" in dates
     assert "1 day late" in dates and "90.00" in dates
 
 
-def test_the_courses_own_due_date_in_gradescope_adds_no_note():
+def test_the_courses_own_due_date_in_gradescope_adds_no_note(tmp_path):
     meta = {"created_at": "2026-11-21T10:00:00-05:00", "assignment": {"due_date": "2026-11-20T23:59:00-05:00"}}
-    late, dates = run.late_result(None, COURSE, 100.0, meta)
+    late, dates = late_policy.late_result(tmp_path, COURSE, 100.0, meta)
     assert late.final == 90.0 and dates == ""
 
 

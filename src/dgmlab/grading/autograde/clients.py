@@ -1,5 +1,5 @@
 """The Dask client a grading runs through: a running scheduler's address, or a cluster plug-in (:mod:`.clusters`: a
-LocalCluster on this machine, SLURM jobs from :mod:`.slurm`, a course's own); see :mod:`.cluster`. Every one speaks
+LocalCluster on this machine, SLURM jobs from :mod:`.slurm`, a course's own); see :mod:`dgmlab.grading.autograde`. Every one speaks
 TLS with certificates no stranger holds (:mod:`.security`): a scheduler's client runs code in the scheduler and the workers.
 """
 from __future__ import annotations

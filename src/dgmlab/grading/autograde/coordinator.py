@@ -1,5 +1,5 @@
-"""The coordinating process: submits one task per submission, writes each result (gradebook, files, record) as it
-arrives, one writer for the course (see :mod:`.cluster`).
+"""The coordinating process: reads the homework once (:func:`.keys.read_homework`), submits one task per submission,
+writes each result (gradebook, files, record) as it arrives, one writer for the course (see :mod:`dgmlab.grading.autograde`).
 """
 from __future__ import annotations
 
@@ -14,16 +14,15 @@ from dataclasses import dataclass, field
 
 from .. import layout
 from ..copies.shared_weights import published_weights
-from ..draw_key import course_key
 from ..inert import terminal
-from ..records import load_records, save_record
+from ..records import load_record, save_record
 from ..submission import Submission
 from ..term import timestamp_file
 from . import draw_seeds as draw_seeds_module
 from . import hand_grades, nbgrader_adapter
 from .clients import client_for
-from .homework_bundle import course_id, db_url, make_bundle
-from .keys import FINAL, digest_of, folder_bytes, folder_files, homework_digest
+from .homework_bundle import make_bundle
+from .keys import FINAL, Homework, digest_of, folder_bytes, folder_files, read_homework
 from .options import RunOptions
 from .task_records import Bundle, Job, Outcome
 from .worker import MAX_SUBMISSION_BYTES, grade_task, worker_info, write_files
@@ -42,41 +41,31 @@ def _too_big(folder) -> str:
 class Writer:
     """The only writer of the course: gradebook rows, autograded/ and feedback/ files, records."""
 
-    def __init__(self, course: layout.Course, hw: str, config=None):
-        self.course, self.hw = course, hw
-        self.config = config if config is not None else course.config()
-        self.gb = nbgrader_adapter.open_gradebook(db_url(course, self.config), course_id(self.config))
-        self.late = nbgrader_adapter.LatePenalty(self.config)
+    def __init__(self, home: Homework):
+        self.hw = home.hw
+        self.gb = nbgrader_adapter.open_gradebook(home.db_url, home.course_id)
+        self.late = nbgrader_adapter.LatePenalty(home.config)
+        self.submitted = nbgrader_adapter.submissions(self.gb, home.hw)  # {student: extension}, read once
         self.seconds = []  # gradebook write time per graded submission
 
     def close(self):
         self.gb.close()
 
     def extensions(self, students) -> dict:
-        """``{student: seconds}`` of extensions the gradebook holds for this homework."""
-        return nbgrader_adapter.extensions(self.gb, self.hw, students)
+        """``{student: seconds}`` of extensions the gradebook held for this homework when the run began."""
+        return {student: self.submitted[student] for student in students if self.submitted.get(student)}
 
     def has_submission(self, student: str) -> bool:
-        return nbgrader_adapter.has_submission(self.gb, self.hw, student)
+        """Whether the gradebook held ``student``'s submission of this homework when the run began."""
+        return student in self.submitted
 
-    def gradebook(self, student: str, scores: dict, notebooks_run, before=None, after=None) -> list:
+    def gradebook(self, student: str, scores: dict, notebooks_run, hand: hand_grades.Regrade) -> None:
         """What nbgrader's autograde writes (init_assignment, SaveAutoGrades, AssignLatePenalties), from ``scores``,
-        but every hand grade kept, and kept graded unless what it graded changed (:mod:`.hand_grades`: ``before``
-        and ``after``, the answers of the autograded notebooks this grading replaces and writes). Returns
-        ``[(notebook, cell, hand score, why)]`` of the cells reopened for hand grading."""
+        but every hand grade kept, and kept graded unless what it graded changed (``hand``'s policy, which keeps
+        the cells it reopened)."""
         t0 = time.perf_counter()
-        reopened = []
-
-        def policy(row: nbgrader_adapter.GradeRow, auto_score) -> bool:
-            why = "" if row.manual_score is None else hand_grades.why_reopened(row, auto_score, before or {}, after or {},
-                                                                       row.notebook)
-            if why and not row.needs_manual_grade:
-                reopened.append((row.notebook, row.name, row.manual_score, why))
-            return hand_grades.needs_grading(row, auto_score, why)
-
-        nbgrader_adapter.write_scores(self.gb, self.hw, student, scores, notebooks_run, self.late, policy)
+        nbgrader_adapter.write_scores(self.gb, self.hw, student, scores, notebooks_run, self.late, hand.needs_grading)
         self.seconds.append(time.perf_counter() - t0)
-        return reopened
 
     def replace(self, folders: dict) -> None:
         """Replace each of a submission's folders, ``{folder: {relative path: bytes}}``, as nbgrader's ``--force``
@@ -101,18 +90,16 @@ def write(writer: Writer, sub: Submission, job: Job, got: Outcome, received: flo
     """Write one grading's result into the course (files, then gradebook rows); the record is the caller's."""
     got = _keyed(job, got, received)
     t_write = time.time()
-    before = after = None
-    if got.status == "graded":  # the answers the hand grades were given on (read before their notebooks are
-        before = hand_grades.graded_answers(sub, got.notebooks_run)  # replaced), and this grading's
-        after = hand_grades.new_answers(got.autograded, got.notebooks_run)
+    # the answers the hand grades were given on, read before their notebooks are replaced, and this grading's
+    hand = hand_grades.regrade(sub, got.autograded, got.notebooks_run) if got.status == "graded" else None
     folders = {}
     if got.scores is not None or got.autograded:
         folders = {sub.autograded: got.autograded, sub.kept: got.kept or None}
     if got.feedback:
         folders[sub.feedback] = got.feedback
     writer.replace(folders)
-    if got.status == "graded":  # last: a grade in the gradebook only with its files in place
-        _grade(writer, sub, got, before, after)
+    if hand is not None:  # last: a grade in the gradebook only with its files in place
+        _grade(writer, sub, got, hand)
     got.timings["write_back"] = time.time() - t_write
     got.timings["total"] = time.time() - job.submitted_at
     return _result(sub.hw, got)
@@ -127,13 +114,13 @@ def _keyed(job: Job, got: Outcome, received: float) -> Outcome:
     return dataclasses.replace(got, key="" if got.infrastructure else job.key, timings=timings)
 
 
-def _grade(writer: Writer, sub: Submission, got: Outcome, before: dict, after: dict) -> None:
-    """The gradebook rows of a graded submission, then the answers they were given on (``after``; ``before``: those
-    of the grades it replaces); the TA told of the cells a regrade reopened."""
-    reopened = writer.gradebook(sub.student, got.scores, list(got.notebooks_run), before, after)
+def _grade(writer: Writer, sub: Submission, got: Outcome, hand: hand_grades.Regrade) -> None:
+    """The gradebook rows of a graded submission, then the answers they were given on; the TA told of the cells a
+    regrade reopened."""
+    writer.gradebook(sub.student, got.scores, list(got.notebooks_run), hand)
     got.timings["gradebook"] = writer.seconds[-1]
-    hand_grades.save_answers(sub, after)
-    _tell_reopened(sub.hw, sub.student, reopened)
+    hand.save()
+    _tell_reopened(sub.hw, sub.student, hand.reopened)
 
 
 def _tell_reopened(hw: str, student: str, reopened: list) -> None:
@@ -173,7 +160,6 @@ class Plan:
     jobs: tuple  # Job, without their seeds yet (submit draws them)
     known: tuple  # layout.SubmissionResult
     submissions: dict = field(default_factory=dict)  # {student: Submission}: each one's folders, built once
-    draw_key: bytes = field(default=b"", repr=False)  # the course's: the jobs' seeds are drawn from it as they go
 
 
 @dataclass(frozen=True)
@@ -197,10 +183,12 @@ def run(course: layout.Course, hw: str, students, options: RunOptions | None = N
     :func:`dgmlab.grading.autograde.draw_seeds.seeds_for`); the demo, which grades the kit's own examples, turns it off.
     """
     options = options or RunOptions()
-    writer = Writer(course, hw)
+    home = read_homework(course, hw, options.refuse_published)
+    submissions = {student: course.submission(hw, student) for student in students}
+    writer = Writer(home)
     try:
-        planned = plan(course, hw, students, options, writer)
-        graded = _graded(course, planned, options, writer, cluster, task) if planned.jobs else ()
+        planned = plan(home, submissions, options, writer)
+        graded = _graded(course, home, planned, options, writer, cluster, task) if planned.jobs else ()
         return [_recorded(planned.submissions[result.student], result, progress)
                 for result in itertools.chain(planned.known, graded)]
     finally:
@@ -221,24 +209,22 @@ def _recorded(sub: Submission, result: layout.SubmissionResult, progress) -> lay
     return result
 
 
-def plan(course: layout.Course, hw: str, students, options: RunOptions, writer: Writer) -> Plan:
-    """Which of ``students``' submissions to grade, each with its key; no kit network is loaded (the published
-    weights count in the key by their bytes' digest)."""
-    draw_key = course_key(course)  # stays here: workers get each file's seed, never the key
-    hw_digest = homework_digest(course, hw, options.refuse_published, draw_key=draw_key)
-    records = {} if options.force else load_records(course, hw)
-    submissions = {student: course.submission(hw, student) for student in students}
+def plan(home: Homework, submissions: dict, options: RunOptions, writer: Writer) -> Plan:
+    """Which of ``submissions`` (``{student: Submission}``) of ``home`` to grade, each with its key; no kit network
+    is loaded (the published weights count in the key by their bytes' digest)."""
+    hw_digest = home.digest
     jobs, known = [], []
     for sub in submissions.values():
-        got = _prepared(sub, hw_digest, records.get(sub.student), writer)
+        got = _prepared(sub, hw_digest, options.force, writer)
         (jobs if isinstance(got, Job) else known).append(got)
-    return Plan(tuple(jobs), tuple(known), submissions, draw_key)
+    return Plan(tuple(jobs), tuple(known), submissions)
 
 
-def _prepared(sub: Submission, hw_digest: str, record: dict | None, writer: Writer):
+def _prepared(sub: Submission, hw_digest: str, force: bool, writer: Writer):
     """``sub`` as a :class:`~.task_records.Job` to grade, or the result known without grading it: graded before
-    with the same key (its ``record``), invalid, or not prepared."""
+    with the same key (its record, unless ``force``), invalid, or not prepared."""
     hw, student = sub.hw, sub.student
+    record = None if force else load_record(sub.record)
     if not sub.submitted.is_dir():
         return layout.SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/")
     key = ""
@@ -267,19 +253,20 @@ def _not_prepared(hw: str, student: str, key: str, exc: Exception) -> layout.Sub
                                    f"({type(exc).__name__}: {str(exc)[:300]})", key=key)
 
 
-def _graded(course: layout.Course, planned: Plan, options: RunOptions, writer: Writer, cluster, task):
+def _graded(course: layout.Course, home: Homework, planned: Plan, options: RunOptions, writer: Writer, cluster,
+            task):
     """Each of ``planned.jobs``' results as :func:`write` recorded it in the course, in the order they arrive."""
     from distributed import as_completed  # heavy (Dask), and only a run that grades needs it
 
-    hw = writer.hw
-    published = _Published(course, hw, options.refuse_published and any(map(_has_weights, planned.jobs)))
+    hw = home.hw
+    published = _Published(course, home, home.published is not None and any(map(_has_weights, planned.jobs)))
     extensions = writer.extensions({j.student for j in planned.jobs})
-    bundle = make_bundle(course, hw, options, config=writer.config)
+    bundle = make_bundle(home, options)
     with client_for(cluster, options.workers, options.allowed_failures, course=course, hw=hw,
                     slurm=options.slurm) as client:
         _check_workers(client, bundle)
         jobs = [dataclasses.replace(job, extension=extensions.get(job.student)) for job in planned.jobs]
-        handed = submit(client, bundle, jobs, lambda job: _seeded(planned.draw_key, hw, job, published), task)
+        handed = submit(client, bundle, jobs, lambda job: _seeded(home.draw_key, hw, job, published), task)
         yield from handed.failed
         for fut in as_completed(list(handed.futures)):
             job = handed.futures.pop(fut)
@@ -335,20 +322,21 @@ def _seeded(draw_key: bytes, hw: str, job: Job, published) -> Job:
 
 
 class _Published:
-    """The kit's published weights (:func:`~dgmlab.grading.copies.shared_weights.published_weights`: its networks
-    load with torch, seconds), read in a thread of their own from when the run needs them, so that reading them
-    overlaps the cluster's start; called, it waits for them. ``needed`` False: none (nothing to compare)."""
+    """The kit's published weights for ``home`` (:func:`~dgmlab.grading.copies.shared_weights.published_weights`:
+    its networks load with torch, seconds, and run on inputs from its draw key), read in a thread of their own from
+    when the run needs them, so that reading them overlaps the cluster's start; called, it waits for them.
+    ``needed`` False: none (nothing to compare)."""
 
-    def __init__(self, course: layout.Course, hw: str, needed: bool):
+    def __init__(self, course: layout.Course, home: Homework, needed: bool):
         self._thread, self._got = None, {}
         if needed:
-            self._thread = threading.Thread(target=self._read, args=(course, hw), daemon=True,
-                                            name=f"dgmlab-published-{hw}")
+            self._thread = threading.Thread(target=self._read, args=(course, home), daemon=True,
+                                            name=f"dgmlab-published-{home.hw}")
             self._thread.start()
 
-    def _read(self, course, hw):
+    def _read(self, course, home):
         try:
-            self._got["weights"] = published_weights(course, hw)
+            self._got["weights"] = published_weights(course, home.hw, home.draw_key)
         except Exception as exc:  # raised again where a submission needs them
             self._got["error"] = exc
 

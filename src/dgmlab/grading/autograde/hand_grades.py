@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 
 from ..submission import Submission
 
@@ -112,6 +113,36 @@ def needs_grading(grade, auto_score, why: str) -> bool:
     if grade.manual_score is None:
         return auto_score is None
     return bool(grade.needs_manual_grade) or bool(why)
+
+
+@dataclass
+class Regrade:
+    """The hand grades of one submission across one grading (:func:`regrade`): the answers they were given on
+    (``before``), this grading's (``after``), and the cells :meth:`needs_grading` reopened, as
+    ``[(notebook, cell, hand score, why)]``."""
+
+    sub: Submission
+    before: dict
+    after: dict
+    reopened: list = field(default_factory=list)
+
+    def needs_grading(self, grade, auto_score) -> bool:
+        """The policy the gradebook's writer applies to each autograded cell's row ``grade`` (see the module)."""
+        why = "" if grade.manual_score is None else why_reopened(grade, auto_score, self.before, self.after,
+                                                                 grade.notebook)
+        if why and not grade.needs_manual_grade:
+            self.reopened.append((grade.notebook, grade.name, grade.manual_score, why))
+        return needs_grading(grade, auto_score, why)
+
+    def save(self) -> None:
+        """Keep ``after`` as the answers the gradebook's grades are now given on (:func:`save_answers`)."""
+        save_answers(self.sub, self.after)
+
+
+def regrade(sub: Submission, autograded: dict, notebooks) -> Regrade:
+    """The hand grades of ``sub`` across a grading that writes the autograded files ``autograded`` (``{relative
+    path: bytes}``) of ``notebooks``: read before those files replace the ones the grades were given on."""
+    return Regrade(sub, graded_answers(sub, notebooks), new_answers(autograded, notebooks))
 
 
 def _pts(x) -> str:

@@ -1,5 +1,5 @@
 """The homework's bundle a grading worker gets: the course's config, a gradebook holding only this homework's
-cells and the non-notebook files of ``source/<hw>/`` (see :mod:`.cluster`).
+cells and the non-notebook files of ``source/<hw>/`` (see :mod:`.coordinator`).
 """
 from __future__ import annotations
 
@@ -13,27 +13,21 @@ from pathlib import Path
 from ... import __version__
 from .. import layout
 from . import nbgrader_adapter
-from .keys import folder_files, ignored_in_source
+from .keys import Homework, course_id, db_url
 from .options import RunOptions
 from .task_records import Bundle
 
 
 # ------------------------------------------------------------------ bundle
-def db_url(course: layout.Course, config=None) -> str:
-    config = config if config is not None else course.config()
-    return config.CourseDirectory.get("db_url") or f"sqlite:///{course.root / 'gradebook.db'}"
-
-
-def course_id(config) -> str:
-    return config.CourseDirectory.get("course_id") or "default_course"
-
-
 def template_gradebook(course: layout.Course, hw: str, path: Path, config=None) -> Path:
     """A new gradebook at ``path`` holding only ``hw``'s definition (no student): what workers grade against."""
-
     config = config if config is not None else course.config()
-    cid = course_id(config)
-    url = db_url(course, config)
+    _template(db_url(course.root, config), course_id(config), hw, path)
+    return path
+
+
+def _template(url: str, cid: str, hw: str, path: Path) -> tuple:
+    """:func:`template_gradebook` from the course's gradebook at ``url``; returns the names of ``hw``'s notebooks."""
     if url.startswith("sqlite:///") and Path(url[len("sqlite:///"):]).exists():
         # the schema version the course's gradebook has: nbgrader would otherwise run `alembic` to learn it
         with closing(sqlite3.connect(url[len("sqlite:///"):])) as src, closing(sqlite3.connect(path)) as dst:
@@ -45,31 +39,24 @@ def template_gradebook(course: layout.Course, hw: str, path: Path, config=None) 
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), old_path])  # nbgrader runs `alembic`
     try:
         with nbgrader_adapter.open_gradebook(url, cid) as src, nbgrader_adapter.open_gradebook(f"sqlite:///{path}", cid) as dst:
-            _copy_assignment(src, dst, hw)
+            try:
+                return nbgrader_adapter.copy_assignment(src, dst, hw)
+            except LookupError:
+                raise layout.CourseError(f"{hw} is not in the gradebook: run `dgmlab release {hw}` first") from None
     finally:
         os.environ["PATH"] = old_path
-    return path
 
 
-def _copy_assignment(src, dst, hw: str) -> tuple:
-    try:
-        return nbgrader_adapter.copy_assignment(src, dst, hw)
-    except LookupError:
-        raise layout.CourseError(f"{hw} is not in the gradebook: run `dgmlab release {hw}` first") from None
-
-
-def make_bundle(course: layout.Course, hw: str, options: RunOptions, config=None) -> Bundle:
-    """What every worker needs to grade ``hw`` (sent once per worker), with what ``options`` says of grading it
-    (the time allowed, feedback, the sandbox and its limits, the cell timeout)."""
-    config = config if config is not None else course.config()
+def make_bundle(home: Homework, options: RunOptions) -> Bundle:
+    """What every worker needs to grade ``home`` (sent once per worker: its config as written, the gradebook holding
+    its definition, its source files but the notebooks), with what ``options`` says of grading it (the time allowed,
+    feedback, the sandbox and its limits, the cell timeout)."""
     with tempfile.TemporaryDirectory() as tmp:
-        gradebook = template_gradebook(course, hw, Path(tmp) / "gradebook.db", config).read_bytes()
-        with nbgrader_adapter.open_gradebook(f"sqlite:///{Path(tmp) / 'gradebook.db'}", course_id(config)) as gb:
-            notebooks = nbgrader_adapter.notebook_names(gb, hw)  # the only ones graded
-    source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
-              if not ignored_in_source(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
-    return Bundle(hw=hw, version=__version__, config=(course.root / "nbgrader_config.py").read_text("utf-8"),
-                  gradebook=gradebook, notebooks=tuple(notebooks), source=source, timeout=options.timeout,
-                  feedback=options.feedback,
+        path = Path(tmp) / "gradebook.db"
+        notebooks = _template(home.db_url, home.course_id, home.hw, path)  # the only ones graded
+        gradebook = path.read_bytes()
+    source = {k: v for k, v in home.source.items() if not k.endswith(".ipynb")}  # nbgrader copies these over it
+    return Bundle(hw=home.hw, version=__version__, config=home.config_text, gradebook=gradebook,
+                  notebooks=notebooks, source=source, timeout=options.timeout, feedback=options.feedback,
                   sandbox=options.sandbox if options.sandbox is None else bool(options.sandbox),
-                  limits=options.limits, cell_timeout=options.cell_timeout, course_id=course_id(config))
+                  limits=options.limits, cell_timeout=options.cell_timeout, course_id=home.course_id)

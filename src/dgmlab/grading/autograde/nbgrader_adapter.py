@@ -36,20 +36,12 @@ def has_assignment(gb, hw: str) -> bool:
         return False
 
 
-def has_submission(gb, hw: str, student: str) -> bool:
-    try:
-        gb.find_submission(hw, student)
-        return True
-    except MissingEntry:
-        return False
-
-
-def extensions(gb, hw: str, students) -> dict:
-    """``{student: seconds}`` of the extensions ``gb`` holds for ``hw`` (of ``students`` only)."""
+def submissions(gb, hw: str) -> dict:
+    """``{student: seconds of extension, 0.0 without one}`` of every submission of ``hw`` that ``gb`` holds."""
     if not has_assignment(gb, hw):
         return {}
-    return {sub.student_id: sub.extension.total_seconds() for sub in gb.assignment_submissions(hw)
-            if sub.extension and sub.student_id in students}
+    return {sub.student_id: sub.extension.total_seconds() if sub.extension else 0.0
+            for sub in gb.assignment_submissions(hw)}
 
 
 def notebook_names(gb, hw: str) -> tuple:

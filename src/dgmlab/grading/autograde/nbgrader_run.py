@@ -1,6 +1,6 @@
 """nbgrader's autograde and generate_feedback converters (:mod:`..nbgrader_app`) on a scratch course: autograde in
 the grading worker's own process, with a watchdog that kills the grading's kernels at its time limit; generate_feedback
-in a child process (:mod:`.feedback_process`), killed at its time limit (see :mod:`.cluster`).
+in a child process (:mod:`.feedback_process`), killed at its time limit (see :mod:`dgmlab.grading.autograde`).
 """
 from __future__ import annotations
 

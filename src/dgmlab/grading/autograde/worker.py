@@ -1,5 +1,5 @@
 """A grading worker's task: one submission graded in a throw-away course in the worker's scratch folder, and
-what comes back (scores, files, status, reason, timings); see :mod:`.cluster`.
+what comes back (scores, files, status, reason, timings); see :mod:`dgmlab.grading.autograde`.
 """
 from __future__ import annotations
 
@@ -190,8 +190,8 @@ def _prepare(root: Path, bundle: Bundle, job: Job, started: float) -> Scratch:
     (root / "nbgrader_config.py").write_text(bundle.config + TIMING_CONFIG, encoding="utf-8")
     (root / "gradebook.db").write_bytes(bundle.gradebook)
     scratch = layout.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
-    sub = scratch.submission(bundle.hw, job.student)
-    write_files(scratch.folder("source", bundle.hw), bundle.source)
+    sub, source = scratch.submission(bundle.hw, job.student), scratch.folder("source", bundle.hw)
+    write_files(source, bundle.source)
     write_files(sub.submitted, job.files)
     if job.extension:
         nbgrader_adapter.grant_extension(_db(root), bundle.course_id, sub.hw, sub.student, job.extension)

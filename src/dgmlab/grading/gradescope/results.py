@@ -65,7 +65,7 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
     :class:`~dgmlab.grading.term.late.LateResult` on the autograded points (``None``: on time or no policy);
     ``boundary``: which wall kept the kernel from the grader, said in the output; ``peak_memory``: bytes, and
     ``memory_parts`` (``{"grader", "kernel", "judge"}``, bytes) what each held at that peak;
-    ``dates``: which due date the late policy took where the course's differs (``run.dates_note``)."""
+    ``dates``: which due date the late policy took where the course's differs (``late_policy.dates_note``)."""
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: {', '.join(VISIBILITY)}")
     reason = terminal(graded.reason, newlines=True)

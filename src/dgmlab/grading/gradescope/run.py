@@ -13,7 +13,7 @@ under ``dgmlab autograde`` with the same key.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
+import dataclasses
 import json
 import logging
 import os
@@ -28,10 +28,9 @@ from ..inert import terminal
 from ..isolation.kernel_sandbox import Limits
 from ..isolation.processes import SURVIVED
 from ..judge.warm_imports import HOMEWORKS_ENV
-from ..term import late as late_module
-from ..term.times import whole_minute
 from . import boundary as boundary_module
 from . import results as results_module
+from .late_policy import late_result
 
 ROOT_ENV = "DGMLAB_GRADESCOPE_ROOT"
 log = logging.getLogger(__name__)  # shown on stdout by main (log_to_stdout), which Gradescope shows the instructor
@@ -74,15 +73,18 @@ def submission_files(folder: Path, hw: str, max_bytes: int) -> tuple[dict, str]:
 
 @dataclass(frozen=True)
 class Handed:
-    """The one submission Gradescope handed this container, read once (:func:`handed_in`) and handed along: the
-    bundle's settings, Gradescope's metadata, the files (``<hw>.ipynb`` and the files at its top) and why they
-    cannot be graded (``""`` when they can)."""
+    """The one submission Gradescope handed this container and the bundle it is graded with, read once
+    (:func:`handed_in`) and handed along: the bundle's settings, Gradescope's metadata, the files (``<hw>.ipynb``
+    and the files at its top), why they cannot be graded (``""`` when they can), the course's draw key and what a
+    worker takes for the homework."""
 
     root: Path  # Gradescope's /autograder
     settings: dict  # the bundle's settings.json
     meta: dict  # submission_metadata.json (read_metadata)
     files: dict  # {relative path: bytes}
     problem: str
+    key: bytes = dataclasses.field(repr=False)  # the course's draw key (stays in this process)
+    bundle: object = dataclasses.field(repr=False)  # worker_bundle: the task_records.Bundle, before the wall
 
     @property
     def hw(self) -> str:
@@ -102,38 +104,34 @@ def handed_in(root: Path, max_bytes: int) -> Handed:
     meta = read_metadata(root)
     name = f"{settings['hw']}.ipynb"
     files, problem = submission_files(root / "submission", settings["hw"], max_bytes)
-    return Handed(root, settings, meta, files, problem or layout.notebook_problem(files[name], name) or "")
+    grader = grader_dir(root)
+    key = bytes.fromhex((grader / "draw.key").read_text("utf-8").strip())
+    return Handed(root, settings, meta, files, problem or layout.notebook_problem(files[name], name) or "", key,
+                  worker_bundle(grader, settings))
 
 
-def worker_bundle(root: Path, settings: dict, sandbox: bool, extra_config: list):
-    """What :func:`~dgmlab.grading.autograde.worker.grade_submission` takes for the homework, read from the bundle
-    (as :func:`dgmlab.grading.autograde.homework_bundle.make_bundle` makes it in a course)."""
+def worker_bundle(grader: Path, settings: dict):
+    """What :func:`~dgmlab.grading.autograde.worker.grade_submission` takes for the homework, read from the bundle's
+    folder ``grader`` (as :func:`dgmlab.grading.autograde.homework_bundle.make_bundle` makes it in a course); the
+    wall is added by :func:`walled`."""
     from ..autograde.keys import folder_files
     from ..autograde.task_records import Bundle
 
-    g = grader_dir(root)
-    config = (g / "nbgrader_config.py").read_text("utf-8")
-    if extra_config:
-        config += "\n# -- added by dgmlab's Gradescope autograder: the kernel's wall (boundary.py)\n"
-        config += "\n".join(extra_config) + "\n"
-    return Bundle(hw=settings["hw"], version=__version__, config=config, gradebook=(g / "gradebook.db").read_bytes(),
-                  notebooks=tuple(settings["notebooks"]),
-                  source={k: v for k, v in folder_files(g / settings["source_folder"]).items()
-                          if not k.endswith(".ipynb")}, timeout=settings["timeout"], feedback=False, sandbox=sandbox,
+    return Bundle(hw=settings["hw"], version=__version__, config=(grader / "nbgrader_config.py").read_text("utf-8"),
+                  gradebook=(grader / "gradebook.db").read_bytes(), notebooks=tuple(settings["notebooks"]),
+                  source={k: v for k, v in folder_files(grader / settings["source_folder"]).items()
+                          if not k.endswith(".ipynb")}, timeout=settings["timeout"], feedback=False, sandbox=None,
                   limits=Limits(memory=settings["memory"], file_size=settings["file_size"], tmpfs=settings["tmpfs"]),
                   cell_timeout=settings["cell_timeout"], course_id=settings["course_id"])
 
 
-def due_date(meta: dict) -> tuple[_dt.datetime | None, str]:
-    """``(due time, whose)`` from Gradescope's submission metadata, under the course's rule for a due time set to
-    the minute (that whole minute is on time: :func:`dgmlab.grading.term.times.whole_minute`): the student's own
-    due date where every submitter's ``users[].assignment.due_date`` gives one (an extension; the latest of a
-    group), else the assignment's."""
-    own = [(u.get("assignment") or {}).get("due_date") for u in meta.get("users") or [] if isinstance(u, dict)]
-    if own and all(own):
-        return whole_minute(max(_dt.datetime.fromisoformat(t) for t in own)), "the student's own due date"
-    due = (meta.get("assignment") or {}).get("due_date")
-    return (whole_minute(_dt.datetime.fromisoformat(due)), "the assignment's due date") if due else (None, "")
+def walled(bundle, wall):
+    """``bundle`` graded behind ``wall`` (:func:`.boundary.choose`): its sandbox, and its config lines added."""
+    config = bundle.config
+    if wall.config_lines:
+        config += "\n# -- added by dgmlab's Gradescope autograder: the kernel's wall (boundary.py)\n"
+        config += "\n".join(wall.config_lines) + "\n"
+    return dataclasses.replace(bundle, config=config, sandbox=wall.sandbox)
 
 
 METADATA = "submission_metadata.json"
@@ -155,57 +153,6 @@ def read_metadata(root: Path) -> dict:
         os.chown(path, 0, 0)
     path.chmod(0o600)
     return meta if isinstance(meta, dict) else {}
-
-
-def late_result(root: Path, settings: dict, points: float, meta: dict | None = None):
-    """``(late, dates)``: the course's late policy on ``points``, from Gradescope's submission time and due date
-    (the metadata, :func:`read_metadata`; :func:`due_date`), ``None`` without both or without a policy; ``dates``:
-    which due date that was, and the course's own where it differs (:func:`dates_note`), "" otherwise."""
-    from ..term.deadlines import load_policy
-
-    policy_name = settings.get("late_policy") or "none"
-    meta = read_metadata(root) if meta is None else meta
-    if policy_name == "none" or not meta:
-        return None, ""
-    created = meta.get("created_at")
-    due, whose = due_date(meta)
-    if not created or due is None:
-        return None, ""
-    policy = load_policy(policy_name, None) if "." not in policy_name else _course_policy(root, policy_name)
-    tz = late_module.zone(settings.get("timezone") or "UTC")
-    submitted = _dt.datetime.fromisoformat(created)
-    late = policy.apply(points, submitted, due, tz)
-    return late, dates_note(settings, policy, points, submitted, due, whose, tz)
-
-
-def dates_note(settings: dict, policy, points: float, submitted, due, whose: str, tz) -> str:
-    """"" where Gradescope's due date (``due``, ``whose``) is the course's (``c.DgmlabDeadlines.due``, the
-    bundle's ``course_due``) or the course gives none; else the date applied and what the course's gives."""
-    if not settings.get("course_due"):
-        return ""
-    course = whole_minute(_dt.datetime.fromisoformat(settings["course_due"]))
-    if course == due:
-        return ""
-    mine = policy.apply(points, submitted, course, tz)
-    said = f"late: {mine.reason}" if mine.reason else "on time"
-    return (f"Due date: graded against {whose} in Gradescope, {_local(due, tz)}; the course's due date for "
-            f"{settings['hw']} (c.DgmlabDeadlines.due) differs, {_local(course, tz)}, under which this "
-            f"submission is {said}. Set Gradescope's due date to the course's, or grant the extension in "
-            f"c.DgmlabDeadlines.extensions too, so that `dgmlab report` agrees.")
-
-
-def _local(t: _dt.datetime, tz) -> str:
-    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _course_policy(root: Path, name: str):
-    """The course's own late policy ``name`` (``module.attr``), imported from the bundle's folder as a course's
-    command would from the course's (no course is built for it)."""
-    from ..nbgrader_app import as_nbgrader_command
-    from ..term.deadlines import load_policy
-
-    with as_nbgrader_command(grader_dir(root)):
-        return load_policy(name)
 
 
 class GraderFailure(RuntimeError):
@@ -296,7 +243,7 @@ def grade(root: Path) -> dict:
     got, mem = graded(handed, wall)
     peak, parts = (mem.peak, mem.parts) if mem else (None, None)
     points = sum(s or 0.0 for _, _, s in (got.scores or {}).get("scores", []))
-    late, dates = late_result(root, settings, points, handed.meta) if got.status == "graded" else (None, "")
+    late, dates = late_result(handed.grader, settings, points, handed.meta) if got.status == "graded" else (None, "")
     return results_module.build(settings["cells"], got, visibility=settings["visibility"], boundary=wall.why,
                                 late=late, seconds=time.time() - t0, peak_memory=peak, memory_parts=parts,
                                 dates=dates)
@@ -313,8 +260,8 @@ def graded(handed: Handed, wall) -> tuple:
         return Outcome(student=STUDENT, status="invalid", reason=handed.problem), None
     if not wall.kind:
         raise GraderFailure(f"not graded: {wall.why}")
+    bundle = walled(handed.bundle, wall)
     job = submission_job(handed)
-    bundle = worker_bundle(handed.root, handed.settings, wall.sandbox, wall.config_lines)
     os.environ[HOMEWORKS_ENV] = handed.hw  # the judge loads this homework's tests alone (judge.warm_imports)
     with PeakMemory() as mem:
         got = grade_submission(bundle, job)
@@ -332,18 +279,17 @@ def submission_job(handed: Handed):
     from ..autograde.task_records import Job
     from . import seeds as seeds_module
 
-    key = bytes.fromhex((handed.grader / "draw.key").read_text("utf-8").strip())
+    probe_seed = draw_seeds.probe_seed(handed.key, handed.hw, handed.files[f"{handed.hw}.ipynb"])
     try:
-        seeds = seeds_module.seeds(handed.grader, handed.settings, key, handed.files)
+        seeds = seeds_module.seeds(handed.grader, handed.settings, handed.key, handed.files)
     except seeds_module.CheckFailed as exc:
         raise GraderFailure(str(exc)) from exc
     for name, entry in seeds.items():
         if "refused" in entry:  # the student reads it in the cell's output, the instructor here
             log.warning("%s", terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: "
                                        f"{entry['refused'][:300]}"))
-    notebook = handed.files[f"{handed.hw}.ipynb"]
     return Job(student=STUDENT, files=handed.files, submitted_at=time.time(), draw_seeds=seeds,
-               probe_seed=draw_seeds.probe_seed(key, handed.hw, notebook))
+               probe_seed=probe_seed)
 
 
 def check(root: Path) -> int:

@@ -34,9 +34,9 @@ def seeds(grader: Path, settings: dict, key: bytes, files: dict) -> dict:
     """``{file name: {"sha256", "seed"[, "refused"]}}`` for the submission's ``files``, as ``dgmlab autograde`` gives
     them with the course's published weights (``grader``: the bundle's folder, a course); see the module."""
     hw = settings["hw"]
+    named = compared(files, settings)
     found = draw_seeds.file_seeds(key, hw, files)  # every file's seed; the files too big or unsafe to read refused
-    checked = {rel: data for rel, data in compared(files, settings).items()
-               if rel in found and "refused" not in found[rel]}
+    checked = {rel: data for rel, data in named.items() if rel in found and "refused" not in found[rel]}
     if not checked:
         return found
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of the grader's memory is copied

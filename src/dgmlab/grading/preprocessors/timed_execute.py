@@ -20,7 +20,7 @@ class TimedExecute(nbgrader_preprocessing.Execute):
     :attr:`timings_file` (default ``$DGMLAB_TIMINGS_FILE``); without one this only executes. Its
     kernels are started by :class:`dgmlab.grading.isolation.kernels.GradingKernelManager` (the sandbox's
     command, killed with their process tree when the grading's time is up). Only the scratch course
-    a grading worker builds uses it (see :mod:`dgmlab.grading.autograde.cluster`).
+    a grading worker builds uses it (see :mod:`dgmlab.grading.autograde`).
     """
 
     timings_file = Unicode("", help="Append each notebook's timings here as a JSON line").tag(config=True)
