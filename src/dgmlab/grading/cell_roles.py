@@ -7,22 +7,24 @@ and, as nbgrader, raises ``AttributeError`` when the ``nbgrader`` metadata is no
 """
 from __future__ import annotations
 
+from typing import Any
 
-def is_graded(cell):
+
+def is_graded(cell: Any) -> Any:
     """The cell's ``grade`` flag: it is a graded cell (an autograded test, or a manually graded answer)."""
     if "nbgrader" not in cell.metadata:
         return False
     return cell.metadata["nbgrader"].get("grade", False)
 
 
-def is_solution(cell):
+def is_solution(cell: Any) -> Any:
     """The cell's ``solution`` flag: it holds the student's answer."""
     if "nbgrader" not in cell.metadata:
         return False
     return cell.metadata["nbgrader"].get("solution", False)
 
 
-def is_locked(cell):
+def is_locked(cell: Any) -> Any:
     """Whether nbgrader overwrites the cell's source with the instructor's: a graded cell that is no solution, or
     one marked ``locked``."""
     if "nbgrader" not in cell.metadata:
