@@ -605,7 +605,10 @@ def test_a_payload_that_patches_the_judge_changes_only_its_own_verdict(sandboxed
         assert judge_process._PROCESS is proc
     finally:
         judge_process.stop()
-    assert first["first_tests"].earned == 0 and first["second_tests"].earned == 0
+    # the payload runs inside its own request's fork, so it owns that request's later verdicts: its grandchild may
+    # write second_tests' forged line before the fork's own (a race the load decides). What it cannot forge is a
+    # verdict of a cell judged before it ran, or anything of the next request.
+    assert first["first_tests"].earned == 0
     assert {gid: (a.earned, a.lines) for gid, a in second.items()} == {
         gid: (0.0, ("FAILED test_odd: 0 of 1 point. even", "0 of 1 point (0 of 1 visible, 0 of 0 hidden)"))
         for gid in ("first_tests", "second_tests")}, second
