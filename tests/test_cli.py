@@ -101,3 +101,29 @@ def test_a_grader_command_in_a_students_install_names_the_missing_grader(monkeyp
 
 def test_an_instructors_help_lists_every_command(capsys):
     assert set(cli.command_parsers()) <= _listed(_help(capsys))
+
+
+def test_log_level_warning_leaves_out_the_grader_s_info_lines(dgmlab_log, capsys):
+    cli.log_to_stderr("warning")
+    logging.getLogger("dgmlab.grading.autograde.slurm").info("dgmlab: SLURM jobs: 12 running")
+    logging.getLogger("dgmlab.grading.course").warning("WARNING: grading WITHOUT a sandbox")
+    assert capsys.readouterr().err == "WARNING: grading WITHOUT a sandbox\n"
+
+
+def test_log_level_debug_shows_the_grader_s_debug_lines(dgmlab_log, capsys):
+    cli.log_to_stderr("debug")
+    logging.getLogger("dgmlab.grading.autograde.coordinator").debug("dgmlab: hw1 / ada: graded in 5.0 s")
+    assert capsys.readouterr().err == "dgmlab: hw1 / ada: graded in 5.0 s\n"
+
+
+def test_the_command_line_s_log_level_is_the_one_set(dgmlab_log, capsys):
+    assert cli.main(["--log-level", "WARNING", "info"]) == 0  # any case, as logging's own names are written
+    assert dgmlab_log.level == logging.WARNING
+
+
+def test_an_unknown_log_level_is_refused_naming_the_levels(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--log-level", "loud", "info"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "'loud'" in err and all(level in err for level in cli.LOG_LEVELS), err

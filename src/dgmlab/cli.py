@@ -49,6 +49,7 @@ With --kit (docs/authoring.md): checks/ and hidden/ packages instead (EXPECTED i
 
 
 STUDENT_COMMANDS = ("check", "pdf", "info")  # what the student package (dgmlab) does; the rest is the grader's
+LOG_LEVELS = ("debug", "info", "warning", "error")  # `dgmlab --log-level`: logging's levels, lower-cased
 GRADER_ONLY = "the course's own commands (release, autograde, report, ...) come with the grader, dgmlab-grader"
 
 
@@ -410,6 +411,9 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
                                     "(repository root).")
     p.add_argument("--version", action="version", version=f"dgmlab {__version__}")
     p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py (default: .)")
+    p.add_argument("--log-level", type=str.lower, choices=LOG_LEVELS, default="info", metavar="LEVEL",
+                   help="the grader's messages on stderr from LEVEL up: debug, info (default), warning or error; "
+                        "debug adds each submission's timings")
     sub = _Commands(p.add_subparsers(dest="command", required=True, metavar="COMMAND"), on_command, students_only)
     for add in COMMAND_PARSERS:
         add(sub)
@@ -431,24 +435,25 @@ class _Stderr(logging.StreamHandler):
         pass
 
 
-def log_to_stderr() -> None:
+def log_to_stderr(level: str = "info") -> None:
     """The grader's messages (``logging``, each module's ``log``, under ``dgmlab``) to the terminal, as ``print``
-    wrote them: the message alone on stderr, INFO and up (the SLURM jobs' progress too). Once a process."""
+    wrote them: the message alone on stderr, ``level`` (one of :data:`LOG_LEVELS`) and up (at ``info``, the SLURM
+    jobs' progress too). The handler is added once a process; the level is the last one asked for."""
     log = logging.getLogger("dgmlab")
     if not any(isinstance(h, _Stderr) for h in log.handlers):
         handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
-    log.setLevel(logging.INFO)
+    log.setLevel(level.upper())
     log.propagate = False  # said once, whatever a library does to the root logger
 
 
 def main(argv=None) -> int:
-    log_to_stderr()
     # nbgrader 0.9.6's gradebook warns on every submission under SQLAlchemy 2 (a cascade it does not use):
     # noise for an instructor, not a problem; every other warning still shows
     warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
     args = build_parser().parse_args(argv)
+    log_to_stderr(args.log_level)
     try:
         return args.func(args)
     except ModuleNotFoundError as exc:

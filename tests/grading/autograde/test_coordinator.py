@@ -124,3 +124,30 @@ def test_the_kits_weights_are_read_in_the_background_and_an_error_is_raised_wher
     monkeypatch.setattr(coordinator, "published_weights", broken)
     with pytest.raises(OSError, match="unreadable"):
         coordinator._Published(None, _HOME, needed=True)()
+
+
+def test_a_result_s_debug_line_gives_its_phases_and_worker_with_the_name_made_inert():
+    from dgmlab.grading.layout import SubmissionResult
+
+    graded = SubmissionResult(tiny.HW, "\x1b[31mada\x1b[0m", "graded", "", 5.04,
+                              timings={"kernel": 2.31, "judge": 1.0}, worker="node1:42")
+    line = coordinator._said(graded)
+    assert line == f"dgmlab: {tiny.HW} / ada: graded in 5.0 s (kernel 2.3 s, judge 1.0 s) on node1:42"
+    known = SubmissionResult(tiny.HW, "bob", "graded", "", 3.0, skipped=True)
+    assert coordinator._said(known) == f"dgmlab: {tiny.HW} / bob: graded, unchanged since graded: not graded again"
+
+
+def test_a_result_is_said_at_debug_level_only_on_one_line(monkeypatch, tmp_path, caplog):
+    from types import SimpleNamespace
+
+    from dgmlab.grading.layout import SubmissionResult
+
+    sub = SimpleNamespace(hw=tiny.HW, student="ada", record=tmp_path / "ada.json")
+    result = SubmissionResult(tiny.HW, "ada", "failed", "a cell\nran past its limit", 9.0)
+    monkeypatch.setattr(coordinator.log, "propagate", True)  # to caplog, whatever the CLI set on `dgmlab`
+    with caplog.at_level("INFO", logger="dgmlab"):
+        coordinator._recorded(sub, result, None)
+    assert not caplog.records
+    with caplog.at_level("DEBUG", logger="dgmlab"):
+        coordinator._recorded(sub, result, None)
+    assert [r.getMessage() for r in caplog.records] == [f"dgmlab: {tiny.HW} / ada: failed in 9.0 s: a cell ran past its limit"]

@@ -188,6 +188,8 @@ def run(course: layout.Course, hw: str, students, options: RunOptions | None = N
     writer = Writer(home)
     try:
         planned = plan(home, submissions, options, writer)
+        log.debug("dgmlab: %s: %d submission(s) to grade, %d known without grading (unchanged since graded, "
+                  "invalid or not prepared)", hw, len(planned.jobs), len(planned.known))
         graded = _graded(course, home, planned, options, writer, cluster, task) if planned.jobs else ()
         return [_recorded(planned.submissions[result.student], result, progress)
                 for result in itertools.chain(planned.known, graded)]
@@ -204,9 +206,19 @@ def _recorded(sub: Submission, result: layout.SubmissionResult, progress) -> lay
         except Exception as exc:
             log.error(terminal(f"dgmlab: could not write the record of {sub.student}'s {sub.hw} ({exc}): it is "
                                f"graded again next run"))
+    log.debug("%s", _said(result))
     if progress:
         progress(result)
     return result
+
+
+def _said(r: layout.SubmissionResult) -> str:
+    """A result in one inert line for ``--log-level debug``: its outcome, time, phase timings and worker."""
+    if r.skipped:
+        return terminal(f"dgmlab: {r.hw} / {r.student}: {r.status}, unchanged since graded: not graded again")
+    timings = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in (r.timings or {}).items())
+    return terminal(f"dgmlab: {r.hw} / {r.student}: {r.status} in {r.seconds:.1f} s" + (f" ({timings})" if timings else "")
+                    + (f" on {r.worker}" if r.worker else "") + (f": {r.reason}" if r.reason else ""))
 
 
 def plan(home: Homework, submissions: dict, options: RunOptions, writer: Writer) -> Plan:
