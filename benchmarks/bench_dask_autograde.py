@@ -113,31 +113,36 @@ def make_replay(template_path: str, sleep: float):
     return replay
 
 
-def recorded_result(hw: str) -> tuple[dict, float]:
-    """One real grading of the reference submission (sandboxed when possible, with feedback), run in this process."""
+def recorded_result(hw: str, warm: bool = False) -> tuple[dict, float]:
+    """One real grading of the reference submission (sandboxed when possible, with feedback), run in this process.
+    ``warm``: its kernel forked from this process's zygote; the zygote is started by a first grading, not timed."""
     course = scratch_course(hw, 1)
     try:
-        options = RunOptions(timeout=900, feedback=True, sandbox=sandbox.available()[0], limits=sandbox.Limits())
+        options = RunOptions(timeout=900, feedback=True, sandbox=sandbox.available()[0],
+                             limits=sandbox.Limits(warm=warm))
         bundle = make_bundle(read_homework(course, hw), options)
-        job = Job(student="student0000", files=folder_files(course.root / "submitted" / "student0000" / hw),
-                    submitted_at=time.time())
-        t0 = time.time()
-        raw = worker.grade_submission(bundle, job).to_wire()  # what the replayed task returns: the wire form
-        worker_time = time.time() - t0
-        if raw.get("status") != "graded":
-            raise SystemExit(f"the recorded grading failed: {raw.get('reason')}")
+        for _ in range(2 if warm else 1):  # warm: the first grading starts the zygote (its imports: a cold start)
+            job = Job(student="student0000", files=folder_files(course.root / "submitted" / "student0000" / hw),
+                      submitted_at=time.time())
+            t0 = time.time()
+            raw = worker.grade_submission(bundle, job).to_wire()  # what the replayed task returns: the wire form
+            worker_time = time.time() - t0
+            if raw.get("status") != "graded":
+                raise SystemExit(f"the recorded grading failed: {raw.get('reason')}")
         return {k: v for k, v in raw.items() if k not in ("timings", "finished_at", "steps")}, worker_time
     finally:
         shutil.rmtree(course.root, ignore_errors=True)
 
 
-def bench_simulated(hw: str, n: int, slots: int, scale: float) -> dict:
+def bench_simulated(hw: str, n: int, slots: int, scale: float, kernels: str = "cold") -> dict:
     import pickle
 
     import dask
     from distributed import Client, LocalCluster
 
-    result, worker_time = recorded_result(hw)
+    if kernels == "both":
+        raise SystemExit("simulate replays one grading: --kernels cold or warm")
+    result, worker_time = recorded_result(hw, warm=kernels == "warm")
     sleep = worker_time * scale
     course = scratch_course(hw, n)
     processes = min(8, slots)
@@ -159,7 +164,7 @@ def bench_simulated(hw: str, n: int, slots: int, scale: float) -> dict:
             raise SystemExit(f"simulated gradings not written: {bad[:3]}")
         gradebook = sorted(r.timings["gradebook"] for r in results)
         write_back = sorted(r.timings["write_back"] for r in results)
-        return {"hw": hw, "n": n, "slots": slots, "worker_processes": processes, "scale": scale,
+        return {"hw": hw, "n": n, "slots": slots, "worker_processes": processes, "scale": scale, "kernels": kernels,
                 "recorded_grading_s": worker_time, "replayed_grading_s": sleep,
                 "result_bytes": len(template.read_bytes()),
                 "wall_s": wall, "ideal_wall_s": sleep * -(-n // slots),
@@ -183,13 +188,14 @@ def main(argv=None) -> int:
     p.add_argument("--slots", type=int, default=64, help="simulate: concurrent gradings (one-thread workers)")
     p.add_argument("--scale", type=float, default=1.0, help="simulate: replayed grading time = recorded x scale")
     p.add_argument("--kernels", choices=["cold", "warm", "both"], default="cold",
-                   help="local: kernels started cold, forked warm from each worker's zygote, or both in one run")
+                   help="kernels started cold, or forked warm from each worker's zygote; local: or both in one run; "
+                        "simulate: the replayed grading's")
     p.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = p.parse_args(argv)
     if args.mode == "local":
         out = bench_local(args.hw, args.n, args.kernels)
     else:
-        out = bench_simulated(args.hw, args.n, args.slots, args.scale)
+        out = bench_simulated(args.hw, args.n, args.slots, args.scale, args.kernels)
     out["machine"] = f"{platform.node()}: {os.cpu_count()} cores"
     out["measured"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
