@@ -412,8 +412,8 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"dgmlab {__version__}")
     p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py (default: .)")
     p.add_argument("--log-level", type=str.lower, choices=LOG_LEVELS, default="info", metavar="LEVEL",
-                   help="the grader's messages on stderr from LEVEL up: debug, info (default), warning or error; "
-                        "debug adds each submission's timings")
+                   help="messages shown from LEVEL up: debug, info (default), warning, error; debug adds "
+                        "each submission's timings")
     sub = _Commands(p.add_subparsers(dest="command", required=True, metavar="COMMAND"), on_command, students_only)
     for add in COMMAND_PARSERS:
         add(sub)
