@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -105,6 +106,7 @@ def cmd_release(args) -> int:
 
 def cmd_autograde(args) -> int:
     from tqdm.auto import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
     from .grading import course as course_module
     from .grading.autograde.options import autograde_options, run_options
@@ -125,8 +127,9 @@ def cmd_autograde(args) -> int:
     bar = tqdm(total=total, unit="submission", desc=f"autograde {args.hw}", disable=total == 0)
     options = run_options(opts, cell_timeout=args.cell_timeout,
                           slurm={"partition": args.partition, "account": args.account, "jobs": args.slurm_jobs})
-    results = course_module.autograde(course, args.hw, args.student, options=options, cluster=opts.cluster or None,
-                          progress=_progress(bar))
+    with logging_redirect_tqdm(loggers=[logging.getLogger("dgmlab")], tqdm_class=tqdm):  # log lines above the bar, never through it
+        results = course_module.autograde(course, args.hw, args.student, options=options,
+                                          cluster=opts.cluster or None, progress=_progress(bar))
     bar.close()
     from .grading.autograde.run_summary import sandboxed, summary_lines
     from .grading.autograde.timings import format_summary, phase_summary

@@ -90,3 +90,24 @@ def test_a_course_grades_with_warm_kernels_unless_it_says_otherwise(tmp_path):
     (tmp_path / "cold").mkdir()
     cold = _course(tmp_path / "cold", "c.DgmlabAutograde.warm_kernels = False")
     assert run_options(autograde_options(cold)).limits.warm is False
+
+
+def test_the_command_writes_a_log_line_above_its_progress_bar_never_into_it(tmp_path, monkeypatch, capsys):
+    import logging
+
+    from dgmlab.grading.layout import SubmissionResult
+
+    _course(tmp_path)
+    for student in ("ada", "bob"):
+        (tmp_path / "submitted" / student / "hw1_x").mkdir(parents=True)
+
+    def grade(course, hw, students, options, cluster, progress):
+        for student in ("ada", "bob"):
+            logging.getLogger("dgmlab.grading.autograde.coordinator").warning(f"dgmlab: said of {student}")
+            progress(SubmissionResult(hw, student, "graded", "", 1.0))
+        return []
+
+    monkeypatch.setattr(C, "autograde", grade)
+    assert cli.main(["--course", str(tmp_path), "autograde", "hw1_x", "--no-sandbox"]) == 0
+    lines = [line.rsplit("\r", 1)[-1] for line in capsys.readouterr().err.split("\n")]  # as a terminal shows them
+    assert "dgmlab: said of ada" in lines and "dgmlab: said of bob" in lines, lines

@@ -130,9 +130,11 @@ def test_a_result_s_debug_line_gives_its_phases_and_worker_with_the_name_made_in
     from dgmlab.grading.layout import SubmissionResult
 
     graded = SubmissionResult(tiny.HW, "\x1b[31mada\x1b[0m", "graded", "", 5.04,
-                              timings={"kernel": 2.31, "judge": 1.0}, worker="node1:42")
-    line = coordinator._said(graded)
-    assert line == f"dgmlab: {tiny.HW} / ada: graded in 5.0 s (kernel 2.3 s, judge 1.0 s) on node1:42"
+                              timings={"queue_wait": 30.0, "kernel_start": 0.61, "imports": 0.01, "cells": 2.31,
+                                       "test:q1_tests": 0.5, "tests": 1.0, "total": 36.0}, worker="node1:42")
+    line = coordinator._said(graded)  # the worker's phases in order; none under 0.05 s, no single test, no totals
+    assert line == (f"dgmlab: {tiny.HW} / ada: graded, nbgrader's autograde step 5.0 s; phases: kernel_start 0.6 s, "
+                    "cells 2.3 s, tests 1.0 s; worker node1:42")
     known = SubmissionResult(tiny.HW, "bob", "graded", "", 3.0, skipped=True)
     assert coordinator._said(known) == f"dgmlab: {tiny.HW} / bob: graded, unchanged since graded: not graded again"
 
@@ -150,4 +152,4 @@ def test_a_result_is_said_at_debug_level_only_on_one_line(monkeypatch, tmp_path,
     assert not caplog.records
     with caplog.at_level("DEBUG", logger="dgmlab"):
         coordinator._recorded(sub, result, None)
-    assert [r.getMessage() for r in caplog.records] == [f"dgmlab: {tiny.HW} / ada: failed in 9.0 s: a cell ran past its limit"]
+    assert [r.getMessage() for r in caplog.records] == [f"dgmlab: {tiny.HW} / ada: failed, nbgrader's autograde step 9.0 s: a cell ran past its limit"]

@@ -28,6 +28,9 @@ from .task_records import Bundle, Job, Outcome
 from .worker import MAX_SUBMISSION_BYTES, grade_task, worker_info, write_files
 
 log = logging.getLogger(__name__)
+# a grading's phases in the worker (.timings.PHASES) that `--log-level debug` says, in order
+SAID_PHASES = ("prepare", "nbgrader_start", "kernel_start", "imports", "cells", "tests", "kernel_stop", "save_grades",
+               "feedback")
 
 LARGE_GRAPH_BYTES = 2 * MAX_SUBMISSION_BYTES  # Dask warns of a graph past this: a bundle or a submission, sent once
 
@@ -213,12 +216,14 @@ def _recorded(sub: Submission, result: layout.SubmissionResult, progress) -> lay
 
 
 def _said(r: layout.SubmissionResult) -> str:
-    """A result in one inert line for ``--log-level debug``: its outcome, time, phase timings and worker."""
+    """A result in one inert line for ``--log-level debug``: its outcome, time, the worker's phases of at least 0.05 s
+    (:data:`SAID_PHASES`) and worker."""
     if r.skipped:
         return terminal(f"dgmlab: {r.hw} / {r.student}: {r.status}, unchanged since graded: not graded again")
-    timings = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in (r.timings or {}).items())
-    return terminal(f"dgmlab: {r.hw} / {r.student}: {r.status} in {r.seconds:.1f} s" + (f" ({timings})" if timings else "")
-                    + (f" on {r.worker}" if r.worker else "") + (f": {r.reason}" if r.reason else ""))
+    timings = ", ".join(f"{phase} {r.timings[phase]:.1f} s" for phase in SAID_PHASES if r.timings.get(phase, 0) >= 0.05)
+    return terminal(f"dgmlab: {r.hw} / {r.student}: {r.status}, nbgrader's autograde step {r.seconds:.1f} s"
+                    + (f"; phases: {timings}" if timings else "")
+                    + (f"; worker {r.worker}" if r.worker else "") + (f": {r.reason}" if r.reason else ""))
 
 
 def plan(home: Homework, submissions: dict, options: RunOptions, writer: Writer) -> Plan:
