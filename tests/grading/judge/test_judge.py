@@ -679,3 +679,19 @@ def test_what_a_hidden_test_keeps_comes_back_from_the_judge_process_as_its_bytes
     here = cell_verdicts.judge_cells(request)["mean_square_tests"]
     assert there.kept == {"graded_draw_100.pt": bytes(range(256)) * 3}
     assert there == here and there.earned == 3
+
+
+@pytest.mark.slow  # starts a judge process
+def test_a_process_that_ends_leaves_no_judge_folder_behind(tmp_path):
+    """A grading worker that exits (the end of a run) stops its judge and removes the judge's temporary folder."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("from dgmlab.grading.judge import judge_process as j\n"
+              "j._PROCESS = j._start(False)\n"
+              "print(j._PROCESS._dgmlab_tmp, j._PROCESS.pid, flush=True)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    folder, pid = out.stdout.split()
+    assert not os.path.exists(folder), f"{folder} left behind"
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"

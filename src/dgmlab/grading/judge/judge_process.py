@@ -35,6 +35,7 @@ code prints goes to stderr, never into the answers.
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import json
 import os
@@ -177,6 +178,9 @@ def stop() -> None:
             os.rmdir(proc._dgmlab_tmp)
         except OSError:
             pass
+
+
+atexit.register(stop)  # a worker that ends leaves no judge and no empty /tmp/dgmlab-judge-* folder behind
 
 
 WAITING = object()  # _Lines.next: no whole line yet at the deadline
