@@ -29,6 +29,8 @@ _ANSI = re.compile(r"(\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
                    r"|(\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(\x1b\\|\x9c)?"
                    r"|\x1b[ -/]*[0-~]?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 but tab and newline, DEL, C1
+_SGR = re.compile(r"\x1b\[[0-9;]*m")  # a colour or style (select graphic rendition): notebooks and nbconvert draw it
+_CONTROL_BUT_COLOUR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9f]")  # C0 but tab, newline, CR, ESC
 _CONTROL_ALL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # characters that reorder or hide text on a terminal or in a spreadsheet (bidi overrides, isolates)
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
@@ -91,6 +93,14 @@ def terminal(text, newlines: bool = False) -> str:
     if newlines:
         return _CONTROL.sub("", text.replace("\r\n", "\n"))
     return _CONTROL_ALL.sub("", text.replace("\t", " ").replace("\n", " "))
+
+
+def colours_only(text) -> str:
+    """``text`` (a kernel's output) with every terminal escape sequence removed but colour and style (``ESC [ ... m``,
+    drawn as colour by notebooks and nbconvert), and every control character but tab, newline and carriage return:
+    no screen clearing, window title, hyperlink or bell reaches whoever reads the notebook, its page or a terminal."""
+    kept = _ANSI.sub(lambda m: m.group(0) if _SGR.fullmatch(m.group(0)) else "", str(text))
+    return _CONTROL_BUT_COLOUR.sub("", kept)
 
 
 def html(text) -> str:

@@ -92,6 +92,24 @@ def test_output_under_the_caps_is_unchanged():
     assert json.loads(json.dumps(nb.cells)) == before
 
 
+# what a hostile cell printed in a TA's trial: clear screen, red, a window title, a hyperlink, a bell
+HOSTILE = "\x1b[2J\x1b[31mRED\x1b[0m\x1b]0;pwned-title\x07 \x1b]8;;http://evil/\x07link\x1b]8;;\x07\a done\n"
+SHOWN = "\x1b[31mRED\x1b[0m link done\n"  # the colour kept (a notebook draws it), nothing else
+
+
+def test_printed_text_keeps_its_colours_and_loses_every_other_escape():
+    (out,) = _capped(_cell(new_output("stream", name="stdout", text=HOSTILE))).cells[0].outputs
+    assert out.text == SHOWN
+
+
+def test_an_errors_message_and_traceback_and_a_results_text_lose_them_too():
+    error = new_output("error", ename="ValueError", evalue=HOSTILE, traceback=["\x1b[0;31mValueError\x1b[0m", HOSTILE])
+    result = new_output("execute_result", data={"text/plain": HOSTILE, "text/html": "<b>x</b>"}, execution_count=1)
+    error_out, result_out = _capped(_cell(error, result)).cells[0].outputs
+    assert (error_out.evalue, error_out.traceback) == (SHOWN, ["\x1b[0;31mValueError\x1b[0m", SHOWN])
+    assert result_out.data == {"text/plain": SHOWN, "text/html": "<b>x</b>"}
+
+
 def test_the_course_caps_output_bytes_right_after_limit_output():
     from traitlets.config.loader import PyFileConfigLoader
 

@@ -1,4 +1,10 @@
-"""LimitOutputBytes (autograde): cell output capped in bytes (nbgrader's ``LimitOutput`` counts lines only).
+"""LimitOutputBytes (autograde): cell output made inert and capped in bytes (nbgrader's ``LimitOutput`` counts lines
+only).
+
+Inert: every text a kernel shows (printed text, an error's message and traceback, a result's ``text/plain``) keeps
+its colours and loses every other terminal escape sequence and control character
+(:func:`dgmlab.grading.inert.colours_only`), before the autograded notebook, the feedback page and the returned
+notebook are made from it.
 
 One 100 MB line passes a line cap, and lands in the autograded notebook, the feedback HTML and the
 returned notebook. :class:`LimitOutputBytes` runs right after ``LimitOutput`` (nbgrader_config.py)
@@ -25,6 +31,7 @@ from nbformat.v4 import new_output
 from traitlets import Integer
 
 from .. import nbgrader_preprocessing
+from ..inert import colours_only
 
 KIB = 1024
 ERROR_FLOOR = 512  # bytes an error keeps even when the cell's or the notebook's budget is spent
@@ -64,6 +71,20 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def _made_inert(out) -> None:
+    """Each text of the output ``out`` as :func:`~dgmlab.grading.inert.colours_only` leaves it."""
+    if "text" in out:
+        out["text"] = colours_only(_text(out["text"]))
+    if out.get("output_type") == "error":
+        out["evalue"] = colours_only(_text(out.get("evalue", "")))
+        traceback = out.get("traceback") or []
+        out["traceback"] = [colours_only(_text(line)) for line in (traceback if isinstance(traceback, list)
+                                                                   else [traceback])]
+    data = out.get("data")
+    if isinstance(data, dict) and "text/plain" in data:
+        data["text/plain"] = colours_only(_text(data["text/plain"]))
+
+
 class LimitOutputBytes(nbgrader_preprocessing.NbGraderPreprocessor):
     """Cap each code cell's output, and the student's added cells' output together, in bytes (module docstring)."""
 
@@ -83,6 +104,9 @@ class LimitOutputBytes(nbgrader_preprocessing.NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         self._left = math.inf if self.max_notebook_bytes < 0 else self.max_notebook_bytes
+        for cell in nb.cells:
+            for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                _made_inert(out)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
