@@ -153,3 +153,16 @@ def test_a_result_is_said_at_debug_level_only_on_one_line(monkeypatch, tmp_path,
     with caplog.at_level("DEBUG", logger="dgmlab"):
         coordinator._recorded(sub, result, None)
     assert [r.getMessage() for r in caplog.records] == [f"dgmlab: {tiny.HW} / ada: failed, nbgrader's autograde step 9.0 s: a cell ran past its limit"]
+
+
+def test_the_instructor_reads_a_refused_files_whole_reason(monkeypatch, caplog):
+    from dgmlab.grading.autograde import draw_seeds
+    from dgmlab.grading.autograde.task_records import Job
+
+    reason = draw_seeds.refusal("p1_pixelcnn_weights.pt", "weights examples/demo_reference/hw5_explicit/p1.pt")
+    monkeypatch.setattr(draw_seeds, "seeds_for", lambda *a: {"p1_pixelcnn_weights.pt": {"refused": reason}})
+    monkeypatch.setattr(coordinator.log, "propagate", True)  # to caplog, whatever the CLI set on `dgmlab`
+    with caplog.at_level("WARNING", logger="dgmlab"):
+        coordinator._seeded(b"k" * 32, "hw5_explicit", Job("ada", {}), None)
+    [said] = [r.getMessage() for r in caplog.records]
+    assert f"{reason} (docs/novelty.md)" in said  # a TA's trial saw it cut mid-sentence

@@ -334,7 +334,7 @@ def _seeded(draw_key: bytes, hw: str, job: Job, published) -> Job:
     for name, entry in seeds.items():
         if "refused" in entry:
             log.warning(terminal(f"dgmlab: {job.student}'s {name} is not graded, its graded cell earns 0: "
-                                 f"{str(entry['refused'])[:300]} (docs/novelty.md)"))
+                                 f"{str(entry['refused'])[:600]} (docs/novelty.md)"))
     return dataclasses.replace(job, draw_seeds=seeds, probe_seed=probe_seed)
 
 

@@ -287,7 +287,7 @@ def submission_job(handed: Handed):
     for name, entry in seeds.items():
         if "refused" in entry:  # the student reads it in the cell's output, the instructor here
             log.warning("%s", terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: "
-                                       f"{entry['refused'][:300]}"))
+                                       f"{entry['refused'][:600]}"))
     return Job(student=STUDENT, files=handed.files, submitted_at=time.time(), draw_seeds=seeds,
                probe_seed=probe_seed)
 
