@@ -8,7 +8,6 @@ from traitlets.config import Config
 from dgmlab import cli
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde.options import RunOptions, autograde_options, run_options
-from dgmlab.grading.isolation.kernel_sandbox import Limits
 from dgmlab.grading.layout import Course, CourseError
 
 
@@ -25,12 +24,8 @@ def test_settings_come_from_the_course_config_and_flags_override_them(tmp_path):
 
 
 def test_a_course_that_sets_nothing_grades_with_the_run_options_defaults(tmp_path):
-    """The defaults live in RunOptions: the settings read theirs from it (workers None: one per CPU core), but for
-    warm kernels: a course's runs grade a class, so they fork its kernels warm; RunOptions() starts them cold (a
-    caller grading one submission a worker would pay the zygote's start for nothing)."""
-    expected = RunOptions(workers=os.cpu_count() or 1, limits=Limits(warm=True))
-    assert run_options(autograde_options(_course(tmp_path))) == expected
-    assert RunOptions().limits.warm is False
+    """The defaults live in RunOptions: the settings read theirs from it (workers None: one per CPU core)."""
+    assert run_options(autograde_options(_course(tmp_path))) == RunOptions(workers=os.cpu_count() or 1)
 
 
 def test_a_setting_of_the_wrong_type_is_an_error_naming_it(tmp_path):
@@ -83,13 +78,11 @@ def test_the_kits_config_names_the_sandboxed_kernel_manager():
     assert config.TimedExecute.kernel_manager_class == "dgmlab.grading.isolation.kernels.GradingKernelManager"
 
 
-def test_a_course_grades_with_warm_kernels_unless_it_says_otherwise(tmp_path):
-    """c.DgmlabAutograde.warm_kernels (default True) reaches the kernel's limits, which travel with the bundle to
-    each worker."""
-    assert run_options(autograde_options(_course(tmp_path))).limits.warm is True
-    (tmp_path / "cold").mkdir()
-    cold = _course(tmp_path / "cold", "c.DgmlabAutograde.warm_kernels = False")
-    assert run_options(autograde_options(cold)).limits.warm is False
+def test_a_course_that_sets_warm_kernels_grades_with_them(tmp_path):
+    """c.DgmlabAutograde.warm_kernels reaches the kernel's limits, which travel with the bundle to each worker."""
+    assert run_options(autograde_options(_course(tmp_path, "c.DgmlabAutograde.warm_kernels = True"))).limits.warm
+    (tmp_path / "other").mkdir()
+    assert run_options(autograde_options(_course(tmp_path / "other"))).limits.warm is RunOptions().limits.warm
 
 
 def test_the_command_writes_a_log_line_above_its_progress_bar_never_into_it(tmp_path, monkeypatch, capsys):

@@ -61,10 +61,11 @@ class DgmlabAutograde(Configurable):
                         "kernel runs when that machine allows; when it does not, warn (this machine) or refuse "
                         "(a cluster's worker). Flags: --sandbox, --no-sandbox.").tag(config=True)
     memory = Float(DEFAULT_MEMORY / GIB, help="GiB of address space per kernel (sandbox only). Flag: --memory.").tag(config=True)
-    warm_kernels = Bool(True,
+    warm_kernels = Bool(RunOptions().limits.warm,
                         help="Fork each submission's kernel from a process per worker that imported torch, numpy and "
                              "sympy once (dgmlab.grading.isolation.warm_kernels), walled as a cold one and used once; "
-                             "where that process cannot start, kernels start cold, said once. False: start each "
+                             "where that process cannot start, kernels start cold, said once. Pays from about 3 "
+                             "submissions a worker (benchmarks/results/autograde_throughput.md). False: start each "
                              "kernel cold. Sandbox only.").tag(config=True)
     grade_published = Bool(not RunOptions.refuse_published, help="Grade weights files that copy the kit's own published ones (False: their "
                                        "cells earn 0; docs/novelty.md). Flag: --grade-published.").tag(config=True)
