@@ -80,7 +80,8 @@ def test_the_kits_config_names_the_sandboxed_kernel_manager():
 
 def test_a_course_that_sets_warm_kernels_grades_with_them(tmp_path):
     """c.DgmlabAutograde.warm_kernels reaches the kernel's limits, which travel with the bundle to each worker."""
-    assert run_options(autograde_options(_course(tmp_path, "c.DgmlabAutograde.warm_kernels = True"))).limits.warm
+    options = run_options(autograde_options(_course(tmp_path, "c.DgmlabAutograde.warm_kernels = True")))
+    assert options.limits.warm is True
     (tmp_path / "other").mkdir()
     assert run_options(autograde_options(_course(tmp_path / "other"))).limits.warm is RunOptions().limits.warm
 

@@ -25,12 +25,13 @@ from .homework_bundle import make_bundle
 from .keys import FINAL, Homework, digest_of, folder_bytes, folder_files, read_homework
 from .options import RunOptions
 from .task_records import Bundle, Job, Outcome
+from .timings import PHASES
 from .worker import MAX_SUBMISSION_BYTES, grade_task, worker_info, write_files
 
 log = logging.getLogger(__name__)
-# a grading's phases in the worker (.timings.PHASES) that `--log-level debug` says, in order
-SAID_PHASES = ("prepare", "nbgrader_start", "kernel_start", "imports", "cells", "tests", "kernel_stop", "save_grades",
-               "feedback")
+# a grading's phases in the worker, in order, that `--log-level debug` says: .timings.PHASES from prepare to feedback
+_NAMES = [name for name, _ in PHASES]
+SAID_PHASES = tuple(_NAMES[_NAMES.index("prepare"):_NAMES.index("feedback") + 1])
 
 LARGE_GRAPH_BYTES = 2 * MAX_SUBMISSION_BYTES  # Dask warns of a graph past this: a bundle or a submission, sent once
 
@@ -209,7 +210,8 @@ def _recorded(sub: Submission, result: layout.SubmissionResult, progress) -> lay
         except Exception as exc:
             log.error(terminal(f"dgmlab: could not write the record of {sub.student}'s {sub.hw} ({exc}): it is "
                                f"graded again next run"))
-    log.debug("%s", _said(result))
+    if log.isEnabledFor(logging.DEBUG):  # the line is built only when it is shown
+        log.debug("%s", _said(result))
     if progress:
         progress(result)
     return result
