@@ -31,6 +31,7 @@ SPLIT_BY_HOMEWORK = {  # files whose module-scoped fixtures, if any, are paramet
     "tests/kit/test_notebooks_execute.py",
     "tests/grading/judge/test_published_refusal.py",
     "tests/test_selfcheck_agreement.py",
+    "tests/authoring/test_lottery.py",
 }
 
 

@@ -166,3 +166,25 @@ def test_the_instructor_reads_a_refused_files_whole_reason(monkeypatch, caplog):
         coordinator._seeded(b"k" * 32, "hw5_explicit", Job("ada", {}), None)
     [said] = [r.getMessage() for r in caplog.records]
     assert f"{reason} (docs/novelty.md)" in said  # a TA's trial saw it cut mid-sentence
+
+
+def test_kernels_start_warm_only_where_the_run_grades_enough_submissions_a_worker():
+    import dataclasses
+
+    from dgmlab.grading.autograde.options import WARM_FROM
+    from dgmlab.grading.autograde.task_records import Bundle
+    from dgmlab.grading.isolation.kernel_sandbox import Limits
+
+    def bundle(warm):
+        return Bundle(hw=tiny.HW, version="v", config="", gradebook=b"", notebooks=(tiny.HW,), source={},
+                      timeout=60.0, feedback=True, sandbox=None, limits=Limits(warm=warm), cell_timeout=None,
+                      course_id="c")
+
+    left = bundle(None)  # the course's default: the run decides
+    assert coordinator._warm_or_cold(left, WARM_FROM * 2 - 1, 2).limits.warm is False  # a zygote would not pay
+    assert coordinator._warm_or_cold(left, WARM_FROM * 2, 2).limits.warm is True
+    assert coordinator._warm_or_cold(left, WARM_FROM, 0).limits.warm is True  # a cluster with no worker yet: one
+    warm = coordinator._warm_or_cold(left, 50, 2)
+    assert dataclasses.replace(warm, limits=left.limits) == left  # nothing else changes
+    assert coordinator._warm_or_cold(bundle(True), 1, 64).limits.warm is True  # what a course sets is kept
+    assert coordinator._warm_or_cold(bundle(False), 500, 1).limits.warm is False

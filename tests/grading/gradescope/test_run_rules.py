@@ -267,3 +267,67 @@ def test_the_grader_imports_no_dask_to_learn_it_is_not_a_dask_worker():
             "print('distributed' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False", out.stderr[-2000:]
+
+
+def test_a_kernel_that_outgrows_the_container_is_stopped_and_the_judge_and_grader_are_not(monkeypatch):
+    """A memory hog in a 768 MB container would have the OOM killer end the grader ("Killed", no feedback): the
+    kernel's processes are killed first, near the container's limit, and the grader writes the results."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    judge = f"import time\ndata = b'x' * {150 * 2 ** 20}\ntime.sleep(60)\n"
+    hog = "import time\nheld = []\nwhile True:\n    held.append(b'x' * 2 ** 24); time.sleep(0.01)\n"
+    grader = (f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {judge!r}, {run.JUDGE_COMMAND!r}])\n"
+              f"time.sleep(1)\nsubprocess.Popen([sys.executable, '-c', {hog!r}])\ntime.sleep(60)\n")
+    monkeypatch.setattr(run, "CGROUP_USAGE", ())  # this machine's cgroup holds more than the test's processes
+    parent = subprocess.Popen([sys.executable, "-c", grader])
+    limit = 600 * 2 ** 20
+    try:
+        deadline = time.time() + 30
+        with run.PeakMemory(every=0.05, pid=parent.pid, limit=limit) as mem:
+            while mem.stopped is None and time.time() < deadline:
+                time.sleep(0.1)
+            time.sleep(0.3)
+            alive = {("judge" if run.JUDGE_COMMAND in p.cmdline() else "kernel")
+                     for p in psutil.Process(parent.pid).children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE}
+        assert parent.poll() is None  # the grader lives on
+    finally:
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            child.kill()
+        parent.kill()
+        parent.wait()
+    assert mem.stopped is not None and limit - run.HEADROOM <= mem.stopped < limit, mem.stopped
+    assert alive == {"judge"}
+
+
+def test_the_container_s_memory_is_its_cgroup_s_or_the_one_a_local_run_names(monkeypatch, tmp_path):
+    v2 = tmp_path / "memory.max"
+    monkeypatch.setattr(run, "CGROUP_MEMORY", (str(v2),))
+    monkeypatch.setenv(run.CONTAINER_ENV, "768")
+    v2.write_text("805306368\n")
+    assert run.container_memory() == 805306368
+    v2.write_text("max\n")  # no limit in the cgroup: the named one
+    assert run.container_memory() == 768 * 2 ** 20
+    monkeypatch.delenv(run.CONTAINER_ENV)
+    assert run.container_memory() is None
+
+
+def test_a_kernel_stopped_for_memory_is_said_in_the_results():
+    from dgmlab.grading.gradescope import results as R
+
+    res = R.build([], Outcome(student="student", status="graded", scores={"scores": []}),
+                  stopped=(700 * 2 ** 20, 732 * 2 ** 20))
+    assert "stopped when the grading held 700 MiB of the container's 732 MiB" in res["output"]
+    assert res["extra_data"]["kernel_stopped_for_memory_mib"] == 700
+
+
+def test_the_container_s_working_set_leaves_out_its_inactive_file_cache(monkeypatch, tmp_path):
+    (tmp_path / "memory.current").write_text("900\n")
+    (tmp_path / "memory.stat").write_text("anon 500\nfile 400\ninactive_file 300\nactive_file 100\n")
+    monkeypatch.setattr(run, "CGROUP_USAGE", ((str(tmp_path / "memory.current"), str(tmp_path / "memory.stat"),
+                                               "inactive_file"),))
+    assert run.container_working_set() == 600
+    monkeypatch.setattr(run, "CGROUP_USAGE", ((str(tmp_path / "none"), str(tmp_path / "memory.stat"), "x"),))
+    assert run.container_working_set() is None

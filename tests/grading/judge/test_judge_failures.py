@@ -126,3 +126,28 @@ def test_a_module_of_the_grader_missing_in_the_kernel_is_still_the_notebooks_err
     with pytest.raises(wire.WireError) as raised:
         probe_data(_error("No module named 'dgmlab.grading'"), CELL)
     assert "run the notebook from the top" in str(raised.value)
+
+
+def test_a_check_that_did_not_run_after_an_interrupted_cell_names_that_cell_and_the_time_limit():
+    """A TA's trial: the test cell after a cell stopped at its time limit said only "NameError ... run from the top"."""
+    from traitlets.config import Config
+
+    nb, resources = _notebook()
+    loop = nbformat.v4.new_code_cell("while True:\n    pass")
+    loop.outputs = [nbformat.v4.new_output("error", ename="KeyboardInterrupt", evalue="", traceback=[])]
+    nb.cells.insert(0, loop)
+    nb.cells[1].outputs = [nbformat.v4.new_output("error", ename="NameError", evalue="name 'G' is not defined",
+                                                 traceback=[])]
+    config = Config()
+    config.Execute.timeout = 120
+    nb, _ = JudgeTests(isolate=False, config=config).preprocess(nb, resources)
+    text = nb.cells[1].outputs[0].text
+    assert "the check did not run (NameError: name 'G' is not defined)" in text
+    assert "An earlier cell (cell 1: 'while True:') was interrupted" in text and "time limit of 120 s" in text
+
+
+def test_a_check_that_ran_says_nothing_of_an_interrupted_cell():
+    cell = nbformat.v4.new_code_cell("check()")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1 of 3 points\npassed test_a: 1 of 1\n")]
+    JudgeTests()._say_stopped(cell, (0, "while True:"))
+    assert cell.outputs[0].text == "1 of 3 points\npassed test_a: 1 of 1\n"

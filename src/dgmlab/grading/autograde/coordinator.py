@@ -23,7 +23,7 @@ from . import hand_grades, nbgrader_adapter
 from .clients import client_for
 from .homework_bundle import make_bundle
 from .keys import FINAL, Homework, digest_of, folder_bytes, folder_files, read_homework
-from .options import RunOptions
+from .options import RunOptions, warm_pays
 from .task_records import Bundle, Job, Outcome
 from .timings import PHASES
 from .worker import MAX_SUBMISSION_BYTES, grade_task, worker_info, write_files
@@ -283,7 +283,8 @@ def _graded(course: layout.Course, home: Homework, planned: Plan, options: RunOp
     bundle = make_bundle(home, options)
     with client_for(cluster, options.workers, options.allowed_failures, course=course, hw=hw,
                     slurm=options.slurm) as client:
-        _check_workers(client, bundle)
+        workers = _check_workers(client, bundle)
+        bundle = _warm_or_cold(bundle, len(planned.jobs), options.workers if cluster is None else workers)
         jobs = [dataclasses.replace(job, extension=extensions.get(job.student)) for job in planned.jobs]
         handed = submit(client, bundle, jobs, lambda job: _seeded(home.draw_key, hw, job, published), task)
         yield from handed.failed
@@ -384,8 +385,19 @@ def _received(fut, job: Job, allowed_failures: int) -> Outcome:
         fut.release()
 
 
-def _check_workers(client, bundle: Bundle, wait: float = 120) -> None:
-    """Refuse a cluster whose workers run another dgmlab, or cannot sandbox when the sandbox is required.
+def _warm_or_cold(bundle: Bundle, jobs: int, workers: int) -> Bundle:
+    """``bundle`` with its kernels warm or cold, where its limits leave that to the run (:func:`.options.warm_pays`)."""
+    if bundle.limits.warm is not None:
+        return bundle
+    warm = warm_pays(jobs, workers)
+    log.debug("dgmlab: %s: %d submission(s) on %d worker(s): kernels start %s", bundle.hw, jobs, workers,
+              "warm" if warm else "cold")
+    return dataclasses.replace(bundle, limits=dataclasses.replace(bundle.limits, warm=warm))
+
+
+def _check_workers(client, bundle: Bundle, wait: float = 120) -> int:
+    """Refuse a cluster whose workers run another dgmlab, or cannot sandbox when the sandbox is required; the number of
+    workers it has now.
 
     Workers that join later are checked by each task (a mismatch fails that grading, without a key).
     """
@@ -406,3 +418,4 @@ def _check_workers(client, bundle: Bundle, wait: float = 120) -> None:
                                 + "; ".join(f"{w}: {why}" for w, why in sorted(bare.items())[:5])
                                 + " (install bubblewrap there, or allow grading without it: --no-sandbox, "
                                   "c.DgmlabAutograde.sandbox = False)")
+    return len(info)

@@ -20,6 +20,15 @@ from ..layout import Course
 from .clients import DEFAULT_ALLOWED_FAILURES
 
 GIB = 1024 ** 3  # bytes in the GiB that --memory counts
+# Submissions a worker from which warm kernels pay for their zygote (its imports, once a worker: about 6 s): a grading
+# saves 5.7 s of imports (benchmarks/results/autograde_throughput.md, "Warm kernels, measured quiet").
+WARM_FROM = 3
+
+
+def warm_pays(submissions: int, workers: int) -> bool:
+    """Whether a run grading ``submissions`` on ``workers`` workers forks its kernels warm when its limits leave it to
+    the run (``Limits.warm`` None): from :data:`WARM_FROM` submissions a worker."""
+    return submissions >= WARM_FROM * max(1, workers)
 
 
 @dataclass(frozen=True)
@@ -61,12 +70,13 @@ class DgmlabAutograde(Configurable):
                         "kernel runs when that machine allows; when it does not, warn (this machine) or refuse "
                         "(a cluster's worker). Flags: --sandbox, --no-sandbox.").tag(config=True)
     memory = Float(DEFAULT_MEMORY / GIB, help="GiB of address space per kernel (sandbox only). Flag: --memory.").tag(config=True)
-    warm_kernels = Bool(RunOptions().limits.warm,
-                        help="Fork each submission's kernel from a process per worker that imported torch, numpy and "
-                             "sympy once (dgmlab.grading.isolation.warm_kernels), walled as a cold one and used once; "
-                             "where that process cannot start, kernels start cold, said once. Pays from about 3 "
-                             "submissions a worker (benchmarks/results/autograde_throughput.md). False: start each "
-                             "kernel cold. Sandbox only.").tag(config=True)
+    warm_kernels = Bool(RunOptions().limits.warm, allow_none=True,
+                        help="True: fork each submission's kernel from a process per worker that imported torch, numpy "
+                             "and sympy once (dgmlab.grading.isolation.warm_kernels), walled as a cold one and used "
+                             "once; where that process cannot start, kernels start cold, said once. False: start each "
+                             f"kernel cold. None: warm when the run grades at least {WARM_FROM} submissions a worker, "
+                             "where it pays (benchmarks/results/autograde_throughput.md). Sandbox only."
+                        ).tag(config=True)
     grade_published = Bool(not RunOptions.refuse_published, help="Grade weights files that copy the kit's own published ones (False: their "
                                        "cells earn 0; docs/novelty.md). Flag: --grade-published.").tag(config=True)
 

@@ -56,7 +56,7 @@ def cell_outputs(notebook: bytes | None) -> dict:
 
 def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "", late=None,
           seconds: float = 0.0, peak_memory: int | None = None, memory_parts: dict | None = None,
-          dates: str = "") -> dict:
+          dates: str = "", stopped: tuple | None = None) -> dict:
     """results.json for one submission.
 
     ``cells``: the homework's graded cells in order, ``{"notebook", "grade_id", "max_score", "manual"}`` (the
@@ -65,12 +65,20 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
     :class:`~dgmlab.grading.term.late.LateResult` on the autograded points (``None``: on time or no policy);
     ``boundary``: which wall kept the kernel from the grader, said in the output; ``peak_memory``: bytes, and
     ``memory_parts`` (``{"grader", "kernel", "judge"}``, bytes) what each held at that peak;
-    ``dates``: which due date the late policy took where the course's differs (``late_policy.dates_note``)."""
+    ``dates``: which due date the late policy took where the course's differs (``late_policy.dates_note``);
+    ``stopped``: ``(bytes held, the container's bytes)`` where the kernel was stopped for memory (``run.PeakMemory``)."""
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: {', '.join(VISIBILITY)}")
     reason = terminal(graded.reason, newlines=True)
     listed = _tests(cells, graded, visibility, reason)
     said = _summary(graded.status, reason, listed, late=late, dates=dates, boundary=boundary)
+    if stopped:
+        held, limit = (round(b / 2 ** 20) for b in stopped)
+        note = (f"The notebook's kernel was stopped when the grading held {held:,} MiB of the container's {limit:,} "
+                "MiB: cells after that point did not run. Use less memory (smaller batches, free large tensors), or "
+                "ask the instructor whether the autograder needs more.")
+        said = said._replace(output=f"{said.output}\n{note}")
+        said.extra["kernel_stopped_for_memory_mib"] = held
     if peak_memory is not None:
         said.extra["peak_memory_mib"] = round(peak_memory / 2 ** 20, 1)
     if memory_parts:

@@ -13,6 +13,7 @@ under ``dgmlab autograde`` with the same key.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
@@ -181,6 +182,47 @@ def grader_fault(graded) -> None:
 
 
 JUDGE_COMMAND = "dgmlab.grading.judge.judge_process"  # in the command line of the judge and of its forks
+CGROUP_MEMORY = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")  # cgroup v2, v1
+CGROUP_USAGE = (("/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory.stat", "inactive_file"),  # v2, v1
+                ("/sys/fs/cgroup/memory/memory.usage_in_bytes", "/sys/fs/cgroup/memory/memory.stat",
+                 "total_inactive_file"))
+CONTAINER_ENV = "DGMLAB_GRADESCOPE_CONTAINER_MIB"  # the container's memory where no cgroup says it (a local run)
+HEADROOM = 64 * 2 ** 20  # bytes below the container's memory at which the kernel is stopped: the grader's room to finish
+
+
+def _cgroup_bytes(paths) -> int | None:
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 2 ** 60:  # "max" or a huge number: no limit
+            return int(text)
+    return None
+
+
+def container_working_set() -> int | None:
+    """The bytes the container's cgroup holds less its inactive file cache (what the OOM killer cannot reclaim; as
+    kubelet and ``docker stats`` count it), None where no cgroup says."""
+    for usage, stat, inactive in CGROUP_USAGE:
+        held = _cgroup_bytes((usage,))
+        if held is None:
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(stat).read_text(encoding="ascii").splitlines():
+                name, _, value = line.partition(" ")
+                if name == inactive:
+                    held -= int(value)
+        return max(held, 0)
+    return None
+
+
+def container_memory() -> int | None:
+    """The bytes the container may hold (its cgroup's limit; else :data:`CONTAINER_ENV`, in MiB), None when unlimited."""
+    limit = _cgroup_bytes(CGROUP_MEMORY)
+    if limit is None and os.environ.get(CONTAINER_ENV):
+        limit = int(float(os.environ[CONTAINER_ENV]) * 2 ** 20)
+    return limit
 
 
 class PeakMemory:
@@ -188,11 +230,17 @@ class PeakMemory:
     every 50 ms: each one's proportional set size (a page shared by n processes counts 1/n to each, so the judge's
     copy-on-write forks are not counted again; the container's limit counts a page once too), its resident size
     where that cannot be read. ``parts``: at that peak, how much was the grader's (this process), the judge's (its
-    process and forks) and the kernel's (the rest), in bytes."""
+    process and forks) and the kernel's (the rest), in bytes.
 
-    def __init__(self, every: float = 0.05, pid: int | None = None):
+    ``limit`` (bytes; None: no limit): where the tree, or the container's cgroup where it says, holds ``limit`` less
+    :data:`HEADROOM`, the kernel's processes are killed, so the kernel dies with its cells' outputs kept and the grader
+    writes the results, instead of the container's OOM killer ending the grader ("Killed", no feedback). ``stopped``:
+    the bytes held then, or None."""
+
+    def __init__(self, every: float = 0.05, pid: int | None = None, limit: int | None = None):
         #: every: seconds between samples; pid: the root of the measured tree (this process by default).
         self.every, self.pid, self.peak, self.parts, self._done = every, pid, 0, {}, threading.Event()
+        self.limit, self.stopped = limit, None
 
     def _sample(self):
         import psutil
@@ -200,14 +248,24 @@ class PeakMemory:
         me = psutil.Process(self.pid)
         while not self._done.is_set():
             parts = {"grader": 0, "kernel": 0, "judge": 0}
+            kernel = []
             for proc in [me, *me.children(recursive=True)]:
                 try:
                     part = "grader" if proc.pid == me.pid else "judge" if JUDGE_COMMAND in proc.cmdline() else "kernel"
                     parts[part] += _proportional_size(proc)
+                    if part == "kernel":
+                        kernel.append(proc)
                 except psutil.Error:
                     pass
             if sum(parts.values()) > self.peak:
                 self.peak, self.parts = sum(parts.values()), parts
+            if self.limit is not None and self.stopped is None and kernel:
+                held = max(sum(parts.values()), container_working_set() or 0)
+                if held >= self.limit - HEADROOM:
+                    self.stopped = held
+                    for proc in kernel:
+                        with contextlib.suppress(psutil.Error):
+                            proc.kill()
             self._done.wait(self.every)
 
     def __enter__(self):
@@ -242,11 +300,12 @@ def grade(root: Path) -> dict:
     log.info("dgmlab: isolation: %s", wall.why)
     got, mem = graded(handed, wall)
     peak, parts = (mem.peak, mem.parts) if mem else (None, None)
+    stopped = (mem.stopped, mem.limit) if mem and mem.stopped else None
     points = sum(s or 0.0 for _, _, s in (got.scores or {}).get("scores", []))
     late, dates = late_result(handed.grader, settings, points, handed.meta) if got.status == "graded" else (None, "")
     return results_module.build(settings["cells"], got, visibility=settings["visibility"], boundary=wall.why,
                                 late=late, seconds=time.time() - t0, peak_memory=peak, memory_parts=parts,
-                                dates=dates)
+                                dates=dates, stopped=stopped)
 
 
 def graded(handed: Handed, wall) -> tuple:
@@ -263,7 +322,7 @@ def graded(handed: Handed, wall) -> tuple:
     bundle = walled(handed.bundle, wall)
     job = submission_job(handed)
     os.environ[HOMEWORKS_ENV] = handed.hw  # the judge loads this homework's tests alone (judge.warm_imports)
-    with PeakMemory() as mem:
+    with PeakMemory(limit=container_memory()) as mem:
         got = grade_submission(bundle, job)
     if wall.kind == "user":
         boundary_module.stop_user_processes(wall.uid, wall.gid)

@@ -17,6 +17,7 @@ from traitlets import Bool, Float, Unicode
 from ... import probes
 from .. import hidden as hidden_tests
 from .. import nbgrader_gradebook, nbgrader_preprocessing
+from ..inert import terminal
 from ..judge import judge_process
 from ..judge.cell_verdicts import handed_files, handed_seeds, judge_cells
 from ..judge.judge import RESOURCE, bounded, files_of, grade_id, is_test_cell, judged_outputs, write_kept_files
@@ -64,10 +65,25 @@ class JudgeTests(nbgrader_preprocessing.NbGraderPreprocessor):
             cells=tuple(CellToJudge(gid, state["cells"][gid], tuple(dict(o) for o in nb.cells[i].get("outputs", [])))
                         for i, gid in cells))
         answers = self._judge(request)
+        stopped = interrupted_cell(nb)
         for i, gid in cells:
             self._write_cell(nb.cells[i], hw, gid, answers.get(gid), state["cells"][gid], handed.keep)
+            if stopped is not None and stopped[0] < i:
+                self._say_stopped(nb.cells[i], stopped)
             resources.setdefault("dgmlab_judged", set()).add(gid)
         return nb, resources
+
+    def _say_stopped(self, cell, stopped: tuple) -> None:
+        """Where a check did not run after a cell was interrupted (nbgrader's ``Execute`` interrupts a cell at its time
+        limit), the check's report says so: its NameError is that cell's doing, not this one's."""
+        for out in cell.outputs:
+            if out.get("output_type") == "stream" and "the check did not run" in out.get("text", ""):
+                limit = self.config.Execute.get("timeout", None)
+                out["text"] += (f"An earlier cell (cell {stopped[0] + 1}: {stopped[1]!r}) was interrupted, as the "
+                                f"grader interrupts a cell at its time limit"
+                                + (f" of {limit:g} s" if isinstance(limit, (int, float)) else "")
+                                + ": what it should have defined is missing here. Make that cell faster.\n")
+                return
 
     def _judge(self, request: JudgeRequest) -> dict:
         """The judge's answers by grade id (in its own process when :attr:`isolate`); a crash fails the notebook."""
@@ -96,6 +112,17 @@ class JudgeTests(nbgrader_preprocessing.NbGraderPreprocessor):
             write_kept_files(keep, got.kept, self.log)
         cell.source = source  # the autograded notebook shows the instructor's cell
         cell.outputs = judged_outputs(earned, lines, cell.get("execution_count"))
+
+
+def interrupted_cell(nb) -> tuple[int, str] | None:
+    """``(index, first line)`` of the first code cell whose run was interrupted (a ``KeyboardInterrupt`` error), or
+    None."""
+    for i, cell in enumerate(nb.cells):
+        if cell.get("cell_type") == "code" and any(o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt"
+                                                   for o in cell.get("outputs", [])):
+            first = next((line for line in str(cell.get("source", "")).splitlines() if line.strip()), "")
+            return i, terminal(first[:80])
+    return None
 
 
 class _CourseSide(NamedTuple):
