@@ -281,7 +281,7 @@ def test_a_kernel_that_outgrows_the_container_is_stopped_and_the_judge_and_grade
     hog = "import time\nheld = []\nwhile True:\n    held.append(b'x' * 2 ** 24); time.sleep(0.01)\n"
     grader = (f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {judge!r}, {run.JUDGE_COMMAND!r}])\n"
               f"time.sleep(1)\nsubprocess.Popen([sys.executable, '-c', {hog!r}])\ntime.sleep(60)\n")
-    monkeypatch.setattr(run, "CGROUP_USAGE", ())  # this machine's cgroup holds more than the test's processes
+    monkeypatch.setattr(run, "memory_cgroup", lambda: None)  # this machine's cgroup holds more than the test's
     parent = subprocess.Popen([sys.executable, "-c", grader])
     limit = 600 * 2 ** 20
     try:
@@ -302,16 +302,34 @@ def test_a_kernel_that_outgrows_the_container_is_stopped_and_the_judge_and_grade
     assert alive == {"judge"}
 
 
-def test_the_container_s_memory_is_its_cgroup_s_or_the_one_a_local_run_names(monkeypatch, tmp_path):
-    v2 = tmp_path / "memory.max"
-    monkeypatch.setattr(run, "CGROUP_MEMORY", (str(v2),))
+def _cgroups(monkeypatch, tmp_path, self_cgroup: str):
+    monkeypatch.setattr(run, "CGROUP_ROOT", tmp_path)
+    (tmp_path / "self").write_text(self_cgroup)
+    monkeypatch.setattr(run, "SELF_CGROUP", tmp_path / "self")
+
+
+def test_the_container_s_memory_is_its_own_cgroup_s_or_the_one_a_local_run_names(monkeypatch, tmp_path):
+    _cgroups(monkeypatch, tmp_path, "0::/grader.slice\n")  # cgroup v2; its own folder, and the root's
+    (tmp_path / "grader.slice").mkdir()
+    (tmp_path / "grader.slice" / "memory.max").write_text("805306368\n")
+    (tmp_path / "memory.max").write_text("max\n")
     monkeypatch.setenv(run.CONTAINER_ENV, "768")
-    v2.write_text("805306368\n")
     assert run.container_memory() == 805306368
-    v2.write_text("max\n")  # no limit in the cgroup: the named one
+    (tmp_path / "grader.slice" / "memory.max").write_text("max\n")  # no limit in the cgroup: the named one
     assert run.container_memory() == 768 * 2 ** 20
     monkeypatch.delenv(run.CONTAINER_ENV)
     assert run.container_memory() is None
+
+
+def test_a_cgroup_v1_container_s_memory_and_working_set_are_read_where_its_path_is_not_mounted(monkeypatch, tmp_path):
+    """In a container the path /proc/self/cgroup names is the host's; the container sees its cgroup at the root."""
+    _cgroups(monkeypatch, tmp_path, "12:pids:/docker/abc\n4:memory:/docker/abc\n")
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory" / "memory.limit_in_bytes").write_text("805306368\n")
+    (tmp_path / "memory" / "memory.usage_in_bytes").write_text("900\n")
+    (tmp_path / "memory" / "memory.stat").write_text("cache 400\ntotal_inactive_file 300\n")
+    assert run.memory_cgroup() == (tmp_path / "memory", 1)
+    assert run.container_memory() == 805306368 and run.container_working_set() == 600
 
 
 def test_a_kernel_stopped_for_memory_is_said_in_the_results():
@@ -324,10 +342,10 @@ def test_a_kernel_stopped_for_memory_is_said_in_the_results():
 
 
 def test_the_container_s_working_set_leaves_out_its_inactive_file_cache(monkeypatch, tmp_path):
+    _cgroups(monkeypatch, tmp_path, "0::/\n")
+    (tmp_path / "memory.max").write_text("1000\n")
     (tmp_path / "memory.current").write_text("900\n")
     (tmp_path / "memory.stat").write_text("anon 500\nfile 400\ninactive_file 300\nactive_file 100\n")
-    monkeypatch.setattr(run, "CGROUP_USAGE", ((str(tmp_path / "memory.current"), str(tmp_path / "memory.stat"),
-                                               "inactive_file"),))
     assert run.container_working_set() == 600
-    monkeypatch.setattr(run, "CGROUP_USAGE", ((str(tmp_path / "none"), str(tmp_path / "memory.stat"), "x"),))
-    assert run.container_working_set() is None
+    (tmp_path / "self").write_text("1:cpu:/\n")  # no memory controller
+    assert run.container_working_set() is None and run.container_memory() is None

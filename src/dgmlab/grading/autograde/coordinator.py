@@ -106,6 +106,7 @@ def write(writer: Writer, sub: Submission, job: Job, got: Outcome, received: flo
         _grade(writer, sub, got, hand)
     got.timings["write_back"] = time.time() - t_write
     got.timings["total"] = time.time() - job.submitted_at
+    got.timings["graded"] = got.timings["total"] - got.timings.get("queue_wait", 0.0)
     return _result(sub.hw, got)
 
 

@@ -24,6 +24,7 @@ PHASES = [
     ("write_back", "the coordinator writing gradebook, files and record"),
     ("gradebook", "of which the gradebook rows (one SQLite transaction)"),
     ("total", "submitted until written back"),
+    ("graded", "total less queue_wait: a grading's own seconds, from a worker starting it until written back"),
 ]
 
 

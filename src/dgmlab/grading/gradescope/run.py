@@ -182,44 +182,64 @@ def grader_fault(graded) -> None:
 
 
 JUDGE_COMMAND = "dgmlab.grading.judge.judge_process"  # in the command line of the judge and of its forks
-CGROUP_MEMORY = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")  # cgroup v2, v1
-CGROUP_USAGE = (("/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory.stat", "inactive_file"),  # v2, v1
-                ("/sys/fs/cgroup/memory/memory.usage_in_bytes", "/sys/fs/cgroup/memory/memory.stat",
-                 "total_inactive_file"))
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+SELF_CGROUP = Path("/proc/self/cgroup")  # which cgroup this process is in: "0::<path>" (v2), "<n>:memory:<path>" (v1)
+CGROUP_FILES = {2: ("memory.max", "memory.current", "inactive_file"),  # limit, usage, inactive file cache in .stat
+                1: ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")}
 CONTAINER_ENV = "DGMLAB_GRADESCOPE_CONTAINER_MIB"  # the container's memory where no cgroup says it (a local run)
 HEADROOM = 64 * 2 ** 20  # bytes below the container's memory at which the kernel is stopped: the grader's room to finish
 
 
-def _cgroup_bytes(paths) -> int | None:
-    for path in paths:
-        try:
-            text = Path(path).read_text(encoding="ascii").strip()
-        except OSError:
-            continue
-        if text.isdigit() and int(text) < 2 ** 60:  # "max" or a huge number: no limit
-            return int(text)
+def memory_cgroup() -> tuple[Path, int] | None:
+    """The folder of this process's memory cgroup and its version (2 or 1), or None where there is none to read.
+    In a container with its own cgroup namespace the path is ``/``: the container's own."""
+    try:
+        lines = SELF_CGROUP.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        version = 2 if controllers == "" else 1 if "memory" in controllers.split(",") else 0
+        if version:
+            base = CGROUP_ROOT if version == 2 else CGROUP_ROOT / "memory"
+            for folder in (base / path.lstrip("/"), base):  # the path may not be mounted where it is named
+                if (folder / CGROUP_FILES[version][0]).exists():
+                    return folder, version
     return None
+
+
+def _number(path: Path) -> int | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() and int(text) < 2 ** 60 else None  # "max" or a huge number: no limit
 
 
 def container_working_set() -> int | None:
-    """The bytes the container's cgroup holds less its inactive file cache (what the OOM killer cannot reclaim; as
-    kubelet and ``docker stats`` count it), None where no cgroup says."""
-    for usage, stat, inactive in CGROUP_USAGE:
-        held = _cgroup_bytes((usage,))
-        if held is None:
-            continue
-        with contextlib.suppress(OSError, ValueError):
-            for line in Path(stat).read_text(encoding="ascii").splitlines():
-                name, _, value = line.partition(" ")
-                if name == inactive:
-                    held -= int(value)
-        return max(held, 0)
-    return None
+    """The bytes this process's memory cgroup holds less its inactive file cache (what the OOM killer cannot reclaim;
+    as kubelet and ``docker stats`` count it), None where no cgroup says."""
+    found = memory_cgroup()
+    if found is None:
+        return None
+    folder, version = found
+    _, usage, inactive = CGROUP_FILES[version]
+    held = _number(folder / usage)
+    if held is None:
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        for line in (folder / "memory.stat").read_text(encoding="ascii").splitlines():
+            name, _, value = line.partition(" ")
+            if name == inactive:
+                held -= int(value)
+    return max(held, 0)
 
 
 def container_memory() -> int | None:
-    """The bytes the container may hold (its cgroup's limit; else :data:`CONTAINER_ENV`, in MiB), None when unlimited."""
-    limit = _cgroup_bytes(CGROUP_MEMORY)
+    """The bytes the container may hold (its memory cgroup's limit; else :data:`CONTAINER_ENV`, in MiB), None when
+    unlimited."""
+    found = memory_cgroup()
+    limit = _number(found[0] / CGROUP_FILES[found[1]][0]) if found else None
     if limit is None and os.environ.get(CONTAINER_ENV):
         limit = int(float(os.environ[CONTAINER_ENV]) * 2 ** 20)
     return limit
