@@ -55,9 +55,16 @@ def recorded() -> dict:
     return json.loads(SECONDS.read_text()) if SECONDS.exists() else {}
 
 
+def handed_out_by_group(config) -> bool:
+    """Whether tests go to workers by group: ``--dist loadgroup``. The workers collect, and there xdist has set ``dist``
+    to "no" and ``loadgroup`` to True (a hook that read ``dist`` alone grouped nothing: every test went out on its own
+    and a module's fixture was built on both workers)."""
+    return config.getoption("dist", "no") == "loadgroup" or bool(getattr(config.option, "loadgroup", False))
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which turns the marks into the groups it schedules
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("dist", "no") != "loadgroup":
+    if not handed_out_by_group(config):
         return
     seconds = recorded()
     groups: dict[str, list] = {}
@@ -68,6 +75,22 @@ def pytest_collection_modifyitems(config, items):
     unknown = float("inf")
     order = sorted(groups, key=lambda g: -seconds.get(g, unknown))  # sorted() is stable: ties keep pytest's order
     items[:] = [item for g in order for item in groups[g]]
+
+
+class _GroupInNodeIds:
+    """Where xdist can read the groups: ``<node id>@<group>``. xdist 3.8 appends it to ``Item._nodeid``, which pytest 9
+    no longer reads (a node id is ``str(Item._id)``), so under pytest 9 no test had a group and each went out on its
+    own. This appends it where pytest reads it, last of all hooks (``--deselect`` reads the plain ids)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        try:
+            from _pytest.nodeid import NodeId
+        except ImportError:  # pytest 8: xdist's own suffix works
+            return
+        for item in items:
+            if isinstance(getattr(item, "_id", None), NodeId) and any(item.iter_markers("xdist_group")):
+                item._id = NodeId.parse(f"{item.nodeid}@{_group_name(item)}")
 
 
 def _group_name(item) -> str:
@@ -93,5 +116,7 @@ class _Recorder:
 
 
 def pytest_configure(config):
+    if hasattr(config, "workerinput") and handed_out_by_group(config):
+        config.pluginmanager.register(_GroupInNodeIds(), "group_in_node_ids")
     if config.getoption("record_group_seconds") and not hasattr(config, "workerinput"):
         config.pluginmanager.register(_Recorder(), "group_seconds_recorder")

@@ -22,12 +22,15 @@ class FakeItem:
         self.marks.append(mark.mark)
 
 
+def _config(dist, loadgroup=False):
+    return SimpleNamespace(getoption=lambda name, default=None: dist, option=SimpleNamespace(loadgroup=loadgroup))
+
+
 def _scheduled(items, seconds, monkeypatch, tmp_path):
     record = tmp_path / "group_seconds.json"
     record.write_text(json.dumps(seconds))
     monkeypatch.setattr(longest_first, "SECONDS", record)
-    config = SimpleNamespace(getoption=lambda name, default=None: "loadgroup")
-    longest_first.pytest_collection_modifyitems(config, items)
+    longest_first.pytest_collection_modifyitems(_config("no", loadgroup=True), items)  # as on an xdist worker
     return [item.nodeid for item in items]
 
 
@@ -52,7 +55,7 @@ def test_groups_run_longest_first_and_an_unrecorded_group_before_all(monkeypatch
 
 def test_the_order_is_left_alone_without_loadgroup():
     items = [FakeItem("tests/b.py::one"), FakeItem("tests/a.py::one")]
-    longest_first.pytest_collection_modifyitems(SimpleNamespace(getoption=lambda name, default=None: "load"), items)
+    longest_first.pytest_collection_modifyitems(_config("load"), items)
     assert [item.nodeid for item in items] == ["tests/b.py::one", "tests/a.py::one"] and not items[0].marks
 
 
@@ -73,3 +76,25 @@ def test_the_recorder_adds_each_reports_seconds_to_its_group_and_keeps_groups_th
 @pytest.mark.parametrize("path", sorted(longest_first.SPLIT_BY_HOMEWORK))
 def test_each_split_file_exists(path):
     assert (Path(longest_first.__file__).parents[1] / path).is_file(), f"{path}: remove it from SPLIT_BY_HOMEWORK"
+
+
+def test_a_files_tests_run_on_one_worker_under_loadgroup(tmp_path):
+    """Through xdist itself: two workers, two files of four tests each; each file's tests on one worker."""
+    import subprocess
+    import sys
+
+    here = Path(longest_first.__file__).parent
+    (tmp_path / "conftest.py").write_text(f"import sys\nsys.path.insert(0, {str(here)!r})\n"
+                                          "pytest_plugins = ['longest_first']\n")
+    for name in ("a", "b"):
+        (tmp_path / f"test_{name}.py").write_text(
+            "import os, pathlib, time\nimport pytest\n\n\n@pytest.mark.parametrize('i', range(4))\n"
+            "def test_t(i):\n    time.sleep(0.2)\n"
+            f"    with open(pathlib.Path(__file__).parent / 'ran_{name}', 'a') as f:\n"
+            "        f.write(os.environ['PYTEST_XDIST_WORKER'] + '\\n')\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist",
+                           "loadgroup", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    for name in ("a", "b"):
+        workers = (tmp_path / f"ran_{name}").read_text().split()
+        assert len(workers) == 4 and len(set(workers)) == 1, (name, workers)
