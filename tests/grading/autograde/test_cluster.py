@@ -116,7 +116,7 @@ def test_records_keep_key_and_phase_timings(graded):
                       "write_back"):
             assert phase in t and t[phase] >= 0, (student, phase, t)
         assert t["total"] >= t["kernel_start"] + t["imports"] + t["tests"]
-        assert t["graded"] == pytest.approx(t["total"] - t["queue_wait"])  # a TA read `total` as one grading's time
+        assert abs(t["graded"] - (t["total"] - t["queue_wait"])) <= 0.002  # each rounded to 1 ms; a TA read `total` as one grading's time
     rows = {name: (n, med, p95) for name, n, med, p95 in phase_summary(results.values())}
     assert rows["tests"][0] == 3 and rows["tests"][1] <= rows["tests"][2]
 
