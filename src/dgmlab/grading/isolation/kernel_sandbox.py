@@ -74,7 +74,7 @@ class Limits:
     file_size: int = DEFAULT_FILE_SIZE  # bytes: the largest file the kernel may write
     tmpfs: int = DEFAULT_TMPFS  # bytes each writable tmpfs (/var/tmp: HOME and TMPDIR; /dev/shm; the working
     # folder) may hold: RAM that the memory limit does not count
-    warm: bool | None = None  # True: fork the kernel from the worker's zygote, its imports done (.warm_kernels); False:
+    warm: bool | None = False  # True: fork the kernel from the worker's zygote, its imports done (.warm_kernels); False:
     # start it cold; None: the run decides (dgmlab.grading.autograde.options.warm_pays), and a kernel alone starts cold
 
 
