@@ -216,10 +216,11 @@ def _number(path: Path) -> int | None:
     return int(text) if text.isdigit() and int(text) < 2 ** 60 else None  # "max" or a huge number: no limit
 
 
-def container_working_set() -> int | None:
-    """The bytes this process's memory cgroup holds less its inactive file cache (what the OOM killer cannot reclaim;
-    as kubelet and ``docker stats`` count it), None where no cgroup says."""
-    found = memory_cgroup()
+def container_working_set(found: tuple[Path, int] | None = None) -> int | None:
+    """The bytes this process's memory cgroup (``found``, as :func:`memory_cgroup` gives it; looked up when not given)
+    holds less its inactive file cache (what the OOM killer cannot reclaim; as kubelet and ``docker stats`` count it),
+    None where no cgroup says."""
+    found = found or memory_cgroup()
     if found is None:
         return None
     folder, version = found
@@ -261,6 +262,7 @@ class PeakMemory:
         #: every: seconds between samples; pid: the root of the measured tree (this process by default).
         self.every, self.pid, self.peak, self.parts, self._done = every, pid, 0, {}, threading.Event()
         self.limit, self.stopped = limit, None
+        self._cgroup = memory_cgroup() if limit is not None else None  # looked up once, read at each sample
 
     def _sample(self):
         import psutil
@@ -280,7 +282,7 @@ class PeakMemory:
             if sum(parts.values()) > self.peak:
                 self.peak, self.parts = sum(parts.values()), parts
             if self.limit is not None and self.stopped is None and kernel:
-                held = max(sum(parts.values()), container_working_set() or 0)
+                held = max(sum(parts.values()), (container_working_set(self._cgroup) if self._cgroup else 0) or 0)
                 if held >= self.limit - HEADROOM:
                     self.stopped = held
                     for proc in kernel:
