@@ -44,7 +44,7 @@ class Kernel:
         self.loop.run_until_complete(self.kc.wait_for_ready(timeout=120))
         return self
 
-    def run(self, code: str) -> str:
+    def run(self, code: str, timeout: float = 120) -> str:
         out = []
 
         def hook(msg):
@@ -53,7 +53,7 @@ class Kernel:
             elif msg["msg_type"] == "error":
                 out.append("\n".join(msg["content"]["traceback"]))
 
-        self.loop.run_until_complete(self.kc.execute_interactive(code, output_hook=hook, timeout=120))
+        self.loop.run_until_complete(self.kc.execute_interactive(code, output_hook=hook, timeout=timeout))
         return "".join(out)
 
     def __exit__(self, *exc):
@@ -324,3 +324,39 @@ def test_warm_kernels_draw_their_own_random_numbers(tmp_path):
     with Kernel(_workdir(tmp_path, "first"), True) as first, Kernel(_workdir(tmp_path, "second"), True) as second:
         a, b = first.run(code).split(), second.run(code).split()
     assert all(x != y for x, y in zip(a, b)), (a, b)
+
+
+TAKE_ALL_MEMORY = """
+import torch, sympy, scipy  # what a homework imports first
+hog = []
+for size in (10 ** 8, 10 ** 6):
+    try:
+        while True:
+            hog.append(bytearray(size))
+    except MemoryError:
+        pass
+del hog[-12:]  # 12 MB left: a thread's stack, not a zmq context's three
+print("kept", len(hog))
+"""
+
+
+@KERNELS
+def test_a_kernel_that_keeps_all_its_memory_still_sends_a_large_output(tmp_path, warm):
+    """A cell that takes all of the address space and keeps it loses the cells that need memory, not the kernel: the
+    next large output (a zero-copy send, whose pyzmq collector thread and zmq context a warm kernel started lazily
+    used to abort the kernel) reaches the grader, and the kernel goes on."""
+    limits = sandbox.Limits(memory=6 * 1024 ** 3, warm=warm)
+    with Kernel(_workdir(tmp_path), warm, limits) as kernel:
+        assert kernel.run(TAKE_ALL_MEMORY).startswith("kept")
+        assert kernel.run("print('x' * 200_000)", timeout=30).strip() == "x" * 200_000
+        assert kernel.run("print('alive')", timeout=30).strip() == "alive"
+
+
+def test_a_memory_limit_too_small_for_a_warm_kernel_starts_it_cold_saying_so(tmp_path, caplog):
+    """Forked from a zygote that holds about 4 GiB of address space, a kernel limited to 4 GiB could not even start:
+    it starts cold, and the log says what limit warm kernels need."""
+    limits = sandbox.Limits(memory=4 * 1024 ** 3, warm=True)
+    with caplog.at_level("WARNING", logger=warm_kernels.__name__):
+        with sandbox.Sandbox(_workdir(tmp_path), limits, env={}) as box:
+            assert box.argv[0] != warm_kernels.WARM
+    assert "warm kernels need a memory limit of at least" in caplog.text and "start cold" in caplog.text

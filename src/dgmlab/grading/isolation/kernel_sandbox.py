@@ -3,8 +3,8 @@
 The student's code only ever runs in the Jupyter kernel that grading starts
 (nbgrader's own code runs in the grading worker and never executes it). With
 bubblewrap (``bwrap``, Debian package ``bubblewrap``) that kernel is started
-by :class:`dgmlab.grading.isolation.kernels.GradingKernelManager` as ``bwrap ... prlimit ... python -m
-ipykernel_launcher``, which adds these walls:
+by :class:`dgmlab.grading.isolation.kernels.GradingKernelManager` as ``bwrap ... prlimit ... python`` running
+ipykernel's launcher (:data:`.user_kernel.IPYKERNEL`), which adds these walls:
 
 1. **No network.** The kernel runs in a fresh network namespace
    (``--unshare-net``): it has its own loopback and nothing else, so it can
@@ -57,6 +57,7 @@ from typing import Any
 import homeworks
 
 from . import bubblewrap, warm_kernels
+from .user_kernel import IPYKERNEL
 
 DEFAULT_MEMORY = 8 * 1024 ** 3
 DEFAULT_FILE_SIZE = 256 * 1024 ** 2
@@ -74,7 +75,7 @@ class Limits:
     file_size: int = DEFAULT_FILE_SIZE  # bytes: the largest file the kernel may write
     tmpfs: int = DEFAULT_TMPFS  # bytes each writable tmpfs (/var/tmp: HOME and TMPDIR; /dev/shm; the working
     # folder) may hold: RAM that the memory limit does not count
-    warm: bool | None = False  # True: fork the kernel from the worker's zygote, its imports done (.warm_kernels); False:
+    warm: bool | None = None  # True: fork the kernel from the worker's zygote, its imports done (.warm_kernels); False:
     # start it cold; None: the run decides (dgmlab.grading.autograde.options.warm_pays), and a kernel alone starts cold
 
 
@@ -184,7 +185,7 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict[str,
     for name, value in kernel_environment(env).items():
         args += ["--setenv", name, value]
     args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", "--",
-             sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+             sys.executable, *IPYKERNEL, "-f", "{connection_file}"]
     return args
 
 
@@ -248,7 +249,7 @@ class Sandbox:
         if self.limits.warm:  # forked from this worker's zygote, whose view and environment are a cold kernel's
             zygote = warm_kernels.zygote_argv([*_dev_and_tmp(self.limits), *bubblewrap.host_view(), *student_view()],
                                               kernel_environment())
-            if warm_kernels.ready(zygote):
+            if warm_kernels.ready(zygote, self.limits.memory):
                 self.argv = warm_kernels.kernel_spec(zygote, self.workdir, self.runtime, self.limits,
                                                      kernel_environment(self.env), RUNTIME_TMPFS)
         return self

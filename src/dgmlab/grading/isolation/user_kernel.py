@@ -23,6 +23,12 @@ from collections.abc import Iterable, Mapping, Sequence
 PR_SET_NO_NEW_PRIVS = 38  # linux/prctl.h
 KEPT_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
             "OMP_NUM_THREADS")  # as the sandbox passes them (.kernel_sandbox.PASSED_ENV)
+# The kernel's Python arguments: ``-m ipykernel_launcher``, but with pyzmq's garbage collector (a thread and a zmq
+# context, what a large output's zero-copy send needs) started first. Started lazily at the first large output, after
+# a cell that took all of the kernel's memory and kept it, libzmq cannot allocate it and aborts the kernel: the whole
+# submission would fail instead of the cells that needed memory (a warm kernel starts it too: .zygote).
+IPYKERNEL = ("-c", "from zmq.utils.garbage import gc; gc.start(); from ipykernel import kernelapp; "
+                   "kernelapp.launch_new_instance()")
 
 
 def kernel_env(environ: Mapping[str, str], home: str) -> dict[str, str]:
@@ -38,8 +44,8 @@ def kernel_env(environ: Mapping[str, str], home: str) -> dict[str, str]:
 def kernel_argv(args: argparse.Namespace, connection: str, extra: Iterable[str] = ()) -> list[str]:
     """ipykernel under prlimit; ``extra``: the arguments the kernel manager adds after the connection file
     (nbclient's ``--HistoryManager.hist_file=:memory:``)."""
-    return ["prlimit", f"--as={args.memory}", f"--fsize={args.file_size}", "--", sys.executable, "-m",
-            "ipykernel_launcher", "-f", connection, *extra]
+    return ["prlimit", f"--as={args.memory}", f"--fsize={args.file_size}", "--", sys.executable, *IPYKERNEL,
+            "-f", connection, *extra]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,7 +1,7 @@
 """Warm kernels: each grading worker keeps one zygote (:mod:`.zygote`) that has imported torch, numpy, sympy, the
 student package and ipykernel once, and forks from it a kernel for each submission, as fresh and walled as a cold one.
 
-A cold kernel is ``bwrap ... prlimit ... python -m ipykernel_launcher`` (:mod:`.kernel_sandbox`): 4-5 s of a 5-10 s
+A cold kernel is ``bwrap ... prlimit ... python`` running ipykernel (:mod:`.kernel_sandbox`): 4-5 s of a 5-10 s
 grading go to its imports. A warm one is a fork of a process that made them already, walled by the fork itself
 (:mod:`.zygote`): a new root of its own with fresh ``/tmp``, ``/var/tmp``, ``/dev/shm``, working and runtime folders,
 its own PID (a ``/proc`` that shows only its processes), user, network, IPC, UTS, cgroup and mount namespaces, no
@@ -45,6 +45,10 @@ THREAD_ENV = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", 
 START_TIMEOUT = 180.0  # seconds a zygote may take to load what it preloads
 FORK_TIMEOUT = 30.0  # seconds a zygote may take to answer a request
 MAX_FILES = zygote.MAX_FDS  # files at the top of a working folder that a warm kernel takes; more: a cold one
+# address space a warm kernel must have left under its memory limit beyond the zygote's (about 4.1 GiB: torch, scipy,
+# sympy, matplotlib... mapped): about what a cold kernel has left once it imported torch, sympy, numpy and scipy
+# (3.7 GiB of 8 GiB, measured). A lower limit starts kernels cold: forked warm, they could not even start.
+ROOM = 1024 ** 3
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,7 @@ class Zygote:
             self.stop()
             raise WarmUnavailable(answer.get("refused") or "the zygote did not start")
         self.seconds = answer.get("seconds")
+        self.address_space = int(answer.get("address_space", 0))
 
     def _receive(self, timeout: float) -> tuple[dict[str, Any], list[int]]:
         self.channel.settimeout(timeout)
@@ -176,6 +181,7 @@ def zygote_argv(view: list[str], env: dict[str, str]) -> list[str]:
 _LOCK = threading.Lock()
 _ZYGOTES: dict[str, Zygote] = {}  # tuple(zygote_argv) -> Zygote: this process's (one, unless the limits or the kit changed)
 _REFUSED: dict[str, str] = {}  # tuple(zygote_argv) -> why it could not start (said once; cold kernels then)
+_TOO_SMALL: dict[str, int] = {}  # tuple(zygote_argv) -> the memory limit too small for its kernels, said last
 
 
 def _stop_all() -> None:
@@ -213,15 +219,27 @@ def zygote_for(argv: list[str]) -> Zygote:
         return _ZYGOTES[key]
 
 
-def ready(argv: list[str]) -> bool:
-    """Whether a zygote started with ``argv`` can be had here (started now if need be); if not, why is logged once
-    and the grading starts its kernel cold."""
+def ready(argv: list[str], memory: int) -> bool:
+    """Whether a zygote started with ``argv`` can be had here (started now if need be) and leaves a kernel limited to
+    ``memory`` bytes of address space :data:`ROOM` to work in; if not, why is logged once and the grading starts its
+    kernel cold."""
     try:
-        zygote_for(argv)
-        return True
+        held = zygote_for(argv).address_space
     except WarmUnavailable as exc:
         log.warning("warm kernels are not available here, kernels start cold: %s", exc)
         return False
+    if memory >= held + ROOM:
+        return True
+    key = zygote_id(argv)
+    with _LOCK:
+        said = _TOO_SMALL.get(key) == memory
+        _TOO_SMALL[key] = memory
+    if not said:
+        log.warning("warm kernels need a memory limit of at least %.1f GiB (the zygote's imports hold %.1f GiB of "
+                    "address space, and a kernel needs %.1f GiB more): with %.1f GiB (--memory, "
+                    "c.DgmlabAutograde.memory) kernels start cold", (held + ROOM) / 1024 ** 3, held / 1024 ** 3,
+                    ROOM / 1024 ** 3, memory / 1024 ** 3)
+    return False
 
 
 def kernel_spec(zygote_argv: list[str], workdir: Path, runtime_dir: Path, limits: Any, env: dict[str, str],

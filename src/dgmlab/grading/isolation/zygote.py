@@ -343,6 +343,15 @@ def _kernel_init(request: dict[str, Any]) -> None:
         os._exit(code if code >= 0 else 128 - code)
 
 
+def _zmq_collector() -> None:
+    """Start pyzmq's garbage collector in the kernel before any cell runs, as a cold kernel does
+    (``user_kernel.IPYKERNEL`` says why)."""
+    from zmq.utils.garbage import gc
+
+    if not gc.is_alive():
+        gc.start()
+
+
 def fresh_random() -> None:
     """Seed every generator the zygote imported from the system's entropy, as a kernel started cold is: else every
     kernel forked from it would draw the same numbers."""
@@ -368,6 +377,7 @@ def _start_kernel(request: dict[str, Any]) -> None:
         os.dup2(null, 1)
         os.close(null)
         _only_fds(())
+        _zmq_collector()
         fresh_random()
         tempfile.tempdir = None
         kernelapp = sys.modules.get("ipykernel.kernelapp") or importlib.import_module("ipykernel.kernelapp")
@@ -386,6 +396,13 @@ def _start_kernel(request: dict[str, Any]) -> None:
 # ------------------------------------------------------------------ the zygote
 def threads() -> int:
     return len(os.listdir("/proc/self/task"))
+
+
+def address_space() -> int:
+    """Bytes of address space this process holds (``VmSize``): what a kernel forked from it starts with, counted
+    against its memory limit (``RLIMIT_AS``)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
 
 
 def warm(modules: Iterable[str]) -> None:
@@ -446,7 +463,7 @@ def main(argv: list[str] | None = None) -> None:
     if threads() != 1:
         _answer(channel, {"refused": f"the zygote has {threads()} threads after its imports: it forks from one only"})
         return
-    _answer(channel, {"ready": True, "seconds": round(time.monotonic() - start, 3)})
+    _answer(channel, {"ready": True, "seconds": round(time.monotonic() - start, 3), "address_space": address_space()})
     serve(channel)
 
 
