@@ -45,6 +45,8 @@ import time
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from zmq.utils import garbage as zmq_garbage
+
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x02000000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 8, 32, 4096, 16384
@@ -346,10 +348,8 @@ def _kernel_init(request: dict[str, Any]) -> None:
 def _zmq_collector() -> None:
     """Start pyzmq's garbage collector in the kernel before any cell runs, as a cold kernel does
     (``user_kernel.IPYKERNEL`` says why)."""
-    from zmq.utils.garbage import gc
-
-    if not gc.is_alive():
-        gc.start()
+    if not zmq_garbage.gc.is_alive():
+        zmq_garbage.gc.start()
 
 
 def fresh_random() -> None:
