@@ -214,27 +214,49 @@ CHECKS = [CheckSpec("box_tests", 1, 0, (), visible=(test_runs_in_the_sandbox,),
 """
 
 
+def _box_notebook(folder):
+    from dgmlab.authoring import Notebook
+
+    (folder / "checks.py").write_text(BOX_CHECKS, encoding="utf-8")
+    nb = Notebook("hw9_box")
+    nb.checks_file(folder / "checks.py")
+    nb.md("## Q1. Where am I (1 point)")
+    nb.setup()
+    nb.code("from dgmlab.probes import check")
+    nb.tests("box_tests", 1, 'check("box_tests")')
+    return nb.save(folder / "hw.ipynb")
+
+
 @pytest.mark.slow  # runs a notebook in a kernel
 def test_check_runs_in_the_autograders_sandbox_when_there_is_one(tmp_path, capsys):
-    import pytest
-
-    from dgmlab.authoring import Notebook
     from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
     usable, why = sandbox.available()
     if not usable:
         pytest.skip(f"no sandbox on this machine: {why}")
-    (tmp_path / "checks.py").write_text(BOX_CHECKS, encoding="utf-8")
-    nb = Notebook("hw9_box")
-    nb.checks_file(tmp_path / "checks.py")
-    nb.md("## Q1. Where am I (1 point)")
-    nb.setup()
-    nb.code("from dgmlab.probes import check")
-    nb.tests("box_tests", 1, 'check("box_tests")')
-    notebook = nb.save(tmp_path / "hw.ipynb")
+    notebook = _box_notebook(tmp_path)
     assert main(["check", str(notebook)]) == 0
     assert main(["check", "--no-sandbox", str(notebook)]) == 1
     assert "this kernel is not in the grading sandbox" in capsys.readouterr().out
+
+
+@pytest.mark.slow  # runs a notebook in a kernel
+def test_a_check_in_the_sandbox_leaves_no_kernel_running(tmp_path):
+    """The sandboxed kernel is stopped when the check returns (nbclient stops only a kernel it made itself): a
+    process that checks again and again (a notebook, a test run) does not gather kernels of 750 MB each."""
+    import psutil
+
+    from dgmlab.grading.isolation import kernel_sandbox as sandbox
+
+    usable, why = sandbox.available()
+    if not usable:
+        pytest.skip(f"no sandbox on this machine: {why}")
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    assert main(["check", str(_box_notebook(tmp_path))]) == 0
+    left = [p for p in me.children(recursive=True) if p.pid not in before and p.is_running()
+            and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, [" ".join(p.cmdline())[:200] for p in left]
 
 
 # dgmlab.check() without a path, in Colab: the notebook is in MyDrive/Colab Notebooks/, its files in the homework

@@ -184,7 +184,17 @@ def _sandboxed_kernel(stack, root: Path, folder: Path, sandbox: bool | None):
     box.configure(config)
     from .grading.isolation.kernels import GradingKernelManager
 
-    return GradingKernelManager(config=config)
+    km = GradingKernelManager(config=config)
+    stack.callback(_shut_down, km)  # before the sandbox's folders go: nbclient stops only a kernel it made itself
+    return km
+
+
+def _shut_down(km) -> None:
+    """Stop ``km``'s kernel, if it started one, and every process of it (else each check leaves one running)."""
+    from nbclient.util import run_sync
+
+    if km.has_kernel:
+        run_sync(km.shutdown_kernel)(now=True)
 
 
 def visible_points(executed_nb) -> dict:
