@@ -39,7 +39,7 @@ def test_each_draw_is_a_students_draw_under_a_key_of_its_own(tmp_path):
 def one_torch_thread():
     """The draws are judged in this process while another worker runs beside it on 2 cores: torch's default (a thread
     a core) oversubscribes them and OpenMP's spin-waits burn CPU. hw2's and hw3's lotteries side by side took 266 s
-    and 484 s of CPU with the default, 154 s and 273 s with one thread each (2026-11-29)."""
+    and 484 s of CPU with the default, 189 s and 325 s with this fixture (2026-11-29)."""
     import torch
 
     before = torch.get_num_threads()

@@ -343,8 +343,8 @@ print("kept", len(hog))
 @KERNELS
 def test_a_kernel_that_keeps_all_its_memory_still_sends_a_large_output(tmp_path, warm):
     """A cell that takes all of the address space and keeps it loses the cells that need memory, not the kernel: the
-    next large output (a zero-copy send, whose pyzmq collector thread and zmq context a warm kernel started lazily
-    used to abort the kernel) reaches the grader, and the kernel goes on."""
+    next large output (a zero-copy send, whose pyzmq collector thread and zmq context, started lazily, used to abort
+    cold and warm kernels alike) reaches the grader, and the kernel goes on."""
     limits = sandbox.Limits(memory=6 * 1024 ** 3, warm=warm)
     with Kernel(_workdir(tmp_path), warm, limits) as kernel:
         assert kernel.run(TAKE_ALL_MEMORY).startswith("kept")
