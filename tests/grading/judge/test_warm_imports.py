@@ -32,3 +32,30 @@ def test_sandboxed_judge_is_told_which_homeworks_to_load(monkeypatch):
     args = judge_process.command(True, "/tmp/judge-tmp")
     at = args.index(warm.HOMEWORKS_ENV)
     assert args[at - 1:at + 2] == ["--setenv", warm.HOMEWORKS_ENV, "hw5_explicit"]
+
+
+def test_what_judging_imports_on_first_use_is_imported_ahead():
+    """A module sympy or torch imports on a first call would be imported again in every request's fork: checking a
+    solution, integrating and broadcasting shapes import nothing once the judge is warm (fails without
+    warm_imports.LAZY)."""
+    code = ("import sys, json\nfrom dgmlab.grading.judge import warm_imports as W\nW.warm(1)\n"
+            "import sympy, torch\nbefore = set(sys.modules)\nx = sympy.Symbol('x')\n"
+            "sympy.solve(x**2 - 4, x, check=True)\nsympy.integrate(sympy.exp(-x**2) * x**2, (x, -sympy.oo, sympy.oo))\n"
+            "torch.distributions.MultivariateNormal(torch.zeros(2), torch.eye(2))\ntorch.broadcast_shapes((2, 1), (1, 3))\n"
+            "print(json.dumps(sorted(set(sys.modules) - before)))")
+    env = {**os.environ, warm.HOMEWORKS_ENV: "hw3_flows"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_what_one_homeworks_judging_imports_late_is_loaded_ahead_for_that_homework_alone():
+    code = ("import sys, json\nfrom dgmlab.grading.judge import warm_imports as W\nW.warm(1)\n"
+            "print(json.dumps([m in sys.modules for m in ('torch._dynamo', 'ot', 'scipy.optimize')]))")
+    loaded = {}
+    for hw in ("hw2_wgangp", "hw3_flows"):
+        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, warm.HOMEWORKS_ENV: hw},
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        loaded[hw] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert loaded == {"hw2_wgangp": [True, True, True], "hw3_flows": [False, False, False]}

@@ -1,7 +1,8 @@
 """What the judge process (:mod:`.judge_process`) loads once, before it forks any request, and how it leaves it.
 
 It imports numpy, sympy and torch (one thread), the kit's homeworks' checks, the references their hidden tests
-import and their hidden tests, so that no cell's time pays for them. Then it moves every object made so far out of
+import, their hidden tests and what those import on first use (:data:`LAZY`, each homework's ``JUDGE_IMPORTS``), so
+that no cell's time pays for them. Then it moves every object made so far out of
 the garbage collector's reach (``gc.freeze``): a request's fork, which runs the collector, would otherwise write
 into every one of them and so copy their pages, about 50 MiB a fork with torch and sympy loaded (Gradescope's
 container counts them against its 768 MB).
@@ -20,6 +21,12 @@ from ... import probes
 from .. import hidden
 
 HOMEWORKS_ENV = "DGMLAB_JUDGE_HOMEWORKS"
+# What sympy and torch import only when first called, which a fork would import again for every request: sympy's
+# checksol (units), integrate (risch, manualintegrate), torch's shape broadcasting (symbolic shapes). Found with
+# py-spy in the judging forks of a hw3 class: about 0.2 s of every notebook's judging under load. What one homework
+# alone needs (torch._dynamo: 129 MiB, which hw3 and hw5 never load) is its hidden package's JUDGE_IMPORTS.
+LAZY = ("sympy.physics.units", "sympy.integrals.risch", "sympy.integrals.manualintegrate", "sympy.assumptions.wrapper",
+        "torch.fx.experimental.symbolic_shapes")
 
 
 def homeworks(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
@@ -41,7 +48,10 @@ def warm(threads: int, environ: Mapping[str, str] | None = None) -> None:
         importlib.import_module(probes.checks_package(hw))
     from ..references import transport  # noqa: F401  and the references their hidden tests import
 
-    for hw in chosen:  # and their hidden tests (homeworks/<hw>/hidden/ in a checkout)
-        hidden.module(hw)
+    for hw in chosen:  # and their hidden tests (homeworks/<hw>/hidden/ in a checkout), with what they import late
+        for name in getattr(hidden.module(hw), "JUDGE_IMPORTS", ()):
+            importlib.import_module(name)
+    for name in LAZY:
+        importlib.import_module(name)
     gc.collect()
     gc.freeze()
