@@ -4,7 +4,7 @@ from .references import EXPECTED
 
 HIDDEN = {**q1_change_of_variables.HIDDEN, **q2_volume_preserving_flows.HIDDEN, **q3_optimal_discriminator.HIDDEN,
           **q4_vanishing_gradients.HIDDEN}
-# Modules its judging imports on first use (torch's optimizers load torch._dynamo), imported by the judge once before
-# it forks (dgmlab.grading.judge.warm_imports) rather than in every submission's fork; found with py-spy on a class.
+# Modules its judging imports on first use (POT, scipy's), imported by the judge once before it forks
+# (dgmlab.grading.judge.warm_imports) rather than in every submission's fork; found with py-spy on a class.
 JUDGE_IMPORTS = ()
 __all__ = ["EXPECTED", "HIDDEN", "JUDGE_IMPORTS"]

@@ -12,7 +12,7 @@ from .references import EXPECTED
 HIDDEN = {**q1_classifying_through_a_decoder.HIDDEN, **q2_data_to_latent_flows.HIDDEN,
           **q3_jensen_shannon_divergence.HIDDEN, **q4_frechet_distance.HIDDEN, **p1_masked_cnn_inpainting.HIDDEN,
           **p2_real_nvp_mnist.HIDDEN}
-# Modules its judging imports on first use (torch's optimizers load torch._dynamo), imported by the judge once before
-# it forks (dgmlab.grading.judge.warm_imports) rather than in every submission's fork; found with py-spy on a class.
+# Modules its judging imports on first use (POT, scipy's), imported by the judge once before it forks
+# (dgmlab.grading.judge.warm_imports) rather than in every submission's fork; found with py-spy on a class.
 JUDGE_IMPORTS = ("scipy.integrate", "sympy.codegen")
 __all__ = ["EXPECTED", "HIDDEN", "JUDGE_IMPORTS"]

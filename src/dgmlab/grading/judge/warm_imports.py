@@ -24,7 +24,9 @@ HOMEWORKS_ENV = "DGMLAB_JUDGE_HOMEWORKS"
 # What sympy and torch import only when first called, which a fork would import again for every request: sympy's
 # checksol (units), integrate (risch, manualintegrate), torch's shape broadcasting (symbolic shapes). Found with
 # py-spy in the judging forks of a hw3 class: about 0.2 s of every notebook's judging under load. What one homework
-# alone needs (torch._dynamo: 129 MiB, which hw3 and hw5 never load) is its hidden package's JUDGE_IMPORTS.
+# alone needs (POT: 78 MiB, which hw3 never loads) is its hidden package's JUDGE_IMPORTS. Not torch._dynamo, which an
+# optimizer's first step loads (0.5-0.9 s of a hw1/hw2/hw4 judging): it writes a cache folder as it imports, and the
+# sandboxed judge has no writable folder before a request's.
 LAZY = ("sympy.physics.units", "sympy.integrals.risch", "sympy.integrals.manualintegrate", "sympy.assumptions.wrapper",
         "torch.fx.experimental.symbolic_shapes")
 
