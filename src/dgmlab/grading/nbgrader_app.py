@@ -129,6 +129,11 @@ def start_logged(app) -> dict:
     return capture_log(app)
 
 
+# failure_reason's words for a cell that ran past its limit and went on when interrupted (one that catches
+# KeyboardInterrupt or BaseException, or never returns to Python): the student's code, so the grading is "timed out"
+CELL_STUCK = "a cell ran past its time limit and did not stop when interrupted (does it catch KeyboardInterrupt?)"
+
+
 def failure_reason(exc: BaseException) -> str:
     """A one-line, readable cause of a notebook's failed conversion, from the exception that failed it: the failures
     a grading knows (from nbclient and nbgrader) by their type, any other as its type and first line."""
@@ -140,7 +145,7 @@ def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, DeadKernelError):
         return "the kernel died while running the notebook (os._exit, a crash, or running out of memory)"
     if isinstance(exc, (CellTimeoutError, TimeoutError, UnresponsiveKernelError)):
-        return "a cell ran past the time limit and could not be interrupted"
+        return CELL_STUCK
     if isinstance(exc, (SchemaTooOldError, SchemaTooNewError)):
         return ("the notebook's nbgrader cell metadata is damaged (a graded cell was copied or edited outside "
                 "Jupyter)")

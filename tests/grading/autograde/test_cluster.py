@@ -359,3 +359,21 @@ def test_a_config_that_fails_fails_that_feedback_alone(tmp_path):
     assert not res.ok and "broken config" in res.reason
     _feedback_course(tmp_path)
     assert "No notebooks were matched" in R.run_feedback(course, HW, "someone", timeout=60).reason
+
+
+def test_a_cell_that_ignores_the_interrupt_at_its_limit_times_out_saying_so(tmp_path):
+    """A cell that catches the interrupt sent at its time limit is the student's code running past its limit, as a
+    notebook past --timeout: "timed out" with the reason, never "failed", which says the grader failed (TA trial)."""
+    course = make_course(tmp_path, {"ref": "ref"})
+    nb = nbformat.read(course.root / "submitted" / "ref" / HW / f"{HW}.ipynb", as_version=4)
+    [cell] = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "mean_square"]
+    cell.source = ("import time\nwhile True:\n    try:\n        time.sleep(1000)\n    except BaseException:\n"
+                   "        pass")
+    stuck = course.root / "submitted" / "stuck" / HW / f"{HW}.ipynb"
+    stuck.parent.mkdir(parents=True)
+    nbformat.write(nb, stuck)
+    results = {r.student: r for r in C.autograde(course, HW, options=RunOptions(
+        workers=1, sandbox=False, cell_timeout=2, timeout=300, feedback=False))}
+    assert results["ref"].status == "graded"
+    assert results["stuck"].status == "timed out", results["stuck"].reason
+    assert "did not stop when interrupted" in results["stuck"].reason

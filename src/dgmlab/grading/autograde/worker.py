@@ -21,6 +21,7 @@ from ... import __version__
 from .. import layout, returned_notebooks
 from ..draw_key import KEY_ENV
 from ..isolation import kernel_sandbox
+from ..nbgrader_app import CELL_STUCK
 from ..preprocessors.working_folder import left_folders
 from ..submission import Submission
 from . import nbgrader_adapter
@@ -224,6 +225,8 @@ def _run(scratch: Scratch, bundle: Bundle, job: Job) -> Ran:
     if res.timed_out:
         return Ran("timed out", f"grading took longer than {bundle.timeout:g} s", (res,), None, handed, aside,
                    timings)
+    if res.failure == CELL_STUCK:  # the student's code, not the grader: as a notebook past --timeout
+        return Ran("timed out", CELL_STUCK, (res,), None, handed, aside, timings)
     if not res.ok:
         return Ran("failed", res.reason, (res,), None, handed, aside, timings)
     scores = nbgrader_adapter.read_scores(_db(scratch.root), bundle.course_id, hw, student)
