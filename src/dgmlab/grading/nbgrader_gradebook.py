@@ -48,3 +48,14 @@ def instructor_cells(db_url: str, course_id: str, hw: str, notebook: str) -> dic
     reads no gradebook."""
     with open_gradebook(db_url, course_id) as gb:
         return {cell.name: cell.source for cell in gb.find_notebook(notebook, hw).source_cells}
+
+
+def points_to_grade_by_hand(db_url: str, course_id: str, hw: str, notebook: str, student: str) -> float:
+    """The points of ``student``'s ``notebook`` of ``hw`` still waiting to be graded by hand (nbgrader's
+    ``needs_manual_grade``); 0 where there is no such submission."""
+    with open_gradebook(db_url, course_id) as gb:
+        try:
+            nb = gb.find_submission_notebook(notebook, hw, student)
+        except MissingEntry:
+            return 0.0
+        return float(sum(g.max_score or 0 for g in nb.grades if g.needs_manual_grade))

@@ -8,8 +8,10 @@ from traitlets.config import Config
 from dgmlab.grading.marks import mark_text
 from dgmlab.grading.preprocessors.feedback_page import (
     LEFT_OUT,
+    NOT_FINAL,
     ExactScores,
     LeaveOutBrokenParts,
+    SayWhatIsPending,
     feedback_preprocessors,
     left_out,
 )
@@ -84,10 +86,10 @@ def test_the_late_penalty_nbgrader_gives_is_taken_off_the_exact_total():
     assert resources["nbgrader"]["score"] == 12.73  # 12.725 exactly, half up
 
 
-def test_the_course_configs_list_gets_both_plug_ins_once():
+def test_the_course_configs_list_gets_the_plug_ins_once():
     got = feedback_preprocessors(["dgmlab.grading.preprocessors.hidden_tests.HideHiddenTests",
                                   "nbgrader.preprocessors.GetGrades"])
-    assert got[0] is LeaveOutBrokenParts and got[-1] is ExactScores and len(got) == 4
+    assert got[0] is LeaveOutBrokenParts and got[-2:] == [ExactScores, SayWhatIsPending] and len(got) == 5
     assert feedback_preprocessors(got) == got
 
 
@@ -104,6 +106,9 @@ def test_generate_feedback_makes_the_page_and_shows_the_final_mark_as_the_export
     written = next(c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
     written.source += "\n\nMy derivation: ![photo](attachment:none)"
     nbformat.write(nb, path)
+    assert run_feedback(course.root, H.HW, "demo_amara").ok
+    page = course.folder("feedback", H.HW, "demo_amara") / f"{H.HW}.html"
+    assert NOT_FINAL in page.read_text(encoding="utf-8")  # written answers not graded yet: the page says so
     with nbformat_gradebook(course) as gb:  # every written answer graded: 3.125 in all, a mark with a half
         for i, g in enumerate(g for g in gb.find_submission_notebook(H.HW, H.HW, "demo_amara").grades
                               if g.needs_manual_grade):
@@ -114,6 +119,7 @@ def test_generate_feedback_makes_the_page_and_shows_the_final_mark_as_the_export
     assert left_out(page).endswith('the image "attachment:none" (the notebook holds no such attachment)')
     mark = final_mark(next(s for s in A.collect(course, [H.HW]).submissions if s.student == "demo_amara"))
     assert mark.text == "3.13" and f"(Score: {mark.text} / " in page.read_text(encoding="utf-8")
+    assert NOT_FINAL not in page.read_text(encoding="utf-8")
 
 
 

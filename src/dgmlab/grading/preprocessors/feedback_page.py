@@ -1,5 +1,5 @@
-"""LeaveOutBrokenParts and ExactScores (generate_feedback): a feedback page is always made, and its scores are
-written as every export writes a mark.
+"""LeaveOutBrokenParts, ExactScores and SayWhatIsPending (generate_feedback): a feedback page is always made, its
+scores are written as every export writes a mark, and it says when hand-graded points are still to come.
 
 nbconvert stops a whole page on one Markdown answer it cannot draw: ``![photo](attachment:none)`` names an
 attachment the notebook does not hold ("missing attachment: none"), so the student got no feedback page at all.
@@ -101,6 +101,30 @@ class ExactScores(nbgrader_preprocessing.NbGraderPreprocessor):
         return nb, resources
 
 
+NOT_FINAL = "Not final yet:"  # how the page's note on points still to be graded by hand starts
+
+
+class SayWhatIsPending(nbgrader_preprocessing.NbGraderPreprocessor):
+    """For feedback: where written answers still wait for hand grading, the page opens by saying so, so that its
+    score (what is graded so far, out of every point) is not read as the mark (TA trial: "Score: 63.0 / 100.0" beside
+    a grade summary saying "pending")."""
+
+    def preprocess(self, nb, resources):
+        from ..nbgrader_gradebook import points_to_grade_by_hand
+
+        page = resources.get("nbgrader", {})
+        if not all(page.get(k) for k in ("db_url", "assignment", "notebook", "student")):
+            return nb, resources
+        course = nbgrader_preprocessing.course_directory(self.config).course_id
+        pending = points_to_grade_by_hand(page["db_url"], course, page["assignment"], page["notebook"],
+                                          page["student"])
+        if pending > 0:
+            nb.cells.insert(0, new_markdown_cell(
+                f"**{NOT_FINAL}** {pending:g} points of this notebook are graded by hand and not graded yet: the score "
+                "here counts only what is graded so far. This page is made again once they are."))
+        return nb, resources
+
+
 def left_out(page: Path) -> str:
     """What the feedback page ``page`` says was left out of it (``""``: nothing)."""
     try:
@@ -117,7 +141,7 @@ def left_out(page: Path) -> str:
 
 def feedback_preprocessors(current=None) -> list:
     """``GenerateFeedback.preprocessors`` (``current``, or nbgrader's default) with :class:`LeaveOutBrokenParts`
-    first and :class:`ExactScores` last, unless the list already has them."""
+    first, :class:`ExactScores` and :class:`SayWhatIsPending` last, unless the list already has them."""
     if current is None:
         current = nbgrader_preprocessing.default_preprocessors("generate_feedback", "preprocessors")
     names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in current]
@@ -126,4 +150,6 @@ def feedback_preprocessors(current=None) -> list:
         out.insert(0, LeaveOutBrokenParts)
     if not any(n.endswith("ExactScores") for n in names):
         out.append(ExactScores)
+    if not any(n.endswith("SayWhatIsPending") for n in names):
+        out.append(SayWhatIsPending)
     return out

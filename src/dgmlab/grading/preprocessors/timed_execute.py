@@ -5,6 +5,7 @@ import json
 import os
 import time
 
+import nbformat
 from traitlets import Enum, Integer, Unicode
 
 from .. import nbgrader_preprocessing
@@ -70,11 +71,12 @@ class TimedExecute(nbgrader_preprocessing.Execute):
             sizes[cell_index] = sizes.get(cell_index, 0) + size
             sizes["all"] = sizes.get("all", 0) + size
             if sizes[cell_index] > self.max_cell_output or sizes["all"] > self.max_notebook_output:
-                return None  # dropped on arrival
+                self._dgmlab_dropped[cell_index] = self._dgmlab_dropped.get(cell_index, 0) + size
+                return None  # dropped on arrival (the cell says so once it has run)
         return super().output(outs, msg, display_id, cell_index)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._dgmlab_output = {}
+        self._dgmlab_output, self._dgmlab_dropped = {}, {}
         self._dgmlab_timing = {"execute_start": time.time(), "kernel_ready": None, "cells": []}
         try:
             return super().preprocess(nb, resources, km)
@@ -94,6 +96,11 @@ class TimedExecute(nbgrader_preprocessing.Execute):
     def on_cell_executed(self, **kwargs):
         super().on_cell_executed(**kwargs)
         cell = kwargs["cell"]
+        dropped = self._dgmlab_dropped.pop(kwargs["cell_index"], 0)
+        if dropped:  # a student reads why the output stops, as LimitOutput's own cut says it (TA trial: 20 MB vanished)
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=(
+                f"\n... {dropped:,} characters of output dropped: past the grader's {self.max_cell_output:,} a cell "
+                f"or {self.max_notebook_output:,} a notebook ...\n")))
         meta = cell.metadata.get("nbgrader", {})
         # nbgrader's is_locked is true of grade cells too: the "test" case has taken those already
         kind = ("answer" if is_solution(cell) else "test" if is_graded(cell) else
