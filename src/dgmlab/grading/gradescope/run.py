@@ -28,7 +28,7 @@ from ... import __version__
 from ..inert import terminal
 from ..isolation.kernel_sandbox import Limits
 from ..isolation.processes import SURVIVED
-from ..judge.warm_imports import HOMEWORKS_ENV
+from ..judge.warm_imports import HOMEWORKS_ENV, ONE_SUBMISSION_ENV
 from . import boundary as boundary_module
 from . import results as results_module
 from .late_policy import late_result
@@ -344,6 +344,7 @@ def graded(handed: Handed, wall) -> tuple:
     bundle = walled(handed.bundle, wall)
     job = submission_job(handed)
     os.environ[HOMEWORKS_ENV] = handed.hw  # the judge loads this homework's tests alone (judge.warm_imports)
+    os.environ[ONE_SUBMISSION_ENV] = "1"  # and nothing ahead for forks to come: there is one
     with PeakMemory(limit=container_memory()) as mem:
         got = grade_submission(bundle, job)
     if wall.kind == "user":

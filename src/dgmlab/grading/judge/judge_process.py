@@ -124,7 +124,7 @@ def command(sandbox: bool, tmp: str) -> list[str]:
             "--unshare-all", *bubblewrap.NO_CAPABILITIES, *JUDGE_USER, "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",
             "--setenv", "USER", "judge", "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", TMP_ENV, tmp]
-    for name in ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", warm_imports.HOMEWORKS_ENV):
+    for name in ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", warm_imports.HOMEWORKS_ENV, warm_imports.ONE_SUBMISSION_ENV):
         if name in os.environ:
             args += ["--setenv", name, os.environ[name]]
     for name, value in THREAD_ENV.items():

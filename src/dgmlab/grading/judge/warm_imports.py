@@ -21,6 +21,10 @@ from ... import probes
 from .. import hidden
 
 HOMEWORKS_ENV = "DGMLAB_JUDGE_HOMEWORKS"
+# Set (to anything) where the judge serves one submission (a Gradescope container): then nothing is imported ahead
+# for the forks (LAZY, JUDGE_IMPORTS): the one fork imports what it needs, and the container counts the rest against
+# its memory (hw1 and hw4 peaked 130-140 MiB higher with them).
+ONE_SUBMISSION_ENV = "DGMLAB_JUDGE_ONE_SUBMISSION"
 # What sympy and torch import only when first called, which a fork would import again for every request: sympy's
 # checksol (units), integrate (risch, manualintegrate), torch's shape broadcasting (symbolic shapes). Found with
 # py-spy in the judging forks of a hw3 class: about 0.2 s of every notebook's judging under load. What one homework
@@ -50,10 +54,12 @@ def warm(threads: int, environ: Mapping[str, str] | None = None) -> None:
         importlib.import_module(probes.checks_package(hw))
     from ..references import transport  # noqa: F401  and the references their hidden tests import
 
+    ahead = not (os.environ if environ is None else environ).get(ONE_SUBMISSION_ENV)
     for hw in chosen:  # and their hidden tests (homeworks/<hw>/hidden/ in a checkout), with what they import late
-        for name in getattr(hidden.module(hw), "JUDGE_IMPORTS", ()):
+        module = hidden.module(hw)
+        for name in getattr(module, "JUDGE_IMPORTS", ()) if ahead else ():
             importlib.import_module(name)
-    for name in LAZY:
+    for name in LAZY if ahead else ():
         importlib.import_module(name)
     gc.collect()
     gc.freeze()
