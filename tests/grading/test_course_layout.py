@@ -44,7 +44,7 @@ def _exception(kind: str, *args):
 
 @pytest.mark.parametrize("kind, args, says", [
     ("DeadKernelError", ("Kernel died",), "the kernel died while running the notebook"),
-    ("CellTimeoutError", ("Cell execution timed out",), "a cell ran past the time limit"),
+    ("CellTimeoutError", ("Cell execution timed out",), "a cell ran past its time limit and did not stop"),
     ("SchemaTooOldError", ("old", 1, 3), "the notebook's nbgrader cell metadata is damaged"),
     ("MissingEntry", (), "the notebook does not match this homework's release"),
     ("ValueError", ("bad value\nmore detail",), "ValueError: bad value"),

@@ -46,7 +46,7 @@ def test_what_judging_imports_on_first_use_is_imported_ahead():
             "sympy.solve(x**2 - 4, x, check=True)\nsympy.integrate(sympy.exp(-x**2) * x**2, (x, -sympy.oo, sympy.oo))\n"
             "torch.distributions.MultivariateNormal(torch.zeros(2), torch.eye(2))\ntorch.broadcast_shapes((2, 1), (1, 3))\n"
             "print(json.dumps(sorted(set(sys.modules) - before)))")
-    env = {**os.environ, warm.HOMEWORKS_ENV: "hw3_flows"}
+    env = {**os.environ, warm.HOMEWORKS_ENV: "hw3_flows", warm.ONE_SUBMISSION_ENV: ""}  # a Gradescope test may set it
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -23,6 +23,7 @@ from nbformat.v4 import new_markdown_cell
 
 from .. import nbgrader_preprocessing
 from ..marks import exact, round_half_up
+from ..nbgrader_gradebook import points_to_grade_by_hand
 
 LEFT_OUT = "Left out of this page:"  # how the page's note starts (plain text: the page is sanitized)
 
@@ -110,8 +111,6 @@ class SayWhatIsPending(nbgrader_preprocessing.NbGraderPreprocessor):
     a grade summary saying "pending")."""
 
     def preprocess(self, nb, resources):
-        from ..nbgrader_gradebook import points_to_grade_by_hand
-
         page = resources.get("nbgrader", {})
         if not all(page.get(k) for k in ("db_url", "assignment", "notebook", "student")):
             return nb, resources

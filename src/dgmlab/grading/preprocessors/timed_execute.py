@@ -5,7 +5,6 @@ import json
 import os
 import time
 
-import nbformat
 from traitlets import Enum, Integer, Unicode
 
 from .. import nbgrader_preprocessing
@@ -98,7 +97,9 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         cell = kwargs["cell"]
         dropped = self._dgmlab_dropped.pop(kwargs["cell_index"], 0)
         if dropped:  # a student reads why the output stops, as LimitOutput's own cut says it (TA trial: 20 MB vanished)
-            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=(
+            from nbformat.v4 import new_output
+
+            cell.outputs.append(new_output("stream", name="stdout", text=(
                 f"\n... {dropped:,} characters of output dropped: past the grader's {self.max_cell_output:,} a cell "
                 f"or {self.max_notebook_output:,} a notebook ...\n")))
         meta = cell.metadata.get("nbgrader", {})
