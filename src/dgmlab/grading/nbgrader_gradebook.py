@@ -15,6 +15,7 @@ this process).
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from nbgrader.api import (  # noqa: F401 (the tables and the error, for the modules that query the gradebook)
@@ -52,8 +53,10 @@ def instructor_cells(db_url: str, course_id: str, hw: str, notebook: str) -> dic
 
 def points_to_grade_by_hand(db_url: str, course_id: str, hw: str, notebook: str, student: str) -> float:
     """The points of ``student``'s ``notebook`` of ``hw`` still waiting to be graded by hand (nbgrader's
-    ``needs_manual_grade``); 0 where there is no such submission."""
-    with open_gradebook(db_url, course_id) as gb:
+    ``needs_manual_grade``); 0 where there is no such submission. Read where generate_feedback runs, whose stderr
+    reaches the instructor: nbgrader 0.9.6's SQLAlchemy 2 warning is silenced, as in the grading worker."""
+    with warnings.catch_warnings(), open_gradebook(db_url, course_id) as gb:
+        warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
         try:
             nb = gb.find_submission_notebook(notebook, hw, student)
         except MissingEntry:
