@@ -19,7 +19,7 @@ from typing import Any
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import DottedObjectName, List, Type, Unicode
+from traitlets import List, Type, Unicode
 
 from . import warm_kernels
 from .bubblewrap import sandbox_root
@@ -114,8 +114,7 @@ class GradingKernelManager(AsyncKernelManager):
     runtime_dir = Unicode("", help="Folder for the connection file and ipc sockets (default: jupyter's)"
                           ).tag(config=True)
     grading_id = Unicode("", help="The grading this kernel belongs to (see stop_kernels)").tag(config=True)
-    client_class = DottedObjectName("dgmlab.grading.isolation.kernels.GradingKernelClient")
-    client_factory = Type(GradingKernelClient, klass=AsyncKernelClient)
+    client_factory = Type(GradingKernelClient, klass=AsyncKernelClient)  # what client() makes
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -54,12 +54,11 @@ def warm(threads: int, environ: Mapping[str, str] | None = None) -> None:
         importlib.import_module(probes.checks_package(hw))
     from ..references import transport  # noqa: F401  and the references their hidden tests import
 
-    ahead = not (os.environ if environ is None else environ).get(ONE_SUBMISSION_ENV)
-    for hw in chosen:  # and their hidden tests (homeworks/<hw>/hidden/ in a checkout), with what they import late
-        module = hidden.module(hw)
-        for name in getattr(module, "JUDGE_IMPORTS", ()) if ahead else ():
+    late: list[str] = []  # what they import on first use, unless one submission is all this judge will see
+    for hw in chosen:  # and their hidden tests (homeworks/<hw>/hidden/ in a checkout)
+        late += getattr(hidden.module(hw), "JUDGE_IMPORTS", ())
+    if not (os.environ if environ is None else environ).get(ONE_SUBMISSION_ENV):
+        for name in [*late, *LAZY]:
             importlib.import_module(name)
-    for name in LAZY if ahead else ():
-        importlib.import_module(name)
     gc.collect()
     gc.freeze()
