@@ -70,35 +70,77 @@ def _bundle():
                   feedback=False, sandbox=False)
 
 
-def test_each_jobs_seeds_are_drawn_just_before_it_is_handed_out():
+def test_each_jobs_files_and_seeds_are_made_ready_just_before_it_is_handed_out():
     import dataclasses
 
     from dgmlab.grading.autograde.task_records import Job
 
     events = []
 
-    def seeded(job):
-        events.append(("seeds", job.student))
-        return dataclasses.replace(job, draw_seeds={"generator_weights.pt": {"seed": 7}})
+    def ready(job):
+        events.append(("ready", job.student))
+        return dataclasses.replace(job, files={"a.ipynb": b"{}"}, draw_seeds={"generator_weights.pt": {"seed": 7}})
 
-    handed = coordinator.submit(_Client(events), _bundle(), [Job("ada", {}), Job("bob", {})], seeded)
-    assert events == [("submit", "bundle"), ("seeds", "ada"), ("submit", "ada"), ("seeds", "bob"), ("submit", "bob")]
-    assert [j.draw_seeds for j in handed.futures.values()] == [{"generator_weights.pt": {"seed": 7}}] * 2
+    handout = coordinator.Handout(_Client(events), _bundle(), [Job("ada", {}), Job("bob", {})], ready, lambda: 8)
+    assert list(handout.top_up()) == []
+    assert events == [("submit", "bundle"), ("ready", "ada"), ("submit", "ada"), ("ready", "bob"), ("submit", "bob")]
+    assert [j.draw_seeds for j in handout.futures.values()] == [{"generator_weights.pt": {"seed": 7}}] * 2
+    assert [j.files for j in handout.futures.values()] == [{}, {}]  # the files went with the task, none kept here
 
 
-def test_a_job_whose_seeds_cannot_be_drawn_fails_alone_with_the_reason():
+def test_jobs_go_out_as_many_at_a_time_as_the_capacity_and_the_next_as_one_arrives():
     from dgmlab.grading.autograde.task_records import Job
 
-    def seeded(job):
+    events, arriving = [], set()
+    jobs = [Job(name, {}) for name in ("ada", "bob", "cy", "di")]
+    handout = coordinator.Handout(_Client(events), _bundle(), jobs, lambda job: job, lambda: 2)
+    list(handout.top_up(arriving))
+    assert [j.student for j in handout.futures.values()] == ["ada", "bob"] and len(arriving) == 2
+    handout.futures.pop(next(iter(handout.futures)))  # ada's result arrived
+    list(handout.top_up(arriving))
+    assert [j.student for j in handout.futures.values()] == ["bob", "cy"] and len(arriving) == 3
+    assert events[-1] == ("submit", "cy")
+
+
+def test_a_job_that_cannot_be_made_ready_fails_alone_with_the_reason_and_the_next_goes_in_its_place():
+    from dgmlab.grading.autograde.task_records import Job
+    from dgmlab.grading.layout import SubmissionResult
+
+    def ready(job):
         if job.student == "ada":
             raise OSError("disk gone")
+        if job.student == "cy":
+            return SubmissionResult(tiny.HW, "cy", "invalid", "changed into a broken notebook")
         return job
 
-    handed = coordinator.submit(_Client([]), _bundle(), [Job("ada", {}, key="k"), Job("bob", {})], seeded)
-    assert [j.student for j in handed.futures.values()] == ["bob"]
-    [failed] = handed.failed
+    jobs = [Job("ada", {}, key="k"), Job("bob", {}), Job("cy", {}), Job("di", {})]
+    handout = coordinator.Handout(_Client([]), _bundle(), jobs, ready, lambda: 2)
+    failed, invalid = handout.top_up()
+    assert [j.student for j in handout.futures.values()] == ["bob", "di"]
     assert (failed.student, failed.status, failed.key) == ("ada", "failed", "k")
     assert "could not be prepared for grading (OSError: disk gone)" in failed.reason
+    assert (invalid.student, invalid.status) == ("cy", "invalid")
+
+
+@pytest.mark.slow  # releases a course (nbgrader generate_assignment)
+def test_a_planned_job_holds_no_files_and_reads_them_when_it_goes_out_under_the_key_they_give(tmp_path):
+    course = _course_with_an_oversized_submission(tmp_path)
+    folder = tmp_path / "submitted" / "ada" / tiny.HW
+    folder.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("1"))
+    nbformat.write(nb, folder / f"{tiny.HW}.ipynb")
+    home, sub = keys.read_homework(course, tiny.HW), course.submission(tiny.HW, "ada")
+    [job] = coordinator.plan(home, {"ada": sub}, RunOptions(sandbox=False, force=True), writer=None).jobs
+    assert job.files == {} and job.key
+    same = coordinator.loaded(sub, job, home.digest, writer=None)
+    assert same.key == job.key and set(same.files) == {f"{tiny.HW}.ipynb"}
+    (folder / "notes.txt").write_text("added after the plan", encoding="utf-8")
+    changed = coordinator.loaded(sub, job, home.digest, writer=None)  # graded as it is now, under its own key
+    assert changed.key not in ("", job.key) and changed.files["notes.txt"] == b"added after the plan"
+    (folder / f"{tiny.HW}.ipynb").write_text("not a notebook", encoding="utf-8")
+    broken = coordinator.loaded(sub, job, home.digest, writer=None)
+    assert broken.status == "invalid"
 
 
 _HOME = keys.Homework("hwx", None, None, "", {}, b"k" * 32)  # read with the course's draw key, not again

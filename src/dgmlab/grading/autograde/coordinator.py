@@ -3,6 +3,7 @@ writes each result (gradebook, files, record) as it arrives, one writer for the 
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import itertools
 import logging
@@ -34,6 +35,8 @@ _NAMES = [name for name, _ in PHASES]
 SAID_PHASES = tuple(_NAMES[_NAMES.index("prepare"):_NAMES.index("feedback") + 1])
 
 LARGE_GRAPH_BYTES = 2 * MAX_SUBMISSION_BYTES  # Dask warns of a graph past this: a bundle or a submission, sent once
+IN_FLIGHT_PER_THREAD = 2  # jobs handed out ahead per worker thread (Handout): one running, one waiting its turn
+CAPACITY_EVERY = 5.0  # seconds between asking the scheduler how many worker threads it has (Capacity)
 
 
 def _too_big(folder) -> str:
@@ -165,6 +168,7 @@ class Plan:
     jobs: tuple  # Job, without their seeds yet (submit draws them)
     known: tuple  # layout.SubmissionResult
     submissions: dict = field(default_factory=dict)  # {student: Submission}: each one's folders, built once
+    weights: bool = False  # whether a job hands in a weights file (the kit's published ones are then read)
 
 
 @dataclass(frozen=True)
@@ -231,13 +235,32 @@ def _said(r: layout.SubmissionResult) -> str:
 
 def plan(home: Homework, submissions: dict, options: RunOptions, writer: Writer) -> Plan:
     """Which of ``submissions`` (``{student: Submission}``) of ``home`` to grade, each with its key; no kit network
-    is loaded (the published weights count in the key by their bytes' digest)."""
+    is loaded (the published weights count in the key by their bytes' digest). The jobs hold no files: each
+    submission is read here once to digest it, then again when its job goes out (:func:`loaded`), so that the
+    coordinator holds the files of the jobs in flight only, not of the class."""
     hw_digest = home.digest
-    jobs, known = [], []
+    jobs, known, weights = [], [], False
     for sub in submissions.values():
         got = _prepared(sub, hw_digest, options.force, writer)
-        (jobs if isinstance(got, Job) else known).append(got)
-    return Plan(tuple(jobs), tuple(known), submissions)
+        if isinstance(got, Job):
+            weights = weights or _has_weights(got)
+            jobs.append(dataclasses.replace(got, files={}))
+        else:
+            known.append(got)
+    return Plan(tuple(jobs), tuple(known), submissions, weights)
+
+
+def loaded(sub: Submission, job: Job, hw_digest: str, writer: Writer):
+    """``job`` with its submission's files, read now, as it goes out; a submission that changed since :func:`plan`
+    is checked again (the result known without grading it, if that is what it now is) and graded under its new key."""
+    if folder_bytes(sub.submitted) > MAX_SUBMISSION_BYTES:  # before reading any of it into this process
+        return layout.SubmissionResult(sub.hw, sub.student, "invalid", _too_big(sub.submitted), key=job.key)
+    files = folder_files(sub.submitted)
+    if digest_of(hw_digest, files) == job.key:
+        return dataclasses.replace(job, files=files)
+    del files
+    got = _prepared(sub, hw_digest, True, writer)
+    return dataclasses.replace(job, files=got.files, key=got.key) if isinstance(got, Job) else got
 
 
 def _prepared(sub: Submission, hw_digest: str, force: bool, writer: Writer):
@@ -279,7 +302,7 @@ def _graded(course: layout.Course, home: Homework, planned: Plan, options: RunOp
     from distributed import as_completed  # heavy (Dask), and only a run that grades needs it
 
     hw = home.hw
-    published = _Published(course, home, home.published is not None and any(map(_has_weights, planned.jobs)))
+    published = _Published(course, home, home.published is not None and planned.weights)
     extensions = writer.extensions({j.student for j in planned.jobs})
     bundle = make_bundle(home, options)
     with client_for(cluster, options.workers, options.allowed_failures, course=course, hw=hw,
@@ -287,42 +310,92 @@ def _graded(course: layout.Course, home: Homework, planned: Plan, options: RunOp
         workers = _check_workers(client, bundle)
         bundle = _warm_or_cold(bundle, len(planned.jobs), options.workers if cluster is None else workers)
         jobs = [dataclasses.replace(job, extension=extensions.get(job.student)) for job in planned.jobs]
-        handed = submit(client, bundle, jobs, lambda job: _seeded(home.draw_key, hw, job, published), task)
-        yield from handed.failed
-        for fut in as_completed(list(handed.futures)):
-            job = handed.futures.pop(fut)
+
+        def ready(job):  # the job with its files and seeds, as it goes out
+            got = loaded(planned.submissions[job.student], job, home.digest, writer)
+            return _seeded(home.draw_key, hw, got, published) if isinstance(got, Job) else got
+
+        handout = Handout(client, bundle, jobs, ready, Capacity(client, workers), task)
+        yield from handout.top_up()
+        arriving = as_completed(list(handout.futures))
+        for fut in arriving:
+            job = handout.futures.pop(fut)
             received = time.time()
             got = _received(fut, job, options.allowed_failures)
             try:
                 yield write(writer, planned.submissions[job.student], job, got, received)
             except Exception as exc:  # this submission alone fails; the others are still recorded
                 yield _unrecorded(hw, job, got, exc)
+            yield from handout.top_up(arriving)
 
 
-def submit(client, bundle: Bundle, jobs, seeded, task=None) -> Handed:
-    """Hand out ``jobs``, each with its seeds (``seeded(job)``: the job with them, drawn just before it goes; a job
-    whose seeds cannot be drawn fails alone)."""
+class Capacity:
+    """How many jobs to keep in flight on ``client``'s cluster: :data:`IN_FLIGHT_PER_THREAD` per worker thread
+    (one running, one queued behind it, so that a worker never waits for the coordinator), asked of the scheduler
+    at most every :data:`CAPACITY_EVERY` seconds (workers join and leave: SLURM, a dying worker)."""
+
+    def __init__(self, client, threads: int):
+        self._client, self._threads, self._asked = client, max(1, threads), time.monotonic()
+
+    def __call__(self) -> int:
+        if time.monotonic() - self._asked > CAPACITY_EVERY:
+            self._asked = time.monotonic()
+            try:
+                self._threads = max(1, sum(self._client.nthreads().values()))
+            except Exception:  # the scheduler busy or gone: the last count stands, the run's own errors say why
+                pass
+        return IN_FLIGHT_PER_THREAD * self._threads
+
+
+class Handout:
+    """Hands out ``jobs`` in their order, at most ``capacity()`` in flight (:class:`Capacity`), so that the coordinator and the scheduler
+    hold the files of those only (a class of hw5's 12 MB weights files held whole was 2 GB for 60 students, and
+    nothing was graded until all had gone out). ``ready(job)``: the job with its files and seeds, read and drawn
+    just before it goes (:func:`loaded`, :func:`_seeded`), or the result known without grading it; a job that
+    cannot be made ready fails alone. ``task`` replaces :func:`~.worker.grade_task` (benchmarks).
+
+    ``futures``: ``{future: job}`` in flight, the job without its files (they went with the task)."""
+
+    def __init__(self, client, bundle: Bundle, jobs, ready, capacity, task=None):
+        self.futures, self._client, self._bundle, self._ready, self._task = {}, client, bundle, ready, task
+        self._waiting = collections.deque(jobs)
+        self._capacity = capacity
+        # the homework's bundle as a task, not scattered data: if every worker holding it dies (a submission that
+        # kills its workers), Dask recomputes it instead of cancelling every grading. It is sent once per homework
+        # and shared by every grading (hw5's holds 13 MB of the kit's weights), and each grading's task carries its
+        # submission's files (up to MAX_SUBMISSION_BYTES, hw5's weights files about 12 MB), each sent once: Dask's
+        # large-graph warning, meant for data repeated in a graph, is moved past those sizes
+        with _large_graphs():
+            self._bundle_f = client.submit(_identity, bundle.to_wire(), pure=False,
+                                           key=f"dgmlab-bundle-{bundle.hw}-{uuid.uuid4().hex[:8]}")
+
+    def top_up(self, arriving=None):
+        """Hand out jobs until ``capacity()`` are in flight (each new future added to ``arriving``, an
+        ``as_completed``); yields the result of each job that could not be made ready."""
+        while self._waiting and len(self.futures) < self._capacity():
+            job = self._waiting.popleft()
+            try:
+                ready = self._ready(job)
+            except Exception as exc:  # this submission alone: the class is still graded
+                yield _not_prepared(self._bundle.hw, job.student, job.key, exc)
+                continue
+            if not isinstance(ready, Job):
+                yield ready
+                continue
+            ready = dataclasses.replace(ready, submitted_at=time.time())
+            with _large_graphs():
+                fut = self._client.submit(self._task or grade_task, self._bundle_f, ready.to_wire(), pure=False,
+                                          key=f"dgmlab-grade-{self._bundle.hw}-{job.student}-{uuid.uuid4().hex[:8]}")
+            self.futures[fut] = dataclasses.replace(ready, files={})
+            if arriving is not None:
+                arriving.add(fut)
+
+
+def _large_graphs():
+    """Dask's large-graph warning moved past what one task carries here (see :class:`Handout`)."""
     import dask  # heavy, as distributed
 
-    # the homework's bundle as a task, not scattered data: if every worker holding it dies (a submission that kills
-    # its workers), Dask recomputes it instead of cancelling every grading. It is sent once per homework and shared
-    # by every grading (hw5's holds 13 MB of the kit's weights), and each grading's task carries its submission's
-    # files (up to MAX_SUBMISSION_BYTES, hw5's weights files about 12 MB), each sent once: Dask's large-graph
-    # warning, meant for data repeated in a graph, is moved past those sizes
-    futures, failed = {}, []
-    with dask.config.set({"distributed.admin.large-graph-warning-threshold": LARGE_GRAPH_BYTES}):
-        bundle_f = client.submit(_identity, bundle.to_wire(), pure=False,
-                                 key=f"dgmlab-bundle-{bundle.hw}-{uuid.uuid4().hex[:8]}")
-        for job in jobs:
-            try:
-                job = dataclasses.replace(seeded(job), submitted_at=time.time())
-            except Exception as exc:  # this submission alone: the class is still graded
-                failed.append(_not_prepared(bundle.hw, job.student, job.key, exc))
-                continue
-            fut = client.submit(task or grade_task, bundle_f, job.to_wire(), pure=False,
-                                key=f"dgmlab-grade-{bundle.hw}-{job.student}-{uuid.uuid4().hex[:8]}")
-            futures[fut] = job
-    return Handed(futures, tuple(failed))
+    return dask.config.set({"distributed.admin.large-graph-warning-threshold": LARGE_GRAPH_BYTES})
 
 
 def _has_weights(job: Job) -> bool:

@@ -92,6 +92,26 @@ class TimedExecute(nbgrader_preprocessing.Execute):
     def on_cell_execute(self, **kwargs):
         self._dgmlab_cell_start = time.time()
 
+    def preprocess_cell(self, cell, resources, index):
+        """nbconvert's, and a cell that ends the notebook's run (stuck past its limit, its kernel dead) noted with
+        the seconds it ran and ``"stopped": true``: its seconds go to its own phase, not to the kernel's stop."""
+        done, entered = len(self._dgmlab_timing["cells"]), time.time()
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except BaseException:
+            if len(self._dgmlab_timing["cells"]) == done and getattr(self, "_dgmlab_cell_start", 0.0) >= entered:
+                self._note(cell, index, stopped=True)
+            raise
+
+    def _note(self, cell, cell_index: int, stopped: bool = False) -> None:
+        meta = cell.metadata.get("nbgrader", {})
+        # nbgrader's is_locked is true of grade cells too: the "test" case has taken those already
+        kind = ("answer" if is_solution(cell) else "test" if is_graded(cell) else
+                "locked" if is_locked(cell) else "other")
+        self._dgmlab_timing["cells"].append({"index": cell_index, "grade_id": meta.get("grade_id"), "kind": kind,
+                                             "start": self._dgmlab_cell_start, "end": time.time(),
+                                             **({"stopped": True} if stopped else {})})
+
     def on_cell_executed(self, **kwargs):
         super().on_cell_executed(**kwargs)
         cell = kwargs["cell"]
@@ -102,12 +122,7 @@ class TimedExecute(nbgrader_preprocessing.Execute):
             cell.outputs.append(new_output("stream", name="stdout", text=(
                 f"\n... {dropped:,} characters of output dropped: past the grader's {self.max_cell_output:,} a cell "
                 f"or {self.max_notebook_output:,} a notebook ...\n")))
-        meta = cell.metadata.get("nbgrader", {})
-        # nbgrader's is_locked is true of grade cells too: the "test" case has taken those already
-        kind = ("answer" if is_solution(cell) else "test" if is_graded(cell) else
-                "locked" if is_locked(cell) else "other")
-        self._dgmlab_timing["cells"].append({"index": kwargs["cell_index"], "grade_id": meta.get("grade_id"),
-                                             "kind": kind, "start": self._dgmlab_cell_start, "end": time.time()})
+        self._note(cell, kwargs["cell_index"])
 
 
 def timed_autograde_preprocessors(current=None) -> list:
