@@ -11,7 +11,8 @@ from .references import EXPECTED
 
 HIDDEN = {**p1_kl_as_supremum.HIDDEN, **p2_reverse_kl_divergence.HIDDEN, **p3_smoothing.HIDDEN,
           **p4_discrete_w1.HIDDEN, **p5_wgan_gp_mnist.HIDDEN, **p6_wgan_gp_cifar10.HIDDEN}
-# Modules its judging imports on first use (POT, scipy's), imported by the judge once before it forks
-# (dgmlab.grading.judge.warm_imports) rather than in every submission's fork; found with py-spy on a class.
-JUDGE_IMPORTS = ("ot", "scipy.optimize")
+# Modules its judging imports on first use (POT, scipy's, torch._dynamo: its optimizers'), imported by the
+# judge once before it forks (dgmlab.grading.judge.warm_imports) rather than in every submission's fork; found with
+# py-spy on a class.
+JUDGE_IMPORTS = ("ot", "scipy.optimize", "torch._dynamo")
 __all__ = ["EXPECTED", "HIDDEN", "JUDGE_IMPORTS"]

@@ -12,7 +12,8 @@ from .references import EXPECTED
 
 HIDDEN = {**p0_runs_top_to_bottom.HIDDEN, **p1_unconditional_gan.HIDDEN, **p2_three_ablations.HIDDEN,
           **p3_conditional_gan.HIDDEN, **p4_gan_objective.HIDDEN, **p5_kantorovich_duality.HIDDEN}
-# Modules its judging imports on first use (POT, scipy's), imported by the judge once before it forks
-# (dgmlab.grading.judge.warm_imports) rather than in every submission's fork; found with py-spy on a class.
-JUDGE_IMPORTS = ("ot", "scipy.spatial")
+# Modules its judging imports on first use (POT, scipy's, torch._dynamo: its optimizers'), imported by the
+# judge once before it forks (dgmlab.grading.judge.warm_imports) rather than in every submission's fork; found with
+# py-spy on a class.
+JUDGE_IMPORTS = ("ot", "scipy.spatial", "torch._dynamo")
 __all__ = ["EXPECTED", "HIDDEN", "JUDGE_IMPORTS"]

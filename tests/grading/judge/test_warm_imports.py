@@ -66,6 +66,21 @@ def test_what_one_homeworks_judging_imports_late_is_loaded_ahead_for_that_homewo
                       ("hw2_wgangp", "1"): [False, False]}
 
 
+def test_an_optimizer_made_in_a_judging_fork_imports_nothing_and_torch_caches_in_the_requests_folder(tmp_path):
+    """An optimizer's first use imports torch._dynamo (0.5-0.9 s of each hw1, hw2 and hw4 judging): imported ahead,
+    with torch's cache folder the judge's temporary folder (a request's own tmpfs in its fork), not /tmp."""
+    code = ("import os, sys, json\nfrom dgmlab.grading.judge import warm_imports as W\n"
+            f"W.warm(1, tmp={str(tmp_path)!r})\nimport torch\nbefore = set(sys.modules)\n"
+            "torch.optim.Adam(torch.nn.Linear(2, 2).parameters())\n"
+            "print(json.dumps([sorted(set(sys.modules) - before), os.environ[W.TORCH_CACHE_ENV]]))")
+    for hw in ("hw1_wgan", "hw2_wgangp", "hw4_gans"):
+        env = {**os.environ, warm.HOMEWORKS_ENV: hw, warm.ONE_SUBMISSION_ENV: "", warm.TORCH_CACHE_ENV: "/tmp"}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], str(tmp_path)], hw
+    assert list(tmp_path.iterdir()) == []  # nothing written there at import
+
+
 @pytest.mark.parametrize("hw", probes.KIT_HOMEWORKS)
 def test_the_sandboxed_judge_starts_with_what_it_loads_ahead(hw, monkeypatch, tmp_path):
     """The judge's sandbox has no writable folder before a request's: whatever it imports ahead must not write

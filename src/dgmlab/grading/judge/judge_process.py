@@ -568,7 +568,8 @@ def serve() -> None:
         return
     parent = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     _exit_with_parent(parent or os.getppid())
-    warm_imports.warm(THREADS)  # torch, the checks and hidden tests, then frozen: no fork copies their pages
+    # torch, the checks and hidden tests, then frozen: no fork copies their pages
+    warm_imports.warm(THREADS, tmp=os.environ.get(TMP_ENV, ""))
 
     try:
         _libc().prctl(PR_SET_DUMPABLE, 0)  # no request's process may ptrace this one or read its memory

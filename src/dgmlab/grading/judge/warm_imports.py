@@ -28,9 +28,8 @@ ONE_SUBMISSION_ENV = "DGMLAB_JUDGE_ONE_SUBMISSION"
 # What sympy and torch import only when first called, which a fork would import again for every request: sympy's
 # checksol (units), integrate (risch, manualintegrate), torch's shape broadcasting (symbolic shapes). Found with
 # py-spy in the judging forks of a hw3 class: about 0.2 s of every notebook's judging under load. What one homework
-# alone needs (POT: 78 MiB, which hw3 never loads) is its hidden package's JUDGE_IMPORTS. Not torch._dynamo, which an
-# optimizer's first step loads (0.5-0.9 s of a hw1/hw2/hw4 judging): it writes a cache folder as it imports, and the
-# sandboxed judge has no writable folder before a request's.
+# alone needs (POT: 78 MiB, which hw3 never loads; torch._dynamo, which an optimizer loads: 0.5-0.9 s of each hw1,
+# hw2 and hw4 judging) is its hidden package's JUDGE_IMPORTS.
 LAZY = ("sympy.physics.units", "sympy.integrals.risch", "sympy.integrals.manualintegrate", "sympy.assumptions.wrapper",
         "torch.fx.experimental.symbolic_shapes")
 
@@ -42,8 +41,18 @@ def homeworks(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     return chosen if named - {""} else tuple(probes.KIT_HOMEWORKS)
 
 
-def warm(threads: int, environ: Mapping[str, str] | None = None) -> None:
-    """Import what judging needs (torch with ``threads`` threads), then freeze what was made (see the module)."""
+# torch's compile cache folder (torch._inductor's cache_dir): torch._dynamo makes it as it is imported, and the
+# sandboxed judge can write nowhere then. Set to the judge's temporary folder, which exists (empty, read-only) in the
+# judge process and is a request's own tmpfs in each fork (judge_process._own_namespaces): nothing is made at import,
+# and what a request compiles goes with it.
+TORCH_CACHE_ENV = "TORCHINDUCTOR_CACHE_DIR"
+
+
+def warm(threads: int, environ: Mapping[str, str] | None = None, tmp: str = "") -> None:
+    """Import what judging needs (torch with ``threads`` threads), then freeze what was made (see the module).
+    ``tmp``: the judge's temporary folder (:data:`TORCH_CACHE_ENV`)."""
+    if tmp:
+        os.environ[TORCH_CACHE_ENV] = tmp
     import numpy  # noqa: F401  what every cell's judging imports, loaded once, before any cell's time starts
     import sympy  # noqa: F401
     import torch
