@@ -76,6 +76,10 @@ def test_the_user_wall_is_refused_where_the_kernel_user_cannot_reach_the_python(
     monkeypatch.setattr(B, "kernel_paths", lambda: [hidden / "python"])
     wall = B.user_boundary(tmp_path, memory=2 ** 33, file_size=2 ** 28)
     assert wall.kind == "" and "cannot reach" in wall.why and str(hidden / "python") in wall.why
+    # it names the folder that is closed and the command that opens it, not only the grader's usual place (TA trial)
+    named = Path(wall.why.split("chmod o+x ")[1].split(";")[0])
+    assert named in (hidden / "python").parents and not named.stat().st_mode & 0o001
+    assert f"{named} is closed to other users" in wall.why
 
 
 def test_a_course_that_requires_bubblewrap_grades_nothing_without_it(monkeypatch, tmp_path):

@@ -71,6 +71,7 @@ else
     python3 -c "import ensurepip, venv" || {{ echo "dgmlab setup: python3 with venv and ensurepip is needed (python3-venv)" >&2; exit 1; }}
     command -v prlimit > /dev/null || {{ echo "dgmlab setup: prlimit is needed (util-linux)" >&2; exit 1; }}
     python3 -m venv /opt/dgmlab
+    chmod o+x /opt /opt/dgmlab  # the kernel user starts its Python from here (an image may close /opt)
     PY=/opt/dgmlab/bin/python
     "$PY" -m pip install --upgrade pip || echo "dgmlab setup: pip not upgraded; going on with $("$PY" -m pip --version)" >&2
     {torch_install}

@@ -87,11 +87,17 @@ def kernel_paths() -> list:
 def reachable_by_others(path: Path, uid: int) -> bool:
     """Whether a user ``uid`` (not root, not in the owners' groups) can reach ``path``: every folder above it
     searchable by others, and ``path`` itself searchable or runnable by them."""
+    return blocking_folder(path, uid) is None
+
+
+def blocking_folder(path: Path, uid: int) -> Path | None:
+    """The first of ``path``'s folders (or ``path`` itself) that a user ``uid`` (not root, not in the owners' groups)
+    cannot search or run, from the top; ``None``: it reaches ``path``."""
     for part in [*reversed(path.parents), path]:
         st = part.stat()
         if st.st_uid != uid and not st.st_mode & stat.S_IXOTH:
-            return False
-    return True
+            return part
+    return None
 
 
 def kernel_user() -> pwd.struct_passwd | None:
@@ -112,11 +118,14 @@ def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
     user = kernel_user()
     if user is None:
         return Boundary("", f"neither a {KERNEL_USER} nor a {FALLBACK_USER} user exists to run the kernel as")
-    unreachable = [str(p) for p in kernel_paths() if not reachable_by_others(p, user.pw_uid)]
-    if unreachable:
-        return Boundary("", f"the kernel user {user.pw_name} cannot reach {', '.join(unreachable[:3])}, so its "
-                            f"kernel could not start: install the grader where every user can run it (setup.sh's "
-                            f"/opt/dgmlab)")
+    blocked = {p: blocking_folder(p, user.pw_uid) for p in kernel_paths()}
+    blocked = {p: folder for p, folder in blocked.items() if folder is not None}
+    if blocked:
+        path, folder = next(iter(blocked.items()))
+        return Boundary("", f"the kernel user {user.pw_name} cannot reach {path}, so its kernel could not start: "
+                            f"{folder} is closed to other users (mode {stat.S_IMODE(folder.stat().st_mode):o}); "
+                            f"open it to them (chmod o+x {folder}; setup.sh opens /opt and /opt/dgmlab) "
+                            f"or install the grader elsewhere")
     config = grader_dir / "nbgrader_config.py"
     if config.is_file() and "SealWorkingFolder" not in config.read_text("utf-8"):
         return Boundary("", "the course's nbgrader_config.py does not run dgmlab's SealWorkingFolder after Execute, "
