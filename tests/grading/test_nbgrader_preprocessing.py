@@ -2,6 +2,7 @@
 notebooks and configs (no mock): each class and function it gives does what the plug-ins rely on."""
 from __future__ import annotations
 
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
@@ -87,3 +88,38 @@ def test_a_default_list_is_a_copy_a_plug_in_may_change():
     first.clear()
     assert nbgrader_preprocessing.default_preprocessors("autograde", "sanitize_preprocessors")
 
+
+
+def test_cell_metadata_is_validated_as_jsonschema_validates_it_with_the_schema_checked_once(monkeypatch):
+    import jsonschema
+    from nbgrader.nbgraderformat import MetadataValidator, common
+
+    assert isinstance(common.jsonschema, nbgrader_preprocessing.SchemaCheckedOnce)  # what importing the adapter gave nbgrader
+    schema = MetadataValidator().schema
+    good = {"schema_version": 3, "grade": True, "solution": False, "locked": True, "points": 2, "grade_id": "q1"}
+    bad = {**good, "points": "two", "grade": "yes"}
+    checked = []
+    monkeypatch.setattr(jsonschema.Draft4Validator, "check_schema",
+                        classmethod(lambda cls, s: checked.append(s)))
+    once = nbgrader_preprocessing.SchemaCheckedOnce()
+    for _ in range(3):
+        once.validate(good, MetadataValidator().schema)  # a fresh copy of the schema each time, as nbgrader reads it
+    assert len(checked) == 1
+    with pytest.raises(jsonschema.ValidationError) as ours:
+        once.validate(bad, schema)
+    with pytest.raises(jsonschema.ValidationError) as theirs:
+        jsonschema.validate(bad, schema)
+    assert (ours.value.message, list(ours.value.path)) == (theirs.value.message, list(theirs.value.path))
+
+
+def test_a_notebook_with_damaged_cell_metadata_still_fails_nbgraders_check(tmp_path):
+    from nbgrader.nbgraderformat import ValidationError
+    from nbgrader.preprocessors import CheckCellMetadata
+
+    nb = new_notebook()
+    cell = new_code_cell("x = 1")
+    cell.metadata["nbgrader"] = {"schema_version": 3, "grade": True, "solution": False, "locked": True,
+                                 "points": "two", "grade_id": "q1"}
+    nb.cells.append(cell)
+    with pytest.raises(ValidationError, match="nbgrader metadata may be corrupted"):
+        CheckCellMetadata().preprocess(nb, {})
