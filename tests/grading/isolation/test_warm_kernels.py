@@ -223,7 +223,7 @@ def _zygote_processes() -> list:
 @KERNELS
 def test_a_kernel_inherits_no_descriptor_of_the_grader_or_the_zygote(tmp_path, warm):
     """Of the descriptors the kernel holds, none is a file, pipe or socket the grader or the zygote holds (the
-    zygote's channel, a handed-in file's descriptor) but stderr, which a cold kernel shares too."""
+    zygote's channel, a handed-in file's descriptor, the grader's stderr)."""
     with Kernel(_workdir(tmp_path), warm) as kernel:
         kernel.run("print(1)")
         mine = _objects(_kernel_process(kernel).pid)
@@ -232,11 +232,78 @@ def test_a_kernel_inherits_no_descriptor_of_the_grader_or_the_zygote(tmp_path, w
         for zygote in zygotes:
             others |= {obj[:2] for obj in _objects(zygote.pid).values()}
     assert zygotes or not warm
-    stderr = os.fstat(2)  # the grader's stderr, the kernel's too (ipykernel keeps a copy of it: another fd)
-    others.discard((stderr.st_dev, stderr.st_ino))
     shared = {fd: obj[2] for fd, obj in mine.items()  # every eventfd and epoll shares one inode: not comparable
               if obj[:2] in others and not obj[2].startswith("anon_inode:")}
     assert shared == {}, shared
+
+
+def _streams(pid: int) -> set:
+    """What ``pid``'s standard input, output and error are (``(device, inode)``, a terminal by its device number),
+    /dev/null left out."""
+    import stat
+
+    null = os.stat(os.devnull)
+    found = set()
+    for fd in (0, 1, 2):
+        try:
+            info = os.stat(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if stat.S_ISCHR(info.st_mode):
+            if info.st_rdev != null.st_rdev:
+                found.add(("device", info.st_rdev))
+        else:
+            found.add((info.st_dev, info.st_ino))
+    return found
+
+
+def _held(pid: int) -> set:
+    """What every descriptor of ``pid`` is, as :func:`_streams` names them."""
+    import stat
+
+    null = os.stat(os.devnull)
+    found = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            info = os.stat(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if stat.S_ISCHR(info.st_mode):
+            if info.st_rdev != null.st_rdev:
+                found.add(("device", info.st_rdev))
+        else:
+            found.add((info.st_dev, info.st_ino))
+    return found
+
+
+@KERNELS
+def test_no_process_a_kernel_can_reach_holds_the_graders_terminal_or_log(tmp_path, warm):
+    """The grader's standard streams (often the instructor's terminal; else the run's log) are held by no process in
+    the kernel's reach: with them a kernel read what was typed, stopped the terminal's output and with it the whole
+    class's run, and truncated the log (an attacker's trial). Not by its PID namespace's first process either, which
+    it could read through /proc/1/fd."""
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        kernel.run("print(1)")
+        graders = _streams(os.getpid())
+        for zygote in _zygote_processes():
+            graders |= _streams(zygote.pid)
+        first = kernel.km._process
+        reach = first.children(recursive=True) if warm else [first, *first.children(recursive=True)]
+        assert reach, "no process of the kernel found"
+        held = {p.pid: _held(p.pid) & graders for p in reach}
+    assert graders and not any(held.values()), held
+
+
+def test_a_working_folder_of_more_files_than_a_fork_takes_starts_a_cold_kernel(tmp_path):
+    """(an attacker's trial: 300 files handed in failed the grading, "WarmUnavailable", instead of starting cold)"""
+    work = _workdir(tmp_path)  # two files
+    for i in range(warm_kernels.MAX_FILES - 1):
+        (work / f"f{i}.txt").write_text("x")
+    with sandbox.Sandbox(work, sandbox.Limits(warm=True)) as box:
+        assert box.argv[0] != warm_kernels.WARM
+    (work / "f0.txt").unlink()  # as many as a fork takes
+    with sandbox.Sandbox(work, sandbox.Limits(warm=True)) as box:
+        assert box.argv[0] == warm_kernels.WARM
 
 
 LIMITS = '''

@@ -141,10 +141,13 @@ class GradingKernelManager(AsyncKernelManager):
         with _LOCK:
             if self.grading_id in _STOPPED:
                 raise GradingStopped("the grading's time limit has passed: no new kernel is started")
-        # The kernel's own stdout carries only ipykernel's "To connect another client ..." banner (the sandbox
-        # clears JPY_PARENT_PID, so it thinks it was started by hand); cell output goes over the kernel's
-        # sockets. Keep the banner off the grader's and `dgmlab check`'s terminal.
+        # Cell output goes over the kernel's sockets; its own standard streams hold nothing the grading needs
+        # (stdout: ipykernel's "To connect another client ..." banner, the sandbox clearing JPY_PARENT_PID) and must
+        # not be the grader's: a kernel holding the worker's stderr, often the instructor's terminal, could read what
+        # is typed there, stop its output (and the whole run with it) or rewrite the grader's log (attacker's trial).
         kw.setdefault("stdout", subprocess.DEVNULL)
+        kw.setdefault("stderr", subprocess.DEVNULL)
+        kw.setdefault("stdin", subprocess.DEVNULL)
         warm = bool(self.kernel_argv) and self.kernel_argv[0] == warm_kernels.WARM
         if warm:  # forked from this worker's zygote, walled by the fork (.warm_kernels)
             warm_kernels.launch(self, kernel_cmd)

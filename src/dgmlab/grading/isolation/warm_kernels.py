@@ -253,6 +253,16 @@ def kernel_spec(zygote_argv: list[str], workdir: Path, runtime_dir: Path, limits
     return [WARM, json.dumps(spec), "-f", "{connection_file}"]
 
 
+def takes_files(workdir: str | Path) -> bool:
+    """Whether a warm kernel can take the files at the top of ``workdir`` (at most :data:`MAX_FILES`; else the
+    grading starts a cold kernel), counted without opening any."""
+    try:
+        with os.scandir(workdir) as entries:
+            return sum(entry.is_file(follow_symlinks=False) for entry in entries) <= MAX_FILES
+    except OSError:
+        return False
+
+
 def _open_files(workdir: str) -> tuple[list[str], list[int], int]:
     """``(names, descriptors, bytes)`` of the regular files at the top of ``workdir`` (links and folders left out,
     as the cold sandbox leaves them), opened here, read only by the kernel's fork."""

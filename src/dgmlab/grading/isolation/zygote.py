@@ -289,10 +289,23 @@ def _where(exc: BaseException) -> str:
 
 
 def _report(text: str) -> None:
+    """Say ``text`` on the zygote's standard error (the grading worker's), its control characters escaped: it may
+    quote a submission's file names."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     try:
-        os.write(2, f"dgmlab warm kernel: {text}\n".encode())
+        os.write(2, f"dgmlab warm kernel: {text}\n".encode(errors="backslashreplace"))
     except OSError:
         pass
+
+
+def _no_grader_streams() -> None:
+    """Standard input, output and error on /dev/null. The zygote's standard error is the grading worker's, often
+    the instructor's terminal: a kernel holding it could read what is typed there, stop the terminal's output (and
+    with it the whole class's run) or rewrite the grader's log (an attacker's trial did all three)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
 
 
 # ------------------------------------------------------------------ the processes of one kernel
@@ -331,6 +344,7 @@ def _kernel_init(request: dict[str, Any]) -> None:
             resource.setrlimit(limit, (value, value))
         os.setsid()
         _die_with_parent()  # entering the user namespace cleared it
+        _no_grader_streams()  # from here on nothing in the kernel's namespace holds the grader's (this one neither)
         pid = os.fork()
         if pid == 0:
             _start_kernel(request)
@@ -372,11 +386,7 @@ def _start_kernel(request: dict[str, Any]) -> None:
         os.chdir(request["workdir"])
         os.environ.clear()
         os.environ.update(request["env"])
-        null = os.open(os.devnull, os.O_RDWR)
-        os.dup2(null, 0)
-        os.dup2(null, 1)
-        os.close(null)
-        _only_fds(())
+        _only_fds(())  # its standard streams are /dev/null already (_kernel_init)
         _zmq_collector()
         fresh_random()
         tempfile.tempdir = None
