@@ -379,3 +379,27 @@ def test_a_cell_that_ignores_the_interrupt_at_its_limit_times_out_saying_so(tmp_
     assert "did not stop when interrupted" in results["stuck"].reason
     timings = results["stuck"].timings  # the stuck cell's seconds are its own, not the kernel's stop (TA trial)
     assert timings["cells"] >= 8 > timings["kernel_stop"], str(timings)
+
+
+def test_a_kernel_whose_processes_hold_more_than_its_memory_together_fails_saying_so(tmp_path):
+    """An attacker's trial held 4 GB in in-memory files under a kernel's 8 GiB, each process within its own limit:
+    the kernel's processes together are held to it (dgmlab.grading.isolation.tree_guard), and the class goes on."""
+    from dgmlab.grading.isolation import kernel_sandbox as sandbox
+
+    usable, why = sandbox.available()
+    if not usable:
+        pytest.skip(f"no sandbox on this machine: {why}")
+    course = make_course(tmp_path, {"ref": "ref"})
+    nb = nbformat.read(course.root / "submitted" / "ref" / HW / f"{HW}.ipynb", as_version=4)
+    [cell] = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "mean_square"]
+    cell.source = ("import os, time\nchunk = b'x' * 2 ** 20\nfor _ in range(22):\n    fd = os.memfd_create('hoard')\n"
+                   "    for _ in range(100):\n        os.write(fd, chunk)\ntime.sleep(60)")  # RAM, not address space
+    hog = course.root / "submitted" / "hog" / HW / f"{HW}.ipynb"
+    hog.parent.mkdir(parents=True)
+    nbformat.write(nb, hog)
+    limits = sandbox.Limits(memory=2 * 2 ** 30, warm=False)
+    results = {r.student: r for r in C.autograde(course, HW, options=RunOptions(
+        workers=1, sandbox=True, limits=limits, timeout=300, feedback=False))}
+    assert results["ref"].status == "graded", results["ref"].reason
+    assert results["hog"].status == "failed", results["hog"].reason
+    assert "GiB together, more than the 2 GiB a kernel may" in results["hog"].reason, results["hog"].reason

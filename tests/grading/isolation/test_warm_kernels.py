@@ -28,16 +28,16 @@ def _sandbox_here():
 class Kernel:
     """One grading kernel in ``workdir``, started as a grading starts it; :meth:`run` a cell, get what it printed."""
 
-    def __init__(self, workdir: Path, warm: bool, limits=None):
+    def __init__(self, workdir: Path, warm: bool, limits=None, manager=None):
         self.box = sandbox.Sandbox(workdir, limits or sandbox.Limits(warm=warm), env={"PYTHONSAFEPATH": "1"})
-        self.warm = warm
+        self.warm, self.manager = warm, dict(manager or {})
         self.loop = asyncio.new_event_loop()
 
     def __enter__(self):
         self.box.__enter__()
         assert (self.box.argv[0] == warm_kernels.WARM) == self.warm, "warm kernels unavailable here"
         self.km = kernels.GradingKernelManager(kernel_argv=self.box.argv, runtime_dir=str(self.box.runtime),
-                                               transport="ipc")
+                                               transport="ipc", **self.manager)
         self.loop.run_until_complete(self.km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"]))
         self.kc = self.km.client()
         self.kc.start_channels()
@@ -292,6 +292,24 @@ def test_no_process_a_kernel_can_reach_holds_the_graders_terminal_or_log(tmp_pat
         assert reach, "no process of the kernel found"
         held = {p.pid: _held(p.pid) & graders for p in reach}
     assert graders and not any(held.values()), held
+
+
+@KERNELS
+def test_a_kernel_whose_processes_hold_more_than_its_memory_together_is_killed_saying_why(tmp_path, warm):
+    """Memory outside every per-process limit (an in-memory file: the attacker's trial held 4 GB so, under 8 GiB)
+    counts against the kernel's processes together (.tree_guard), here with a limit of 400 MiB for speed."""
+    grading = f"hog-{warm}"
+    try:
+        with Kernel(_workdir(tmp_path), warm, manager={"memory_limit": 400 * 2 ** 20, "grading_id": grading}) as kernel:
+            kernel.kc.execute("import os, time\nfd = os.memfd_create('hoard')\nos.write(fd, b'x' * (500 * 2 ** 20))\n"
+                              "time.sleep(60)")  # not waited for: the kernel dies under it
+            proc, deadline = kernel.km._process, time.monotonic() + 30
+            while proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
+        assert "GiB together, more than the 0.391 GiB a kernel may" in kernels.why_killed(grading)
+    finally:
+        kernels.forget(grading)
 
 
 def test_a_working_folder_of_more_files_than_a_fork_takes_starts_a_cold_kernel(tmp_path):

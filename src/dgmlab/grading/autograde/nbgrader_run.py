@@ -107,8 +107,11 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
         finally:
             done.set()
             kernels.stop_kernels(grading_id)  # nothing is left running, whatever happened
+            killed = kernels.why_killed(grading_id)
             kernels.forget(grading_id)
     res.timed_out = fired.is_set()
+    if killed and not res.ok:  # the kernel's processes passed its limits together: say so, not "it died"
+        res.failure = f"{killed}, so it was stopped and the notebook not graded"
     return res
 
 

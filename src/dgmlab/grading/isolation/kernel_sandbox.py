@@ -261,6 +261,7 @@ class Sandbox:
         config.GradingKernelManager.kernel_argv = list(self.argv)
         config.GradingKernelManager.runtime_dir = str(self.runtime)
         config.GradingKernelManager.transport = "ipc"
+        config.GradingKernelManager.memory_limit = int(self.limits.memory)  # its processes together (.tree_guard)
         config.JudgeTests.sandbox = True  # the judge too (dgmlab.grading.judge.judge_process)
 
     def __exit__(self, *exc: object) -> None:

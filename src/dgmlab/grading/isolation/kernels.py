@@ -19,16 +19,18 @@ from typing import Any
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import List, Type, Unicode
+from traitlets import Integer, List, Type, Unicode
 
 from . import warm_kernels
 from .bubblewrap import sandbox_root
 from .kernel_sandbox import RUNTIME_FILES, with_workdir_files
 from .processes import kill_tree
+from .tree_guard import TreeGuard
 
 _LOCK = threading.Lock()
 _KERNELS: dict[str, list[Any]] = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
 _STOPPED: set[str] = set()  # grading ids whose time is up: they may start no more kernels
+_GUARDS: dict[str, list[TreeGuard]] = {}  # grading id -> the guard of each kernel it started (memory_limit set)
 MAX_SOCKET_PATH = 100  # bytes: a unix socket path must fit sockaddr_un (108 on Linux), with "-<n>" added
 PROC_ROOT = len("/proc/4194304/root")  # the longest prefix through which the grader reaches a sandbox's sockets
 
@@ -60,6 +62,15 @@ def forget(grading_id: str) -> None:
     with _LOCK:
         _STOPPED.discard(grading_id)
         _KERNELS.pop(grading_id, None)
+        guards = _GUARDS.pop(grading_id, [])
+    for guard in guards:
+        guard.stop()
+
+
+def why_killed(grading_id: str) -> str:
+    """Why a :class:`.tree_guard.TreeGuard` killed one of ``grading_id``'s kernels ("" if none did)."""
+    with _LOCK:
+        return next((guard.why() for guard in _GUARDS.get(grading_id, []) if guard.why()), "")
 
 
 class GradingKernelClient(AsyncKernelClient):
@@ -114,6 +125,9 @@ class GradingKernelManager(AsyncKernelManager):
     runtime_dir = Unicode("", help="Folder for the connection file and ipc sockets (default: jupyter's)"
                           ).tag(config=True)
     grading_id = Unicode("", help="The grading this kernel belongs to (see stop_kernels)").tag(config=True)
+    memory_limit = Integer(0, help="Bytes the kernel's processes may hold together, in-memory files included "
+                                   "(.tree_guard: killed past it); 0: no such limit (the sandbox sets its own)"
+                           ).tag(config=True)
     client_factory = Type(GradingKernelClient, klass=AsyncKernelClient)  # what client() makes
 
     def __init__(self, **kwargs: Any) -> None:
@@ -160,8 +174,11 @@ class GradingKernelManager(AsyncKernelManager):
             root = f"/proc/{proc.pid}/root" if warm else sandbox_root(proc)
             if root is not None:
                 self.ip = root + self.ip
+        guard = TreeGuard(proc.pid, self.memory_limit, lambda: _kill(proc)) if self.memory_limit else None
         with _LOCK:
             _KERNELS.setdefault(self.grading_id, []).append(proc)
+            if guard is not None:
+                _GUARDS.setdefault(self.grading_id, []).append(guard.start())
             stopped = self.grading_id in _STOPPED
         if stopped:  # the time limit passed while it started
             _kill(proc)
