@@ -403,3 +403,26 @@ def test_a_kernel_whose_processes_hold_more_than_its_memory_together_fails_sayin
     assert results["ref"].status == "graded", results["ref"].reason
     assert results["hog"].status == "failed", results["hog"].reason
     assert "GiB together, more than the 2 GiB a kernel may" in results["hog"].reason, results["hog"].reason
+
+
+def test_a_run_with_warm_kernels_forks_each_kernel_from_the_zygote(tmp_path):
+    """Warm kernels, asked for, are forked from the worker's zygote in a real run: their PID 1 is the zygote's fork,
+    not bwrap (a trial found a check made before nbgrader wrote the working folder starting every kernel cold)."""
+    from dgmlab.grading.isolation import kernel_sandbox as sandbox
+
+    usable, why = sandbox.available()
+    if not usable:
+        pytest.skip(f"no sandbox on this machine: {why}")
+    course = make_course(tmp_path, {"ref": "ref", "ref2": "ref"})
+    for student in ("ref", "ref2"):
+        path = course.root / "submitted" / student / HW / f"{HW}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.insert(1, nbformat.v4.new_code_cell("print('PID1', open('/proc/1/cmdline').read().split(chr(0)))"))
+        nbformat.write(nb, path)
+    results = C.autograde(course, HW, options=RunOptions(workers=1, sandbox=True, limits=sandbox.Limits(warm=True),
+                                                         timeout=300, feedback=False))
+    assert {r.status for r in results} == {"graded"}, [r.reason for r in results]
+    for student in ("ref", "ref2"):
+        graded = nbformat.read(course.root / "autograded" / student / HW / f"{HW}.ipynb", as_version=4)
+        [said] = [o["text"] for c in graded.cells for o in c.get("outputs", []) if "PID1" in o.get("text", "")]
+        assert "zygote" in said and "bwrap" not in said, said

@@ -52,8 +52,8 @@ def started():
         proc.wait()
 
 
-def _guarded(proc, memory, processes=tree_guard.MAX_PROCESSES, wait=3.0):
-    guard = tree_guard.TreeGuard(proc.pid, memory, lambda: kill_group(proc), processes=processes, every=0.05).start()
+def _guarded(proc, memory, threads=tree_guard.MAX_THREADS, wait=3.0):
+    guard = tree_guard.TreeGuard(proc.pid, memory, lambda: kill_group(proc), threads=threads, every=0.05).start()
     deadline = time.monotonic() + wait
     while proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -87,7 +87,23 @@ def test_an_in_memory_file_past_the_limit_is_killed(started):
     assert proc.poll() is not None and "held" in guard.why()
 
 
-def test_more_processes_than_allowed_are_killed(started):
+def test_more_processes_than_allowed_threads_are_killed(started):
     proc = started(CHILDREN, 6, 1)
-    guard = _guarded(proc, memory=8 * 2 ** 30, processes=4)
-    assert proc.poll() is not None and guard.why() == "the kernel ran more than 4 processes at once"
+    guard = _guarded(proc, memory=8 * 2 ** 30, threads=4)
+    assert proc.poll() is not None and guard.why() == "the kernel ran more than 4 threads at once"
+
+
+THREADS = textwrap.dedent("""
+    import sys, threading, time
+    for _ in range(int(sys.argv[1])):
+        threading.Thread(target=time.sleep, args=(120,), daemon=True).start()
+    print("ready", flush=True)
+    time.sleep(120)
+""")
+
+
+def test_more_threads_than_allowed_in_one_process_are_killed(started):
+    """(a second trial ran 414 threads in one kernel past a limit that counted processes)"""
+    proc = started(THREADS, 20)
+    guard = _guarded(proc, memory=8 * 2 ** 30, threads=16)
+    assert proc.poll() is not None and guard.why() == "the kernel ran more than 16 threads at once"

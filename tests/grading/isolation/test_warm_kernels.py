@@ -4,6 +4,7 @@ warm from the worker's zygote (dgmlab.grading.isolation.warm_kernels): both are 
 /var/tmp and /dev/shm, the environment, the descriptors, the capabilities and limits, and nothing of one submission
 reaching the next."""
 import asyncio
+import errno
 import json
 import os
 import time
@@ -36,8 +37,8 @@ class Kernel:
     def __enter__(self):
         self.box.__enter__()
         assert (self.box.argv[0] == warm_kernels.WARM) == self.warm, "warm kernels unavailable here"
-        self.km = kernels.GradingKernelManager(kernel_argv=self.box.argv, runtime_dir=str(self.box.runtime),
-                                               transport="ipc", **self.manager)
+        self.km = kernels.GradingKernelManager(kernel_argv=self.box.argv, cold_kernel_argv=self.box.cold_argv,
+                                               runtime_dir=str(self.box.runtime), transport="ipc", **self.manager)
         self.loop.run_until_complete(self.km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"]))
         self.kc = self.km.client()
         self.kc.start_channels()
@@ -317,11 +318,19 @@ def test_a_working_folder_of_more_files_than_a_fork_takes_starts_a_cold_kernel(t
     work = _workdir(tmp_path)  # two files
     for i in range(warm_kernels.MAX_FILES - 1):
         (work / f"f{i}.txt").write_text("x")
-    with sandbox.Sandbox(work, sandbox.Limits(warm=True)) as box:
-        assert box.argv[0] != warm_kernels.WARM
+    with Kernel(work, warm=True) as kernel:  # a warm command, its cold twin started at launch
+        assert kernel.run("print(len(__import__('os').listdir('.')))").strip() == str(warm_kernels.MAX_FILES + 1)
+        assert kernel.km._process.name() == "bwrap"
     (work / "f0.txt").unlink()  # as many as a fork takes
-    with sandbox.Sandbox(work, sandbox.Limits(warm=True)) as box:
-        assert box.argv[0] == warm_kernels.WARM
+    with Kernel(work, warm=True) as kernel:
+        assert kernel.km._process.name() != "bwrap"
+
+
+def test_a_sandbox_made_before_its_working_folder_exists_still_forks_warm(tmp_path):
+    """nbgrader makes the working folder after the grading's sandbox is made (a second trial found every kernel
+    started cold when the count of its files was taken then)."""
+    with sandbox.Sandbox(tmp_path / "not" / "yet", sandbox.Limits(warm=True)) as box:
+        assert box.argv[0] == warm_kernels.WARM and box.cold_argv[0] != warm_kernels.WARM
 
 
 LIMITS = '''
@@ -445,3 +454,26 @@ def test_a_memory_limit_too_small_for_a_warm_kernel_starts_it_cold_saying_so(tmp
         with sandbox.Sandbox(_workdir(tmp_path), limits, env={}) as box:
             assert box.argv[0] != warm_kernels.WARM
     assert "warm kernels need a memory limit of at least" in caplog.text and "start cold" in caplog.text
+
+
+NESTED = '''
+import ctypes, json, os, threading, subprocess, sys
+code = ("import ctypes, sys; libc = ctypes.CDLL(None, use_errno=True); "
+        "print(libc.unshare(0x10000000), ctypes.get_errno())")  # CLONE_NEWUSER, from a one-thread process
+got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split()
+ran = []
+t = threading.Thread(target=ran.append, args=(1,)); t.start(); t.join()  # threads still start (clone3 refused)
+print(json.dumps({"unshare": [int(x) for x in got], "thread": ran}))
+'''
+
+
+@KERNELS
+def test_a_kernel_can_make_no_user_namespace_yet_starts_threads_and_processes(tmp_path, warm):
+    """In a user namespace of its own a process is root there and may mount a tmpfs of no size, RAM that no limit
+    counts (an attacker's trial, the grader running as an ordinary user)."""
+    if warm is False and not bubblewrap.no_user_namespaces():
+        pytest.skip("this bubblewrap cannot disable user namespaces (0.8 or later can)")
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        got = json.loads(kernel.run(NESTED).strip().splitlines()[-1])
+    assert got["thread"] == [1] and got["unshare"][0] == -1, got
+    assert got["unshare"][1] in (errno.EPERM, errno.ENOSPC), got  # refused (seccomp), or none left (bwrap's way)

@@ -11,9 +11,11 @@ judge's (:func:`dgmlab.grading.judge.judge_process.command`) and ``dgmlab pdf``'
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -104,6 +106,15 @@ SEAL = ["--remount-ro", "/tmp", "--remount-ro", "/"]  # last: nothing but the si
 # root) otherwise leaves the sandbox root's capabilities, with which a cell unmounts the student view (the grader's
 # references appear) or remounts a bound folder read-write (the venv, dgmlab's source: code the grader then runs).
 NO_CAPABILITIES = ["--cap-drop", "ALL"]
+
+
+@functools.cache
+def no_user_namespaces() -> list[str]:
+    """bwrap's arguments that let nothing in the sandbox make a user namespace (bubblewrap 0.8 and later): there a
+    process is root of its own and may mount a tmpfs with no size, RAM no limit counts (an attacker's trial, the
+    grader running as an ordinary user). ``[]`` where this bwrap cannot."""
+    usage = subprocess.run([shutil.which("bwrap") or "bwrap", "--help"], capture_output=True, text=True)
+    return ["--unshare-user", "--disable-userns"] if "--disable-userns" in usage.stdout + usage.stderr else []
 
 
 def bwrap_command() -> list[str]:

@@ -180,8 +180,8 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict[str,
     # the runtime folder: a small tmpfs of the sandbox's own, where the kernel creates its ipc sockets (the grader
     # connects to them through /proc/<pid>/root), with the connection file bound in read-only
     args += ["--size", str(RUNTIME_TMPFS), "--tmpfs", str(Path(runtime_dir).resolve()), RUNTIME_FILES]
-    args += [*bubblewrap.SEAL, "--chdir", str(workdir.resolve()),
-             "--unshare-all", *bubblewrap.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv"]
+    args += [*bubblewrap.SEAL, "--chdir", str(workdir.resolve()), "--unshare-all", *bubblewrap.no_user_namespaces(),
+             *bubblewrap.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv"]
     for name, value in kernel_environment(env).items():
         args += ["--setenv", name, value]
     args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", "--",
@@ -245,10 +245,10 @@ class Sandbox:
         self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=bubblewrap.sandboxes_folder()))
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
-        self.argv = kernel_argv(self.workdir, self.runtime, self.limits, env=self.env)
-        # forked from this worker's zygote, whose view and environment are a cold kernel's; a working folder of more
-        # files than a fork takes starts cold (an attacker's trial: 300 files failed the grading instead)
-        if self.limits.warm and warm_kernels.takes_files(self.workdir):
+        self.argv = self.cold_argv = kernel_argv(self.workdir, self.runtime, self.limits, env=self.env)
+        # forked from this worker's zygote, whose view and environment are a cold kernel's (the cold command kept: a
+        # working folder of more files than a fork takes starts cold, which only its launch can tell)
+        if self.limits.warm:
             zygote = warm_kernels.zygote_argv([*_dev_and_tmp(self.limits), *bubblewrap.host_view(), *student_view()],
                                               kernel_environment())
             if warm_kernels.ready(zygote, self.limits.memory):
@@ -259,6 +259,7 @@ class Sandbox:
     def configure(self, config: Any) -> None:
         """Set ``config`` (a traitlets Config) to start this sandbox's kernel, and to judge in a sandbox too."""
         config.GradingKernelManager.kernel_argv = list(self.argv)
+        config.GradingKernelManager.cold_kernel_argv = list(self.cold_argv)
         config.GradingKernelManager.runtime_dir = str(self.runtime)
         config.GradingKernelManager.transport = "ipc"
         config.GradingKernelManager.memory_limit = int(self.limits.memory)  # its processes together (.tree_guard)

@@ -8,6 +8,7 @@ lets it start no more. nbgrader's ``Execute`` (through dgmlab's ``TimedExecute``
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
@@ -125,6 +126,9 @@ class GradingKernelManager(AsyncKernelManager):
     runtime_dir = Unicode("", help="Folder for the connection file and ipc sockets (default: jupyter's)"
                           ).tag(config=True)
     grading_id = Unicode("", help="The grading this kernel belongs to (see stop_kernels)").tag(config=True)
+    cold_kernel_argv = List(Unicode(), help="A warm kernel_argv's cold twin: what starts the kernel where a fork "
+                                            "cannot take its working folder (more than warm_kernels.MAX_FILES files)"
+                            ).tag(config=True)
     memory_limit = Integer(0, help="Bytes the kernel's processes may hold together, in-memory files included "
                                    "(.tree_guard: killed past it); 0: no such limit (the sandbox sets its own)"
                            ).tag(config=True)
@@ -163,13 +167,17 @@ class GradingKernelManager(AsyncKernelManager):
         kw.setdefault("stderr", subprocess.DEVNULL)
         kw.setdefault("stdin", subprocess.DEVNULL)
         warm = bool(self.kernel_argv) and self.kernel_argv[0] == warm_kernels.WARM
+        if warm and self.cold_kernel_argv and not warm_kernels.takes_files(json.loads(kernel_cmd[1])["workdir"]):
+            # more files than a fork takes (an attacker's trial: 300 failed the grading): its cold twin
+            warm, argv = False, list(self.cold_kernel_argv)
+            kernel_cmd = [a.replace("{connection_file}", self.connection_file) for a in argv]
         if warm:  # forked from this worker's zygote, walled by the fork (.warm_kernels)
             warm_kernels.launch(self, kernel_cmd)
         else:
             await super()._async_launch_kernel(with_workdir_files(kernel_cmd), **kw)
         proc = psutil.Process(self.provisioner.pid)  # type: ignore[union-attr]
         self._process = proc
-        if (warm or RUNTIME_FILES in self.kernel_argv) and self.transport == "ipc":
+        if (warm or RUNTIME_FILES in kernel_cmd) and self.transport == "ipc":
             # the kernel makes its sockets in the sandbox's own runtime folder: connect through its root
             root = f"/proc/{proc.pid}/root" if warm else sandbox_root(proc)
             if root is not None:

@@ -5,7 +5,7 @@ the files it writes; neither bounds what a kernel's children hold together, nor 
 which are RAM outside both: an attacker's trial held 4 GB in memfds, and 7.9 GB in two children, under a kernel's
 8 GiB. :class:`TreeGuard` looks at one kernel's process tree every :data:`EVERY` seconds and kills it where its
 processes hold more than the limit together (each one's proportional set size, so pages shared with the zygote or a
-parent count once, and each in-memory file they hold open, once) or number more than :data:`MAX_PROCESSES`. The
+parent count once, and each in-memory file they hold open, once) or run more than :data:`MAX_THREADS` threads. The
 kernel then dies as one whose memory ran out does: its notebook fails with the reason :meth:`TreeGuard.why` gives.
 
 What it cannot see: memory held between two looks (at most what the tree allocates in :data:`EVERY` seconds), and
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 EVERY = 0.25  # seconds between looks at a kernel's processes
-MAX_PROCESSES = 64  # processes a kernel may run at once (itself, its sandbox's and a data loader's workers among them)
+MAX_THREADS = 512  # threads a kernel's processes may run at once (a process is one at least; a trial ran 414 in one)
 
 
 def children(pid: int) -> list[int]:
@@ -81,6 +81,17 @@ def in_memory_files(pid: int, seen: set[tuple[int, int]]) -> int:
     return held
 
 
+def threads(pids: list[int]) -> int:
+    """How many threads the processes ``pids`` run (``/proc/<pid>/task``)."""
+    count = 0
+    for pid in pids:
+        try:
+            count += len(os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            pass
+    return count
+
+
 def held(pids: list[int]) -> int:
     """Bytes the processes ``pids`` hold together (:func:`proportional_size`, :func:`in_memory_files`)."""
     seen: set[tuple[int, int]] = set()
@@ -89,12 +100,12 @@ def held(pids: list[int]) -> int:
 
 class TreeGuard:
     """Watches the process tree of ``pid`` (a kernel, or the sandbox holding it) in a thread of its own until it ends
-    or :meth:`stop`; where it holds more than ``memory`` bytes together or runs more than ``processes`` processes,
+    or :meth:`stop`; where it holds more than ``memory`` bytes together or runs more than ``threads`` threads,
     calls ``kill()`` once (which kills the tree) and keeps why (:meth:`why`)."""
 
-    def __init__(self, pid: int, memory: int, kill: Callable[[], Any], processes: int = MAX_PROCESSES,
+    def __init__(self, pid: int, memory: int, kill: Callable[[], Any], threads: int = MAX_THREADS,
                  every: float = EVERY) -> None:
-        self.pid, self.memory, self.processes, self.every, self._kill = pid, memory, processes, every, kill
+        self.pid, self.memory, self.threads, self.every, self._kill = pid, memory, threads, every, kill
         self._done = threading.Event()
         self._why = ""
         self._thread = threading.Thread(target=self._watch, daemon=True, name=f"dgmlab-tree-guard-{pid}")
@@ -114,9 +125,9 @@ class TreeGuard:
         while not self._done.wait(self.every):
             if not os.path.exists(f"/proc/{self.pid}"):
                 return
-            pids = tree(self.pid, self.processes)
-            if len(pids) > self.processes:
-                self._stop(f"the kernel ran more than {self.processes} processes at once")
+            pids = tree(self.pid, self.threads)
+            if len(pids) > self.threads or threads(pids) > self.threads:
+                self._stop(f"the kernel ran more than {self.threads} threads at once")
                 return
             together = held(pids)
             if together > self.memory:
