@@ -1,5 +1,6 @@
 """dgmlab.grading.isolation.tree_guard: a kernel's processes held to its limits together (an attacker's trial held
 4 GB in in-memory files and 7.9 GB in two children under a kernel's 8 GiB, each process within its own limit)."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -107,3 +108,28 @@ def test_more_threads_than_allowed_in_one_process_are_killed(started):
     proc = started(THREADS, 20)
     guard = _guarded(proc, memory=8 * 2 ** 30, threads=16)
     assert proc.poll() is not None and guard.why() == "the kernel ran more than 16 threads at once"
+
+
+MAPPED = textwrap.dedent("""
+    import ctypes, mmap, os, sys, time
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype, libc.mmap.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                                                               ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    fd = os.memfd_create("hoard")
+    chunk = b"x" * 2 ** 20
+    for _ in range(int(sys.argv[1])):
+        os.write(fd, chunk)
+    libc.mmap(None, mmap.PAGESIZE, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)  # one page, never touched
+    os.close(fd)  # only the mapping keeps it
+    print("ready", flush=True)
+    time.sleep(120)
+""")
+
+
+def test_an_in_memory_file_kept_only_by_a_one_page_mapping_counts_whole(started):
+    """(a second trial held 7.9 GiB in memfds kept alive by an untouched one-page mapping, descriptors closed)"""
+    if os.geteuid() != 0:
+        pytest.skip("/proc/<pid>/map_files needs root")
+    proc = started(MAPPED, 300)
+    guard = _guarded(proc, memory=200 * MiB)
+    assert proc.poll() is not None and "held" in guard.why()
