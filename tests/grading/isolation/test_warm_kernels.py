@@ -302,8 +302,9 @@ def test_a_kernel_whose_processes_hold_more_than_its_memory_together_is_killed_s
     grading = f"hog-{warm}"
     try:
         with Kernel(_workdir(tmp_path), warm, manager={"memory_limit": 400 * 2 ** 20, "grading_id": grading}) as kernel:
-            kernel.kc.execute("import os, time\nfd = os.memfd_create('hoard')\nos.write(fd, b'x' * (500 * 2 ** 20))\n"
-                              "time.sleep(60)")  # not waited for: the kernel dies under it
+            kernel.kc.execute("import os, time\nchunk = b'x' * 2 ** 20\nfor _ in range(5):\n"
+                              "    fd = os.memfd_create('hoard')\n    for _ in range(100):\n        os.write(fd, chunk)\n"
+                              "time.sleep(60)")  # 500 MiB in files under the file-size limit; the kernel dies under it
             proc, deadline = kernel.km._process, time.monotonic() + 30
             while proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
                 time.sleep(0.1)

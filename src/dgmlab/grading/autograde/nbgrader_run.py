@@ -67,22 +67,8 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     """
     from ..isolation import kernels
 
-    config = nbgrader_config(root, hw, student)
-    config.Autograde.create_student = True
-    # every cell's nbgrader metadata from the gradebook, never the submission's, even where the course's
-    # nbgrader_config.py predates TrustSourceCells (dgmlab.grading.preprocessors.trusted_cells)
-    config.Autograde.sanitize_preprocessors = trusted_sanitize_preprocessors(
-        config.Autograde.get("sanitize_preprocessors"))
-    config.ProbeTests.seed = int(probe_seed)
-    config.JudgeTests.draw_seeds = draw_seeds  # the grader draws from the files as handed in
-    if cell_timeout:
-        config.Execute.timeout = int(cell_timeout)
     grading_id = f"{student}-{uuid.uuid4().hex}"
-    config.GradingKernelManager.grading_id = grading_id
-    if timings_file is not None:
-        config.TimedExecute.timings_file = str(timings_file)
-    if box is not None:
-        box.configure(config)
+    config = _autograde_config(root, hw, student, grading_id, cell_timeout, box, timings_file, probe_seed, draw_seeds)
     log = converter_log()
     done, fired = threading.Event(), threading.Event()
 
@@ -113,6 +99,27 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     if killed and not res.ok:  # the kernel's processes passed its limits together: say so, not "it died"
         res.failure = f"{killed}, so it was stopped and the notebook not graded"
     return res
+
+
+def _autograde_config(root: Path, hw: str, student: str, grading_id: str, cell_timeout, box, timings_file,
+                      probe_seed: int, draw_seeds: str):
+    """The nbgrader config of one grading (:func:`run_autograde`'s arguments)."""
+    config = nbgrader_config(root, hw, student)
+    config.Autograde.create_student = True
+    # every cell's nbgrader metadata from the gradebook, never the submission's, even where the course's
+    # nbgrader_config.py predates TrustSourceCells (dgmlab.grading.preprocessors.trusted_cells)
+    config.Autograde.sanitize_preprocessors = trusted_sanitize_preprocessors(
+        config.Autograde.get("sanitize_preprocessors"))
+    config.ProbeTests.seed = int(probe_seed)
+    config.JudgeTests.draw_seeds = draw_seeds  # the grader draws from the files as handed in
+    if cell_timeout:
+        config.Execute.timeout = int(cell_timeout)
+    config.GradingKernelManager.grading_id = grading_id
+    if timings_file is not None:
+        config.TimedExecute.timings_file = str(timings_file)
+    if box is not None:
+        box.configure(config)
+    return config
 
 
 FEEDBACK_TIMEOUT = 120.0  # seconds generate_feedback may take for one submission (it takes about 1 s)
