@@ -322,6 +322,7 @@ def test_a_working_folder_of_more_files_than_a_fork_takes_starts_a_cold_kernel(t
     with Kernel(work, warm=True) as kernel:  # a warm command, its cold twin started at launch
         assert kernel.run("print(len(__import__('os').listdir('.')))").strip() == str(warm_kernels.MAX_FILES + 1)
         assert kernel.km._process.name() == "bwrap"
+        assert "--HistoryManager.hist_file=:memory:" in kernel.km._process.cmdline()  # the extra arguments kept
     (work / "f0.txt").unlink()  # as many as a fork takes
     with Kernel(work, warm=True) as kernel:
         assert kernel.km._process.name() != "bwrap"

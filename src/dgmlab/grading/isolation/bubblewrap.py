@@ -112,9 +112,14 @@ NO_CAPABILITIES = ["--cap-drop", "ALL"]
 def no_user_namespaces() -> list[str]:
     """bwrap's arguments that let nothing in the sandbox make a user namespace (bubblewrap 0.8 and later): there a
     process is root of its own and may mount a tmpfs with no size, RAM no limit counts (an attacker's trial, the
-    grader running as an ordinary user). ``[]`` where this bwrap cannot."""
-    usage = subprocess.run([shutil.which("bwrap") or "bwrap", "--help"], capture_output=True, text=True)
-    return ["--unshare-user", "--disable-userns"] if "--disable-userns" in usage.stdout + usage.stderr else []
+    grader running as an ordinary user). ``[]`` where this bwrap cannot, or cannot here."""
+    flags = ["--unshare-user", "--disable-userns"]
+    try:  # tried, not only read from --help: a container may refuse what this bwrap offers
+        tried = subprocess.run([shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", *flags, "true"],
+                               capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return flags if tried.returncode == 0 else []
 
 
 def bwrap_command() -> list[str]:

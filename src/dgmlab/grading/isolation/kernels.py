@@ -168,9 +168,10 @@ class GradingKernelManager(AsyncKernelManager):
         kw.setdefault("stdin", subprocess.DEVNULL)
         warm = bool(self.kernel_argv) and self.kernel_argv[0] == warm_kernels.WARM
         if warm and self.cold_kernel_argv and not warm_kernels.takes_files(json.loads(kernel_cmd[1])["workdir"]):
-            # more files than a fork takes (an attacker's trial: 300 failed the grading): its cold twin
-            warm, argv = False, list(self.cold_kernel_argv)
-            kernel_cmd = [a.replace("{connection_file}", self.connection_file) for a in argv]
+            # more files than a fork takes (an attacker's trial: 300 failed the grading): its cold twin, with the
+            # arguments jupyter_client added after the command (extra_arguments)
+            warm, extra = False, kernel_cmd[len(self.kernel_argv):]
+            kernel_cmd = [a.replace("{connection_file}", self.connection_file) for a in self.cold_kernel_argv] + extra
         if warm:  # forked from this worker's zygote, walled by the fork (.warm_kernels)
             warm_kernels.launch(self, kernel_cmd)
         else:
