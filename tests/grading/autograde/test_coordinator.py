@@ -23,6 +23,16 @@ def _course_with_an_oversized_submission(root):
     return course
 
 
+def _hand_in(root, student):
+    """``student``'s folder of the tiny homework, holding a notebook of one cell."""
+    folder = root / "submitted" / student / tiny.HW
+    folder.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("1"))
+    nbformat.write(nb, folder / f"{tiny.HW}.ipynb")
+    return folder
+
+
 @pytest.mark.slow  # releases a course (nbgrader generate_assignment)
 def test_an_oversized_submission_is_refused_before_any_of_it_is_read(tmp_path, monkeypatch):
     course = _course_with_an_oversized_submission(tmp_path)
@@ -38,11 +48,7 @@ def test_an_oversized_submission_is_refused_before_any_of_it_is_read(tmp_path, m
 @pytest.mark.slow  # releases a course (nbgrader generate_assignment)
 def test_a_submission_whose_timestamp_nbgrader_misreads_is_refused_saying_what_to_write(tmp_path):
     course = _course_with_an_oversized_submission(tmp_path)
-    folder = tmp_path / "submitted" / "late" / tiny.HW
-    folder.mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell("1"))
-    nbformat.write(nb, folder / f"{tiny.HW}.ipynb")
+    folder = _hand_in(tmp_path, "late")
     (folder / "timestamp.txt").write_text("2026-11-21 10:00:00.000000 -0500\n", encoding="utf-8")  # by hand
     planned = coordinator.plan(keys.read_homework(course, tiny.HW), {"late": course.submission(tiny.HW, "late")},
                                RunOptions(sandbox=False), writer=None)
@@ -125,11 +131,7 @@ def test_a_job_that_cannot_be_made_ready_fails_alone_with_the_reason_and_the_nex
 @pytest.mark.slow  # releases a course (nbgrader generate_assignment)
 def test_a_planned_job_holds_no_files_and_reads_them_when_it_goes_out_under_the_key_they_give(tmp_path):
     course = _course_with_an_oversized_submission(tmp_path)
-    folder = tmp_path / "submitted" / "ada" / tiny.HW
-    folder.mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell("1"))
-    nbformat.write(nb, folder / f"{tiny.HW}.ipynb")
+    folder = _hand_in(tmp_path, "ada")
     home, sub = keys.read_homework(course, tiny.HW), course.submission(tiny.HW, "ada")
     [job] = coordinator.plan(home, {"ada": sub}, RunOptions(sandbox=False, force=True), writer=None).jobs
     assert job.files == {} and job.key

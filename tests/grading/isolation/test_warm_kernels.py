@@ -238,14 +238,14 @@ def test_a_kernel_inherits_no_descriptor_of_the_grader_or_the_zygote(tmp_path, w
     assert shared == {}, shared
 
 
-def _streams(pid: int) -> set:
-    """What ``pid``'s standard input, output and error are (``(device, inode)``, a terminal by its device number),
+def _held(pid: int, fds=None) -> set:
+    """What ``pid``'s descriptors ``fds`` (default: all) are: ``(device, inode)``, a terminal by its device number,
     /dev/null left out."""
     import stat
 
     null = os.stat(os.devnull)
     found = set()
-    for fd in (0, 1, 2):
+    for fd in os.listdir(f"/proc/{pid}/fd") if fds is None else fds:
         try:
             info = os.stat(f"/proc/{pid}/fd/{fd}")
         except OSError:
@@ -258,23 +258,9 @@ def _streams(pid: int) -> set:
     return found
 
 
-def _held(pid: int) -> set:
-    """What every descriptor of ``pid`` is, as :func:`_streams` names them."""
-    import stat
-
-    null = os.stat(os.devnull)
-    found = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            info = os.stat(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if stat.S_ISCHR(info.st_mode):
-            if info.st_rdev != null.st_rdev:
-                found.add(("device", info.st_rdev))
-        else:
-            found.add((info.st_dev, info.st_ino))
-    return found
+def _streams(pid: int) -> set:
+    """What ``pid``'s standard input, output and error are, as :func:`_held` names them."""
+    return _held(pid, (0, 1, 2))
 
 
 @KERNELS
