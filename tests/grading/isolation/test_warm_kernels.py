@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from dgmlab.grading.isolation import bubblewrap, kernels, warm_kernels
+from dgmlab.grading.isolation import bubblewrap, kernel_cgroup, kernels, tree_guard, warm_kernels
 from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
 KERNELS = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
@@ -465,3 +465,60 @@ def test_a_kernel_can_make_no_user_namespace_yet_starts_threads_and_processes(tm
         got = json.loads(kernel.run(NESTED).strip().splitlines()[-1])
     assert got["thread"] == [1] and got["unshare"][0] == -1, got
     assert got["unshare"][1] in (errno.EPERM, errno.ENOSPC), got  # refused (seccomp), or none left (bwrap's way)
+
+
+NO_PROCESS_HOLDS = {  # memory that no process of the kernel holds (a second attacker's trial: 7-7.9 GiB under 6)
+    "detached SysV shared memory": "import ctypes\nlibc = ctypes.CDLL(None)\nlibc.shmat.restype = ctypes.c_void_p\n"
+                                   "for _ in range(5):\n    sid = libc.shmget(0, 100 * 2 ** 20, 0o1600)\n"
+                                   "    at = libc.shmat(sid, None, 0)\n    ctypes.memset(at, 1, 100 * 2 ** 20)\n"
+                                   "    libc.shmdt(ctypes.c_void_p(at))\n",
+    "in-memory files in a socket's queue": "import os, socket\na, b = socket.socketpair(socket.AF_UNIX, "
+                                           "socket.SOCK_DGRAM)\nfor _ in range(5):\n"
+                                           "    fd = os.memfd_create('q')\n    os.write(fd, b'x' * 100 * 2 ** 20)\n"
+                                           "    socket.send_fds(a, [b'x'], [fd])\n    os.close(fd)\n",
+}
+
+
+@pytest.mark.parametrize("hoard", list(NO_PROCESS_HOLDS))
+@KERNELS
+def test_memory_no_process_holds_counts_against_the_kernels_own_cgroup(tmp_path, warm, hoard):
+    """Where the grader may make cgroups, each kernel gets its own (.kernel_cgroup): pages are charged to it wherever
+    they are held afterwards, so 500 MiB parked outside every process still kills the kernel under 400 MiB."""
+    if not kernel_cgroup.available():
+        pytest.skip("this grader may not make cgroups: only the tree guard holds its kernels")
+    grading = f"parked-{warm}-{len(hoard)}"
+    try:
+        with Kernel(_workdir(tmp_path), warm, manager={"memory_limit": 400 * 2 ** 20, "grading_id": grading}) as kernel:
+            kernel.kc.execute(NO_PROCESS_HOLDS[hoard] + "import time\ntime.sleep(60)")
+            proc, deadline = kernel.km._process, time.monotonic() + 30
+            while proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
+        assert "GiB together, more than the 0.391 GiB a kernel may" in kernels.why_killed(grading)
+    finally:
+        kernels.forget(grading)
+
+
+@KERNELS
+def test_a_kernel_may_not_fork_past_its_task_limit_however_fast(tmp_path, warm):
+    """A fork faster than the tree guard's look is refused by the kernel's pids cgroup at the fork itself; the cgroup
+    is gone once the kernel is."""
+    if not kernel_cgroup.available():
+        pytest.skip("this grader may not make cgroups: only the tree guard holds its kernels")
+    grading = f"forks-{warm}"
+    try:
+        with Kernel(_workdir(tmp_path), warm, manager={"memory_limit": 2 ** 31, "grading_id": grading}) as kernel:
+            out = kernel.run("import os, time\nn = 0\ntry:\n    for _ in range(2000):\n"
+                             "        if os.fork() == 0:\n            time.sleep(30)\n            os._exit(0)\n"
+                             "        n += 1\nexcept OSError as e:\n    print('refused', n, e.errno)")
+            refused, made, code = out.split()
+            guard = kernels._GUARDS[grading][0]
+            folders = guard.cgroup.folders.values()
+            assert refused == "refused" and int(made) < tree_guard.MAX_THREADS and int(code) == errno.EAGAIN, out
+        started, deadline = time.monotonic(), time.monotonic() + 60
+        while any(folder.exists() for folder in folders) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(folder.exists() for folder in folders), f"still there after {time.monotonic() - started:.0f} s"
+        print(f"removed in {time.monotonic() - started:.1f} s")
+    finally:
+        kernels.forget(grading)

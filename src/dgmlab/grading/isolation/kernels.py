@@ -24,9 +24,10 @@ from traitlets import Integer, List, Type, Unicode
 
 from . import warm_kernels
 from .bubblewrap import sandbox_root
+from .kernel_cgroup import KernelCgroup
 from .kernel_sandbox import RUNTIME_FILES, with_workdir_files
 from .processes import kill_tree
-from .tree_guard import TreeGuard
+from .tree_guard import MAX_THREADS, TreeGuard
 
 _LOCK = threading.Lock()
 _KERNELS: dict[str, list[Any]] = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
@@ -130,7 +131,8 @@ class GradingKernelManager(AsyncKernelManager):
                                             "cannot take its working folder (more than warm_kernels.MAX_FILES files)"
                             ).tag(config=True)
     memory_limit = Integer(0, help="Bytes the kernel's processes may hold together, in-memory files included "
-                                   "(.tree_guard: killed past it); 0: no such limit (the sandbox sets its own)"
+                                   "(its own cgroup where the grader may make one, .kernel_cgroup, and .tree_guard: "
+                                   "killed past it); 0: no such limit (the sandbox sets its own)"
                            ).tag(config=True)
     client_factory = Type(GradingKernelClient, klass=AsyncKernelClient)  # what client() makes
 
@@ -183,7 +185,17 @@ class GradingKernelManager(AsyncKernelManager):
             root = f"/proc/{proc.pid}/root" if warm else sandbox_root(proc)
             if root is not None:
                 self.ip = root + self.ip
-        guard = TreeGuard(proc.pid, self.memory_limit, lambda: _kill(proc)) if self.memory_limit else None
+        guard = None
+        if self.memory_limit:  # its own cgroup where the grader may make one, moved in before any cell runs
+            cgroup = KernelCgroup.make(self.memory_limit, MAX_THREADS)
+            if cgroup is not None:
+                try:
+                    cgroup.hold(proc.pid)
+                except OSError:
+                    cgroup.remove()
+                    _kill(proc)
+                    raise
+            guard = TreeGuard(proc.pid, self.memory_limit, lambda: _kill(proc), cgroup=cgroup)
         with _LOCK:
             _KERNELS.setdefault(self.grading_id, []).append(proc)
             if guard is not None:

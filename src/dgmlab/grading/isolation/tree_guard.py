@@ -8,8 +8,10 @@ processes hold more than the limit together (each one's proportional set size, s
 parent count once, and each in-memory file they hold open, once) or run more than :data:`MAX_THREADS` threads. The
 kernel then dies as one whose memory ran out does: its notebook fails with the reason :meth:`TreeGuard.why` gives.
 
-What it cannot see: memory held between two looks (at most what the tree allocates in :data:`EVERY` seconds), and
-a fork faster than it looks (a PID limit needs the kernel's cgroup).
+What it cannot see: memory held between two looks (at most what the tree allocates in :data:`EVERY` seconds), memory
+no process holds (detached SysV shared memory, a socket's queue) and a fork faster than it looks: where the grader may
+make cgroups, the kernel's own (:mod:`.kernel_cgroup`) bounds those, and the guard kills the whole tree once Linux has
+killed one of its processes for memory.
 """
 from __future__ import annotations
 
@@ -125,8 +127,9 @@ class TreeGuard:
     calls ``kill()`` once (which kills the tree) and keeps why (:meth:`why`)."""
 
     def __init__(self, pid: int, memory: int, kill: Callable[[], Any], threads: int = MAX_THREADS,
-                 every: float = EVERY) -> None:
+                 every: float = EVERY, cgroup: Any = None) -> None:
         self.pid, self.memory, self.threads, self.every, self._kill = pid, memory, threads, every, kill
+        self.cgroup = cgroup  # the kernel's .kernel_cgroup.KernelCgroup (removed when the tree ends), or None
         self._done = threading.Event()
         self._why = ""
         self._thread = threading.Thread(target=self._watch, daemon=True, name=f"dgmlab-tree-guard-{pid}")
@@ -139,22 +142,40 @@ class TreeGuard:
         self._done.set()
 
     def why(self) -> str:
-        """Why the tree was killed ("" if it was not)."""
+        """Why the tree was killed ("" if it was not), by this guard or by its cgroup's memory limit."""
+        if not self._why and self.cgroup is not None and self.cgroup.oom_kills():
+            return self._too_much(self.cgroup.peak())
         return self._why
 
+    def _too_much(self, together: int) -> str:
+        return (f"the kernel's processes held {together / 2 ** 30:.2f} GiB together, more than the "
+                f"{self.memory / 2 ** 30:.3g} GiB a kernel may (its children and in-memory files count)")
+
     def _watch(self) -> None:
-        while not self._done.wait(self.every):
-            if not os.path.exists(f"/proc/{self.pid}"):
-                return
-            pids = tree(self.pid, self.threads)
-            if len(pids) > self.threads or threads(pids) > self.threads:
-                self._stop(f"the kernel ran more than {self.threads} threads at once")
-                return
-            together = held(pids)
-            if together > self.memory:
-                self._stop(f"the kernel's processes held {together / 2 ** 30:.2f} GiB together, more than the "
-                           f"{self.memory / 2 ** 30:.3g} GiB a kernel may (its children and in-memory files count)")
-                return
+        try:
+            while not self._done.wait(self.every) and not self._look():
+                pass
+        finally:
+            if self.cgroup is not None:
+                self.cgroup.remove()
+
+    def _look(self) -> bool:
+        """One look at the tree: True once it has ended or been killed."""
+        gone = not os.path.exists(f"/proc/{self.pid}")
+        if self.cgroup is not None and self.cgroup.oom_kills():  # Linux killed one of them: the rest go too
+            self._stop(self._too_much(self.cgroup.peak()))
+            return True
+        if gone:
+            return True
+        pids = tree(self.pid, self.threads)
+        if len(pids) > self.threads or threads(pids) > self.threads:
+            self._stop(f"the kernel ran more than {self.threads} threads at once")
+            return True
+        together = held(pids)
+        if together > self.memory:
+            self._stop(self._too_much(together))
+            return True
+        return False
 
     def _stop(self, why: str) -> None:
         self._why = why
