@@ -1,8 +1,8 @@
 """``dgmlab report``'s "needs a look" list: trained cells whose training record is missing or not one run.
 
 The judge checks each graded weights file's training record (:mod:`dgmlab.grading.judge.training_record`) and keeps
-its verdict, ``training_record.pt``, in the submission's kept folder. A cell listed here earns its trained points
-only once an instructor has looked (the listing is the reminder; its points are never silently 0 or full).
+its verdict, ``training_record.pt``, in the submission's kept folder. A cell listed here keeps the points its tests
+gave: the listing is the reminder to look at the run (withholding them until someone has is not built yet).
 """
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ def report_lines(course, hws) -> list:
     found = [(hw, sid, v) for hw, sid, v in verdicts(course, hws) if v.get("status") != "one run"]
     if not found:
         return []
-    lines = ["", f"trained results that need a look ({len(found)}): no training record, or not one run; their trained "
-             "points count once an instructor has looked (docs/hw4_gans.md, \"Training record\"):"]
+    lines = ["", f"trained results that need a look ({len(found)}): no training record, or not one run; their cells "
+             "keep the points their tests gave unless you change them (nbgrader's formgrader; docs/hw4_gans.md):"]
     for hw, sid, v in found:
         why = "; ".join(str(r) for r in v.get("reasons", []))[:400]
         lines.append(f"  {sid} {hw} {v.get('name', '?')}: {why}")
