@@ -383,7 +383,11 @@ def _add_grade(sub) -> None:
                        help="answer a student's open regrade requests about a question; with --decision and "
                             "--reason (the student reads it in their feedback and the LMS with the next push)")
     s.add_argument("--decision", choices=("kept", "changed"), default=None, help="with --answer-request")
-    s.add_argument("--reason", default=None, help="with --answer-request: why, for the student")
+    table.add_argument("--looked", nargs=2, metavar=("STUDENT", "CELL"), default=None,
+                       help="score a trained result that needs a look (dgmlab report lists them); with "
+                            "--points and --reason")
+    s.add_argument("--points", type=float, default=None, help="with --looked")
+    s.add_argument("--reason", default=None, help="with --answer-request or --looked: why, for the student")
     s.set_defaults(func=cmd_grade)
 
 

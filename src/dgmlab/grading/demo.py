@@ -4,7 +4,8 @@ Copies ``examples/<student>/<hw>/`` into ``submitted/`` (a differing earlier
 copy is moved to ``.dgmlab/backups/<time>/`` first, never overwritten),
 autogrades each homework for the example students (feedback HTML too), grades their written answers with a TA's
 marks file (``examples/<hw>_written_marks.csv``, applied as ``dgmlab grade <hw> --apply`` applies it:
-:func:`apply_written_marks`), writes the feedback again with those marks as ``dgmlab report`` does, writes
+:func:`apply_written_marks`) and its trained results that wait for a look with ``examples/<hw>_looks.csv``
+(:func:`apply_looks`), writes the feedback again with those marks as ``dgmlab report`` does, writes
 ``grades.csv``, and says a student x homework table of final marks. What it says goes to ``say`` (``dgmlab demo``
 prints it): this module prints nothing itself.
 
@@ -14,6 +15,7 @@ on every machine (unless ``DGMLAB_DRAW_KEY`` is set).
 """
 from __future__ import annotations
 
+import csv
 import filecmp
 import hashlib
 import os
@@ -26,6 +28,7 @@ from . import course as course_module
 from . import draw_key
 from .autograde.clients import client_for
 from .autograde.options import RunOptions
+from .hand import trained_looks
 from .hand.rubric_table import apply_file
 from .inert import terminal
 from .nbgrader_app import temporary_environment
@@ -105,6 +108,22 @@ def apply_written_marks(course: course_module.Course, hws, say: Say = _quiet) ->
     return problems
 
 
+def apply_looks(course: course_module.Course, hws, say: Say = _quiet) -> None:
+    """The TA's looks at the examples' trained results that wait for one (``examples/<hw>_looks.csv``: student,
+    cell, points, reason; the reference's weights come without their 45 MB training record), given as
+    ``dgmlab grade <hw> --looked`` gives them; a cell no longer waiting is left as it is."""
+    for hw in hws:
+        path = course.root / "examples" / f"{hw}_looks.csv"
+        if not path.is_file():
+            continue
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = [r for r in csv.DictReader(f) if r["cell"] in trained_looks.waiting(course, hw, r["student"])]
+        for r in rows:
+            trained_looks.look(course, hw, r["student"], r["cell"], float(r["points"]), r["reason"], who="demo TA")
+        say(f"  trained results: {len(rows)} look(s) of {path.relative_to(course.root)} given, as dgmlab grade "
+            f"{hw} --looked gives them")
+
+
 def _same_tree(a: Path, b: Path) -> bool:
     cmp = filecmp.dircmp(a, b)
     if cmp.left_only or cmp.right_only or cmp.funny_files:
@@ -120,6 +139,7 @@ def grade_written_answers(course, hws: list, say: Say) -> list:
     from .report import current_feedback
 
     problems = apply_written_marks(course, hws, say)
+    apply_looks(course, hws, say)
     renewed = current_feedback.renew(course, hws, run_feedback)  # the marks shown
     for line in renewed.lines():
         say(f"  {line}")

@@ -12,7 +12,9 @@ A regrade (``--force``, a changed notebook, a new draw key) writes new autograde
   Such a cell is reopened: its hand score stays, as a start,
   and the TA is told which cells need a look (``dgmlab autograde`` prints them, ``dgmlab grade`` shows them as not
   graded; :mod:`dgmlab.grading.hand.to_grade`);
-- a cell with no hand score is flagged as nbgrader does: to grade when the autograder gave it no score.
+- a cell with no hand score is flagged as nbgrader does: to grade when the autograder gave it no score; and a test
+  cell whose trained result needs a look (its training record missing or not one run,
+  :func:`dgmlab.grading.judge.training_record.cells_to_look`) is to grade until someone gives it a hand score.
 """
 from __future__ import annotations
 
@@ -125,9 +127,12 @@ class Regrade:
     before: dict
     after: dict
     reopened: list = field(default_factory=list)
+    to_look: frozenset = frozenset()  # test cells whose points wait for an instructor's look (a training record)
 
     def needs_grading(self, grade, auto_score) -> bool:
         """The policy the gradebook's writer applies to each autograded cell's row ``grade`` (see the module)."""
+        if grade.manual_score is None and grade.name in self.to_look:
+            return True
         why = "" if grade.manual_score is None else why_reopened(grade, auto_score, self.before, self.after,
                                                                  grade.notebook)
         if why and not grade.needs_manual_grade:
@@ -139,10 +144,11 @@ class Regrade:
         save_answers(self.sub, self.after)
 
 
-def regrade(sub: Submission, autograded: dict, notebooks) -> Regrade:
+def regrade(sub: Submission, autograded: dict, notebooks, to_look=frozenset()) -> Regrade:
     """The hand grades of ``sub`` across a grading that writes the autograded files ``autograded`` (``{relative
-    path: bytes}``) of ``notebooks``: read before those files replace the ones the grades were given on."""
-    return Regrade(sub, graded_answers(sub, notebooks), new_answers(autograded, notebooks))
+    path: bytes}``) of ``notebooks``: read before those files replace the ones the grades were given on.
+    ``to_look``: test cells that are to grade by hand until someone gives them a hand score."""
+    return Regrade(sub, graded_answers(sub, notebooks), new_answers(autograded, notebooks), to_look=frozenset(to_look))
 
 
 def _pts(x) -> str:

@@ -8,12 +8,12 @@ import sys
 
 from ..inert import terminal
 from ..layout import Course, CourseError
-from . import audit_log, regrades, rubrics
+from . import audit_log, regrades, rubrics, trained_looks
 
 
 def wanted(args) -> bool:
     """Whether ``args`` ask for one of these commands rather than the grading page or a table."""
-    return bool(args.log or args.requests or args.request or args.answer_request)
+    return bool(args.log or args.requests or args.request or args.answer_request or args.looked)
 
 
 def set_grader(name: str | None) -> None:
@@ -24,11 +24,11 @@ def set_grader(name: str | None) -> None:
 
 
 def _misplaced(args) -> str | None:
-    pairs = (("text", "request"), ("decision", "answer_request"), ("reason", "answer_request"),
-             ("student", "log"))
+    pairs = (("text", ("request",)), ("decision", ("answer_request",)), ("reason", ("answer_request", "looked")),
+             ("points", ("looked",)), ("student", ("log",)))
     for option, needs in pairs:
-        if getattr(args, option) is not None and not getattr(args, needs):
-            return f"--{option} applies to --{needs.replace('_', '-')}"
+        if getattr(args, option) is not None and not any(getattr(args, n) for n in needs):
+            return f"--{option} applies to " + " or ".join(f"--{n.replace('_', '-')}" for n in needs)
     return None
 
 
@@ -52,6 +52,8 @@ def run(course: Course, args) -> int:
             print(terminal(f"regrade request {r.seq} entered: {r.student} {r.question}; answer it with dgmlab grade "
                            f"{hw} --answer-request {r.student} {r.question} --decision kept|changed --reason ..."))
             return 0
+        if args.looked:
+            return _looked(course, hw, args, who)
         student, question = args.answer_request
         if not args.decision or not args.reason:
             raise CourseError("--answer-request needs --decision kept|changed and --reason \"why, for the student\"")
@@ -63,6 +65,17 @@ def run(course: Course, args) -> int:
     except CourseError as exc:
         print(terminal(f"dgmlab grade: error: {exc}", newlines=True), file=sys.stderr)
         return 2
+
+
+def _looked(course: Course, hw: str, args, who: str) -> int:
+    student, cell = args.looked
+    if args.points is None or not args.reason:
+        raise CourseError("--looked needs --points (the cell's points to accept the run) and --reason \"what you "
+                          "saw\"")
+    old = trained_looks.look(course, hw, student, cell, args.points, args.reason, who=who)
+    print(terminal(f"{student} {cell}: {args.points:g} points by hand (was: "
+                   f"{'none' if old is None else f'{old:g}'}), logged; the mark counts it after dgmlab report"))
+    return 0
 
 
 def _log(course: Course, hw: str, args) -> int:

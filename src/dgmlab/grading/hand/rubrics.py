@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 
 from ..layout import Course, CourseError
-from . import adjustments, audit_log, model_splits, regrades
+from . import adjustments, audit_log, model_splits, regrades, trained_looks
 from .class_grades import gradebook, students
 from .class_grades import rows as class_rows
 
@@ -484,7 +484,7 @@ class Grader:
 def feedback_lines(course: Course, hw: str, student: str) -> dict:
     """grade_id -> the lines ``student``'s feedback shows for each written answer graded with the rubric, then
     those of the adjustments the cell holds (:mod:`.adjustments`), then the answers to their regrade requests
-    (:mod:`.regrades`)."""
+    (:mod:`.regrades`) and the looks at their trained results (:mod:`.trained_looks`)."""
     out = {}
     if path(course, hw).exists():
         rubric = load(course, hw, create=False)
@@ -492,8 +492,9 @@ def feedback_lines(course: Course, hw: str, student: str) -> dict:
     for gid in {a.cell for a in adjustments.read(course, hw).values()}:
         if lines := adjustments.lines(course, hw, student, gid):
             out[gid] = out.get(gid, []) + lines
-    for gid, lines in regrades.feedback_lines(course, hw, student).items():
-        out[gid] = out.get(gid, []) + lines
+    for source in (regrades.feedback_lines, trained_looks.feedback_lines):
+        for gid, lines in source(course, hw, student).items():
+            out[gid] = out.get(gid, []) + lines
     return out
 
 

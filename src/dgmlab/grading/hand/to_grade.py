@@ -24,6 +24,14 @@ def still_to_grade(manual: bool, needs_manual_grade, manual_score, auto_score) -
     return bool(manual and (needs_manual_grade or (manual_score is None and auto_score is None)))
 
 
+def waits_for_a_look(looked_for: bool, needs_manual_grade, manual_score) -> bool:
+    """Whether a test cell that a training-record verdict names (``looked_for``:
+    :func:`dgmlab.grading.hand.trained_looks.waiting`) still waits for an instructor's look: it has no hand score,
+    or a regrade reopened the one it had. (The kit's own verdict decides, not the gradebook's flag alone, which
+    nbgrader sets on new rows by default.)"""
+    return bool(looked_for and (manual_score is None or needs_manual_grade))
+
+
 def _left(grade) -> bool:
     return still_to_grade(True, grade.needs_manual_grade, grade.manual_score, grade.auto_score)
 

@@ -26,6 +26,7 @@ RECORD_FORMAT = "dgmlab-record/1"  # dgmlab.checkpoint_record.RECORD_FORMAT (the
 MAX_RECORD_BYTES = 60 * 2**20  # the hw4 baseline's full-mode record is about 45 MB
 MAX_ENTRIES = 16
 KEPT_NAME = "training_record.pt"  # the verdict the judge keeps per graded file: training_record.pt, ..._cgan.pt
+MAX_VERDICT_BYTES = 64 * 1024  # a kept verdict is a few hundred bytes
 ONE_RUN, NEEDS_A_LOOK = "one run", "needs a look"
 
 
@@ -51,6 +52,7 @@ class RecordVerdict:
     reasons: list[str] = field(default_factory=list)
     scores: list[tuple[int, float]] = field(default_factory=list)  # (epoch, score) of the snapshots
     replay: str = ""
+    cells: list[str] = field(default_factory=list)  # the grade cells whose points wait for a look unless one run
 
     def line(self) -> str:
         why = "; ".join(self.reasons)
@@ -62,8 +64,43 @@ class RecordVerdict:
 
         buf = io.BytesIO()
         torch.save({"name": self.name, "status": self.status, "reasons": [str(r) for r in self.reasons],
-                    "scores": [[int(e), float(s)] for e, s in self.scores], "replay": self.replay}, buf)
+                    "scores": [[int(e), float(s)] for e, s in self.scores], "replay": self.replay,
+                    "cells": [str(c) for c in self.cells]}, buf)
         return buf.getvalue()
+
+
+def is_kept_verdict(name: str) -> bool:
+    """Whether the kept file ``name`` is a record verdict (:data:`KEPT_NAME`, or one per graded file after it)."""
+    stem = KEPT_NAME.removesuffix(".pt")
+    return name == KEPT_NAME or (name.startswith(stem + "_") and name.endswith(".pt"))
+
+
+def read_verdict(data: bytes) -> dict[str, Any]:
+    """A kept verdict's fields (what :meth:`RecordVerdict.to_bytes` wrote); :class:`ValueError` if it is not one."""
+    import torch
+
+    if len(data) > MAX_VERDICT_BYTES:
+        raise ValueError("too large for a record verdict")
+    found = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    if not isinstance(found, dict) or not isinstance(found.get("status"), str):
+        raise ValueError("not a record verdict")
+    return found
+
+
+def cells_to_look(kept: dict[str, bytes]) -> set[str]:
+    """The grade cells whose points wait until an instructor has looked, from one grading's kept files: those each
+    verdict that is not :data:`ONE_RUN` names (a verdict that cannot be read names none: the report lists it)."""
+    cells: set[str] = set()
+    for name, data in (kept or {}).items():
+        if not is_kept_verdict(name):
+            continue
+        try:
+            found = read_verdict(data)
+        except Exception:  # noqa: BLE001 - listed by dgmlab report as unreadable
+            continue
+        if found["status"] != ONE_RUN:
+            cells |= {c for c in found.get("cells", ()) if isinstance(c, str)}
+    return cells
 
 
 # --------------------------------------------------------------------------- reading
@@ -204,13 +241,14 @@ def verdict(name: str, record_bytes: bytes | str | None, graded: dict[str, Any],
     draw seed; ``hooks``: the homework's hidden side (``record_name``, ``keep``, ``rise(record)``, ``tolerance``,
     ``score(state)``, ``replay(entry, record)``)."""
     if record_bytes is None:
-        return RecordVerdict(name, NEEDS_A_LOOK, [f"no training record ({hooks.record_name}) was handed in"])
+        return RecordVerdict(name, NEEDS_A_LOOK, [f"no training record ({hooks.record_name}) was handed in"],
+                             cells=_cells(hooks))
     if isinstance(record_bytes, str):  # the grading worker did not read it (too large, a link): why
-        return RecordVerdict(name, NEEDS_A_LOOK, [f"refused: {record_bytes}"])
+        return RecordVerdict(name, NEEDS_A_LOOK, [f"refused: {record_bytes}"], cells=_cells(hooks))
     try:
         record = read(record_bytes, hooks.record_name)
     except RecordRefused as exc:
-        return RecordVerdict(name, NEEDS_A_LOOK, [f"refused: {exc}"])
+        return RecordVerdict(name, NEEDS_A_LOOK, [f"refused: {exc}"], cells=_cells(hooks))
     reasons = []
     last = graded_is_last(record, graded, hooks.keep)
     if last:
@@ -227,4 +265,8 @@ def verdict(name: str, record_bytes: bytes | str | None, graded: dict[str, Any],
         reasons += rise_problems(scores, hooks.rise(record))
     replayed, done = _replay_problems(record, seed, hooks)
     reasons += replayed
-    return RecordVerdict(name, NEEDS_A_LOOK if reasons else ONE_RUN, reasons, scores, done)
+    return RecordVerdict(name, NEEDS_A_LOOK if reasons else ONE_RUN, reasons, scores, done, _cells(hooks))
+
+
+def _cells(hooks: Any) -> list[str]:
+    return [str(c) for c in getattr(hooks, "cells", ())]

@@ -27,6 +27,8 @@ import nbformat
 
 from .. import nbgrader_gradebook
 from ..cell_roles import is_graded
+from ..hand import trained_looks
+from ..hand.to_grade import waits_for_a_look
 from ..layout import Course, CourseError, check_submission
 from ..preprocessors.hidden_tests import hidden_delimiters
 from ..records import load_records
@@ -181,6 +183,7 @@ def _notebook_marks(course: Course, home: _Homework, sid: str, snb, delimiters) 
     outcomes = read_graded_notebook(graded, delimiters, cells=tests)
     comments = {c.name: c.manual_comment for c in snb.comments}
     cells, ungraded = [], []
+    looked_for = trained_looks.waiting(course, hw, sid)  # trained results whose record needs a look
     for g in snb.grades:
         kind = kinds.get((snb.name, g.name), "auto")
         needs = bool(g.needs_manual_grade)
@@ -193,6 +196,8 @@ def _notebook_marks(course: Course, home: _Homework, sid: str, snb, delimiters) 
                 ungraded.append(g.name)
         else:
             pts = float(g.score)
+            if waits_for_a_look(g.name in looked_for, needs, g.manual_score):  # a trained result's record
+                ungraded.append(g.name)
         out = outcomes.get(g.name)
         cr = CellResult(sid, hw, snb.name, g.name, pts, float(g.max_score), kind, needs,
                         _reason(kind, pts, float(g.max_score), needs, out, comment))

@@ -10,6 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .. import nbgrader_app
+from ..hand import trained_looks
+from ..hand.to_grade import waits_for_a_look
 from ..inert import neutralise_csv_file, terminal
 from ..layout import Course, CourseError, check_submission
 from ..records import load_records
@@ -68,6 +70,7 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
                     continue
                 auto = auto_max = manual = manual_max = 0.0
                 points, ungraded = [], []
+                looked_for = trained_looks.waiting(course, assignment.name, sid)
                 for nb in sub.notebooks:
                     for grade in nb.grades:
                         pts = grade.score or 0.0
@@ -76,6 +79,9 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
                             auto += pts
                             auto_max += grade.max_score
                             points.append(float(pts))
+                            if waits_for_a_look(grade.name in looked_for, grade.needs_manual_grade,
+                                                grade.manual_score):
+                                ungraded.append(grade.name)  # a trained result whose record needs a look
                         else:
                             manual += pts  # with its extra credit: an adjustment (.hand.adjustments) counts
                             manual_max += grade.max_score

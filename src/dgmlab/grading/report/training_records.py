@@ -1,21 +1,18 @@
 """``dgmlab report``'s "needs a look" list: trained cells whose training record is missing or not one run.
 
 The judge checks each graded weights file's training record (:mod:`dgmlab.grading.judge.training_record`) and keeps
-its verdict, ``training_record.pt``, in the submission's kept folder. A cell listed here keeps the points its tests
-gave: the listing is the reminder to look at the run (withholding them until someone has is not built yet).
+its verdict, ``training_record.pt``, in the submission's kept folder. ``dgmlab autograde`` flags the cells a verdict
+names (:func:`dgmlab.grading.judge.training_record.cells_to_look`): the submission's mark is pending until someone
+gives each a hand score (the tests' points to accept the run, fewer if it is not the student's); never silently 0.
 """
 from __future__ import annotations
 
-from ..judge.training_record import KEPT_NAME, NEEDS_A_LOOK
-
-MAX_VERDICT_BYTES = 64 * 1024  # a kept verdict is a few hundred bytes
+from ..judge.training_record import KEPT_NAME, NEEDS_A_LOOK, read_verdict
 
 
 def verdicts(course, hws) -> list:
     """``[(hw, student, verdict dict)]`` of every kept record verdict of ``hws`` (those that cannot be read: a
     verdict saying so, never skipped)."""
-    import torch
-
     out = []
     for hw in hws:
         folder = course.kept_folder(hw, "_").parent
@@ -26,11 +23,7 @@ def verdicts(course, hws) -> list:
             if not path.is_file():
                 continue
             try:
-                if path.stat().st_size > MAX_VERDICT_BYTES:
-                    raise ValueError("too large")
-                found = torch.load(path, map_location="cpu", weights_only=True)
-                if not isinstance(found, dict) or not isinstance(found.get("status"), str):
-                    raise ValueError("not a verdict")
+                found = read_verdict(path.read_bytes())
             except Exception as exc:  # noqa: BLE001 - listed, so that someone looks
                 found = {"name": "?", "status": NEEDS_A_LOOK, "reasons": [f"its kept verdict cannot be read ({exc})"]}
             out.append((hw, student.name, found))
@@ -41,11 +34,31 @@ def report_lines(course, hws) -> list:
     """The report's block: one line per record that needs a look (reasons as the judge gave them; the caller makes
     them inert before a terminal), or none."""
     found = [(hw, sid, v) for hw, sid, v in verdicts(course, hws) if v.get("status") != "one run"]
+    found = [(hw, sid, v) for hw, sid, v in found if not _looked(course, hw, sid, v.get("cells", ()))]
     if not found:
         return []
-    lines = ["", f"trained results that need a look ({len(found)}): no training record, or not one run; their cells "
-             "keep the points their tests gave unless you change them (nbgrader's formgrader; docs/hw4_gans.md):"]
+    lines = ["", f"trained results that need a look ({len(found)}): no training record, or not one run; each mark is "
+             "pending until you have looked (dgmlab grade <hw> --looked STUDENT CELL --points N --reason ...):"]
     for hw, sid, v in found:
         why = "; ".join(str(r) for r in v.get("reasons", []))[:400]
-        lines.append(f"  {sid} {hw} {v.get('name', '?')}: {why}")
+        cells = ", ".join(str(c) for c in v.get("cells", ()))
+        lines.append(f"  {sid} {hw} {v.get('name', '?')}" + (f" ({cells})" if cells else "") + f": {why}")
     return lines
+
+
+def _looked(course, hw: str, student: str, cells) -> bool:
+    """Whether every cell the verdict names has a hand score that stands (``dgmlab grade --looked``; a regrade that
+    scores the cell anew flags it again)."""
+    from ..hand.class_grades import gradebook
+
+    if not cells or not (course.root / "gradebook.db").exists():
+        return False
+    with gradebook(course) as gb:
+        for cell in cells:
+            try:
+                grade = next(g for nb in gb.find_submission(hw, student).notebooks for g in nb.grades if g.name == cell)
+            except Exception:  # noqa: BLE001 - no such submission or cell (nbgrader's MissingEntry, StopIteration)
+                return False
+            if grade.manual_score is None or grade.needs_manual_grade:
+                return False
+    return True
