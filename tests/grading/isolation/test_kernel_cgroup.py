@@ -50,6 +50,8 @@ def test_hold_moves_the_whole_process_tree_in(cgroups):
         tree = kernel_cgroup.tree(proc.pid, 100)
         assert len(tree) == 7 and set(tree) <= cgroup.members()
         assert os.getpid() not in cgroup.members()
+        for folder in cgroup.folders.values():  # pids, and the cpu share where there is a cpu hierarchy, too
+            assert set(tree) <= {int(x) for x in (folder / "cgroup.procs").read_text().split()}, folder
     finally:
         kill_group(proc)
         proc.wait()

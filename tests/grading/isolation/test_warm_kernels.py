@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from dgmlab.grading.isolation import bubblewrap, kernel_cgroup, kernels, tree_guard, warm_kernels
+from dgmlab.grading.isolation import bubblewrap, kernel_cgroup, kernels, tree_guard, warm_kernels, zygote
 from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
 KERNELS = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
@@ -330,7 +330,7 @@ print(json.dumps({"caps": [status[k].strip() for k in ("CapEff", "CapPrm", "CapB
                   "no_new_privs": status["NoNewPrivs"].strip(),
                   "umount": libc.umount2(package, 2), "remount": libc.mount(None, package, None, 32 | 4096, None),
                   "as": resource.getrlimit(resource.RLIMIT_AS), "fsize": resource.getrlimit(resource.RLIMIT_FSIZE),
-                  "unshare_mount": libc.unshare(0x00020000)}))
+                  "nofile": resource.getrlimit(resource.RLIMIT_NOFILE), "unshare_mount": libc.unshare(0x00020000)}))
 '''
 
 
@@ -344,8 +344,30 @@ def test_a_kernel_holds_no_capability_and_the_sandboxs_limits(tmp_path, warm):
     assert seen["caps"] == ["0000000000000000"] * 4 if warm else seen["caps"][:2] == ["0000000000000000"] * 2
     assert seen["umount"] == -1 and seen["remount"] == -1
     assert seen["as"] == [limits.memory] * 2 and seen["fsize"] == [limits.file_size] * 2
-    if warm:
-        assert seen["no_new_privs"] == "1"
+    assert seen["nofile"] == [zygote.MAX_OPEN_FILES] * 2  # 512 processes cannot fill the machine's file table
+    assert seen["no_new_privs"] == "1"
+
+
+KEYS = '''
+import ctypes, json
+libc = ctypes.CDLL(None, use_errno=True)
+add_key, request_key, keyctl = NUMBERS
+got = {}
+for name, call in (("add_key", lambda: libc.syscall(add_key, b"user", b"note", b"x", 1, -4)),  # the user keyring
+                   ("keyctl", lambda: libc.syscall(keyctl, 0, -4, 0)),  # KEYCTL_GET_KEYRING_ID of the user keyring
+                   ("request_key", lambda: libc.syscall(request_key, b"user", b"note", None, 0))):
+    got[name] = [call(), ctypes.get_errno()]
+print(json.dumps(got))
+'''
+
+
+@KERNELS
+def test_a_kernel_reaches_no_keyring(tmp_path, warm):
+    """No kernel keyring call (an attacker's trial: a kernel whose user was the machine's root added 900,000 keys to
+    root's keyrings, kernel memory no cgroup counts, kept after the grading and read by the next submission)."""
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        got = json.loads(kernel.run(KEYS.replace("NUMBERS", repr(zygote.SECCOMP_SYSCALLS[4]))))
+    assert got == {name: [-1, errno.EPERM] for name in ("add_key", "keyctl", "request_key")}, got
 
 
 TREE = '''
@@ -522,3 +544,42 @@ def test_a_kernel_may_not_fork_past_its_task_limit_however_fast(tmp_path, warm):
         print(f"removed in {time.monotonic() - started:.1f} s")
     finally:
         kernels.forget(grading)
+
+
+HUGE = '''
+import time
+k = get_ipython().kernel  # the kernel holds its session's key: it signs what it likes
+for _ in range(COUNT):
+    k.session.send(k.iopub_socket, "stream", {"name": "stdout", "text": "x" * SIZE}, parent=k.get_parent("shell"))
+time.sleep(1)
+print("after")
+'''
+
+
+def _huge(size, count=1):
+    return HUGE.replace("SIZE", str(size)).replace("COUNT", str(count))
+
+
+@KERNELS
+def test_a_message_larger_than_the_cap_never_reaches_the_grader(tmp_path, warm):
+    """A kernel's signed message over kernels.MAX_MESSAGE_BYTES is refused before the grading worker reads it (an
+    attacker's trial: 256 MiB messages put 9 GiB in the worker); the kernel's output ends there."""
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        assert kernel.run(_huge(10, 2)) == "x" * 20 + "after\n"
+        with pytest.raises(TimeoutError):
+            kernel.run(_huge(kernels.MAX_MESSAGE_BYTES + 1), timeout=15)
+
+
+@KERNELS
+def test_a_flood_of_messages_under_the_cap_queues_little_in_the_grader(tmp_path, warm):
+    """Forty messages of 30 MiB sent at once: the worker queues at most kernels.MAX_QUEUED unread, the kernel's side
+    waits, and every one arrives."""
+    worker = psutil.Process()
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        before = worker.memory_info().rss
+        kernel.kc.execute(_huge(30 * 2 ** 20, 40))
+        time.sleep(8)  # the kernel has sent them all; nothing read yet here
+        queued = worker.memory_info().rss - before
+        out = kernel.run("print('done')")
+    assert queued < (kernels.MAX_QUEUED + 4) * 30 * 2 ** 20, queued / 2 ** 20
+    assert out.endswith("done\n")

@@ -24,6 +24,10 @@ from .tree_guard import tree
 
 FOLDER = "dgmlab-kernels"  # made in the grader's own cgroup, holding one cgroup a kernel
 CONTROLLERS = ("memory", "pids")
+# where there is one, a cpu cgroup of its own too, at the default weight: a kernel's processes together get one
+# kernel's share of the CPU, however many (an attacker's trial: 400 busy processes, each its own session, made another
+# submission's grading take 95 s instead of 2-5 s)
+SHARING = ("cpu",)
 MOVE_PASSES = 50  # times the kernel's tree is listed again until every process of it is in (a fork between passes)
 
 
@@ -38,15 +42,16 @@ def _mounts() -> dict[str, tuple[Path, bool]]:
         left, _, right = line.partition(" - ")
         kind, _, options = (right.split() + ["", "", ""])[:3]
         point = Path(left.split()[4])
+        wanted = set(CONTROLLERS) | set(SHARING)
         if kind == "cgroup":
-            for controller in set(options.split(",")) & set(CONTROLLERS):
+            for controller in set(options.split(",")) & wanted:
                 found.setdefault(controller, (point, False))
         elif kind == "cgroup2":
             try:
                 enabled = (point / "cgroup.controllers").read_text(encoding="ascii").split()
             except OSError:
                 continue
-            for controller in set(enabled) & set(CONTROLLERS):
+            for controller in set(enabled) & wanted:
                 found.setdefault(controller, (point, True))
     return found
 
@@ -65,23 +70,32 @@ def _parents() -> dict[str, tuple[Path, bool]] | None:
     """Each controller -> (the folder, made here once, in which this process makes its kernels' cgroups, v2), or
     None where the grader may not make them (no such hierarchy, not writable, controllers not delegated)."""
     mounts = _mounts()
-    if set(mounts) != set(CONTROLLERS):
+    if not set(CONTROLLERS) <= set(mounts):
         return None
     parents: dict[str, tuple[Path, bool]] = {}
-    try:
-        for controller, (point, v2) in mounts.items():
-            own = point / _own(controller, v2).lstrip("/")
-            if v2:  # enabled for FOLDER where the grader's cgroup may (it holds no process, or is the root)
-                _write_if_there(own / "cgroup.subtree_control", " ".join(f"+{c}" for c in CONTROLLERS), quiet=True)
-            parent = own / FOLDER
-            parent.mkdir(exist_ok=True)
-            if v2:  # a v2 folder's children get a controller only where its parent enables it for them
-                (parent / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in CONTROLLERS))
-            parents[controller] = (parent, v2)
-            _sweep(parent)
-    except OSError:
-        return None
+    for controller, (point, v2) in mounts.items():
+        try:
+            parents[controller] = (_parent(point, controller, v2), v2)
+        except OSError:
+            if controller in CONTROLLERS:
+                return None
     return parents
+
+
+def _parent(point: Path, controller: str, v2: bool) -> Path:
+    """The folder :data:`FOLDER` in this process's own cgroup of ``controller``'s hierarchy, made once."""
+    own = point / _own(controller, v2).lstrip("/")
+    enable = " ".join(f"+{c}" for c in (*CONTROLLERS, *SHARING))
+    if v2:  # enabled for FOLDER where the grader's cgroup may (it holds no process, or is the root)
+        _write_if_there(own / "cgroup.subtree_control", enable, quiet=True)
+    parent = own / FOLDER
+    parent.mkdir(exist_ok=True)
+    if v2:  # a v2 folder's children get a controller only where its parent enables it for them
+        _write_if_there(parent / "cgroup.subtree_control", enable, quiet=True)
+        if not set(CONTROLLERS) <= set((parent / "cgroup.subtree_control").read_text(encoding="ascii").split()):
+            raise OSError(f"{parent}: its children get no memory and pids controllers")
+    _sweep(parent)
+    return parent
 
 
 def _sweep(parent: Path) -> None:
@@ -101,7 +115,8 @@ def available() -> bool:
 
 
 class KernelCgroup:
-    """One kernel's cgroup in each of the memory and pids hierarchies (one folder where both are cgroup v2)."""
+    """One kernel's cgroup in each of the memory, pids and (where there is one) cpu hierarchies (one folder where
+    they are cgroup v2)."""
 
     def __init__(self, folders: dict[str, Path], v2: bool) -> None:
         self.folders, self.v2 = folders, v2

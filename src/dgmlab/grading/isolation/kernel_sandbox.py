@@ -56,7 +56,7 @@ from typing import Any
 
 import homeworks
 
-from . import bubblewrap, warm_kernels
+from . import bubblewrap, warm_kernels, zygote
 from .user_kernel import IPYKERNEL
 
 DEFAULT_MEMORY = 8 * 1024 ** 3
@@ -184,8 +184,10 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict[str,
              *bubblewrap.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv"]
     for name, value in kernel_environment(env).items():
         args += ["--setenv", name, value]
-    args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", "--",
-             sys.executable, *IPYKERNEL, "-f", "{connection_file}"]
+    # the interpreter installs the kernels' seccomp filter (no user namespace, no keyring) before anything else
+    flag, code = IPYKERNEL
+    args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", f"--nofile={zygote.MAX_OPEN_FILES}",
+             "--", sys.executable, flag, zygote.seccomp_prelude() + code, "-f", "{connection_file}"]
     return args
 
 

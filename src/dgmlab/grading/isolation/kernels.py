@@ -17,7 +17,9 @@ import uuid
 from queue import Empty
 from typing import Any
 
+import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.connect import channel_socket_types
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, List, Type, Unicode
@@ -33,6 +35,10 @@ _LOCK = threading.Lock()
 _KERNELS: dict[str, list[Any]] = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
 _STOPPED: set[str] = set()  # grading ids whose time is up: they may start no more kernels
 _GUARDS: dict[str, list[TreeGuard]] = {}  # grading id -> the guard of each kernel it started (memory_limit set)
+# bytes of one message from a kernel (a probe's data is at most 8 MiB of JSON, dgmlab.probes.wire.MAX_BYTES, sent
+# inside a message's JSON; outputs past a cell's caps are dropped anyway)
+MAX_MESSAGE_BYTES = 32 * 2**20
+MAX_QUEUED = 16  # messages of one kernel's channel queued in the worker, unread (libzmq's default: 1,000)
 MAX_SOCKET_PATH = 100  # bytes: a unix socket path must fit sockaddr_un (108 on Linux), with "-<n>" added
 PROC_ROOT = len("/proc/4194304/root")  # the longest prefix through which the grader reaches a sandbox's sockets
 
@@ -111,6 +117,24 @@ class GradingKernelClient(AsyncKernelClient):
                 return
 
     wait_for_ready = _async_wait_for_ready
+
+    def _create_connected_socket(self, channel: str, identity: bytes | None = None) -> Any:
+        """jupyter_client's socket to the kernel, holding what the kernel sends to :data:`MAX_MESSAGE_BYTES` times
+        :data:`MAX_QUEUED` in the grading worker. A kernel holds its session's key, so it can sign messages of any
+        size and number, and each was queued, read and decoded in the worker before any output cap applied (an
+        attacker's trial: 9 GiB in the worker from a kernel held to 5). A message over the size is refused unread
+        and the kernel disconnected (``ZMQ_MAXMSGSIZE``: libzmq does not connect again, so the kernel's later output
+        never arrives); past the count, the kernel's side waits (``ZMQ_RCVHWM``: its own queue, in its own memory)."""
+        if self.curve_publickey is not None:  # not the kit's kernels: jupyter_client's own
+            return super()._create_connected_socket(channel, identity)
+        sock = self.context.socket(channel_socket_types[channel])
+        sock.linger = 1000
+        sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        sock.setsockopt(zmq.RCVHWM, MAX_QUEUED)
+        if identity:
+            sock.identity = identity
+        sock.connect(self._make_url(channel))
+        return sock
 
 
 class GradingKernelManager(AsyncKernelManager):

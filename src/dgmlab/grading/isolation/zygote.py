@@ -56,9 +56,12 @@ PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 1, 24, 
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 CAPABILITY_VERSION_3 = 0x20080522
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}.get(os.uname().machine)
-# (seccomp's audit arch, unshare, clone, clone3) of the machines whose kernels may not make user namespaces
-# (no_new_user_namespaces); elsewhere the zygote starts no kernel (its answer says why), and kernels start cold
-USERNS_SYSCALLS = {"x86_64": (0xC000003E, 272, 56, 435), "aarch64": (0xC00000B7, 97, 220, 435)}.get(os.uname().machine)
+# the machines whose kernels get the seccomp filter (kernel_seccomp: no user namespace, no keyring); elsewhere the
+# zygote starts no kernel (its answer says why), and kernels start cold
+SECCOMP_SYSCALLS = {  # (audit arch, unshare, clone, clone3, (add_key, request_key, keyctl))
+    "x86_64": (0xC000003E, 272, 56, 435, (248, 249, 250)),
+    "aarch64": (0xC00000B7, 97, 220, 435, (217, 218, 219)),
+}.get(os.uname().machine)
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 NEW_ROOT = "/.dgmlab-zygote/root"  # an empty folder of the zygote's view, where each kernel builds its root
@@ -66,6 +69,10 @@ NEW_ROOT = "/.dgmlab-zygote/root"  # an empty folder of the zygote's view, where
 # proc in a user namespace only where one is fully visible already)
 FRESH = ("/tmp", "/var/tmp", "/dev/shm", "/.dgmlab-zygote")
 MAX_REQUEST = 1 << 20  # bytes of one request message
+# descriptors each process of a kernel may hold (soft and hard): with pids.max 512 (.kernel_cgroup), at most about
+# 0.5 M of the machine's file table (fs.file-max, 2.4 M on a 24 GiB machine), which an attacker's trial filled with
+# 140 processes (another submission's bwrap then failed: "Too many open files in system")
+MAX_OPEN_FILES = 1024
 MAX_FDS = 250  # descriptors of one request (SCM_RIGHTS carries at most 253)
 LOAD_FAILED = 71  # exit status of a kernel whose walls could not be built
 
@@ -270,43 +277,67 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def user_namespace_filter(arch: int, unshare_nr: int, clone_nr: int, clone3_nr: int) -> bytes:
+def kernel_filter(arch: int, unshare_nr: int, clone_nr: int, clone3_nr: int, refused: Iterable[int]) -> bytes:
     """A seccomp program (``struct sock_filter[]``): ``unshare`` and ``clone`` asking for a new user namespace fail
     with EPERM; ``clone3``, whose flags a filter cannot read, fails with ENOSYS (glibc then uses ``clone``, as under
-    Docker's default profile); on x86_64 the x32 calls fail; everything else, and another arch's calls, is allowed."""
+    Docker's default profile); the calls ``refused`` fail with EPERM (the kernel keyrings: a kernel whose user is the
+    machine's root reached root's own keyrings, kernel memory no cgroup counts, kept after the grading and read by
+    the next submission's kernel: an attacker's trial); on x86_64 the x32 calls fail; everything else, and another
+    arch's calls, is allowed."""
     ld, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06
     allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
+    Op = tuple[str, int, int, str, str]  # (its label, code, k, where to go if true, if false; "" is the next)
+    program: list[Op] = [
+        ("", ld, 4, "", ""),                             # arch
+        ("", jeq, arch, "", "allow"),                    # another arch: allowed
+        ("", ld, 0, "", ""),                             # the syscall's number
+        ("", jset, 0x40000000, "eperm", ""),             # an x32 call
+        ("", jeq, clone3_nr, "enosys", ""),
+        *(("", jeq, nr, "eperm", "") for nr in refused),
+        ("", jeq, unshare_nr, "flags", ""),
+        ("", jeq, clone_nr, "flags", "allow"),
+        ("flags", ld, 16, "", ""),                       # the low half of the first argument (flags, little-endian)
+        ("", jset, CLONE_NEWUSER, "eperm", "allow"),
+        ("allow", ret, allow, "", ""),
+        ("eperm", ret, eperm, "", ""),
+        ("enosys", ret, enosys, "", ""),
+    ]
+    where = {label: i for i, (label, *_) in enumerate(program) if label}
+    out = []
+    for i, (_, code, k, yes, no) in enumerate(program):
+        jt, jf = (where[label] - i - 1 if label else 0 for label in (yes, no))
+        out.append(struct.pack("HBBI", code, jt, jf, k))
+    return b"".join(out)
 
-    def op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
-        return struct.pack("HBBI", code, jt, jf, k)
 
-    return b"".join([
-        op(ld, 4),                           # 0: arch
-        op(jeq, arch, 0, 9),                 # 1: another arch: allow (11)
-        op(ld, 0),                           # 2: syscall number
-        op(jset, 0x40000000, 6, 0),          # 3: an x32 call: EPERM (10)
-        op(jeq, clone3_nr, 7, 0),            # 4: clone3: ENOSYS (12)
-        op(jeq, unshare_nr, 1, 0),           # 5: unshare: read its flags (7)
-        op(jeq, clone_nr, 0, 4),             # 6: clone: read its flags; else allow (11)
-        op(ld, 16),                          # 7: the low half of the first argument (flags, little-endian)
-        op(jset, CLONE_NEWUSER, 1, 0),       # 8: a new user namespace: EPERM (10)
-        op(ret, allow),                      # 9
-        op(ret, eperm),                      # 10
-        op(ret, allow),                      # 11
-        op(ret, enosys),                     # 12
-    ])
-
-
-def no_new_user_namespaces() -> None:
-    """Let no process of this one (the kernel and all it starts) make a user namespace: there a process is root of
-    its own and may mount a tmpfs with no size, RAM no limit counts (an attacker's trial, where the grader ran as an
-    ordinary user). Needs ``no_new_privs`` (:func:`drop_capabilities`)."""
-    if USERNS_SYSCALLS is None:
+def kernel_seccomp() -> None:
+    """Install :func:`kernel_filter` on this process and all it starts (``no_new_privs`` set here: it needs it).
+    A kernel that is to make no user namespace and reach no keyring runs it before any of a submission's code."""
+    if SECCOMP_SYSCALLS is None:
         raise OSError(f"no seccomp filter for {os.uname().machine}")
-    program = user_namespace_filter(*USERNS_SYSCALLS)
+    program = kernel_filter(*SECCOMP_SYSCALLS)
+    _check(LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     buffer = ctypes.create_string_buffer(program)
     fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
     _check(LIBC.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp filter")
+
+
+def seccomp_prelude() -> str:
+    """Python (standard library only) that installs :func:`kernel_filter` on the process that runs it, or exits saying
+    why: what a cold kernel's interpreter runs first (:func:`.kernel_sandbox.kernel_argv`), before any of a
+    submission's code, as a warm kernel's first process does with :func:`kernel_seccomp`."""
+    if SECCOMP_SYSCALLS is None:
+        return f"raise SystemExit('dgmlab: no seccomp filter for {os.uname().machine}')\n"
+    program = kernel_filter(*SECCOMP_SYSCALLS).hex()
+    return ("import ctypes as _c, struct as _s\n"
+            "_l = _c.CDLL(None, use_errno=True)\n"
+            f"_b = _c.create_string_buffer(bytes.fromhex('{program}'))\n"
+            f"_f = _s.pack('@HP', {len(program) // 16}, _c.addressof(_b))\n"
+            f"if _l.prctl({PR_SET_NO_NEW_PRIVS}, 1, 0, 0, 0) or _l.prctl({PR_SET_SECCOMP}, {SECCOMP_MODE_FILTER}, "
+            "_f, 0, 0):\n"
+            "    raise SystemExit('dgmlab: the kernel could not install its seccomp filter: ' + __import__('os')"
+            ".strerror(_c.get_errno()))\n"
+            "del _c, _s, _l, _b, _f\n")
 
 
 def _die_with_parent() -> None:
@@ -387,8 +418,9 @@ def _kernel_init(request: dict[str, Any]) -> None:
         _own_proc()
         _own_user()
         drop_capabilities()
-        no_new_user_namespaces()
-        for limit, value in ((resource.RLIMIT_AS, request["memory"]), (resource.RLIMIT_FSIZE, request["file_size"])):
+        kernel_seccomp()
+        for limit, value in ((resource.RLIMIT_AS, request["memory"]), (resource.RLIMIT_FSIZE, request["file_size"]),
+                             (resource.RLIMIT_NOFILE, MAX_OPEN_FILES)):
             resource.setrlimit(limit, (value, value))
         os.setsid()
         _die_with_parent()  # entering the user namespace cleared it
@@ -513,7 +545,7 @@ def main(argv: list[str] | None = None) -> None:
     """``zygote.py FD MODULES``: load ``MODULES`` (comma-separated), say ready on the socket ``FD``, then serve."""
     argv = sys.argv[1:] if argv is None else argv
     channel = socket.socket(fileno=int(argv[0]))
-    if SYS_PIVOT_ROOT is None or USERNS_SYSCALLS is None:
+    if SYS_PIVOT_ROOT is None or SECCOMP_SYSCALLS is None:
         _answer(channel, {"refused": f"the zygote does not know pivot_root's or seccomp's numbers on "
                                      f"{os.uname().machine}"})
         return
