@@ -285,12 +285,16 @@ def test_no_process_a_kernel_can_reach_holds_the_graders_terminal_or_log(tmp_pat
 def test_a_kernel_whose_processes_hold_more_than_its_memory_together_is_killed_saying_why(tmp_path, warm):
     """Memory outside every per-process limit (an in-memory file: the attacker's trial held 4 GB so, under 8 GiB)
     counts against the kernel's processes together (.tree_guard), here with a limit of 400 MiB for speed."""
-    grading = f"hog-{warm}"
+    _killed_for_memory(tmp_path, warm, f"hog-{warm}", "import os, time\nchunk = b'x' * 2 ** 20\nfor _ in range(5):\n"
+                       "    fd = os.memfd_create('hoard')\n    for _ in range(100):\n        os.write(fd, chunk)\n"
+                       "time.sleep(60)")  # 500 MiB in files under the file-size limit; the kernel dies under it
+
+
+def _killed_for_memory(tmp_path, warm, grading, code):
+    """Run ``code`` in a kernel held to 400 MiB: it must die, its grading saying why."""
     try:
         with Kernel(_workdir(tmp_path), warm, manager={"memory_limit": 400 * 2 ** 20, "grading_id": grading}) as kernel:
-            kernel.kc.execute("import os, time\nchunk = b'x' * 2 ** 20\nfor _ in range(5):\n"
-                              "    fd = os.memfd_create('hoard')\n    for _ in range(100):\n        os.write(fd, chunk)\n"
-                              "time.sleep(60)")  # 500 MiB in files under the file-size limit; the kernel dies under it
+            kernel.kc.execute(code)
             proc, deadline = kernel.km._process, time.monotonic() + 30
             while proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -508,17 +512,8 @@ def test_memory_no_process_holds_counts_against_the_kernels_own_cgroup(tmp_path,
     they are held afterwards, so 500 MiB parked outside every process still kills the kernel under 400 MiB."""
     if not kernel_cgroup.available():
         pytest.skip("this grader may not make cgroups: only the tree guard holds its kernels")
-    grading = f"parked-{warm}-{len(hoard)}"
-    try:
-        with Kernel(_workdir(tmp_path), warm, manager={"memory_limit": 400 * 2 ** 20, "grading_id": grading}) as kernel:
-            kernel.kc.execute(NO_PROCESS_HOLDS[hoard] + "import time\ntime.sleep(60)")
-            proc, deadline = kernel.km._process, time.monotonic() + 30
-            while proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
-        assert "GiB together, more than the 0.391 GiB a kernel may" in kernels.why_killed(grading)
-    finally:
-        kernels.forget(grading)
+    _killed_for_memory(tmp_path, warm, f"parked-{warm}-{len(hoard)}", NO_PROCESS_HOLDS[hoard] + "import time\n"
+                       "time.sleep(60)")
 
 
 @KERNELS
