@@ -405,6 +405,31 @@ def test_a_kernel_whose_processes_hold_more_than_its_memory_together_fails_sayin
     assert "GiB together, more than the 2 GiB a kernel may" in results["hog"].reason, results["hog"].reason
 
 
+def test_a_kernel_that_sends_a_message_over_the_cap_fails_saying_so(tmp_path):
+    """A signed message over kernels.MAX_MESSAGE_BYTES is refused unread (an attacker's trial put 9 GiB in a worker
+    with 256 MiB messages); nothing the kernel sends after can arrive, so the grading stops saying why."""
+    from dgmlab.grading.isolation import kernel_sandbox as sandbox
+    from dgmlab.grading.isolation import kernels
+
+    usable, why = sandbox.available()
+    if not usable:
+        pytest.skip(f"no sandbox on this machine: {why}")
+    course = make_course(tmp_path, {"ref": "ref"})
+    nb = nbformat.read(course.root / "submitted" / "ref" / HW / f"{HW}.ipynb", as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell(
+        "k = get_ipython().kernel\n"
+        f"k.session.send(k.iopub_socket, 'stream', {{'name': 'stdout', 'text': 'x' * {kernels.MAX_MESSAGE_BYTES + 1}}},"
+        " parent=k.get_parent('shell'))"))
+    big = course.root / "submitted" / "big" / HW / f"{HW}.ipynb"
+    big.parent.mkdir(parents=True)
+    nbformat.write(nb, big)
+    results = {r.student: r for r in C.autograde(course, HW, options=RunOptions(
+        workers=1, sandbox=True, limits=sandbox.Limits(warm=False), timeout=300, feedback=False))}
+    assert results["ref"].status == "graded", results["ref"].reason
+    assert results["big"].status == "failed", results["big"].reason
+    assert "sent a message over 32 MiB, which the grader refuses" in results["big"].reason, results["big"].reason
+
+
 def test_a_run_with_warm_kernels_forks_each_kernel_from_the_zygote(tmp_path):
     """Warm kernels, asked for, are forked from the worker's zygote in a real run: their PID 1 is the zygote's fork,
     not bwrap (a trial found a check made before nbgrader wrote the working folder starting every kernel cold)."""

@@ -83,7 +83,10 @@ def course(tmp_path_factory):
 def test_a_trained_result_that_needs_a_look_is_flagged_and_its_mark_pending(course):
     auto, manual, flagged = _cell(course)
     assert auto == 3 and manual is None and flagged
-    assert _mark(course).pending == "pending: 2 answers still to grade by hand (mean_square_tests, why_sympy)"
+    assert _mark(course).pending == ("pending: 1 answer still to grade by hand (why_sympy); 1 trained result whose "
+                                     f"training record waits for a look ({CELL}: dgmlab grade --looked)")
+    cell = next(c for c in A.collect(course, [HW]).cells if c.cell == CELL)  # its points wait too: neither 0 nor 3
+    assert cell.points is None and cell.reason == "waits for a look at its training record (dgmlab report)"
     assert training_records.report_lines(course, [HW])[2] == (f"  {STUDENT} {HW} weights.pt ({CELL}): no training "
                                                               "record (record.pt) was handed in")
 

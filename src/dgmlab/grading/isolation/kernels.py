@@ -35,6 +35,7 @@ _LOCK = threading.Lock()
 _KERNELS: dict[str, list[Any]] = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
 _STOPPED: set[str] = set()  # grading ids whose time is up: they may start no more kernels
 _GUARDS: dict[str, list[TreeGuard]] = {}  # grading id -> the guard of each kernel it started (memory_limit set)
+_SAID: dict[str, str] = {}  # grading id -> why its kernels were stopped (stop_saying)
 # bytes of one message from a kernel (a probe's data is at most 8 MiB of JSON, dgmlab.probes.wire.MAX_BYTES, sent
 # inside a message's JSON; outputs past a cell's caps are dropped anyway)
 MAX_MESSAGE_BYTES = 32 * 2**20
@@ -70,15 +71,25 @@ def forget(grading_id: str) -> None:
     with _LOCK:
         _STOPPED.discard(grading_id)
         _KERNELS.pop(grading_id, None)
+        _SAID.pop(grading_id, None)
         guards = _GUARDS.pop(grading_id, [])
     for guard in guards:
         guard.stop()
 
 
 def why_killed(grading_id: str) -> str:
-    """Why a :class:`.tree_guard.TreeGuard` killed one of ``grading_id``'s kernels ("" if none did)."""
+    """Why a :class:`.tree_guard.TreeGuard`, or :func:`stop_saying`, killed one of ``grading_id``'s kernels ("" if
+    none did)."""
     with _LOCK:
-        return next((guard.why() for guard in _GUARDS.get(grading_id, []) if guard.why()), "")
+        said = _SAID.get(grading_id, "")
+        return said or next((guard.why() for guard in _GUARDS.get(grading_id, []) if guard.why()), "")
+
+
+def stop_saying(grading_id: str, why: str) -> None:
+    """Kill ``grading_id``'s kernels (:func:`stop_kernels`), keeping ``why`` for :func:`why_killed`."""
+    with _LOCK:
+        _SAID.setdefault(grading_id, why)
+    stop_kernels(grading_id)
 
 
 class GradingKernelClient(AsyncKernelClient):
@@ -133,8 +144,15 @@ class GradingKernelClient(AsyncKernelClient):
         sock.setsockopt(zmq.RCVHWM, MAX_QUEUED)
         if identity:
             sock.identity = identity
+        monitor = sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        self._dgmlab_monitors = [*getattr(self, "_dgmlab_monitors", []), zmq.Socket.shadow(monitor.underlying)]
         sock.connect(self._make_url(channel))
         return sock
+
+    def disconnected(self) -> bool:
+        """Whether the kernel was disconnected from one of this client's sockets (a message over
+        :data:`MAX_MESSAGE_BYTES`, or its end): nothing more it sends there arrives."""
+        return any(monitor.poll(0) for monitor in getattr(self, "_dgmlab_monitors", []))
 
 
 class GradingKernelManager(AsyncKernelManager):

@@ -282,14 +282,14 @@ def kernel_filter(arch: int, unshare_nr: int, clone_nr: int, clone3_nr: int, ref
     with EPERM; ``clone3``, whose flags a filter cannot read, fails with ENOSYS (glibc then uses ``clone``, as under
     Docker's default profile); the calls ``refused`` fail with EPERM (the kernel keyrings: a kernel whose user is the
     machine's root reached root's own keyrings, kernel memory no cgroup counts, kept after the grading and read by
-    the next submission's kernel: an attacker's trial); on x86_64 the x32 calls fail; everything else, and another
-    arch's calls, is allowed."""
+    the next submission's kernel: an attacker's trial); another arch's calls (i386's through ``int 0x80``, whose
+    numbers differ) and on x86_64 the x32 calls fail; everything else is allowed."""
     ld, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06
     allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
     Op = tuple[str, int, int, str, str]  # (its label, code, k, where to go if true, if false; "" is the next)
     program: list[Op] = [
         ("", ld, 4, "", ""),                             # arch
-        ("", jeq, arch, "", "allow"),                    # another arch: allowed
+        ("", jeq, arch, "", "enosys"),                   # another arch (i386's int 0x80): refused
         ("", ld, 0, "", ""),                             # the syscall's number
         ("", jset, 0x40000000, "eperm", ""),             # an x32 call
         ("", jeq, clone3_nr, "enosys", ""),

@@ -119,8 +119,9 @@ class SayWhatIsPending(nbgrader_preprocessing.NbGraderPreprocessor):
                                           page["student"])
         if pending > 0:
             nb.cells.insert(0, new_markdown_cell(
-                f"**{NOT_FINAL}** {pending:g} points of this notebook are graded by hand and not graded yet: the score "
-                "here counts only what is graded so far. This page is made again once they are."))
+                f"**{NOT_FINAL}** {pending:g} points of this notebook wait for your instructor (answers graded by "
+                "hand, or a trained result whose training record they look at): the score here is not your mark. "
+                "This page is made again once they are done."))
         return nb, resources
 
 

@@ -5,6 +5,7 @@ import json
 import os
 import time
 
+from nbclient.exceptions import DeadKernelError
 from traitlets import Enum, Integer, Unicode
 
 from .. import nbgrader_preprocessing
@@ -101,6 +102,7 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         except BaseException:
             if len(self._dgmlab_timing["cells"]) == done and getattr(self, "_dgmlab_cell_start", 0.0) >= entered:
                 self._note(cell, index, stopped=True)
+                self._refused_a_message()  # waiting for its output timed out
             raise
 
     def _note(self, cell, cell_index: int, stopped: bool = False) -> None:
@@ -123,6 +125,21 @@ class TimedExecute(nbgrader_preprocessing.Execute):
                 f"\n... {dropped:,} characters of output dropped: past the grader's {self.max_cell_output:,} a cell "
                 f"or {self.max_notebook_output:,} a notebook ...\n")))
         self._note(cell, kwargs["cell_index"])
+        if self._refused_a_message():
+            raise DeadKernelError(f"kernel disconnected after cell {kwargs['cell_index']}")
+
+    def _refused_a_message(self) -> bool:
+        """Whether the kernel was disconnected (a message over the grader's cap, :mod:`..isolation.kernels`): then
+        nothing it sends arrives, so its grading is stopped saying why, not left to wait for output that cannot come
+        ("timed out")."""
+        from ..isolation import kernels
+
+        if not getattr(self.kc, "disconnected", lambda: False)():
+            return False
+        kernels.stop_saying(getattr(self.km, "grading_id", ""),
+                            f"the kernel sent a message over {kernels.MAX_MESSAGE_BYTES // 2 ** 20} MiB, which the "
+                            "grader refuses (nothing it sent after could arrive)")
+        return True
 
 
 def timed_autograde_preprocessors(current=None) -> list:

@@ -65,7 +65,9 @@ def _reason(kind, points, max_points, needs_manual, outcome, comment) -> str:
         if needs_manual or points is None:
             return "awaiting hand grading"
         return (comment or "").strip()[:300]  # the grader's comment, if any
-    if points is not None and points >= max_points - 1e-9:
+    if points is None:  # a trained result waiting for a look (its comment says so)
+        return comment or "not graded yet"
+    if points >= max_points - 1e-9:
         return ""
     if outcome is None:
         return "no graded notebook to read the reason from"
@@ -153,9 +155,11 @@ class _Graded(NamedTuple):
 
 
 class _NotebookMarks(NamedTuple):
-    """One submitted notebook's cells: their results in order, and the hand-graded cells still to grade."""
+    """One submitted notebook's cells: their results in order, the hand-graded cells still to grade, and the trained
+    results waiting for a look at their training record."""
     cells: list
     ungraded: list
+    to_look: list
 
 
 def _graded_submission(course: Course, home: _Homework, sub, delimiters, dates) -> _Graded:
@@ -163,7 +167,7 @@ def _graded_submission(course: Course, home: _Homework, sub, delimiters, dates) 
     sid, hw, rank = sub.student.id, home.hw, home.rank
     marks = [_notebook_marks(course, home, sid, snb, delimiters) for snb in sub.notebooks]
     cells, ungraded = [c for m in marks for c in m.cells], [n for m in marks for n in m.ungraded]
-    auto = sum((c.points for c in cells if c.kind == "auto"), 0.0)  # in the cells' order, as nbgrader adds them
+    auto = sum((c.points or 0.0 for c in cells if c.kind == "auto"), 0.0)  # in the cells' order, as nbgrader adds
     manual = sum((c.points or 0.0 for c in cells if c.kind == "manual"), 0.0)
     rec = home.records.get(sid, {})
     late = _late(dates, home.assignment, sub, auto + manual)
@@ -171,7 +175,7 @@ def _graded_submission(course: Course, home: _Homework, sub, delimiters, dates) 
                      home.max_points, auto, manual, len(ungraded), rec.get("timings") or {}, late,
                      tuple(c.points for c in cells),
                      tuple(sorted(ungraded, key=lambda n: rank.get(n, len(rank)))),
-                     _due_text(dates, home.assignment, sub))
+                     _due_text(dates, home.assignment, sub), tuple(n for m in marks for n in m.to_look))
     return _Graded(cells, row)
 
 
@@ -182,7 +186,7 @@ def _notebook_marks(course: Course, home: _Homework, sid: str, snb, delimiters) 
     tests = {n for (b, n), k in kinds.items() if b == snb.name and k == "auto"}  # the gradebook's
     outcomes = read_graded_notebook(graded, delimiters, cells=tests)
     comments = {c.name: c.manual_comment for c in snb.comments}
-    cells, ungraded = [], []
+    cells, ungraded, to_look = [], [], []
     looked_for = trained_looks.waiting(course, hw, sid)  # trained results whose record needs a look
     for g in snb.grades:
         kind = kinds.get((snb.name, g.name), "auto")
@@ -194,17 +198,18 @@ def _notebook_marks(course: Course, home: _Homework, sid: str, snb, delimiters) 
                 comment = "answer left as released: nbgrader gave it 0 without hand grading"
             if still_to_grade(True, needs, g.manual_score, g.auto_score):
                 ungraded.append(g.name)
+        elif waits_for_a_look(g.name in looked_for, needs, g.manual_score):  # a trained result's record
+            pts, comment = None, "waits for a look at its training record (dgmlab report)"
+            to_look.append(g.name)
         else:
             pts = float(g.score)
-            if waits_for_a_look(g.name in looked_for, needs, g.manual_score):  # a trained result's record
-                ungraded.append(g.name)
         out = outcomes.get(g.name)
         cr = CellResult(sid, hw, snb.name, g.name, pts, float(g.max_score), kind, needs,
                         _reason(kind, pts, float(g.max_score), needs, out, comment))
         if out:
             cr.passed, cr.failed, _, cr.visible, cr.hidden = out
         cells.append(cr)
-    return _NotebookMarks(cells, ungraded)
+    return _NotebookMarks(cells, ungraded, to_look)
 
 
 def _not_in_gradebook(course: Course, home: _Homework, left_out: set) -> list:

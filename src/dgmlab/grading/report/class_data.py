@@ -13,7 +13,7 @@ class CellResult:
     hw: str
     notebook: str
     cell: str
-    points: float | None  # None: a hand-graded cell nobody has graded yet
+    points: float | None  # None: a hand-graded cell nobody has graded yet, or a trained result waiting for a look
     max_points: float
     kind: str  # "auto" or "manual"
     needs_manual: bool = False
@@ -55,6 +55,7 @@ class Submission:
     points: tuple | None = None  # every grade cell's points (None: not graded yet); None: no gradebook row
     ungraded: tuple = ()  # the hand-graded answers still to grade (grade ids)
     due_text: str = ""  # when it was due for this student, any extension included, in words ("" without a due date)
+    to_look: tuple = ()  # trained results whose training record waits for an instructor's look (grade ids)
 
     @property
     def raw_score(self) -> float | None:

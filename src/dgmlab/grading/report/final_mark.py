@@ -76,15 +76,19 @@ def final_mark(sub) -> Mark:
 
     ``sub`` is a :class:`dgmlab.grading.report.class_data.Submission` or a
     :class:`dgmlab.grading.report.report.Grade`: its ``points`` (each grade cell's points, ``None`` for one not
-    graded), ``ungraded`` (the hand-graded answers still to grade), ``late`` (the late policy's
+    graded), ``ungraded`` (the hand-graded answers still to grade), ``to_look`` (the trained results whose
+    training record waits for an instructor's look), ``late`` (the late policy's
     :class:`~dgmlab.grading.term.late.LateResult`, or ``None``), ``max_score``, and, for a submission that never
     reached the gradebook, ``status`` and ``reason``."""
     out_of = round_half_up(getattr(sub, "max_score", 0.0) or 0.0)
     ungraded = list(getattr(sub, "ungraded", ()) or ())
-    if ungraded:
-        n = len(ungraded)
-        return Mark(None, out_of, f"pending: {n} answer{'s' if n != 1 else ''} still to grade by hand "
-                                  f"({', '.join(ungraded)})")
+    to_look = list(getattr(sub, "to_look", ()) or ())
+    if ungraded or to_look:
+        n, k = len(ungraded), len(to_look)
+        why = ([f"{n} answer{'s' if n != 1 else ''} still to grade by hand ({', '.join(ungraded)})"] if n else []) + (
+            [f"{k} trained result{'s' if k != 1 else ''} whose training record waits for a look "
+             f"({', '.join(to_look)}: dgmlab grade --looked)"] if k else [])
+        return Mark(None, out_of, "pending: " + "; ".join(why))
     points = getattr(sub, "points", None)
     if points is None or (not points and getattr(sub, "status", "graded") != "graded"):
         status = getattr(sub, "status", "not graded")

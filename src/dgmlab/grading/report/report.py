@@ -33,6 +33,7 @@ class Grade:
     points: tuple = ()  # every grade cell's points (None: not graded yet), for final_mark
     ungraded: tuple = ()  # the hand-graded answers still to grade
     late: object = None  # the late policy's LateResult
+    to_look: tuple = ()  # trained results whose training record waits for an instructor's look (dgmlab grade --looked)
 
     @property
     def final(self) -> float:
@@ -69,7 +70,7 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
                 if (students and sid not in students) or sid in dropped:
                     continue
                 auto = auto_max = manual = manual_max = 0.0
-                points, ungraded = [], []
+                points, ungraded, to_look = [], [], []
                 looked_for = trained_looks.waiting(course, assignment.name, sid)
                 for nb in sub.notebooks:
                     for grade in nb.grades:
@@ -78,10 +79,11 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
                         if not hand:
                             auto += pts
                             auto_max += grade.max_score
-                            points.append(float(pts))
-                            if waits_for_a_look(grade.name in looked_for, grade.needs_manual_grade,
-                                                grade.manual_score):
-                                ungraded.append(grade.name)  # a trained result whose record needs a look
+                            waits = waits_for_a_look(grade.name in looked_for, grade.needs_manual_grade,
+                                                     grade.manual_score)
+                            points.append(None if waits else float(pts))
+                            if waits:  # a trained result whose record needs a look
+                                to_look.append(grade.name)
                         else:
                             manual += pts  # with its extra credit: an adjustment (.hand.adjustments) counts
                             manual_max += grade.max_score
@@ -94,7 +96,7 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
                                    sub.extension)
                 out.append(Grade(sid, assignment.name, auto, auto_max, manual_max, manual,
                                  bool(sub.needs_manual_grade), late.penalty, late.reason, tuple(points),
-                                 tuple(ungraded), late))
+                                 tuple(ungraded), late, tuple(to_look)))
     return sorted(out, key=lambda g: (g.student, g.hw))
 
 
