@@ -26,6 +26,7 @@ from .hidden import FILE
 from .isolation import kernel_sandbox
 from .layout import (  # noqa: F401
     HW_PATTERN,
+    STATE,
     Course,
     CourseError,
     StepResult,
@@ -272,14 +273,7 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
         raise CourseError(f"{', '.join(dropped)} dropped the course (c.DgmlabTerm.dropped in nbgrader_config.py): "
                           "not graded; their files are kept (take them out of the setting to grade them)")
     if _on_this_machine(cluster):  # the kernels run here: decide here, as each worker would
-        usable, why = kernel_sandbox.available()
-        if options.sandbox is None:
-            options = dataclasses.replace(options, sandbox=usable)
-            if not usable:
-                log.warning("WARNING: grading WITHOUT a sandbox: %s. Student code runs as you, can read source/ "
-                            "and the gradebook, and can use the network.", why)
-        elif options.sandbox and not usable:
-            raise CourseError(f"the sandbox was required but is not available: {why}")
+        options = _sandbox_or_why_not(course, options)
     # elsewhere each worker decides where its kernels run: None sandboxes there, or refuses to grade there
     base = course.folder("submitted")
     if not base.is_dir():
@@ -291,6 +285,33 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
     if options.workers < 1:
         raise CourseError(f"--workers must be at least 1 (got {options.workers})")
     return coordinator.run(course, hw, students, options, cluster=cluster, progress=progress)
+
+
+SANDBOXED = "sandboxed"  # in the course's .dgmlab/: its kernels have run sandboxed on this machine before
+
+
+def _sandbox_or_why_not(course: Course, options):
+    """``options`` with ``sandbox`` decided for kernels on this machine: left unset, sandboxed where bubblewrap can
+    build the sandbox, else unsandboxed with a loud warning, unless this course's kernels ran sandboxed here before:
+    then a sandbox that fails now is refused, not given up silently (an attacker's trial used up the machine's user
+    namespaces from one kernel, and two gradings started meanwhile ran unsandboxed)."""
+    usable, why = kernel_sandbox.available()
+    marker = course.root / STATE / SANDBOXED
+    if options.sandbox is None and not usable and marker.exists():
+        raise CourseError(f"this course's kernels ran sandboxed here before, but the sandbox fails now: {why}. Fix "
+                          "that (or wait for what holds the machine's namespaces to end), or grade unsandboxed on "
+                          f"purpose with --no-sandbox (then delete {marker} to make that the default)")
+    if options.sandbox is None:
+        options = dataclasses.replace(options, sandbox=usable)
+        if not usable:
+            log.warning("WARNING: grading WITHOUT a sandbox: %s. Student code runs as you, can read source/ "
+                        "and the gradebook, and can use the network.", why)
+    elif options.sandbox and not usable:
+        raise CourseError(f"the sandbox was required but is not available: {why}")
+    if options.sandbox:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    return options
 
 
 def _on_this_machine(cluster) -> bool:

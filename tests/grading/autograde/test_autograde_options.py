@@ -105,3 +105,34 @@ def test_the_command_writes_a_log_line_above_its_progress_bar_never_into_it(tmp_
     assert cli.main(["--course", str(tmp_path), "autograde", "hw1_x", "--no-sandbox"]) == 0
     lines = [line.rsplit("\r", 1)[-1] for line in capsys.readouterr().err.split("\n")]  # as a terminal shows them
     assert "dgmlab: said of ada" in lines and "dgmlab: said of bob" in lines, lines
+
+
+@pytest.fixture
+def sandbox_is(monkeypatch):
+    def set_to(usable):
+        monkeypatch.setattr(C.kernel_sandbox, "available", lambda: (usable, "" if usable else "bwrap: ENOSPC"))
+    return set_to
+
+
+def test_where_the_sandbox_works_the_run_is_sandboxed_and_the_course_remembers_it(tmp_path, sandbox_is):
+    sandbox_is(True)
+    assert C._sandbox_or_why_not(_course(tmp_path), RunOptions()).sandbox is True
+    assert (tmp_path / ".dgmlab" / C.SANDBOXED).exists()
+
+
+def test_a_course_never_sandboxed_here_grades_unsandboxed_with_a_warning(tmp_path, sandbox_is, caplog):
+    sandbox_is(False)
+    assert C._sandbox_or_why_not(_course(tmp_path), RunOptions()).sandbox is False
+    assert "WITHOUT a sandbox: bwrap: ENOSPC" in caplog.text
+
+
+def test_a_sandbox_that_worked_here_and_fails_now_is_refused_not_given_up(tmp_path, sandbox_is):
+    """(an attacker's trial used up the machine's user namespaces from a kernel: two gradings started meanwhile
+    fell back to no sandbox, silently but for a warning)"""
+    course = _course(tmp_path)
+    sandbox_is(True)
+    C._sandbox_or_why_not(course, RunOptions())
+    sandbox_is(False)
+    with pytest.raises(CourseError, match="ran sandboxed here before, but the sandbox fails now: bwrap: ENOSPC"):
+        C._sandbox_or_why_not(course, RunOptions())
+    assert C._sandbox_or_why_not(course, RunOptions(sandbox=False)).sandbox is False  # --no-sandbox, on purpose

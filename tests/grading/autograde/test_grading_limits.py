@@ -401,3 +401,21 @@ def test_output_past_the_cap_is_dropped_as_it_arrives(tmp_path):
     assert 0 < len(printed.split("\n... ")[0]) <= 2_000 + 100
     assert note in printed  # the cell says why its output stops (TA trial: a 20 MB write vanished silently)
     assert nb.cells[1].outputs[-1].output_type == "error" and note not in str(nb.cells[1].outputs)
+
+
+@pytest.mark.slow
+def test_a_displays_metadata_counts_against_the_cap(tmp_path):
+    """(an attacker's trial: display_data with empty data and 30 MB of metadata counted as 0 and was kept, 10.7 GB in
+    the worker for 20 of them)"""
+    from dgmlab.grading.isolation.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
+    from dgmlab.grading.preprocessors import TimedExecute
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from IPython.display import publish_display_data\n"
+        "for i in range(5):\n    publish_display_data({}, metadata={'pad': ['x' * 99] * 10})")])
+    ex = TimedExecute(max_cell_output=2_000, max_notebook_output=100_000, timeout=60, allow_errors=True,
+                      kernel_manager_class="jupyter_client.manager.KernelManager")
+    nb, _ = ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    kept = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]
+    assert len(kept) == 1, kept  # about 1,100 characters each: the second is past the cell's 2,000
+    assert "characters of output dropped" in str(nb.cells[0].outputs)

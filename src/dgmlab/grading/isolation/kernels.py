@@ -81,8 +81,8 @@ def why_killed(grading_id: str) -> str:
     """Why a :class:`.tree_guard.TreeGuard`, or :func:`stop_saying`, killed one of ``grading_id``'s kernels ("" if
     none did)."""
     with _LOCK:
-        said = _SAID.get(grading_id, "")
-        return said or next((guard.why() for guard in _GUARDS.get(grading_id, []) if guard.why()), "")
+        guarded = next((guard.why() for guard in _GUARDS.get(grading_id, []) if guard.why()), "")
+        return guarded or _SAID.get(grading_id, "")
 
 
 def stop_saying(grading_id: str, why: str) -> None:

@@ -67,6 +67,9 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         if msg.get("msg_type") != "error":
             size = len(content.get("text", "")) + sum(len(v) if isinstance(v, str) else len(json.dumps(v))
                                                       for v in content.get("data", {}).values())
+            # what else a display keeps (an attacker's trial: 30 MB of metadata a message, counted as 0, put 10.7 GB
+            # in the worker)
+            size += sum(len(json.dumps(content[k])) for k in ("metadata", "transient") if content.get(k))
             sizes = self._dgmlab_output
             sizes[cell_index] = sizes.get(cell_index, 0) + size
             sizes["all"] = sizes.get("all", 0) + size
@@ -134,7 +137,12 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         ("timed out")."""
         from ..isolation import kernels
 
-        if not getattr(self.kc, "disconnected", lambda: False)():
+        process = getattr(self.km, "_process", None)  # GradingKernelManager's: the kernel's first process
+        try:
+            alive = process is not None and process.is_running() and process.status() != "zombie"
+        except Exception:  # noqa: BLE001 - psutil's NoSuchProcess: it ended meanwhile
+            alive = False
+        if not (alive and getattr(self.kc, "disconnected", lambda: False)()):  # a dead kernel disconnects too
             return False
         kernels.stop_saying(getattr(self.km, "grading_id", ""),
                             f"the kernel sent a message over {kernels.MAX_MESSAGE_BYTES // 2 ** 20} MiB, which the "
