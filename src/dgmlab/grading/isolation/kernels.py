@@ -145,14 +145,23 @@ class GradingKernelClient(AsyncKernelClient):
         if identity:
             sock.identity = identity
         monitor = sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-        self._dgmlab_monitors = [*getattr(self, "_dgmlab_monitors", []), zmq.Socket.shadow(monitor.underlying)]
+        # (the monitor, a blocking view of it to poll from hooks that cannot await)
+        self._dgmlab_monitors = [*getattr(self, "_dgmlab_monitors", []),
+                                 (monitor, zmq.Socket.shadow(monitor.underlying))]
         sock.connect(self._make_url(channel))
         return sock
 
     def disconnected(self) -> bool:
         """Whether the kernel was disconnected from one of this client's sockets (a message over
         :data:`MAX_MESSAGE_BYTES`, or its end): nothing more it sends there arrives."""
-        return any(monitor.poll(0) for monitor in getattr(self, "_dgmlab_monitors", []))
+        return any(view.poll(0) for _, view in getattr(self, "_dgmlab_monitors", []))
+
+    def stop_channels(self) -> None:
+        """jupyter_client's, then the sockets' monitors closed (a worker grades thousands of notebooks)."""
+        super().stop_channels()
+        for monitor, _ in getattr(self, "_dgmlab_monitors", []):
+            monitor.close(linger=0)
+        self._dgmlab_monitors = []
 
 
 class GradingKernelManager(AsyncKernelManager):
