@@ -225,10 +225,14 @@ def test_files_a_notebook_writes_while_graded_are_not_graded_or_returned(graded)
     assert not any(p.name == "extra.ipynb" for p in (course.root / "autograded").rglob("*"))
 
 
-def test_one_huge_output_line_is_capped(graded):
-    course, *_ = graded
+def test_one_huge_output_line_is_refused_unread_saying_why(graded):
+    """One 100 MB line is one message over the grader's cap (an attacker's trial put 9 GiB in a worker with such
+    messages): refused before the worker reads it, and the grading fails saying so; nothing of it reaches the disk."""
+    course, results, *_ = graded
+    result = results["one_huge_output_line"]
+    assert result.status == "failed" and "sent a message over 32 MiB" in result.reason, result
     path = course.root / "autograded" / "one_huge_output_line" / HW / f"{HW}.ipynb"
-    assert path.stat().st_size < 5 * 2**20
+    assert not path.exists() or path.stat().st_size < 5 * 2**20
 
 
 @pytest.mark.parametrize("student", ["demo_reference", "demo_partial", "demo_blank"])
