@@ -86,26 +86,11 @@ def _check(course: Course, hw: str, student: str, question: str) -> None:
         raise CourseError(f"{hw} has no graded question {question!r}: give one of {', '.join(cells)}")
 
 
-_READ: dict = {}  # log path -> ((mtime, size), records): feedback for a whole class reads the log once
-
-
-def _records(course: Course, hw: str) -> list:
-    p = audit_log.path(course, hw)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        return []
-    key = (st.st_mtime_ns, st.st_size)
-    if _READ.get(p, (None,))[0] != key:
-        _READ[p] = (key, [r for r in audit_log.verify(course, hw).records if r])
-    return _READ[p][1]
-
-
 def requests(course: Course, hw: str, question: str | None = None) -> list:
     """Every regrade request of ``hw`` (of ``question`` when given), oldest first, each with its answer or
     ``None`` while open."""
     out, open_ = [], {}
-    for r in _records(course, hw):
+    for r in audit_log.records(course, hw):
         new = r.get("new") if isinstance(r.get("new"), dict) else {}
         key = (str(r.get("student")), str(r.get("question")))
         if r.get("what") == REQUESTED:
@@ -189,7 +174,7 @@ def read_files(course: Course, hw: str, who: str | None = None) -> tuple:
     """Enter the requests of every ``submitted/<student>/<hw>/regrade.md`` not entered yet; returns ``(requests
     entered, problems)``. At most :data:`MAX_SECTIONS` sections of a file are read; a heading that is no graded
     question, or a question the student already has an open request on, is said (one line a file), not entered."""
-    records = _records(course, hw)
+    records = audit_log.records(course, hw)
     seen = {(r.get("student"), r.get("question"), r.get("sha256")) for r in records if r.get("what") == REQUESTED}
     open_ = {(r.student, r.question) for r in requests(course, hw) if r.answered is None}
     graded = _graded_cells(course, hw)

@@ -58,10 +58,8 @@ def look(course: Course, hw: str, student: str, cell: str, points: float, reason
 def feedback_lines(course: Course, hw: str, student: str) -> dict[str, list[str]]:
     """cell -> the line ``student``'s feedback shows for each look at their trained results (the last one given)."""
     out: dict[str, list[str]] = {}
-    if not audit_log.path(course, hw).exists():
-        return out
-    for r in audit_log.verify(course, hw).records:
-        if r and r.get("what") == LOOKED and r.get("student") == student and isinstance(r.get("new"), dict):
+    for r in audit_log.records(course, hw):
+        if r.get("what") == LOOKED and r.get("student") == student and isinstance(r.get("new"), dict):
             out[str(r.get("question"))] = [f"training record looked at: {r['new'].get('reason', '')}"]
     return out
 

@@ -164,7 +164,8 @@ class KernelCgroup:
         process forked while its parent was moved stays where its parent was). Called before the kernel runs any
         cell: nothing of the submission's has run yet."""
         for _ in range(MOVE_PASSES):
-            missing = [one for one in tree(pid, 4096) if one not in self.members()]
+            inside = self.members()
+            missing = [one for one in tree(pid, 4096) if one not in inside]
             if not missing:
                 return
             for one in missing:

@@ -92,14 +92,16 @@ def kill_user(uid: int, gid: int, tries: int = 20) -> int:
 
 
 def live_user_processes(uid: int) -> list[Any]:
-    """:func:`user_processes` less the dead ones not yet reaped (a zombie keeps its ids, and runs nothing)."""
+    """:func:`user_processes` less the dead ones not yet reaped."""
+    return [proc for proc in user_processes(uid) if running(proc)]
+
+
+def running(proc: Any) -> bool:
+    """Whether the :class:`psutil.Process` ``proc`` still runs: not ended, and not a zombie (a zombie keeps its ids,
+    and runs nothing)."""
     import psutil
 
-    live = []
-    for proc in user_processes(uid):
-        try:
-            if proc.status() != psutil.STATUS_ZOMBIE:
-                live.append(proc)
-        except psutil.NoSuchProcess:
-            pass
-    return live
+    try:
+        return bool(proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False

@@ -10,6 +10,7 @@ from traitlets import Enum, Integer, Unicode
 
 from .. import nbgrader_preprocessing
 from ..cell_roles import is_graded, is_locked, is_solution
+from ..isolation.processes import running
 
 TIMINGS_ENV = "DGMLAB_TIMINGS_FILE"
 
@@ -138,10 +139,7 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         from ..isolation import kernels
 
         process = getattr(self.km, "_process", None)  # GradingKernelManager's: the kernel's first process
-        try:
-            alive = process is not None and process.is_running() and process.status() != "zombie"
-        except Exception:  # noqa: BLE001 - psutil's NoSuchProcess: it ended meanwhile
-            alive = False
+        alive = process is not None and running(process)
         if not (alive and getattr(self.kc, "disconnected", lambda: False)()):  # a dead kernel disconnects too
             return False
         kernels.stop_saying(getattr(self.km, "grading_id", ""),
