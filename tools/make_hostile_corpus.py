@@ -329,8 +329,9 @@ HOSTILE = {
         "pathlib.Path('extra.ipynb').write_text(json.dumps(nb))\n"
         "pathlib.Path('hw3_flows_copy.ipynb').write_text(json.dumps(nb))"), "full",
         "a notebook written while graded is neither graded nor returned, and stops nothing"),
-    "one_huge_output_line": (prepend_to_answer("print('x' * 100_000_000)"), "at_most_full",
-                             "one 100 MB line is cut to the output cap"),
+    "one_huge_output_line": (prepend_to_answer("print('x' * 100_000_000)"), "at_most_before_target",
+                             "one 100 MB line is one message over the grader's 32 MiB: refused unread, "
+                             "the grading fails saying so"),
     "fills_tmpfs": (prepend_to_answer(
         "for _folder in ('/dev/shm', '/var/tmp', '/tmp'):\n    try:\n"
         "        for _f in range(64):  # 64 files of 64 MiB: under the largest-file limit, 4 GiB in all\n"

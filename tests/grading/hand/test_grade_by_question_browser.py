@@ -531,6 +531,7 @@ BOMBS = {"macros": "$\\def\\a{" + "x" * 100 + "}\\def\\b{" + "\\a" * 10 + "}$ " 
 @pytest.mark.parametrize("bomb", list(BOMBS))
 def test_an_answer_whose_tex_is_too_costly_does_not_hold_up_the_others(tmp_path, bomb):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     if G.find_mathjax() is None:
         pytest.skip("no MathJax 2 on this machine: apt-get install libjs-mathjax")
@@ -548,5 +549,9 @@ def test_an_answer_whose_tex_is_too_costly_does_not_hold_up_the_others(tmp_path,
         assert "shown as TeX here" in md.text and not md.find_elements(By.CSS_SELECTOR, ".mjx-chtml")
         victim_md = driver.find_element(By.CSS_SELECTOR, f'section[data-student="{victim}"] .md')
         driver.execute_script("arguments[0].scrollIntoView()", victim_md)
+        # the page typesets an answer once an observer sees it in view, a frame or more after the scroll: until
+        # then the page still says "done" from before, so wait on the victim's own section
+        WebDriverWait(driver, 60).until(lambda d: victim_md.find_element(By.XPATH, "ancestor::section[1]").get_attribute(
+            "data-math") == "yes")
         typeset(driver)
         assert victim_md.find_elements(By.CSS_SELECTOR, ".mjx-mfrac")
