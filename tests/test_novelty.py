@@ -129,9 +129,18 @@ def test_shipped_index_is_small_complete_and_checked():
     path = novelty._asset_path()
     assert path.stat().st_size < 3_000_000, "the index ships in the wheel: keep it a few MB"
     index = novelty.load_index()
-    assert tuple(index.coords.shape) == (70_000, novelty.COMPONENTS) and index.n_train == 60_000
+    assert tuple(index.coords_t.shape) == (novelty.COMPONENTS, 70_000) and index.n_train == 60_000
     gram = index.basis.T @ index.basis
     assert torch.allclose(gram, torch.eye(novelty.COMPONENTS, dtype=gram.dtype), atol=1e-5)
+
+
+def test_index_built_in_blocks_holds_the_numbers_of_the_whole_float64_product():
+    with np.load(novelty._asset_path()) as z:
+        codes, step = torch.from_numpy(z["codes"]), torch.from_numpy(z["step"])
+    whole = codes.double() * step.double()  # (70000, k): the index as it was built before, in one float64 piece
+    index = novelty.load_index()
+    assert torch.equal(index.coords_t, whole.float().T)
+    assert torch.equal(index.coords_sq, (whole ** 2).sum(1).float())
 
 
 def test_damaged_or_missing_index_raises_with_a_fix(tmp_path):
