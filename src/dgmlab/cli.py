@@ -176,6 +176,9 @@ def _add_autograde(sub) -> None:
     s.add_argument("--grade-published", action="store_true", default=None,
                    help="grade weights files that copy the kit's own published ones (default: their cells earn 0; "
                         "use it with --student for a student whose own run made the same network, docs/novelty.md)")
+    s.add_argument("--grader", metavar="NAME", default=None,
+                   help="who the audit log names for a --force regrade and reopened hand grades (default: "
+                        "$DGMLAB_GRADER, else the OS user)")
     s.set_defaults(func=cmd_autograde)
 
 

@@ -129,7 +129,7 @@ def cmd_autograde(args) -> int:
                           slurm={"partition": args.partition, "account": args.account, "jobs": args.slurm_jobs})
     with logging_redirect_tqdm(loggers=[logging.getLogger("dgmlab")], tqdm_class=tqdm):  # log lines above the bar, never through it
         results = course_module.autograde(course, args.hw, args.student, options=options,
-                                          cluster=opts.cluster or None, progress=_progress(bar))
+                                          cluster=opts.cluster or None, progress=_progress(bar), grader=args.grader)
     bar.close()
     from .grading.autograde.run_summary import sandboxed, summary_lines
     from .grading.autograde.timings import format_summary, phase_summary

@@ -237,7 +237,7 @@ def release_differences(course: Course, hws=None, local_only: bool | None = None
 
 
 def autograde(course: Course, hw: str, students=None, options: RunOptions | None = None, *, cluster=None,
-              progress=None) -> list[SubmissionResult]:
+              progress=None, grader: str | None = None) -> list[SubmissionResult]:
     """Autograde ``submitted/<student>/<hw>/`` for each student (all by default), as Dask tasks, as ``options``
     says (:class:`~dgmlab.grading.autograde.options.RunOptions`, whose defaults are the only ones).
 
@@ -258,7 +258,9 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
     overrides the course's per-cell limit (``Execute.timeout``). A weights file
     that copies one the course kit publishes (its examples' and test fixtures')
     is not graded unless ``options.refuse_published`` is False (the demo grades the
-    kit's own examples).
+    kit's own examples). The homework's audit log (``rubrics/<hw>.log.jsonl``) gets a line, as ``grader``'s (default:
+    ``$DGMLAB_GRADER``, else the OS user), for each submission graded again with ``options.force`` and for each cell
+    graded by hand that a grading reopened (:func:`_logged`).
     """
     from .autograde import coordinator
     from .autograde.options import RunOptions
@@ -284,7 +286,31 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
         raise CourseError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/")
     if options.workers < 1:
         raise CourseError(f"--workers must be at least 1 (got {options.workers})")
-    return coordinator.run(course, hw, students, options, cluster=cluster, progress=progress)
+    return coordinator.run(course, hw, students, options, cluster=cluster,
+                           progress=_logged(course, hw, options.force, grader, progress))
+
+
+REGRADED, REOPENED = "graded again (--force)", "reopened by a regrade"  # the audit log's "what" for autograde's lines
+
+
+def _logged(course: Course, hw: str, forced: bool, grader: str | None, progress):
+    """``progress`` that first logs each result in ``hw``'s audit log, as it arrives (a run stopped midway keeps
+    the lines of what it wrote): a submission graded again because ``forced``, and each cell graded by hand that
+    its grading reopened (its hand score kept, why it is to grade again)."""
+    from .hand import audit_log
+
+    who = audit_log.grader(grader)
+
+    def log_then_tell(result: SubmissionResult) -> None:
+        events = [{"what": REGRADED, "student": result.student, "new": {"status": result.status}}] \
+            if forced and not result.skipped else []
+        events += [{"what": REOPENED, "question": cell, "student": result.student, "old": score, "new": {"why": why}}
+                   for cell, score, why in result.reopened]
+        if events:
+            audit_log.append(course, hw, events, who=who, via="autograde")
+        if progress:
+            progress(result)
+    return log_then_tell
 
 
 SANDBOXED = "sandboxed"  # in the course's .dgmlab/: its kernels have run sandboxed on this machine before

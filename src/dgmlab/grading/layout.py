@@ -69,6 +69,7 @@ class SubmissionResult:
     timings: dict = field(default_factory=dict)  # seconds per phase (dgmlab.grading.autograde.timings.PHASES)
     worker: str = ""  # host:pid of the worker that graded it
     skipped: bool = False  # unchanged since a finished grading: not graded again
+    reopened: tuple = ()  # ((cell, its hand score, why), ...): cells graded by hand this grading reopened
 
 
 def _strings(value):

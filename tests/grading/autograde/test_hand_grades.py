@@ -17,6 +17,7 @@ from dgmlab.authoring.examples import example_submissions
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde import hand_grades as RG
 from dgmlab.grading.autograde.options import RunOptions
+from dgmlab.grading.hand import audit_log as L
 from dgmlab.grading.hand import grade_by_question as G
 from dgmlab.grading.hand import rubrics as R
 from dgmlab.grading.hand import to_grade as TG
@@ -86,14 +87,17 @@ def graded(tmp_path_factory):
     before = {s: _state(course, s, WRITTEN) for s in (KEEPS, CHANGES)}
     assert all(not needs for _, _, needs, _ in before.values())  # graded
     _answer(root, CHANGES, "A different answer, resubmitted after the grade.")
-    regrade = _cli(root, "autograde", HW, "--force", "--workers", "1")
+    log_before = len(L.records(course, HW))
+    regrade = _cli(root, "autograde", HW, "--force", "--workers", "1", "--grader", "ta_kim")
     assert regrade.returncode == 0, regrade.stdout + regrade.stderr
     after_force = {s: _state(course, s, WRITTEN) for s in (KEEPS, CHANGES)}
+    log_after_force = len(L.records(course, HW))
     # a new draw key regrades every submission, unforced; nothing changed since the forced regrade
     new_key = _cli(root, "autograde", HW, "--workers", "1", env={"DGMLAB_DRAW_KEY": "cd" * 32})
     assert new_key.returncode == 0 and "summary: 2 graded" in new_key.stdout, new_key.stdout + new_key.stderr
     return SimpleNamespace(course=course, before=before, item=item, stderr=regrade.stderr,
-                           after_force=after_force, new_key_stderr=new_key.stderr)
+                           after_force=after_force, new_key_stderr=new_key.stderr,
+                           log=(log_before, log_after_force, len(L.records(course, HW))))
 
 
 def test_a_forced_regrade_keeps_hand_scores_comments_rubric_choices_and_graded_state(graded):
@@ -117,6 +121,19 @@ def test_an_answer_changed_since_it_was_graded_is_reopened_with_its_score_kept_a
 def test_a_reopened_answer_stays_open_and_is_not_announced_again_by_a_later_regrade(graded):
     assert graded.after_force[CHANGES] == _state(graded.course, CHANGES, WRITTEN)
     assert "to grade by hand again" not in graded.new_key_stderr
+
+
+def test_a_forced_regrade_and_what_it_reopened_are_logged_as_the_graders_and_a_later_regrade_adds_nothing(graded):
+    before, after_force, after_new_key = graded.log
+    lines = L.records(graded.course, HW)[before:after_force]
+    said = [(r["what"], r["student"], r.get("question"), r.get("old"), r["new"], r["who"], r["via"]) for r in lines]
+    assert sorted(said, key=str) == sorted([
+        (C.REGRADED, KEEPS, None, None, {"status": "graded"}, "ta_kim", "autograde"),
+        (C.REGRADED, CHANGES, None, None, {"status": "graded"}, "ta_kim", "autograde"),
+        (C.REOPENED, CHANGES, WRITTEN, graded.before[CHANGES][0], {"why": "the answer changed since it was graded"},
+         "ta_kim", "autograde")], key=str)
+    assert after_new_key == after_force  # unforced, and the reopened answer was not reopened again
+    assert L.verify(graded.course, HW).holds
 
 
 def test_the_grading_page_and_the_reports_rule_agree_on_what_is_left(graded):

@@ -112,7 +112,8 @@ def write(writer: Writer, sub: Submission, job: Job, got: Outcome, received: flo
     got.timings["write_back"] = time.time() - t_write
     got.timings["total"] = time.time() - job.submitted_at
     got.timings["graded"] = got.timings["total"] - got.timings.get("queue_wait", 0.0)
-    return _result(sub.hw, got)
+    reopened = tuple((cell, score, why) for _, cell, score, why in hand.reopened) if hand is not None else ()
+    return dataclasses.replace(_result(sub.hw, got), reopened=reopened)
 
 
 def _keyed(job: Job, got: Outcome, received: float) -> Outcome:

@@ -39,7 +39,7 @@ def run(course: Course, args) -> int:
         return 2
     try:
         (hw,) = course.check_homeworks([args.hw])
-        who = args.grader or os.environ.get(rubrics.GRADER_ENV) or audit_log.default_who()
+        who = audit_log.grader(args.grader)
         if args.log:
             return _log(course, hw, args)
         if args.requests:

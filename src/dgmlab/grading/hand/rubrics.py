@@ -39,7 +39,7 @@ from .class_grades import gradebook, students
 from .class_grades import rows as class_rows
 
 FOLDER = "rubrics"
-GRADER_ENV = "DGMLAB_GRADER"  # who grades, where not given (dgmlab grade --grader sets it for the page)
+GRADER_ENV = audit_log.GRADER_ENV  # who grades, where not given (dgmlab grade --grader sets it for the page)
 # "(b) (6 points)", "**(a) (5 points)**", "(ii) (2 pts)"
 PART = re.compile(r"\(\s*([a-z]|[ivx]+)\s*\)\**\s*\(\s*(\d+(?:\.\d+)?)\s*(?:points?|pts?)\s*\)", re.I)
 
@@ -282,7 +282,7 @@ class Grader:
     def __init__(self, course: Course, hw: str, who: str | None = None):
         (self.hw,) = course.check_homeworks([hw])
         self.course = course
-        self.who = " ".join(str(who or os.environ.get(GRADER_ENV) or audit_log.default_who()).split())[:100]
+        self.who = audit_log.grader(who)
         self.rubric = load(course, self.hw)
         self.students = students(course, self.hw)
         self._logged_not_saved()
