@@ -56,6 +56,19 @@ def _cell(course):
         return g.auto_score, g.manual_score, bool(g.needs_manual_grade)
 
 
+def _dashboard_list(course, names=None) -> list:
+    """The dashboard's "trained results that need a look" items, as text."""
+    import re
+    from html import unescape
+
+    from dgmlab.grading.report import dashboard
+
+    page = dashboard.render(course, A.collect(course, [HW]), names=names)
+    found = re.search(r'<ul data-hw="[^"]*" data-list="to_look">(.*?)</ul>', page, re.S)
+    return [unescape(re.sub("<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", found.group(1))] if found \
+        else []
+
+
 def _mark(course):
     (sub,) = A.collect(course, [HW]).submissions
     return F.final_mark(sub)
@@ -89,6 +102,8 @@ def test_a_trained_result_that_needs_a_look_is_flagged_and_its_mark_pending(cour
     assert cell.points is None and cell.reason == "waits for a look at its training record (dgmlab report)"
     assert training_records.report_lines(course, [HW])[2] == (f"  {STUDENT} {HW} weights.pt ({CELL}): no training "
                                                               "record (record.pt) was handed in")
+    assert _dashboard_list(course) == [f"{STUDENT} weights.pt ({CELL}): no training record (record.pt) was handed in"]
+    assert _dashboard_list(course, names={STUDENT: "student-0001"})[0].startswith("student-0001 weights.pt")
 
 
 def test_looked_refuses_a_cell_no_verdict_names_and_points_out_of_range(course):
@@ -114,5 +129,5 @@ def test_a_look_gives_the_hand_score_logged_and_a_regrade_keeps_it(course):
     again = _cli(course.root, "autograde", HW, "--force", "--workers", "1")
     assert again.returncode == 0, again.stdout + again.stderr
     assert _cell(course) == (3, 1.5, False) and CELL not in _mark(course).pending
-    assert training_records.report_lines(course, [HW]) == []  # looked at: no longer listed
+    assert training_records.report_lines(course, [HW]) == [] and _dashboard_list(course) == []  # looked at
     assert json.loads(json.dumps(line))["old"] is None

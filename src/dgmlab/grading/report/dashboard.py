@@ -25,7 +25,7 @@ from ..html_text import render as render_template
 from ..layout import Course, CourseError
 from ..term.deadlines import deadlines
 from ..term.term_rules import term_rules
-from . import analysis
+from . import analysis, training_records
 from . import item_analysis as item_analysis_module
 from . import registrar as REG
 from .dashboard_charts import auto_manual_bars, histogram, pass_rate_bars, sample_grid
@@ -74,7 +74,7 @@ def homework_section(course: Course, data: analysis.ClassData, hw: str, names: d
     pending = [r for r in rows if r["pending"]]
     context.update(pending=pending, manual_left=sum(len(r["pending"]) for r in pending),
                    manual_total=sum(1 for c in data.cells_of(hw) if c.kind == "manual"),
-                   rubric_counts=rubric_counts_html(course, hw),
+                   rubric_counts=rubric_counts_html(course, hw), to_look=_to_look(course, hw, names),
                    item_analysis=item_analysis_module.html_section(course, data, hw, names))
 
     # artifacts
@@ -94,6 +94,13 @@ def homework_section(course: Course, data: analysis.ClassData, hw: str, names: d
     return render_template("homework.html.j2", shared=shared_weights_html(hw, shared) + image_sets.html(hw, looks),
                   similar=similarity_html(hw, similar, texts=names is None), runtime=runtime_code.html_section(hw, runtime),
                   **context)
+
+
+def _to_look(course: Course, hw: str, names: dict | None) -> list:
+    """``[(student as the page names them, weights file, cells, reasons)]``: the trained results of ``hw`` whose
+    training record waits for a look (:func:`.training_records.waiting`)."""
+    return [((names or {}).get(sid, sid), str(v.get("name", "?")), ", ".join(map(str, v.get("cells", ()))),
+             training_records.reasons(v)) for _, sid, v in training_records.waiting(course, [hw])]
 
 
 def rubric_counts_html(course: Course, hw: str) -> str:

@@ -30,19 +30,28 @@ def verdicts(course, hws) -> list:
     return out
 
 
+def waiting(course, hws) -> list:
+    """``[(hw, student, verdict dict)]`` of the records that need a look and have not had one (:func:`_looked`)."""
+    found = [(hw, sid, v) for hw, sid, v in verdicts(course, hws) if v.get("status") != "one run"]
+    return [(hw, sid, v) for hw, sid, v in found if not _looked(course, hw, sid, v.get("cells", ()))]
+
+
+def reasons(verdict: dict) -> str:
+    """A verdict's reasons in one line of at most 400 characters, as the judge gave them (not yet inert)."""
+    return "; ".join(str(r) for r in verdict.get("reasons", []))[:400]
+
+
 def report_lines(course, hws) -> list:
     """The report's block: one line per record that needs a look (reasons as the judge gave them; the caller makes
     them inert before a terminal), or none."""
-    found = [(hw, sid, v) for hw, sid, v in verdicts(course, hws) if v.get("status") != "one run"]
-    found = [(hw, sid, v) for hw, sid, v in found if not _looked(course, hw, sid, v.get("cells", ()))]
+    found = waiting(course, hws)
     if not found:
         return []
     lines = ["", f"trained results that need a look ({len(found)}): no training record, or not one run; each mark is "
              "pending until you have looked (dgmlab grade <hw> --looked STUDENT CELL --points N --reason ...):"]
     for hw, sid, v in found:
-        why = "; ".join(str(r) for r in v.get("reasons", []))[:400]
         cells = ", ".join(str(c) for c in v.get("cells", ()))
-        lines.append(f"  {sid} {hw} {v.get('name', '?')}" + (f" ({cells})" if cells else "") + f": {why}")
+        lines.append(f"  {sid} {hw} {v.get('name', '?')}" + (f" ({cells})" if cells else "") + f": {reasons(v)}")
     return lines
 
 
