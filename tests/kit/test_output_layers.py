@@ -30,7 +30,6 @@ OUTPUT_LAYERS = {
     "dgmlab.data": "the synthetic-CIFAR-10 warning in the student's notebook; `python -m dgmlab.data`'s main",
     "dgmlab.authoring.homework_template.q2_gaussian_kl": "a homework's notebook source (the cells a student runs), "
                                                          "not a library module",
-    "dgmlab.authoring.kit_homework_template.q2_gaussian_kl": "the same, in the kit template",
     # the kit's authoring commands, which write to the streams `dgmlab build` / `dgmlab examples` hand them
     "dgmlab.authoring.build": "`dgmlab build`'s report, to the out and err streams its command passes",
     "dgmlab.authoring.examples": "`dgmlab examples`'s report, to the out and err streams its command passes",

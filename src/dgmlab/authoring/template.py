@@ -6,9 +6,9 @@ by exact sympy comparison, one written answer; its visible checks in ``checks.py
 ``hidden.py`` (the grader's only), its proofs in ``proofs.py``. docs/own_homework.md builds, proves, releases and
 grades it; ``dgmlab new-homework --help`` lists the files.
 
-With ``--kit`` (:data:`KIT_TEMPLATE`), the same homework in the kit's own layout, for a kit checkout: percent files,
-``checks/`` and ``hidden/`` packages with one module per part, ``proofs.py``; every test carries ``@points(w)`` and
-the cells' totals are their sums. ``make notebooks HW=<hw>`` builds it and ``pytest tests/authoring/test_proofs.py
+With ``--kit``, the same homework in the kit's own layout, for a kit checkout: the same percent files, with the
+template's :data:`KIT_LAYOUT` folder in place of :data:`COURSE_ONLY` (``checks/`` and ``hidden/`` packages with one
+module per part, ``proofs.py``; every test carries ``@points(w)`` and the cells' totals are their sums). ``make notebooks HW=<hw>`` builds it and ``pytest tests/authoring/test_proofs.py
 -k <hw>`` proves it (docs/authoring.md).
 """
 from __future__ import annotations
@@ -23,7 +23,8 @@ from dgmlab.grading.layout import HW_PATTERN
 from .build import BUILDERS, BuildError
 
 TEMPLATE = "homework_template"
-KIT_TEMPLATE = "kit_homework_template"  # the same homework in the kit's layout (checks/, hidden/)
+KIT_LAYOUT = "kit_layout"  # in the template: what the kit's layout has in place of COURSE_ONLY (checks/, hidden/)
+COURSE_ONLY = ("__init__.py", "intro.py", "checks.py", "hidden.py", "proofs.py", "corpus.json")  # the others: both
 
 
 def kit_next_steps(hw: str) -> str:
@@ -41,9 +42,9 @@ def kit_next_steps(hw: str) -> str:
         "library-shortcut audit; each failure says what to add"])
 
 
-def template_folder(kit: bool = False) -> Path:
-    """The template's files (the kit layout's with ``kit``), as shipped in :mod:`dgmlab.authoring`."""
-    return Path(str(resources.files(__package__) / (KIT_TEMPLATE if kit else TEMPLATE)))
+def template_folder() -> Path:
+    """The template's files, as shipped in :mod:`dgmlab.authoring` (the kit layout's own in its :data:`KIT_LAYOUT`)."""
+    return Path(str(resources.files(__package__) / TEMPLATE))
 
 
 def new_homework(root: Path | str, hw: str, kit: bool = False) -> Path:
@@ -60,5 +61,8 @@ def new_homework(root: Path | str, hw: str, kit: bool = False) -> Path:
     taken = [p for p in (folder, root / BUILDERS / f"{hw}.py", root / "source" / hw) if p.exists()]
     if taken:
         raise BuildError(f"{taken[0]} already exists: choose a new homework id or remove it first")
-    shutil.copytree(template_folder(kit), folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    template, skipped = template_folder(), ("__pycache__", "*.pyc", KIT_LAYOUT)
+    shutil.copytree(template, folder, ignore=shutil.ignore_patterns(*skipped, *(COURSE_ONLY if kit else ())))
+    if kit:
+        shutil.copytree(template / KIT_LAYOUT, folder, ignore=shutil.ignore_patterns(*skipped), dirs_exist_ok=True)
     return folder
