@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ..probes import CHECKS_FILE, EXPECTED_FILE, POINTS_FILE
 from . import nbgrader_app
 from .autograde.cluster_platforms import on_this_machine
+from .hand import audit_log
 from .hidden import FILE
 from .isolation import kernel_sandbox
 from .layout import (  # noqa: F401
@@ -297,8 +298,6 @@ def _logged(course: Course, hw: str, forced: bool, grader: str | None, progress)
     """``progress`` that first logs each result in ``hw``'s audit log, as it arrives (a run stopped midway keeps
     the lines of what it wrote): a submission graded again because ``forced``, and each cell graded by hand that
     its grading reopened (its hand score kept, why it is to grade again)."""
-    from .hand import audit_log
-
     who = audit_log.grader(grader)
 
     def log_then_tell(result: SubmissionResult) -> None:
