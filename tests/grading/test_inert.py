@@ -130,7 +130,7 @@ def test_autograde_prints_no_escape_codes_from_a_reason(tmp_path, monkeypatch, c
     (tmp_path / "submitted" / "ada" / "hw1_tiny").mkdir(parents=True)
     monkeypatch.setattr(C.Course, "check_homeworks", lambda self, hws: list(hws))
 
-    def autograde(course, hw, students=None, options=None, *, cluster=None, progress=None):
+    def autograde(course, hw, students=None, options=None, *, cluster=None, progress=None, grader=None):
         results = [SubmissionResult(hw, "ada", "failed", f"NameError: {EVIL}\r\x1b[1Aover", 1.0)]
         for r in results:
             progress(r)

@@ -95,7 +95,7 @@ def test_the_command_writes_a_log_line_above_its_progress_bar_never_into_it(tmp_
     for student in ("ada", "bob"):
         (tmp_path / "submitted" / student / "hw1_x").mkdir(parents=True)
 
-    def grade(course, hw, students, options, cluster, progress):
+    def grade(course, hw, students, options, cluster, progress, grader=None):
         for student in ("ada", "bob"):
             logging.getLogger("dgmlab.grading.autograde.coordinator").warning(f"dgmlab: said of {student}")
             progress(SubmissionResult(hw, student, "graded", "", 1.0))
