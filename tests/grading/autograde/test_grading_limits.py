@@ -419,3 +419,25 @@ def test_a_displays_metadata_counts_against_the_cap(tmp_path):
     kept = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]
     assert len(kept) == 1, kept  # about 1,100 characters each: the second is past the cell's 2,000
     assert "characters of output dropped" in str(nb.cells[0].outputs)
+
+
+@pytest.mark.slow
+def test_updates_of_a_display_and_widget_messages_count_against_the_cap_or_are_not_kept(tmp_path):
+    """(an attacker's trial: 40 updates of displays, 25 MiB each, counted as 0, put 1.2 GB in the worker; 40 widget
+    messages of 25 MiB put 4.3 GB in it and 1 GB in each notebook written)"""
+    from dgmlab.grading.isolation.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
+    from dgmlab.grading.preprocessors import TimedExecute
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from IPython.display import display\n"
+        "from ipykernel.comm import Comm\n"
+        "handles = [display('small', display_id=True) for i in range(3)]\n"
+        "for h in handles:\n    h.update('y' * 1_500)\n"
+        "Comm(target_name='jupyter.widget', data={'state': {'pad': 'z' * 5_000}}).send({'pad': 'z' * 5_000})")])
+    ex = TimedExecute(max_cell_output=2_000, max_notebook_output=100_000, timeout=60, allow_errors=True,
+                      kernel_manager_class="jupyter_client.manager.KernelManager")
+    nb, _ = ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    kept = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]
+    assert len(kept) == 3 and sum("y" * 1_500 in str(o.data) for o in kept) == 1, kept  # one update of 1,500 fits
+    assert "characters of output dropped" in str(nb.cells[0].outputs)
+    assert "z" * 5_000 not in nbformat.writes(nb)  # no widget state kept

@@ -120,11 +120,12 @@ child.kill()
 
 @KERNELS
 def test_a_kernel_sees_only_its_own_processes(tmp_path, warm):
-    """Its PID namespace holds the sandbox's first process, the kernel and what it started: not the zygote, not a
-    sibling kernel, not the grader."""
+    """Its PID namespace holds the sandbox's first process (a cold kernel is that one itself: bwrap --as-pid-1), the
+    kernel and what it started: not the zygote, not a sibling kernel, not the grader."""
     with Kernel(_workdir(tmp_path, "first"), warm), Kernel(_workdir(tmp_path, "second"), warm) as kernel:
         seen = json.loads(kernel.run(PROCESSES))
-    assert seen["pids"] == [1, seen["me"], seen["pids"][-1]] and len(seen["pids"]) == 3, seen  # PID 1, kernel, sleep
+    assert seen["pids"] == sorted({1, seen["me"], seen["pids"][-1]}) and len(seen["pids"]) == 2 + warm, seen
+    assert (seen["me"] == 1) != warm, seen
     assert seen["parent_of_1"] == "0", seen  # PID 1 has no parent inside
 
 
@@ -381,6 +382,48 @@ def test_a_kernel_reaches_no_keyring(tmp_path, warm):
     assert {name: got.pop(name) for name in ("add_key", "keyctl", "request_key")} == {
         name: [-1, errno.EPERM] for name in ("add_key", "keyctl", "request_key")}, got
     assert got in ({}, {"int 0x80 keyctl": -errno.ENOSYS}), got  # another arch's calls: none
+
+
+MACHINE = '''
+import ctypes, json, os, resource
+libc = ctypes.CDLL(None, use_errno=True)
+got = {}
+for path in ("/proc/sys/vm/max_map_count", "/proc/sys/kernel/core_pattern"):  # the value it has: nothing changes
+    try:
+        value = open(path).read()
+        with open(path, "w") as f:
+            f.write(value)
+        got[path] = "written"
+    except OSError as exc:
+        got[path] = exc.errno
+ptrace, inotify_init1, fanotify_init = NUMBERS
+got["ptrace pid 1"] = [libc.syscall(ptrace, 16, 1, 0, 0), ctypes.get_errno()]  # PTRACE_ATTACH
+got["inotify_init1"] = [libc.syscall(inotify_init1, 0), ctypes.get_errno()]
+got["fanotify_init"] = [libc.syscall(fanotify_init, 0, 0), ctypes.get_errno()]
+# every process of the sandbox runs under the filter (a cold sandbox's PID 1 was bwrap's own, unfiltered)
+got["unfiltered"] = [int(p) for p in os.listdir("/proc") if p.isdigit()
+                     and "Seccomp:\t2" not in open(f"/proc/{p}/status").read()]
+got["sigpending"] = resource.getrlimit(resource.RLIMIT_SIGPENDING)
+print(json.dumps(got))
+'''
+
+
+@KERNELS
+def test_a_kernel_changes_no_setting_of_the_machine(tmp_path, warm):
+    """An attacker's trial, the grader running as root: a cold kernel wrote kernel.core_pattern (the machine then ran
+    its program as root), made its calls through the sandbox's unfiltered PID 1, held all of root's 128 inotify and
+    fanotify instances and queued 96,000 signals, each machine-wide for root. Now /proc's system folders are
+    read-only, nothing in the sandbox runs unfiltered, those calls are refused and the queue is the kernel's own."""
+    numbers = {"x86_64": (101, 294, 300), "aarch64": (117, 26, 262)}.get(os.uname().machine)
+    if numbers is None:
+        pytest.skip(f"no system call numbers written here for {os.uname().machine}")
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        got = json.loads(kernel.run(MACHINE.replace("NUMBERS", repr(numbers))))
+    assert got.pop("/proc/sys/vm/max_map_count") in (errno.EROFS, errno.EACCES, errno.EPERM), got
+    assert got.pop("/proc/sys/kernel/core_pattern") in (errno.EROFS, errno.EACCES, errno.EPERM), got
+    assert got == {"ptrace pid 1": [-1, errno.EPERM], "inotify_init1": [-1, errno.EPERM],
+                   "fanotify_init": [-1, errno.EPERM], "unfiltered": [],
+                   "sigpending": [zygote.MAX_QUEUED_SIGNALS] * 2}, got
 
 
 TREE = '''

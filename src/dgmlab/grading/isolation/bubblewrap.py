@@ -101,6 +101,19 @@ def host_view(data: bool = True, grader: bool = False) -> list[str]:
     return args
 
 
+# /proc's folders that change the machine, not the sandbox: bwrap covers them only where it finds them writable by
+# its own check, which a root grader's sandbox passed (an attacker's cold kernel, the machine's root, set
+# kernel.core_pattern and had the host run a program as root). The host's, bound read-only over the sandbox's.
+PROC_SYSTEM = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
+
+
+def read_only_proc_system() -> list[str]:
+    """bwrap's arguments, after its ``--proc``, that make that ``/proc``'s :data:`PROC_SYSTEM` read-only (not the
+    zygote's: Linux mounts each warm kernel's proc only where no mount covers part of one; the zygote covers them in
+    each kernel itself)."""
+    return [arg for path in PROC_SYSTEM for arg in ("--ro-bind-try", path, path)]
+
+
 SEAL = ["--remount-ro", "/tmp", "--remount-ro", "/"]  # last: nothing but the sized tmpfs mounts may be written
 # No capability inside, whoever starts the sandbox: bwrap started by root (a container, a CI machine, a SLURM node's
 # root) otherwise leaves the sandbox root's capabilities, with which a cell unmounts the student view (the grader's

@@ -174,20 +174,21 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict[str,
     it sees :func:`.bubblewrap.host_view` and, writable, the working folder and the runtime folder, each a tmpfs of
     its own."""
     # the tmpfs mounts first: a Python environment, dgmlab or data folder under /tmp or /var/tmp is bound over them
-    args = [*bubblewrap.bwrap_command(), *_dev_and_tmp(limits), *bubblewrap.host_view(), *student_view()]
+    args = [*bubblewrap.bwrap_command(), *_dev_and_tmp(limits), *bubblewrap.read_only_proc_system(),
+            *bubblewrap.host_view(), *student_view()]
     # the working folder: a sized tmpfs, with the files there when the kernel starts bound in read-only
     args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES]
     # the runtime folder: a small tmpfs of the sandbox's own, where the kernel creates its ipc sockets (the grader
     # connects to them through /proc/<pid>/root), with the connection file bound in read-only
     args += ["--size", str(RUNTIME_TMPFS), "--tmpfs", str(Path(runtime_dir).resolve()), RUNTIME_FILES]
     args += [*bubblewrap.SEAL, "--chdir", str(workdir.resolve()), "--unshare-all", *bubblewrap.no_user_namespaces(),
-             *bubblewrap.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv"]
+             *bubblewrap.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv", "--as-pid-1"]
     for name, value in kernel_environment(env).items():
         args += ["--setenv", name, value]
     # the interpreter installs the kernels' seccomp filter (no user namespace, no keyring) before anything else
     flag, code = IPYKERNEL
     args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", f"--nofile={zygote.MAX_OPEN_FILES}",
-             "--", sys.executable, flag, zygote.seccomp_prelude() + code, "-f", "{connection_file}"]
+             f"--sigpending={zygote.MAX_QUEUED_SIGNALS}", "--", sys.executable, flag, zygote.seccomp_prelude() + code, "-f", "{connection_file}"]
     return args
 
 

@@ -26,8 +26,8 @@ def argv(binary: str, pages: Path, mathjax: Path) -> list[str]:
     """``bwrap ... --`` for Chromium ``binary`` printing the pages in ``pages`` with ``mathjax`` (``MathJax.js``);
     a binary or a MathJax outside the system's folders has its own folder bound in, read-only."""
     size = str(TMPFS)
-    args = [*bubblewrap.bwrap_command(), "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
-            "--size", size, "--tmpfs", "/var/tmp", "--size", str(bubblewrap.TMP_TMPFS), "--tmpfs", "/tmp"]
+    args = [*bubblewrap.bwrap_command(), "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+            "--proc", "/proc", *bubblewrap.read_only_proc_system(), "--size", size, "--tmpfs", "/var/tmp", "--size", str(bubblewrap.TMP_TMPFS), "--tmpfs", "/tmp"]
     for path in bubblewrap.SYSTEM:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]

@@ -58,10 +58,15 @@ CAPABILITY_VERSION_3 = 0x20080522
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}.get(os.uname().machine)
 # the machines whose kernels get the seccomp filter (kernel_seccomp: no user namespace, no keyring); elsewhere the
 # zygote starts no kernel (its answer says why), and kernels start cold
-SECCOMP_SYSCALLS = {  # (audit arch, unshare, clone, clone3, (add_key, request_key, keyctl))
-    "x86_64": (0xC000003E, 272, 56, 435, (248, 249, 250)),
-    "aarch64": (0xC00000B7, 97, 220, 435, (217, 218, 219)),
+SECCOMP_SYSCALLS = {  # (audit arch, unshare, clone, clone3, (add_key, request_key, keyctl), OTHERS_REFUSED's)
+    "x86_64": (0xC000003E, 272, 56, 435, (248, 249, 250), (101, 310, 311, 253, 294, 300)),
+    "aarch64": (0xC00000B7, 97, 220, 435, (217, 218, 219), (117, 270, 271, 26, 262)),
 }.get(os.uname().machine)
+# the other calls a kernel is refused (EPERM), by name: another process's memory (a cold sandbox's PID 1, before
+# --as-pid-1, was bwrap, unfiltered: an attacker's kernel made its calls through it), and the notification
+# instances whose limits count per user across the machine (a kernel whose user is root held all 128 of root's)
+OTHERS_REFUSED = ("ptrace", "process_vm_readv", "process_vm_writev", "inotify_init (x86_64)", "inotify_init1",
+                  "fanotify_init")
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 NEW_ROOT = "/.dgmlab-zygote/root"  # an empty folder of the zygote's view, where each kernel builds its root
@@ -73,6 +78,10 @@ MAX_REQUEST = 1 << 20  # bytes of one request message
 # 0.5 M of the machine's file table (fs.file-max, 2.4 M on a 24 GiB machine), which an attacker's trial filled with
 # 140 processes (another submission's bwrap then failed: "Too many open files in system")
 MAX_OPEN_FILES = 1024
+PROC_SYSTEM = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")  # read-only (.bubblewrap.PROC_SYSTEM)
+# queued signals: the count is per user across the machine, the limit each process's; a kernel whose user is root
+# queued 96,000 and every root process's timer_create failed meanwhile (an attacker's trial): it stops at this many
+MAX_QUEUED_SIGNALS = 1024
 MAX_FDS = 250  # descriptors of one request (SCM_RIGHTS carries at most 253)
 LOAD_FAILED = 71  # exit status of a kernel whose walls could not be built
 
@@ -245,7 +254,7 @@ def build_root(request: dict[str, Any], fds: list[int]) -> None:
 def _own_proc() -> None:
     """A ``/proc`` of the new PID namespace (only the kernel's processes), its system folders read-only."""
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    for folder in ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"):
+    for folder in PROC_SYSTEM:
         if os.path.exists(folder):
             mount(folder, folder, None, MS_BIND | MS_REC)
             remount(folder, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -277,12 +286,12 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def kernel_filter(arch: int, unshare_nr: int, clone_nr: int, clone3_nr: int, refused: Iterable[int]) -> bytes:
+def kernel_filter(arch: int, unshare_nr: int, clone_nr: int, clone3_nr: int, *refused: Iterable[int]) -> bytes:
     """A seccomp program (``struct sock_filter[]``): ``unshare`` and ``clone`` asking for a new user namespace fail
     with EPERM; ``clone3``, whose flags a filter cannot read, fails with ENOSYS (glibc then uses ``clone``, as under
-    Docker's default profile); the calls ``refused`` fail with EPERM (the kernel keyrings: a kernel whose user is the
-    machine's root reached root's own keyrings, kernel memory no cgroup counts, kept after the grading and read by
-    the next submission's kernel: an attacker's trial); another arch's calls (i386's through ``int 0x80``, whose
+    Docker's default profile); the calls of each group ``refused`` fail with EPERM (the kernel keyrings: a kernel whose
+    user is the machine's root reached root's own keyrings, kernel memory no cgroup counts, kept after the grading and
+    read by the next submission's kernel: an attacker's trial; :data:`OTHERS_REFUSED`); another arch's calls (i386's through ``int 0x80``, whose
     numbers differ) and on x86_64 the x32 calls fail; everything else is allowed."""
     ld, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06
     allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
@@ -293,7 +302,7 @@ def kernel_filter(arch: int, unshare_nr: int, clone_nr: int, clone3_nr: int, ref
         ("", ld, 0, "", ""),                             # the syscall's number
         ("", jset, 0x40000000, "eperm", ""),             # an x32 call
         ("", jeq, clone3_nr, "enosys", ""),
-        *(("", jeq, nr, "eperm", "") for nr in refused),
+        *(("", jeq, nr, "eperm", "") for group in refused for nr in group),
         ("", jeq, unshare_nr, "flags", ""),
         ("", jeq, clone_nr, "flags", "allow"),
         ("flags", ld, 16, "", ""),                       # the low half of the first argument (flags, little-endian)
@@ -420,7 +429,7 @@ def _kernel_init(request: dict[str, Any]) -> None:
         drop_capabilities()
         kernel_seccomp()
         for limit, value in ((resource.RLIMIT_AS, request["memory"]), (resource.RLIMIT_FSIZE, request["file_size"]),
-                             (resource.RLIMIT_NOFILE, MAX_OPEN_FILES)):
+                             (resource.RLIMIT_NOFILE, MAX_OPEN_FILES), (resource.RLIMIT_SIGPENDING, MAX_QUEUED_SIGNALS)):
             resource.setrlimit(limit, (value, value))
         os.setsid()
         _die_with_parent()  # entering the user namespace cleared it

@@ -119,7 +119,7 @@ def command(sandbox: bool, tmp: str) -> list[str]:
         return [*python, str(os.getpid())]
 
     # the temporary folder: empty, read-only; each request mounts a tmpfs of its own there (_own_namespaces)
-    args = [*bubblewrap.bwrap_command(), *bubblewrap.host_view(data=False, grader=True), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
+    args = [*bubblewrap.bwrap_command(), *bubblewrap.host_view(data=False, grader=True), "--dev", "/dev", "--proc", "/proc", *bubblewrap.read_only_proc_system(), "--dir", tmp,
             "--remount-ro", "/", "--chdir", "/",
             "--unshare-all", *bubblewrap.NO_CAPABILITIES, *JUDGE_USER, "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",

@@ -13,6 +13,7 @@ from ..cell_roles import is_graded, is_locked, is_solution
 from ..isolation.processes import running
 
 TIMINGS_ENV = "DGMLAB_TIMINGS_FILE"
+OUTPUTS = ("stream", "display_data", "execute_result", "update_display_data")  # capped (errors are always kept)
 
 
 class TimedExecute(nbgrader_preprocessing.Execute):
@@ -63,21 +64,32 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         section = config.get("TimedExecute") if config is not None else None
         return section.get("kernel_manager_class") if section else None
 
-    def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        if msg.get("msg_type") != "error":
-            size = len(content.get("text", "")) + sum(len(v) if isinstance(v, str) else len(json.dumps(v))
-                                                      for v in content.get("data", {}).values())
-            # what else a display keeps (an attacker's trial: 30 MB of metadata a message, counted as 0, put 10.7 GB
-            # in the worker)
-            size += sum(len(json.dumps(content[k])) for k in ("metadata", "transient") if content.get(k))
-            sizes = self._dgmlab_output
-            sizes[cell_index] = sizes.get(cell_index, 0) + size
-            sizes["all"] = sizes.get("all", 0) + size
-            if sizes[cell_index] > self.max_cell_output or sizes["all"] > self.max_notebook_output:
-                self._dgmlab_dropped[cell_index] = self._dgmlab_dropped.get(cell_index, 0) + size
-                return None  # dropped on arrival (the cell says so once it has run)
-        return super().output(outs, msg, display_id, cell_index)
+    def process_message(self, msg, cell, cell_index):
+        """nbclient's, but a widget's messages (``comm_*``) are not kept (a grading runs no frontend and stores no
+        widget state: an attacker's 40 comms of 25 MiB put 4.3 GB in the worker and 1 GB in each notebook written),
+        and every output, an update of a display's included, counts against the caps (:meth:`_capped`)."""
+        msg_type = msg.get("msg_type", "")
+        if msg_type.startswith("comm"):
+            return None
+        if msg_type in OUTPUTS and self._capped(msg.get("content") or {}, cell_index):
+            return None  # dropped on arrival (the cell says so once it has run)
+        return super().process_message(msg, cell, cell_index)
+
+    def _capped(self, content: dict, cell_index: int) -> bool:
+        """Count an output message's size against :attr:`max_cell_output` and :attr:`max_notebook_output`; whether it
+        is past them (then it is dropped, and noted). Its text, data, and what else a display keeps (an attacker's
+        trial: 30 MB of metadata a message, counted as 0, put 10.7 GB in the worker); an update of a display counts
+        as a new output (40 updates of 25 MiB, counted as 0, put 1.2 GB in the worker)."""
+        size = len(content.get("text", "")) + sum(len(v) if isinstance(v, str) else len(json.dumps(v))
+                                                  for v in (content.get("data") or {}).values())
+        size += sum(len(json.dumps(content[k])) for k in ("metadata", "transient") if content.get(k))
+        sizes = self._dgmlab_output
+        sizes[cell_index] = sizes.get(cell_index, 0) + size
+        sizes["all"] = sizes.get("all", 0) + size
+        if sizes[cell_index] > self.max_cell_output or sizes["all"] > self.max_notebook_output:
+            self._dgmlab_dropped[cell_index] = self._dgmlab_dropped.get(cell_index, 0) + size
+            return True
+        return False
 
     def preprocess(self, nb, resources=None, km=None):
         self._dgmlab_output, self._dgmlab_dropped = {}, {}
