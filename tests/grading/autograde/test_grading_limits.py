@@ -441,3 +441,21 @@ def test_updates_of_a_display_and_widget_messages_count_against_the_cap_or_are_n
     assert len(kept) == 3 and sum("y" * 1_500 in str(o.data) for o in kept) == 1, kept  # one update of 1,500 fits
     assert "characters of output dropped" in str(nb.cells[0].outputs)
     assert "z" * 5_000 not in nbformat.writes(nb)  # no widget state kept
+
+
+@pytest.mark.slow
+def test_a_kernel_past_its_output_messages_is_stopped_saying_so(tmp_path):
+    """(an attacker's trial: 208,000 small displays in 60 s kept the grading worker at 0.8 of a core, outside the
+    kernel's CPU share, and slowed another grading from 32 s to 60 s)"""
+    from nbclient.exceptions import DeadKernelError
+
+    from dgmlab.grading.isolation.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
+    from dgmlab.grading.preprocessors import TimedExecute
+
+    cells = [nbformat.v4.new_code_cell("for i in range(40):\n    print(i, flush=True)"),
+             nbformat.v4.new_code_cell("from IPython.display import display\nfor i in range(300):\n    display(i)")]
+    ex = TimedExecute(max_messages=100, timeout=60, allow_errors=True,
+                      kernel_manager_class="jupyter_client.manager.KernelManager")
+    with pytest.raises(DeadKernelError, match="over 100 output messages in cell 1"):
+        ex.preprocess(nbformat.v4.new_notebook(cells=cells), {"metadata": {"path": str(tmp_path)}})
+    assert ex.km is None or not ex.km.has_kernel or not ex.km.is_alive()

@@ -38,6 +38,11 @@ class TimedExecute(nbgrader_preprocessing.Execute):
                                                "to its own caps). Above the largest probe (dgmlab.probes.wire.MAX_BYTES)."
                               ).tag(config=True)
     max_notebook_output = Integer(64 * 2**20, help="The same for the whole notebook").tag(config=True)
+    max_messages = Integer(100_000, help="Output messages a notebook's kernel may send (each costs the grader CPU "
+                                         "to read, small or not: an attacker's 208,000 in 60 s kept the worker at "
+                                         "0.8 of a core); past it the kernel is stopped and the grading fails "
+                                         "saying so (prints unflushed go out every 0.2 s at most)"
+                           ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         from ..isolation.kernels import GradingKernelManager
@@ -69,6 +74,14 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         widget state: an attacker's 40 comms of 25 MiB put 4.3 GB in the worker and 1 GB in each notebook written),
         and every output, an update of a display's included, counts against the caps (:meth:`_capped`)."""
         msg_type = msg.get("msg_type", "")
+        self._dgmlab_messages += 1
+        if self._dgmlab_messages > self.max_messages:
+            from ..isolation import kernels
+
+            kernels.stop_saying(getattr(self.km, "grading_id", ""), f"the kernel sent more than "
+                                f"{self.max_messages:,} output messages, which the grader stops at (display or "
+                                "print less often)")
+            raise DeadKernelError(f"over {self.max_messages} output messages in cell {cell_index}")
         if msg_type.startswith("comm"):
             return None
         if msg_type in OUTPUTS and self._capped(msg.get("content") or {}, cell_index):
@@ -92,7 +105,7 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         return False
 
     def preprocess(self, nb, resources=None, km=None):
-        self._dgmlab_output, self._dgmlab_dropped = {}, {}
+        self._dgmlab_output, self._dgmlab_dropped, self._dgmlab_messages = {}, {}, 0
         self._dgmlab_timing = {"execute_start": time.time(), "kernel_ready": None, "cells": []}
         try:
             return super().preprocess(nb, resources, km)
