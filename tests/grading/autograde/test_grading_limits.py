@@ -459,3 +459,26 @@ def test_a_kernel_past_its_output_messages_is_stopped_saying_so(tmp_path):
     with pytest.raises(DeadKernelError, match="over 100 output messages in cell 1"):
         ex.preprocess(nbformat.v4.new_notebook(cells=cells), {"metadata": {"path": str(tmp_path)}})
     assert ex.km is None or not ex.km.has_kernel or not ex.km.is_alive()
+
+
+@pytest.mark.slow
+def test_an_error_is_kept_but_shortened_as_it_arrives_and_every_field_counts(tmp_path):
+    """(an attacker's trial: 40 raw error messages of 25 MiB put 1.2 GB in the worker, the attacker keeping full
+    marks; a stream whose text is a list counted as 1 byte)"""
+    from dgmlab.grading.isolation.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
+    from dgmlab.grading.preprocessors import TimedExecute
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import sys\nk = get_ipython().kernel\n"
+        "for i in range(3):\n"
+        "    k.session.send(k.iopub_socket, 'error', {'ename': 'E' * 50_000, 'evalue': 'v' * 50_000, "
+        "'traceback': ['t' * 50_000] * 4}, parent=k.get_parent('shell'))\n"
+        "k.session.send(k.iopub_socket, 'stream', {'name': 'stdout', 'text': ['x' * 3_000]}, "
+        "parent=k.get_parent('shell'))")])
+    ex = TimedExecute(max_cell_output=20_000, max_notebook_output=100_000, timeout=60, allow_errors=True,
+                      kernel_manager_class="jupyter_client.manager.KernelManager")
+    nb, _ = ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    errors = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    assert len(errors) == 3 and all(len(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        outputs=[e])]))) < 20_000 for e in errors)  # kept, each about 16 KiB at most
+    assert "x" * 3_000 not in str(nb.cells[0].outputs)  # the list-typed text counted: past the cell's 20,000

@@ -59,14 +59,15 @@ SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}.ge
 # the machines whose kernels get the seccomp filter (kernel_seccomp: no user namespace, no keyring); elsewhere the
 # zygote starts no kernel (its answer says why), and kernels start cold
 SECCOMP_SYSCALLS = {  # (audit arch, unshare, clone, clone3, (add_key, request_key, keyctl), OTHERS_REFUSED's)
-    "x86_64": (0xC000003E, 272, 56, 435, (248, 249, 250), (101, 310, 311, 253, 294, 300)),
-    "aarch64": (0xC00000B7, 97, 220, 435, (217, 218, 219), (117, 270, 271, 26, 262)),
+    "x86_64": (0xC000003E, 272, 56, 435, (248, 249, 250), (101, 310, 311, 253, 294, 300, 425, 426, 427)),
+    "aarch64": (0xC00000B7, 97, 220, 435, (217, 218, 219), (117, 270, 271, 26, 262, 425, 426, 427)),
 }.get(os.uname().machine)
 # the other calls a kernel is refused (EPERM), by name: another process's memory (a cold sandbox's PID 1, before
-# --as-pid-1, was bwrap, unfiltered: an attacker's kernel made its calls through it), and the notification
-# instances whose limits count per user across the machine (a kernel whose user is root held all 128 of root's)
+# --as-pid-1, was bwrap, unfiltered: an attacker's kernel made its calls through it), the notification instances
+# whose limits count per user across the machine (a kernel whose user is root held all 128 of root's), and io_uring
+# (as Docker's default profile): its registered files held 96,000 open files past the 1,024 a process may open
 OTHERS_REFUSED = ("ptrace", "process_vm_readv", "process_vm_writev", "inotify_init (x86_64)", "inotify_init1",
-                  "fanotify_init")
+                  "fanotify_init", "io_uring_setup", "io_uring_enter", "io_uring_register")
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 NEW_ROOT = "/.dgmlab-zygote/root"  # an empty folder of the zygote's view, where each kernel builds its root

@@ -11,6 +11,7 @@ from traitlets import Enum, Integer, Unicode
 from .. import nbgrader_preprocessing
 from ..cell_roles import is_graded, is_locked, is_solution
 from ..isolation.processes import running
+from .output_bytes import ERROR_FLOOR, LimitOutputBytes, json_size
 
 TIMINGS_ENV = "DGMLAB_TIMINGS_FILE"
 OUTPUTS = ("stream", "display_data", "execute_result", "update_display_data")  # capped (errors are always kept)
@@ -38,6 +39,8 @@ class TimedExecute(nbgrader_preprocessing.Execute):
                                                "to its own caps). Above the largest probe (dgmlab.probes.wire.MAX_BYTES)."
                               ).tag(config=True)
     max_notebook_output = Integer(64 * 2**20, help="The same for the whole notebook").tag(config=True)
+    max_error_bytes = Integer(16 * 2**10, help="Bytes of an error kept on arrival (LimitOutputBytes keeps no more "
+                                               "of one); past the notebook's cap, ERROR_FLOOR").tag(config=True)
     max_messages = Integer(100_000, help="Output messages a notebook's kernel may send (each costs the grader CPU "
                                          "to read, small or not: an attacker's 208,000 in 60 s kept the worker at "
                                          "0.8 of a core); past it the kernel is stopped and the grading fails "
@@ -84,7 +87,12 @@ class TimedExecute(nbgrader_preprocessing.Execute):
             raise DeadKernelError(f"over {self.max_messages} output messages in cell {cell_index}")
         if msg_type.startswith("comm"):
             return None
-        if msg_type in OUTPUTS and self._capped(msg.get("content") or {}, cell_index):
+        content = msg.get("content") or {}
+        if msg_type == "error" and isinstance(content, dict):  # kept (it gives a test cell 0), shortened on arrival
+            past = self._dgmlab_output.get("all", 0) > self.max_notebook_output
+            LimitOutputBytes._shorten_error(content, ERROR_FLOOR if past else self.max_error_bytes)
+            self._capped(content, cell_index)
+        elif msg_type in OUTPUTS and self._capped(content, cell_index):
             return None  # dropped on arrival (the cell says so once it has run)
         return super().process_message(msg, cell, cell_index)
 
@@ -92,10 +100,9 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         """Count an output message's size against :attr:`max_cell_output` and :attr:`max_notebook_output`; whether it
         is past them (then it is dropped, and noted). Its text, data, and what else a display keeps (an attacker's
         trial: 30 MB of metadata a message, counted as 0, put 10.7 GB in the worker); an update of a display counts
-        as a new output (40 updates of 25 MiB, counted as 0, put 1.2 GB in the worker)."""
-        size = len(content.get("text", "")) + sum(len(v) if isinstance(v, str) else len(json.dumps(v))
-                                                  for v in (content.get("data") or {}).values())
-        size += sum(len(json.dumps(content[k])) for k in ("metadata", "transient") if content.get(k))
+        as a new output (40 updates of 25 MiB, counted as 0, put 1.2 GB in the worker). An error is counted but
+        kept, shortened on arrival to what LimitOutputBytes keeps of one (40 errors of 25 MiB put 1.2 GB there)."""
+        size = json_size(content)  # every field, whatever its type (a list as a stream's text counted as 1)
         sizes = self._dgmlab_output
         sizes[cell_index] = sizes.get(cell_index, 0) + size
         sizes["all"] = sizes.get("all", 0) + size
