@@ -167,10 +167,19 @@ def _failed(cell) -> tuple[bool, str]:
     return False, ""
 
 
+def parse(source: str) -> ast.Module:
+    """``ast.parse(source)``, once again where CPython 3.11 before 3.11.8 raised its spurious "AST constructor
+    recursion depth mismatch" (gh-106905: a counter the threads of one process share; it failed a corpus test)."""
+    try:
+        return ast.parse(source)
+    except SystemError:
+        return ast.parse(source)
+
+
 def bound_names(source: str) -> list[str]:
     """Names a cell binds at top level (defs, classes, assignments, imports)."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError:
         return []
     names = []
@@ -299,7 +308,7 @@ def full_marks(got: str) -> bool:
 def _names_read(source: str) -> set | None:
     """The names a cell's code reads or binds (``None`` when it does not parse: IPython magics)."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError:
         return None
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}

@@ -16,7 +16,7 @@ import dgmlab
 from conftest import ROOT
 from dgmlab.grading.autograde import coordinator, worker
 from dgmlab.grading.autograde.options import RunOptions
-from dgmlab.grading.isolation import bubblewrap
+from dgmlab.grading.isolation import bubblewrap, kernels
 from dgmlab.grading.isolation import kernel_sandbox as S
 from dgmlab.grading.preprocessors.output_bytes import LimitOutputBytes
 
@@ -444,7 +444,7 @@ def test_updates_of_a_display_and_widget_messages_count_against_the_cap_or_are_n
 
 
 @pytest.mark.slow
-def test_a_kernel_past_its_output_messages_is_stopped_saying_so(tmp_path):
+def test_a_kernel_past_its_output_messages_is_stopped(tmp_path):
     """(an attacker's trial: 208,000 small displays in 60 s kept the grading worker at 0.8 of a core, outside the
     kernel's CPU share, and slowed another grading from 32 s to 60 s)"""
     from nbclient.exceptions import DeadKernelError
@@ -458,7 +458,26 @@ def test_a_kernel_past_its_output_messages_is_stopped_saying_so(tmp_path):
                       kernel_manager_class="jupyter_client.manager.KernelManager")
     with pytest.raises(DeadKernelError, match="over 100 output messages in cell 1"):
         ex.preprocess(nbformat.v4.new_notebook(cells=cells), {"metadata": {"path": str(tmp_path)}})
-    assert ex.km is None or not ex.km.has_kernel or not ex.km.is_alive()
+    assert kernels.why_killed("") == ""  # no grading id: nothing marked stopped for the process's later kernels
+
+
+@pytest.mark.slow
+def test_a_graded_kernel_past_its_output_messages_fails_its_grading_saying_why(tmp_path):
+    from nbclient.exceptions import DeadKernelError
+
+    from dgmlab.grading.preprocessors import TimedExecute
+
+    class Manager(kernels.GradingKernelManager):
+        grading_id = "messages-test"
+
+    cells = [nbformat.v4.new_code_cell("from IPython.display import display\nfor i in range(300):\n    display(i)")]
+    ex = TimedExecute(max_messages=100, timeout=60, allow_errors=True, kernel_manager_class=Manager)
+    try:
+        with pytest.raises(DeadKernelError):
+            ex.preprocess(nbformat.v4.new_notebook(cells=cells), {"metadata": {"path": str(tmp_path)}})
+        assert kernels.why_killed("messages-test").startswith("the kernel sent more than 100 output messages")
+    finally:
+        kernels.forget("messages-test")
 
 
 @pytest.mark.slow

@@ -81,9 +81,10 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         if self._dgmlab_messages > self.max_messages:
             from ..isolation import kernels
 
-            kernels.stop_saying(getattr(self.km, "grading_id", ""), f"the kernel sent more than "
-                                f"{self.max_messages:,} output messages, which the grader stops at (display or "
-                                "print less often)")
+            grading = getattr(self.km, "grading_id", "")
+            if grading:  # a grading's kernel: stopped, and its result says why (else nbclient's cleanup stops it)
+                kernels.stop_saying(grading, f"the kernel sent more than {self.max_messages:,} output messages, "
+                                             "which the grader stops at (display or print less often)")
             raise DeadKernelError(f"over {self.max_messages} output messages in cell {cell_index}")
         if msg_type.startswith("comm"):
             return None
