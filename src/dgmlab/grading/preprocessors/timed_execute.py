@@ -75,7 +75,7 @@ class TimedExecute(nbgrader_preprocessing.Execute):
     def process_message(self, msg, cell, cell_index):
         """nbclient's, but a widget's messages (``comm_*``) are not kept (a grading runs no frontend and stores no
         widget state: an attacker's 40 comms of 25 MiB put 4.3 GB in the worker and 1 GB in each notebook written),
-        and every output, an update of a display's included, counts against the caps (:meth:`_capped`)."""
+        and every output, an update of a display's included, counts against the caps (:meth:`_past_caps`)."""
         msg_type = msg.get("msg_type", "")
         self._dgmlab_messages += 1
         if self._dgmlab_messages > self.max_messages:
@@ -92,25 +92,25 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         if msg_type == "error" and isinstance(content, dict):  # kept (it gives a test cell 0), shortened on arrival
             past = self._dgmlab_output.get("all", 0) > self.max_notebook_output
             LimitOutputBytes._shorten_error(content, ERROR_FLOOR if past else self.max_error_bytes)
-            self._capped(content, cell_index)
-        elif msg_type in OUTPUTS and self._capped(content, cell_index):
-            return None  # dropped on arrival (the cell says so once it has run)
+            self._past_caps(json_size(content), cell_index)
+        elif msg_type in OUTPUTS:
+            size = json_size(content)  # every field, whatever its type (a list as a stream's text counted as 1)
+            if self._past_caps(size, cell_index):
+                self._dgmlab_dropped[cell_index] = self._dgmlab_dropped.get(cell_index, 0) + size
+                return None  # dropped on arrival (the cell says so once it has run)
         return super().process_message(msg, cell, cell_index)
 
-    def _capped(self, content: dict, cell_index: int) -> bool:
-        """Count an output message's size against :attr:`max_cell_output` and :attr:`max_notebook_output`; whether it
-        is past them (then it is dropped, and noted). Its text, data, and what else a display keeps (an attacker's
-        trial: 30 MB of metadata a message, counted as 0, put 10.7 GB in the worker); an update of a display counts
-        as a new output (40 updates of 25 MiB, counted as 0, put 1.2 GB in the worker). An error is counted but
-        kept, shortened on arrival to what LimitOutputBytes keeps of one (40 errors of 25 MiB put 1.2 GB there)."""
-        size = json_size(content)  # every field, whatever its type (a list as a stream's text counted as 1)
+    def _past_caps(self, size: int, cell_index: int) -> bool:
+        """Count an output message's ``size`` (:func:`.output_bytes.json_size` of its content: all of it, an
+        attacker's 30 MB of metadata once counted as 0 and put 10.7 GB in the worker) against
+        :attr:`max_cell_output` and :attr:`max_notebook_output`; whether it is past them (then it is dropped, but an
+        error). An update of a display counts as a new output (40 updates of 25 MiB, counted as 0, put 1.2 GB in the
+        worker); an error counts, kept, shortened on arrival to what LimitOutputBytes keeps of one (40 errors of
+        25 MiB put 1.2 GB there)."""
         sizes = self._dgmlab_output
         sizes[cell_index] = sizes.get(cell_index, 0) + size
         sizes["all"] = sizes.get("all", 0) + size
-        if sizes[cell_index] > self.max_cell_output or sizes["all"] > self.max_notebook_output:
-            self._dgmlab_dropped[cell_index] = self._dgmlab_dropped.get(cell_index, 0) + size
-            return True
-        return False
+        return sizes[cell_index] > self.max_cell_output or sizes["all"] > self.max_notebook_output
 
     def preprocess(self, nb, resources=None, km=None):
         self._dgmlab_output, self._dgmlab_dropped, self._dgmlab_messages = {}, {}, 0
