@@ -6,10 +6,10 @@ by exact sympy comparison, one written answer; its visible checks in ``checks.py
 ``hidden.py`` (the grader's only), its proofs in ``proofs.py``. docs/own_homework.md builds, proves, releases and
 grades it; ``dgmlab new-homework --help`` lists the files.
 
-With ``--kit``, the same homework in the kit's own layout, for a kit checkout: the same percent files, with the
-template's :data:`KIT_LAYOUT` folder in place of :data:`COURSE_ONLY` (``checks/`` and ``hidden/`` packages with one
-module per part, ``proofs.py``; every test carries ``@points(w)`` and the cells' totals are their sums). ``make notebooks HW=<hw>`` builds it and ``pytest tests/authoring/test_proofs.py
--k <hw>`` proves it (docs/authoring.md).
+With ``--kit``, the same homework in the kit's own layout, for a kit checkout: the same percent files and proofs,
+with the template's :data:`KIT_LAYOUT` folder in place of :data:`COURSE_ONLY` (``checks/`` and ``hidden/`` packages
+with one module per part; every test carries ``@points(w)`` and the cells' totals are their sums). ``make notebooks
+HW=<hw>`` builds it and ``pytest tests/authoring/test_proofs.py -k <hw>`` proves it (docs/authoring.md).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from .build import BUILDERS, BuildError
 
 TEMPLATE = "homework_template"
 KIT_LAYOUT = "kit_layout"  # in the template: what the kit's layout has in place of COURSE_ONLY (checks/, hidden/)
-COURSE_ONLY = ("__init__.py", "intro.py", "checks.py", "hidden.py", "proofs.py", "corpus.json")  # the others: both
+COURSE_ONLY = ("__init__.py", "intro.py", "checks.py", "hidden.py", "corpus.json")  # the others: both layouts
 
 
 def kit_next_steps(hw: str) -> str:

@@ -1,6 +1,6 @@
-"""The template homework's proofs: each realistic wrong answer says what it still earns, each correct variant
-which cells it passes (tests/authoring/test_own_homework.py runs them; a course runs them as docs/own_homework.md
-says)."""
+"""The homework's proofs: each realistic wrong answer says what it still earns, each correct variant which cells it
+passes (a course runs them as docs/own_homework.md says; a kit homework with `pytest tests/authoring/test_proofs.py
+-k <hw>`)."""
 from dgmlab.authoring.proofs import Mutant
 
 MUTANTS = [
