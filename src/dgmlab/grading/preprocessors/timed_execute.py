@@ -6,6 +6,7 @@ import os
 import time
 
 from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
 from traitlets import Enum, Integer, Unicode
 
 from .. import nbgrader_preprocessing
@@ -156,8 +157,6 @@ class TimedExecute(nbgrader_preprocessing.Execute):
         cell = kwargs["cell"]
         dropped = self._dgmlab_dropped.pop(kwargs["cell_index"], 0)
         if dropped:  # a student reads why the output stops, as LimitOutput's own cut says it (TA trial: 20 MB vanished)
-            from nbformat.v4 import new_output
-
             cell.outputs.append(new_output("stream", name="stdout", text=(
                 f"\n... {dropped:,} characters of output dropped: past the grader's {self.max_cell_output:,} a cell "
                 f"or {self.max_notebook_output:,} a notebook ...\n")))

@@ -1,6 +1,8 @@
 """ZeroUnjudgedTests (autograde): a graded test cell the grader did not judge earns 0."""
 from __future__ import annotations
 
+from nbformat import from_dict
+
 from .. import nbgrader_preprocessing
 from ..cell_roles import is_graded, is_solution
 
@@ -21,8 +23,6 @@ class ZeroUnjudgedTests(nbgrader_preprocessing.NbGraderPreprocessor):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if (cell.cell_type == "code" and is_graded(cell) and not is_solution(cell)
                 and meta.get("grade_id") not in resources.get("dgmlab_judged", ())):
-            from nbformat import from_dict
-
             why = ("this test cell does not call check(), so the grader cannot judge it; it earns 0 "
                    "(tell your instructor)")
             self.log.error("test cell %s earns 0: it is not a check() cell, and a score the kernel shows is never "
