@@ -383,19 +383,24 @@ def test_nothing_is_written_through_a_link_the_kernel_left(swamped):
     assert not any(p.is_symlink() for p in (course.root / "autograded" / "linker" / hw).rglob("*"))
 
 
+DISPLAYS_300 = "from IPython.display import display\nfor i in range(300):\n    display(i)"
+
+
+def executed(tmp_path, cells, kernel_manager_class="jupyter_client.manager.KernelManager", **limits):
+    """``cells`` (sources) run as a grading runs them, by TimedExecute with ``limits`` (errors allowed, 60 s a
+    cell); the notebook as it comes back."""
+    from dgmlab.grading.preprocessors import TimedExecute
+
+    ex = TimedExecute(timeout=60, allow_errors=True, kernel_manager_class=kernel_manager_class, **limits)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    return ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})[0]
+
+
 @pytest.mark.slow
 def test_output_past_the_cap_is_dropped_as_it_arrives(tmp_path):
     """(found by a red-team run: 1 GiB printed by one cell was held whole in the grading worker before any cap)"""
-
-    from dgmlab.grading.isolation.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
-    from dgmlab.grading.preprocessors import TimedExecute
-
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("import sys\nfor i in range(200):\n    print('x' * 99, flush=True)"),
-        nbformat.v4.new_code_cell("raise ValueError('kept')")])
-    ex = TimedExecute(max_cell_output=2_000, max_notebook_output=100_000, timeout=60, allow_errors=True,
-                      kernel_manager_class="jupyter_client.manager.KernelManager")
-    nb, _ = ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    nb = executed(tmp_path, ["import sys\nfor i in range(200):\n    print('x' * 99, flush=True)",
+                             "raise ValueError('kept')"], max_cell_output=2_000, max_notebook_output=100_000)
     printed = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     note = "characters of output dropped: past the grader's 2,000 a cell"
     assert 0 < len(printed.split("\n... ")[0]) <= 2_000 + 100
@@ -407,15 +412,9 @@ def test_output_past_the_cap_is_dropped_as_it_arrives(tmp_path):
 def test_a_displays_metadata_counts_against_the_cap(tmp_path):
     """(an attacker's trial: display_data with empty data and 30 MB of metadata counted as 0 and was kept, 10.7 GB in
     the worker for 20 of them)"""
-    from dgmlab.grading.isolation.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
-    from dgmlab.grading.preprocessors import TimedExecute
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from IPython.display import publish_display_data\n"
-        "for i in range(5):\n    publish_display_data({}, metadata={'pad': ['x' * 99] * 10})")])
-    ex = TimedExecute(max_cell_output=2_000, max_notebook_output=100_000, timeout=60, allow_errors=True,
-                      kernel_manager_class="jupyter_client.manager.KernelManager")
-    nb, _ = ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    nb = executed(tmp_path, ["from IPython.display import publish_display_data\n"
+                             "for i in range(5):\n    publish_display_data({}, metadata={'pad': ['x' * 99] * 10})"],
+                  max_cell_output=2_000, max_notebook_output=100_000)
     kept = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]
     assert len(kept) == 1, kept  # about 1,100 characters each: the second is past the cell's 2,000
     assert "characters of output dropped" in str(nb.cells[0].outputs)
@@ -425,18 +424,12 @@ def test_a_displays_metadata_counts_against_the_cap(tmp_path):
 def test_updates_of_a_display_and_widget_messages_count_against_the_cap_or_are_not_kept(tmp_path):
     """(an attacker's trial: 40 updates of displays, 25 MiB each, counted as 0, put 1.2 GB in the worker; 40 widget
     messages of 25 MiB put 4.3 GB in it and 1 GB in each notebook written)"""
-    from dgmlab.grading.isolation.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
-    from dgmlab.grading.preprocessors import TimedExecute
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from IPython.display import display\n"
-        "from ipykernel.comm import Comm\n"
-        "handles = [display('small', display_id=True) for i in range(3)]\n"
-        "for h in handles:\n    h.update('y' * 1_500)\n"
-        "Comm(target_name='jupyter.widget', data={'state': {'pad': 'z' * 5_000}}).send({'pad': 'z' * 5_000})")])
-    ex = TimedExecute(max_cell_output=2_000, max_notebook_output=100_000, timeout=60, allow_errors=True,
-                      kernel_manager_class="jupyter_client.manager.KernelManager")
-    nb, _ = ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    nb = executed(tmp_path, ["from IPython.display import display\n"
+                             "from ipykernel.comm import Comm\n"
+                             "handles = [display('small', display_id=True) for i in range(3)]\n"
+                             "for h in handles:\n    h.update('y' * 1_500)\n"
+                             "Comm(target_name='jupyter.widget', data={'state': {'pad': 'z' * 5_000}})"
+                             ".send({'pad': 'z' * 5_000})"], max_cell_output=2_000, max_notebook_output=100_000)
     kept = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]
     assert len(kept) == 3 and sum("y" * 1_500 in str(o.data) for o in kept) == 1, kept  # one update of 1,500 fits
     assert "characters of output dropped" in str(nb.cells[0].outputs)
@@ -449,15 +442,8 @@ def test_a_kernel_past_its_output_messages_is_stopped(tmp_path):
     kernel's CPU share, and slowed another grading from 32 s to 60 s)"""
     from nbclient.exceptions import DeadKernelError
 
-    from dgmlab.grading.isolation.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
-    from dgmlab.grading.preprocessors import TimedExecute
-
-    cells = [nbformat.v4.new_code_cell("for i in range(40):\n    print(i, flush=True)"),
-             nbformat.v4.new_code_cell("from IPython.display import display\nfor i in range(300):\n    display(i)")]
-    ex = TimedExecute(max_messages=100, timeout=60, allow_errors=True,
-                      kernel_manager_class="jupyter_client.manager.KernelManager")
     with pytest.raises(DeadKernelError, match="over 100 output messages in cell 1"):
-        ex.preprocess(nbformat.v4.new_notebook(cells=cells), {"metadata": {"path": str(tmp_path)}})
+        executed(tmp_path, ["for i in range(40):\n    print(i, flush=True)", DISPLAYS_300], max_messages=100)
     assert kernels.why_killed("") == ""  # no grading id: nothing marked stopped for the process's later kernels
 
 
@@ -465,16 +451,12 @@ def test_a_kernel_past_its_output_messages_is_stopped(tmp_path):
 def test_a_graded_kernel_past_its_output_messages_fails_its_grading_saying_why(tmp_path):
     from nbclient.exceptions import DeadKernelError
 
-    from dgmlab.grading.preprocessors import TimedExecute
-
     class Manager(kernels.GradingKernelManager):
         grading_id = "messages-test"
 
-    cells = [nbformat.v4.new_code_cell("from IPython.display import display\nfor i in range(300):\n    display(i)")]
-    ex = TimedExecute(max_messages=100, timeout=60, allow_errors=True, kernel_manager_class=Manager)
     try:
         with pytest.raises(DeadKernelError):
-            ex.preprocess(nbformat.v4.new_notebook(cells=cells), {"metadata": {"path": str(tmp_path)}})
+            executed(tmp_path, [DISPLAYS_300], kernel_manager_class=Manager, max_messages=100)
         assert kernels.why_killed("messages-test").startswith("the kernel sent more than 100 output messages")
     finally:
         kernels.forget("messages-test")
@@ -484,19 +466,12 @@ def test_a_graded_kernel_past_its_output_messages_fails_its_grading_saying_why(t
 def test_an_error_is_kept_but_shortened_as_it_arrives_and_every_field_counts(tmp_path):
     """(an attacker's trial: 40 raw error messages of 25 MiB put 1.2 GB in the worker, the attacker keeping full
     marks; a stream whose text is a list counted as 1 byte)"""
-    from dgmlab.grading.isolation.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
-    from dgmlab.grading.preprocessors import TimedExecute
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import sys\nk = get_ipython().kernel\n"
-        "for i in range(3):\n"
-        "    k.session.send(k.iopub_socket, 'error', {'ename': 'E' * 50_000, 'evalue': 'v' * 50_000, "
-        "'traceback': ['t' * 50_000] * 4}, parent=k.get_parent('shell'))\n"
-        "k.session.send(k.iopub_socket, 'stream', {'name': 'stdout', 'text': ['x' * 3_000]}, "
-        "parent=k.get_parent('shell'))")])
-    ex = TimedExecute(max_cell_output=20_000, max_notebook_output=100_000, timeout=60, allow_errors=True,
-                      kernel_manager_class="jupyter_client.manager.KernelManager")
-    nb, _ = ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    nb = executed(tmp_path, ["import sys\nk = get_ipython().kernel\n"
+                             "for i in range(3):\n"
+                             "    k.session.send(k.iopub_socket, 'error', {'ename': 'E' * 50_000, 'evalue': 'v' * 50_000, "
+                             "'traceback': ['t' * 50_000] * 4}, parent=k.get_parent('shell'))\n"
+                             "k.session.send(k.iopub_socket, 'stream', {'name': 'stdout', 'text': ['x' * 3_000]}, "
+                             "parent=k.get_parent('shell'))"], max_cell_output=20_000, max_notebook_output=100_000)
     errors = [o for o in nb.cells[0].outputs if o.output_type == "error"]
     assert len(errors) == 3 and all(len(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         outputs=[e])]))) < 20_000 for e in errors)  # kept, each about 16 KiB at most

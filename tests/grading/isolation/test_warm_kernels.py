@@ -410,6 +410,11 @@ print(json.dumps(got))
 '''
 
 
+def test_the_zygote_and_the_cold_sandbox_cover_the_same_proc_folders():
+    """zygote.py runs alone in the sandbox (it imports no dgmlab), so it keeps its own copy of the list."""
+    assert zygote.PROC_SYSTEM == bubblewrap.PROC_SYSTEM
+
+
 @KERNELS
 def test_a_kernel_changes_no_setting_of_the_machine(tmp_path, warm):
     """An attacker's trial, the grader running as root: a cold kernel wrote kernel.core_pattern (the machine then ran

@@ -187,8 +187,9 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict[str,
         args += ["--setenv", name, value]
     # the interpreter installs the kernels' seccomp filter (no user namespace, no keyring) before anything else
     flag, code = IPYKERNEL
-    args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", f"--nofile={zygote.MAX_OPEN_FILES}",
-             f"--sigpending={zygote.MAX_QUEUED_SIGNALS}", "--", sys.executable, flag, zygote.seccomp_prelude() + code, "-f", "{connection_file}"]
+    args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}",
+             f"--nofile={zygote.MAX_OPEN_FILES}", f"--sigpending={zygote.MAX_QUEUED_SIGNALS}",
+             "--", sys.executable, flag, zygote.seccomp_prelude() + code, "-f", "{connection_file}"]
     return args
 
 
