@@ -7,11 +7,13 @@ import asyncio
 import errno
 import json
 import os
+import stat
 import time
 from pathlib import Path
 
 import psutil
 import pytest
+from traitlets.config import Config
 
 from dgmlab.grading.isolation import bubblewrap, kernel_cgroup, kernels, tree_guard, warm_kernels, zygote
 from dgmlab.grading.isolation import kernel_sandbox as sandbox
@@ -37,8 +39,10 @@ class Kernel:
     def __enter__(self):
         self.box.__enter__()
         assert (self.box.argv[0] == warm_kernels.WARM) == self.warm, "warm kernels unavailable here"
-        self.km = kernels.GradingKernelManager(kernel_argv=self.box.argv, cold_kernel_argv=self.box.cold_argv,
-                                               runtime_dir=str(self.box.runtime), transport="ipc", **self.manager)
+        config = Config()
+        self.box.configure(config)  # as a grading's nbgrader config
+        config.GradingKernelManager.memory_limit = 0  # a test's own limits (manager) set the guard
+        self.km = kernels.GradingKernelManager(config=config, **self.manager)
         self.loop.run_until_complete(self.km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"]))
         self.kc = self.km.client()
         self.kc.start_channels()
@@ -639,3 +643,25 @@ def test_a_flood_of_messages_under_the_cap_queues_little_in_the_grader(tmp_path,
         out = kernel.run("print('done')")
     assert queued < (kernels.MAX_QUEUED + 4) * 30 * 2 ** 20, queued / 2 ** 20
     assert out.endswith("done\n")
+
+
+@KERNELS
+def test_a_root_graders_kernel_runs_as_a_host_user_of_its_own(tmp_path, warm):
+    """Linux counts epoll watches, inotify instances and queued signals per host user, machine-wide, whatever the
+    namespaces: an attacker's kernel run as root took all of root's epoll watches, and every zmq socket of root's
+    aborted. A root grader's kernel (every process of it) runs as a user no one else is, and still reads its files."""
+    if os.geteuid() != 0:
+        pytest.skip("the grader is not root: its kernels run as its own user, mapped into their namespace")
+    closed = [str(entry) for path in bubblewrap.environment_paths() for entry in (path, *path.parents)
+              if not entry.stat().st_mode & (stat.S_IXOTH if entry.is_dir() else stat.S_IROTH)]
+    if closed:
+        pytest.skip(f"the Python environment is closed to other users here ({closed[0]}): kernels run as root, "
+                    "saying so")
+    assert sandbox.kernel_user() == bubblewrap.KERNEL_UIDS + os.getpid()
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        read = kernel.run("print(open('data.txt').read(), open('hw1.ipynb').read())")
+        first = psutil.Process(kernel.km.provisioner.pid)
+        family = [first, *first.children(recursive=True)]
+        ids = {i for proc in family for i in (*proc.uids(), *proc.gids())}
+    assert read == "handed in {}\n"
+    assert len(family) >= 2 and ids == {bubblewrap.KERNEL_UIDS + os.getpid()}

@@ -35,14 +35,21 @@ ipykernel's launcher (:data:`.user_kernel.IPYKERNEL`), which adds these walls:
    :attr:`Limits.tmpfs` each (default 256 MiB), ``/tmp`` 1 MiB and read-only once
    the folders inside it are mounted; ``/dev`` and the root itself are read-only.
 
-Not isolated: the system's programs and libraries are readable, the kernel runs as the same user
-(mapped into its own user namespace), and CPU time is shared. Where ``bwrap`` is
-missing or user namespaces are off, grading goes on unsandboxed and says so
-loudly.
+4. **A user of its own.** A root grader starts the sandbox as a host user that is neither root nor any account
+   (:func:`kernel_user`): what Linux counts per user, machine-wide (epoll watches, inotify instances, queued
+   signals), a kernel then takes from no one else. The user reaches only what the sandbox binds: the system, the
+   Python environment and dgmlab (which must be readable by all users, else kernels run as root and the grader
+   says why once), and a copy of the working folder's files and the connection file made for it.
+
+Not isolated: the system's programs and libraries are readable, an ordinary user's kernels run as that user
+(mapped into their own user namespace, so they share its per-user counts), and CPU time is shared. Where ``bwrap``
+is missing or user namespaces are off, grading goes on unsandboxed and says so loudly.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
+import logging
 import os
 import shutil
 import subprocess
@@ -65,6 +72,7 @@ DEFAULT_TMPFS = 256 * 1024 ** 2
 WORKDIR_FILES = "{workdir_files}"  # in kernel_argv: replaced at launch by read-only binds of the working folder's files
 RUNTIME_FILES = "{runtime_files}"  # in kernel_argv: replaced at launch by a read-only bind of the connection file
 RUNTIME_TMPFS = 1024 ** 2  # the kernel's runtime folder: its ipc sockets (which take no space) and nothing much else
+log = logging.getLogger(__name__)
 PASSED_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
               "OMP_NUM_THREADS")
 
@@ -101,18 +109,20 @@ def available() -> tuple[bool, str]:
     return True, "bubblewrap sandbox"
 
 
-def _inside_unreachable(bwrap: str, timeout: float = 10.0) -> str | None:
+def _inside_unreachable(bwrap: str, timeout: float = 10.0, uid: int | None = None) -> str | None:
     """None when this process can read a file made in a sandbox's own tmpfs through ``/proc/<pid>/root``, as the
     grader reaches a kernel's ipc sockets (:mod:`.kernels`); else why not. A setuid ``bwrap`` makes
-    the sandbox's processes unreadable to their user, and every kernel would then go unanswered."""
+    the sandbox's processes unreadable to their user, and every kernel would then go unanswered. ``uid``: the
+    sandbox started as that host user (:func:`kernel_user`)."""
     import psutil
 
     with tempfile.TemporaryDirectory(prefix="probe-", dir=bubblewrap.sandboxes_folder()) as tmp:
+        os.chmod(tmp, 0o711)
         inner = Path(tmp) / "runtime"
         inner.mkdir()
         proc = subprocess.Popen([bwrap, "--ro-bind", "/", "/", *_dev_and_tmp(Limits()), "--tmpfs", str(inner),
                                  "--unshare-pid", "sh", "-c", f"touch '{inner}/made' && sleep {timeout:g}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **bubblewrap.as_user(uid))
         try:
             root, end = bubblewrap.sandbox_root(psutil.Process(proc.pid), timeout), time.monotonic() + timeout
             while root is not None and time.monotonic() < end:
@@ -125,6 +135,34 @@ def _inside_unreachable(bwrap: str, timeout: float = 10.0) -> str | None:
     return ("the grader cannot reach files inside the sandbox through /proc/<pid>/root (a setuid bwrap makes its "
             "processes unreadable): use a bubblewrap that is not setuid, on a kernel with unprivileged user "
             "namespaces enabled")
+
+
+def kernel_user() -> int | None:
+    """The host user this process's sandboxes start as (:func:`.bubblewrap.kernel_uid`: never root), once bwrap
+    started as that user has built a kernel's sandbox here; ``None`` (the grader's own user) for an ordinary user's
+    grader, or where that user cannot (the Python environment, dgmlab or the data folder closed to other users):
+    said once, with what to open."""
+    uid = bubblewrap.kernel_uid()
+    if uid is None:
+        return None
+    view = [*_dev_and_tmp(Limits()), *bubblewrap.read_only_proc_system(), *bubblewrap.host_view(), *student_view()]
+    return _user_can_sandbox(uid, tuple(view))
+
+
+@functools.cache
+def _user_can_sandbox(uid: int, view: tuple[str, ...]) -> int | None:
+    bwrap = shutil.which("bwrap") or "bwrap"
+    probe = subprocess.run([bwrap, *view, *bubblewrap.SEAL, "--unshare-all", *bubblewrap.NO_CAPABILITIES,
+                            "--as-pid-1", sys.executable, "-I", "-S", "-c", "pass"], capture_output=True, text=True,
+                           **bubblewrap.as_user(uid))
+    why = probe.stderr.strip()[:300] if probe.returncode != 0 else _inside_unreachable(bwrap, uid=uid)
+    if not why:
+        return uid
+    log.warning("grading kernels run as root, the grader's user: bwrap started as the unprivileged user %d cannot "
+                "build their sandbox here (%s). Open the Python environment, dgmlab and DGMLAB_DATA to all users "
+                "(chmod o+rX on them and the folders above) so that a kernel takes nothing Linux counts per user from "
+                "root (epoll watches, inotify instances, queued signals)", uid, why)
+    return None
 
 
 GRADER_PARTS = ("grading", "authoring")  # dgmlab's subpackages that are the grader's, not the student package
@@ -207,18 +245,20 @@ def kernel_environment(env: Mapping[str, str | None] | None = None) -> dict[str,
     return found
 
 
-def with_workdir_files(argv: list[str]) -> list[str]:
+def with_workdir_files(argv: list[str], copies: Path | None = None) -> list[str]:
     """``argv`` with :data:`WORKDIR_FILES` replaced by a read-only bind of each regular file at the top of the
     working folder (``--chdir``) as it is now, when the kernel starts (links and folders are left out), and
     :data:`RUNTIME_FILES` by a read-only bind of the kernel's connection file (the ``-f`` argument) when it
-    exists."""
+    exists. With ``copies`` (an empty folder the kernel's user may pass through: :func:`kernel_user`), each file is
+    bound from a copy made there, readable by all: the working folder itself lies in the grader's folders, closed to
+    that user."""
     argv = list(argv)
     if WORKDIR_FILES in argv:
         workdir = Path(argv[argv.index("--chdir") + 1])
         binds = []
         for entry in sorted(os.scandir(workdir), key=lambda e: e.name) if workdir.is_dir() else []:
             if entry.is_file(follow_symlinks=False):
-                binds += ["--ro-bind", entry.path, entry.path]
+                binds += ["--ro-bind", _copy(entry.path, copies) if copies else entry.path, entry.path]
         i = argv.index(WORKDIR_FILES)
         argv = argv[:i] + binds + argv[i + 1:]
     if RUNTIME_FILES in argv:
@@ -227,6 +267,16 @@ def with_workdir_files(argv: list[str]) -> list[str]:
         binds = ["--ro-bind", found, found] if found and os.path.isfile(found) else []
         argv = argv[:i] + binds + argv[i + 1:]
     return argv
+
+
+def _copy(path: str, folder: Path) -> str:
+    """A copy of the file ``path`` (never followed if a link) in ``folder``, readable by all (mode 444)."""
+    copy = folder / os.path.basename(path)
+    with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as source, \
+            open(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444), "wb") as dest:
+        shutil.copyfileobj(source, dest, 1 << 20)
+    os.chmod(copy, 0o444)  # whatever the grader's umask
+    return str(copy)
 
 
 class Sandbox:
@@ -249,15 +299,19 @@ class Sandbox:
         self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=bubblewrap.sandboxes_folder()))
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
+        self.uid = kernel_user()  # a root grader's kernel passes through these two, by name (random), to its files
+        if self.uid is not None:
+            for folder in (self._tmp, self.runtime):
+                os.chmod(folder, 0o711)
         self.argv = self.cold_argv = kernel_argv(self.workdir, self.runtime, self.limits, env=self.env)
         # forked from this worker's zygote, whose view and environment are a cold kernel's (the cold command kept: a
         # working folder of more files than a fork takes starts cold, which only its launch can tell)
         if self.limits.warm:
             zygote = warm_kernels.zygote_argv([*_dev_and_tmp(self.limits), *bubblewrap.host_view(), *student_view()],
                                               kernel_environment())
-            if warm_kernels.ready(zygote, self.limits.memory):
+            if warm_kernels.ready(zygote, self.limits.memory, self.uid):
                 self.argv = warm_kernels.kernel_spec(zygote, self.workdir, self.runtime, self.limits,
-                                                     kernel_environment(self.env), RUNTIME_TMPFS)
+                                                     kernel_environment(self.env), RUNTIME_TMPFS, self.uid)
         return self
 
     def configure(self, config: Any) -> None:
@@ -267,6 +321,7 @@ class Sandbox:
         config.GradingKernelManager.runtime_dir = str(self.runtime)
         config.GradingKernelManager.transport = "ipc"
         config.GradingKernelManager.memory_limit = int(self.limits.memory)  # its processes together (.tree_guard)
+        config.GradingKernelManager.kernel_uid = -1 if self.uid is None else self.uid
         config.JudgeTests.sandbox = True  # the judge too (dgmlab.grading.judge.judge_process)
 
     def __exit__(self, *exc: object) -> None:

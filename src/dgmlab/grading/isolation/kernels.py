@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
+from pathlib import Path
 from queue import Empty
 from typing import Any
 
@@ -25,7 +27,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, List, Type, Unicode
 
 from . import warm_kernels
-from .bubblewrap import sandbox_root
+from .bubblewrap import as_user, sandbox_root
 from .kernel_cgroup import KernelCgroup
 from .kernel_sandbox import RUNTIME_FILES, with_workdir_files
 from .processes import kill_tree
@@ -185,6 +187,9 @@ class GradingKernelManager(AsyncKernelManager):
                                    "(its own cgroup where the grader may make one, .kernel_cgroup, and .tree_guard: "
                                    "killed past it); 0: no such limit (the sandbox sets its own)"
                            ).tag(config=True)
+    kernel_uid = Integer(-1, help="The host user a cold kernel's bwrap starts as (the sandbox's kernel_user: never "
+                                  "root); its connection file and a copy of its working folder's files are made "
+                                  "readable to it; -1: the grader's own user").tag(config=True)
     client_factory = Type(GradingKernelClient, klass=AsyncKernelClient)  # what client() makes
 
     def __init__(self, **kwargs: Any) -> None:
@@ -228,7 +233,14 @@ class GradingKernelManager(AsyncKernelManager):
         if warm:  # forked from this worker's zygote, walled by the fork (.warm_kernels)
             warm_kernels.launch(self, kernel_cmd)
         else:
-            await super()._async_launch_kernel(with_workdir_files(kernel_cmd), **kw)
+            copies = None
+            if self.kernel_uid >= 0:  # started as the kernel's own user, which may read only what is made for it
+                kw.update(as_user(self.kernel_uid))
+                if os.path.isfile(self.connection_file):
+                    os.chown(self.connection_file, self.kernel_uid, self.kernel_uid)
+                copies = Path(tempfile.mkdtemp(prefix="files-", dir=self.runtime_dir or None))
+                copies.chmod(0o711)
+            await super()._async_launch_kernel(with_workdir_files(kernel_cmd, copies), **kw)
         proc = psutil.Process(self.provisioner.pid)  # type: ignore[union-attr]
         self._process = proc
         if (warm or RUNTIME_FILES in kernel_cmd) and self.transport == "ipc":

@@ -65,14 +65,14 @@ class WarmUnavailable(RuntimeError):
 class Zygote:
     """This process's zygote: the bwrap process that runs :mod:`.zygote`, and the socket to it."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], uid: int | None = None) -> None:
         self.argv = list(argv)
         self.lock = threading.Lock()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = [*self.argv, str(theirs.fileno()), ",".join(preload())]
-        try:
+        try:  # as the kernels' own host user (uid; None: the grader's), which every kernel it forks keeps
             self.proc = subprocess.Popen(command, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL)
+                                         stdout=subprocess.DEVNULL, **bubblewrap.as_user(uid))
         finally:
             theirs.close()
         self.channel = ours
@@ -194,14 +194,14 @@ def _stop_all() -> None:
 atexit.register(_stop_all)
 
 
-def zygote_id(argv: list[str]) -> str:
-    return hashlib.sha256("\0".join(argv).encode()).hexdigest()[:16]
+def zygote_id(argv: list[str], uid: int | None = None) -> str:
+    return hashlib.sha256("\0".join([*argv, str(uid)]).encode()).hexdigest()[:16]
 
 
-def zygote_for(argv: list[str]) -> Zygote:
-    """This process's zygote started with ``argv`` (started now if it is not running); :class:`WarmUnavailable` if
-    it cannot start here."""
-    key = zygote_id(argv)
+def zygote_for(argv: list[str], uid: int | None = None) -> Zygote:
+    """This process's zygote started with ``argv`` as the host user ``uid`` (``None``: the grader's) (started now if
+    it is not running); :class:`WarmUnavailable` if it cannot start here."""
+    key = zygote_id(argv, uid)
     with _LOCK:
         if key in _REFUSED:
             raise WarmUnavailable(_REFUSED[key])
@@ -212,25 +212,25 @@ def zygote_for(argv: list[str]) -> Zygote:
             other.stop()
         _ZYGOTES.clear()
         try:
-            _ZYGOTES[key] = Zygote(argv)
+            _ZYGOTES[key] = Zygote(argv, uid)
         except (WarmUnavailable, OSError) as exc:
             _REFUSED[key] = str(exc)
             raise WarmUnavailable(str(exc)) from None
         return _ZYGOTES[key]
 
 
-def ready(argv: list[str], memory: int) -> bool:
-    """Whether a zygote started with ``argv`` can be had here (started now if need be) and leaves a kernel limited to
-    ``memory`` bytes of address space :data:`ROOM` to work in; if not, why is logged once and the grading starts its
-    kernel cold."""
+def ready(argv: list[str], memory: int, uid: int | None = None) -> bool:
+    """Whether a zygote started with ``argv`` as the host user ``uid`` can be had here (started now if need be) and
+    leaves a kernel limited to ``memory`` bytes of address space :data:`ROOM` to work in; if not, why is logged once
+    and the grading starts its kernel cold."""
     try:
-        held = zygote_for(argv).address_space
+        held = zygote_for(argv, uid).address_space
     except WarmUnavailable as exc:
         log.warning("warm kernels are not available here, kernels start cold: %s", exc)
         return False
     if memory >= held + ROOM:
         return True
-    key = zygote_id(argv)
+    key = zygote_id(argv, uid)
     with _LOCK:
         said = _TOO_SMALL.get(key) == memory
         _TOO_SMALL[key] = memory
@@ -243,10 +243,10 @@ def ready(argv: list[str], memory: int) -> bool:
 
 
 def kernel_spec(zygote_argv: list[str], workdir: Path, runtime_dir: Path, limits: Any, env: dict[str, str],
-                runtime_tmpfs: int) -> list[str]:
-    """The ``kernel_argv`` of a warm kernel forked by the zygote of ``zygote_argv``: :data:`WARM`, its spec (JSON:
-    its folders, limits and environment ``env``), and the connection file."""
-    spec = {"zygote": list(zygote_argv), "workdir": str(Path(workdir).resolve()),
+                runtime_tmpfs: int, uid: int | None = None) -> list[str]:
+    """The ``kernel_argv`` of a warm kernel forked by the zygote of ``zygote_argv`` run as the host user ``uid``:
+    :data:`WARM`, its spec (JSON: its folders, limits and environment ``env``), and the connection file."""
+    spec = {"zygote": list(zygote_argv), "uid": uid, "workdir": str(Path(workdir).resolve()),
             "runtime": str(Path(runtime_dir).resolve()), "tmpfs": int(limits.tmpfs), "memory": int(limits.memory),
             "file_size": int(limits.file_size), "runtime_tmpfs": int(runtime_tmpfs),
             "tmp_tmpfs": bubblewrap.TMP_TMPFS, "env": {**env, **THREAD_ENV}}
@@ -293,7 +293,7 @@ def launch(manager: Any, cmd: list[str]) -> WarmProcess:
         request = {**spec, "connection_file": connection, "connection": f.read(), "argv": rest}
     names, fds, size = _open_files(spec["workdir"])
     try:
-        process = zygote_for(spec.pop("zygote")).fork(
+        process = zygote_for(spec.pop("zygote"), spec.pop("uid", None)).fork(
             {**request, "files": names, "files_bytes": size}, fds)
     finally:
         for fd in fds:
