@@ -12,10 +12,10 @@ class _Course:
         return self.root / ".dgmlab" / "kept" / hw / student
 
 
-def _keep(course, student, verdict=None, data=None):
+def _keep(course, student, verdict=None, data=None, name="training_record.pt"):
     folder = course.kept_folder("hw4_gans", student)
-    folder.mkdir(parents=True)
-    (folder / "training_record.pt").write_bytes(data if data is not None else verdict.to_bytes())
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data if data is not None else verdict.to_bytes())
 
 
 def test_records_that_need_a_look_are_listed_with_why(tmp_path):
@@ -33,7 +33,18 @@ def test_unreadable_kept_verdict_is_listed(tmp_path):
     course = _Course(tmp_path)
     _keep(course, "cy", data=b"garbage")
     (line,) = training_records.report_lines(course, ["hw4_gans"])[2:]
-    assert line.startswith("  cy hw4_gans ?: its kept verdict cannot be read")
+    assert line.startswith("  cy hw4_gans training_record.pt: its kept verdict cannot be read")
+
+
+def test_every_graded_files_verdict_is_listed_as_autograde_flags_it(tmp_path):
+    """hw4 keeps a verdict per weights file (training_record.pt, training_record_cgan.pt): the second one's cells are
+    pending (cells_to_look reads every kept verdict), so the list names it too."""
+    course = _Course(tmp_path)
+    _keep(course, "ada", RecordVerdict("baseline_generator_weights.pt", ONE_RUN, [], [(1, 1.0)], "replayed"))
+    _keep(course, "ada", RecordVerdict("cgan_generator_weights.pt", NEEDS_A_LOOK, ["not one run"], cells=["p4_cgan"]),
+          name="training_record_cgan.pt")
+    lines = training_records.report_lines(course, ["hw4_gans"])
+    assert lines[2:] == ["  ada hw4_gans cgan_generator_weights.pt (p4_cgan): not one run"]
 
 
 def test_no_record_verdicts_no_block(tmp_path):

@@ -20,12 +20,17 @@ LOOKED = "trained result looked at"  # the audit log's "what"
 MAX_REASON = 2000  # characters of the reason kept
 
 
-def waiting(course: Course, hw: str, student: str) -> set[str]:
-    """The cells of ``student``'s ``hw`` whose kept training-record verdicts are not one run."""
+def kept(course: Course, hw: str, student: str) -> dict[str, bytes]:
+    """The training-record verdicts the grader kept for ``student``'s ``hw`` (file name -> bytes; none: ``{}``)."""
     folder = course.kept_folder(hw, student)
     if not folder.is_dir():
-        return set()
-    return cells_to_look({p.name: p.read_bytes() for p in folder.iterdir() if is_kept_verdict(p.name) and p.is_file()})
+        return {}
+    return {p.name: p.read_bytes() for p in folder.iterdir() if is_kept_verdict(p.name) and p.is_file()}
+
+
+def waiting(course: Course, hw: str, student: str) -> set[str]:
+    """The cells of ``student``'s ``hw`` whose kept training-record verdicts are not one run."""
+    return cells_to_look(kept(course, hw, student))
 
 
 def look(course: Course, hw: str, student: str, cell: str, points: float, reason: str, *, who: str) -> float | None:

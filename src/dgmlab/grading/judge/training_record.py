@@ -87,20 +87,23 @@ def read_verdict(data: bytes) -> dict[str, Any]:
     return found
 
 
+def kept_verdicts(kept: dict[str, bytes]) -> list[dict[str, Any]]:
+    """The record verdicts among one grading's kept files (one per graded weights file), by file name; one that
+    cannot be read is a verdict saying so, which needs a look and names no cell (never skipped)."""
+    found = []
+    for name in sorted(n for n in (kept or {}) if is_kept_verdict(n)):
+        try:
+            found.append(read_verdict(kept[name]))
+        except Exception as exc:  # noqa: BLE001 - listed, so that someone looks
+            found.append({"name": name, "status": NEEDS_A_LOOK, "cells": [],
+                          "reasons": [f"its kept verdict cannot be read ({exc})"]})
+    return found
+
+
 def cells_to_look(kept: dict[str, bytes]) -> set[str]:
     """The grade cells whose points wait until an instructor has looked, from one grading's kept files: those each
     verdict that is not :data:`ONE_RUN` names (a verdict that cannot be read names none: the report lists it)."""
-    cells: set[str] = set()
-    for name, data in (kept or {}).items():
-        if not is_kept_verdict(name):
-            continue
-        try:
-            found = read_verdict(data)
-        except Exception:  # noqa: BLE001 - listed by dgmlab report as unreadable
-            continue
-        if found["status"] != ONE_RUN:
-            cells |= {c for c in found.get("cells", ()) if isinstance(c, str)}
-    return cells
+    return {c for v in kept_verdicts(kept) if v["status"] != ONE_RUN for c in v.get("cells", ()) if isinstance(c, str)}
 
 
 # --------------------------------------------------------------------------- reading

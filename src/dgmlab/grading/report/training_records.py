@@ -7,32 +7,24 @@ gives each a hand score (the tests' points to accept the run, fewer if it is not
 """
 from __future__ import annotations
 
-from ..judge.training_record import KEPT_NAME, NEEDS_A_LOOK, read_verdict
+from ..hand import trained_looks
+from ..judge.training_record import ONE_RUN, kept_verdicts
 
 
 def verdicts(course, hws) -> list:
-    """``[(hw, student, verdict dict)]`` of every kept record verdict of ``hws`` (those that cannot be read: a
-    verdict saying so, never skipped)."""
+    """``[(hw, student, verdict dict)]`` of every kept record verdict of ``hws``, each graded weights file's (one
+    that cannot be read: a verdict saying so, never skipped)."""
     out = []
     for hw in hws:
         folder = course.kept_folder(hw, "_").parent
-        if not folder.is_dir():
-            continue
-        for student in sorted(p for p in folder.iterdir() if p.is_dir()):
-            path = student / KEPT_NAME
-            if not path.is_file():
-                continue
-            try:
-                found = read_verdict(path.read_bytes())
-            except Exception as exc:  # noqa: BLE001 - listed, so that someone looks
-                found = {"name": "?", "status": NEEDS_A_LOOK, "reasons": [f"its kept verdict cannot be read ({exc})"]}
-            out.append((hw, student.name, found))
+        for student in sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
+            out += [(hw, student, v) for v in kept_verdicts(trained_looks.kept(course, hw, student))]
     return out
 
 
 def waiting(course, hws) -> list:
     """``[(hw, student, verdict dict)]`` of the records that need a look and have not had one (:func:`_looked`)."""
-    found = [(hw, sid, v) for hw, sid, v in verdicts(course, hws) if v.get("status") != "one run"]
+    found = [(hw, sid, v) for hw, sid, v in verdicts(course, hws) if v.get("status") != ONE_RUN]
     return [(hw, sid, v) for hw, sid, v in found if not _looked(course, hw, sid, v.get("cells", ()))]
 
 
