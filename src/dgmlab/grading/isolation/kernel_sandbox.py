@@ -152,9 +152,9 @@ def kernel_user() -> int | None:
 @functools.cache
 def _user_can_sandbox(uid: int, view: tuple[str, ...]) -> int | None:
     bwrap = shutil.which("bwrap") or "bwrap"
-    probe = subprocess.run([bwrap, *view, *bubblewrap.SEAL, "--unshare-all", *bubblewrap.NO_CAPABILITIES,
-                            "--as-pid-1", sys.executable, "-I", "-S", "-c", "pass"], capture_output=True, text=True,
-                           **bubblewrap.as_user(uid))
+    probe = subprocess.run([bwrap, *view, *bubblewrap.SEAL, "--unshare-all", *bubblewrap.no_user_namespaces(),
+                            *bubblewrap.NO_CAPABILITIES, "--as-pid-1", sys.executable, "-I", "-S", "-c", "pass"],
+                           capture_output=True, text=True, **bubblewrap.as_user(uid))
     why = probe.stderr.strip()[:300] if probe.returncode != 0 else _inside_unreachable(bwrap, uid=uid)
     if not why:
         return uid
