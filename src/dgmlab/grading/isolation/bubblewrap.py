@@ -8,7 +8,8 @@ judge's (:func:`dgmlab.grading.judge.judge_process.command`) and ``dgmlab pdf``'
   folder. bwrap's root is an empty tmpfs, which :data:`SEAL` makes read-only once every mount is in place.
 - :data:`NO_CAPABILITIES`; :func:`sandbox_root`, the path through which the grader sees inside a running sandbox;
   :func:`sandboxes_folder`, where the sandboxes' runtime folders live on this machine.
-- :func:`kernel_uid` and :func:`as_user`: the host user a root grader's kernels run as, never root.
+- :func:`kernel_uid`, :func:`zygote_uid` and :func:`as_user`: the host user a root grader's kernels run as,
+  never root.
 """
 from __future__ import annotations
 
@@ -165,41 +166,56 @@ def sandbox_root(proc: Any, timeout: float = 10.0) -> str | None:
 def sandboxes_folder() -> Path:
     """The folder that holds every sandbox's runtime folder on this machine (hidden from every kernel). Others may
     pass through it (mode 711: a root grader's kernel user reaches its own sandbox's files by their random names),
-    never list it."""
+    never list it; a folder of that name another user made first is refused (they could swap what is in it)."""
     base = Path(tempfile.gettempdir()) / "dgmlab-sandboxes"
     base.mkdir(mode=0o711, exist_ok=True)
-    if os.stat(base).st_uid == os.geteuid():
-        os.chmod(base, 0o711)
+    owner = os.lstat(base).st_uid
+    if owner != os.geteuid() or base.is_symlink():
+        raise RuntimeError(f"{base} belongs to user {owner}, not to this grader's: another user made it. Remove it, "
+                           f"or point TMPDIR at a folder of the grader's own")
+    os.chmod(base, 0o711)
     return base
 
 
 # Linux counts some of a process's resources per host user, machine-wide, and a user namespace does not separate
 # them: epoll watches (an attacker's kernel, run as root by a root grader, took all 5.5 M of root's, and every zmq
 # socket of root's aborted meanwhile, the grader's and the machine's services), inotify instances, queued signals,
-# processes. So a root grader starts each sandbox (bwrap, or the warm kernels' zygote) as a host user of its own:
-# KERNEL_UIDS plus the grading process's id (one grading at a time a process), in a range Linux distributions leave
-# unused (systemd's "UID and GID ranges": 1879048192 to 2147483647) and that no account of this machine holds.
-KERNEL_UIDS = 0x7000_0000
+# processes. So a root grader starts each sandbox as a host user of its own, drawn at random from a range Linux
+# distributions leave unused (systemd's "UID and GID ranges": 1879048192 up to its foreign range), never an account
+# of this machine. Drawn, not derived from a process id: two graders in containers have workers of the same pid (an
+# attacker's trial: one course's kernel took every epoll watch of another's).
+KERNEL_UIDS = range(0x7000_0000, 0x7FFE_0000)
 
 
 def kernel_uid() -> int | None:
-    """The host user id this process's kernels run as: :data:`KERNEL_UIDS` plus this process's id when the grader is
-    root; ``None`` for an ordinary user (bwrap maps that user into the sandbox, so its kernels count as the grader)
-    or where an account holds that id."""
+    """A host user id for one sandbox, drawn anew at each call from :data:`KERNEL_UIDS` (none an account here holds),
+    when the grader is root; ``None`` for an ordinary user (bwrap maps that user into the sandbox, so its kernels
+    count as the grader), or where no draw is free."""
     if os.geteuid() != 0:
         return None
     import pwd
+    import secrets
 
-    uid = KERNEL_UIDS + os.getpid()
-    try:
-        pwd.getpwuid(uid)
-    except KeyError:
-        return uid
+    for _ in range(16):
+        uid = KERNEL_UIDS.start + secrets.randbelow(len(KERNEL_UIDS))
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            return uid
     return None
+
+
+@functools.cache
+def zygote_uid() -> int | None:
+    """This process's warm kernels' host user (:func:`kernel_uid`, drawn once: every kernel its zygote forks keeps
+    the zygote's)."""
+    return kernel_uid()
+
+
+os.register_at_fork(after_in_child=zygote_uid.cache_clear)  # a forked worker draws its own
 
 
 def as_user(uid: int | None) -> dict[str, Any]:
     """``subprocess.Popen``'s arguments that start a sandbox as the host user ``uid`` (its group too, no other
     group); ``{}`` for ``None``, the grader's own user."""
     return {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
-

@@ -35,11 +35,12 @@ ipykernel's launcher (:data:`.user_kernel.IPYKERNEL`), which adds these walls:
    :attr:`Limits.tmpfs` each (default 256 MiB), ``/tmp`` 1 MiB and read-only once
    the folders inside it are mounted; ``/dev`` and the root itself are read-only.
 
-4. **A user of its own.** A root grader starts the sandbox as a host user that is neither root nor any account
-   (:func:`kernel_user`): what Linux counts per user, machine-wide (epoll watches, inotify instances, queued
-   signals), a kernel then takes from no one else. The user reaches only what the sandbox binds: the system, the
-   Python environment and dgmlab (which must be readable by all users, else kernels run as root and the grader
-   says why once), and a copy of the working folder's files and the connection file made for it.
+4. **A user of its own.** A root grader starts the sandbox as a host user that is neither root nor any account,
+   drawn at random (:func:`kernel_user`; a warm kernel keeps its worker's zygote's): what Linux counts per user,
+   machine-wide (epoll watches, inotify instances, queued signals), a kernel then takes from no one else. The user
+   reaches only what the sandbox binds: the system, the Python environment and dgmlab (which must be readable by
+   all users, else kernels run as root and the grader says why once), and a copy of the working folder's files and
+   the connection file, made for it alone.
 
 Not isolated: the system's programs and libraries are readable, an ordinary user's kernels run as that user
 (mapped into their own user namespace, so they share its per-user counts), and CPU time is shared. Where ``bwrap``
@@ -47,7 +48,6 @@ is missing or user namespaces are off, grading goes on unsandboxed and says so l
 """
 from __future__ import annotations
 
-import functools
 import importlib.util
 import logging
 import os
@@ -64,6 +64,7 @@ from typing import Any
 import homeworks
 
 from . import bubblewrap, warm_kernels, zygote
+from .processes import kill_group
 from .user_kernel import IPYKERNEL
 
 DEFAULT_MEMORY = 8 * 1024 ** 3
@@ -130,39 +131,52 @@ def _inside_unreachable(bwrap: str, timeout: float = 10.0, uid: int | None = Non
                     return None
                 time.sleep(0.01)
         finally:
-            proc.kill()
+            kill_group(proc)  # the sandbox's shell too: the user it ran as may be a kernel's next
             proc.wait()
     return ("the grader cannot reach files inside the sandbox through /proc/<pid>/root (a setuid bwrap makes its "
             "processes unreadable): use a bubblewrap that is not setuid, on a kernel with unprivileged user "
             "namespaces enabled")
 
 
-def kernel_user() -> int | None:
-    """The host user this process's sandboxes start as (:func:`.bubblewrap.kernel_uid`: never root), once bwrap
-    started as that user has built a kernel's sandbox here; ``None`` (the grader's own user) for an ordinary user's
-    grader, or where that user cannot (the Python environment, dgmlab or the data folder closed to other users):
-    said once, with what to open."""
-    uid = bubblewrap.kernel_uid()
+def kernel_user(zygote: bool = False) -> int | None:
+    """The host user a sandbox starts as: a fresh one each call (:func:`.bubblewrap.kernel_uid`: never root), or with
+    ``zygote`` this process's warm kernels' (:func:`.bubblewrap.zygote_uid`), where bwrap started as such a user
+    builds a kernel's sandbox here; ``None`` (the grader's own user) for an ordinary user's grader, or where it cannot
+    (the Python environment, dgmlab or the data folder closed to other users): said once, with what to open."""
+    uid = bubblewrap.zygote_uid() if zygote else bubblewrap.kernel_uid()
     if uid is None:
         return None
     view = [*_dev_and_tmp(Limits()), *bubblewrap.read_only_proc_system(), *bubblewrap.host_view(), *student_view()]
-    return _user_can_sandbox(uid, tuple(view))
+    return uid if _users_can_sandbox(tuple(view), uid) else None
 
 
-@functools.cache
-def _user_can_sandbox(uid: int, view: tuple[str, ...]) -> int | None:
+def _users_can_sandbox(view: tuple[str, ...], uid: int) -> bool:
+    """Whether bwrap started as ``uid``, one of the users :func:`.bubblewrap.kernel_uid` draws (all alike: no account,
+    no group), builds a sandbox of ``view``: asked once a view (:data:`_ASKED`), as the first such user."""
+    if view not in _ASKED:
+        _ASKED[view] = _user_builds(view, uid)
+    return _ASKED[view]
+
+
+_ASKED: dict[tuple[str, ...], bool] = {}
+
+
+def _user_builds(view: tuple[str, ...], uid: int) -> bool:
     bwrap = shutil.which("bwrap") or "bwrap"
-    probe = subprocess.run([bwrap, *view, *bubblewrap.SEAL, "--unshare-all", *bubblewrap.no_user_namespaces(),
-                            *bubblewrap.NO_CAPABILITIES, "--as-pid-1", sys.executable, "-I", "-S", "-c", "pass"],
-                           capture_output=True, text=True, **bubblewrap.as_user(uid))
-    why = probe.stderr.strip()[:300] if probe.returncode != 0 else _inside_unreachable(bwrap, uid=uid)
+    try:
+        probe = subprocess.run([bwrap, *view, *bubblewrap.SEAL, "--unshare-all", *bubblewrap.no_user_namespaces(),
+                                *bubblewrap.NO_CAPABILITIES, "--as-pid-1", sys.executable, "-I", "-S", "-c", "pass"],
+                               capture_output=True, text=True, timeout=60, **bubblewrap.as_user(uid))
+        why = probe.stderr.strip()[:300] if probe.returncode != 0 else _inside_unreachable(bwrap, uid=uid)
+    except (OSError, subprocess.SubprocessError) as exc:  # e.g. a container whose user namespace maps no such user
+        why = repr(exc)[:300]
     if not why:
-        return uid
-    log.warning("grading kernels run as root, the grader's user: bwrap started as the unprivileged user %d cannot "
-                "build their sandbox here (%s). Open the Python environment, dgmlab and DGMLAB_DATA to all users "
-                "(chmod o+rX on them and the folders above) so that a kernel takes nothing Linux counts per user from "
-                "root (epoll watches, inotify instances, queued signals)", uid, why)
-    return None
+        return True
+    log.warning("grading kernels run as root, the grader's user: bwrap started as an unprivileged user cannot build "
+                "their sandbox here (%s). Open the Python environment, dgmlab and DGMLAB_DATA to all users (chmod "
+                "o+rX on them and the folders above) so that a kernel takes nothing Linux counts per user from root "
+                "(epoll watches, inotify instances, queued signals)", why)
+    return False
 
 
 GRADER_PARTS = ("grading", "authoring")  # dgmlab's subpackages that are the grader's, not the student package
@@ -245,20 +259,20 @@ def kernel_environment(env: Mapping[str, str | None] | None = None) -> dict[str,
     return found
 
 
-def with_workdir_files(argv: list[str], copies: Path | None = None) -> list[str]:
+def with_workdir_files(argv: list[str], copies: Path | None = None, uid: int = -1) -> list[str]:
     """``argv`` with :data:`WORKDIR_FILES` replaced by a read-only bind of each regular file at the top of the
     working folder (``--chdir``) as it is now, when the kernel starts (links and folders are left out), and
     :data:`RUNTIME_FILES` by a read-only bind of the kernel's connection file (the ``-f`` argument) when it
-    exists. With ``copies`` (an empty folder the kernel's user may pass through: :func:`kernel_user`), each file is
-    bound from a copy made there, readable by all: the working folder itself lies in the grader's folders, closed to
-    that user."""
+    exists. With ``copies`` (an empty folder of the kernel's host user ``uid``: :func:`kernel_user`), each file is
+    bound from a copy made there for that user alone: the working folder itself lies in the grader's folders, closed
+    to it."""
     argv = list(argv)
     if WORKDIR_FILES in argv:
         workdir = Path(argv[argv.index("--chdir") + 1])
         binds = []
         for entry in sorted(os.scandir(workdir), key=lambda e: e.name) if workdir.is_dir() else []:
             if entry.is_file(follow_symlinks=False):
-                binds += ["--ro-bind", _copy(entry.path, copies) if copies else entry.path, entry.path]
+                binds += ["--ro-bind", _copy(entry.path, copies, uid) if copies else entry.path, entry.path]
         i = argv.index(WORKDIR_FILES)
         argv = argv[:i] + binds + argv[i + 1:]
     if RUNTIME_FILES in argv:
@@ -269,13 +283,15 @@ def with_workdir_files(argv: list[str], copies: Path | None = None) -> list[str]
     return argv
 
 
-def _copy(path: str, folder: Path) -> str:
-    """A copy of the file ``path`` (never followed if a link) in ``folder``, readable by all (mode 444)."""
+def _copy(path: str, folder: Path, uid: int) -> str:
+    """A copy of the file ``path`` (never followed if a link) in ``folder``, the host user ``uid``'s alone to read
+    (mode 400: its path is in bwrap's command line, which every user of the machine can read)."""
     copy = folder / os.path.basename(path)
     with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as source, \
-            open(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444), "wb") as dest:
+            open(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o400), "wb") as dest:
+        os.fchmod(dest.fileno(), 0o400)  # whatever the grader's umask
+        os.fchown(dest.fileno(), uid, uid)
         shutil.copyfileobj(source, dest, 1 << 20)
-    os.chmod(copy, 0o444)  # whatever the grader's umask
     return str(copy)
 
 
@@ -300,6 +316,7 @@ class Sandbox:
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
         self.uid = kernel_user()  # a root grader's kernel passes through these two, by name (random), to its files
+        zygote_uid = kernel_user(zygote=True) if self.limits.warm else None
         if self.uid is not None:
             for folder in (self._tmp, self.runtime):
                 os.chmod(folder, 0o711)
@@ -309,9 +326,9 @@ class Sandbox:
         if self.limits.warm:
             zygote = warm_kernels.zygote_argv([*_dev_and_tmp(self.limits), *bubblewrap.host_view(), *student_view()],
                                               kernel_environment())
-            if warm_kernels.ready(zygote, self.limits.memory, self.uid):
+            if warm_kernels.ready(zygote, self.limits.memory, zygote_uid):
                 self.argv = warm_kernels.kernel_spec(zygote, self.workdir, self.runtime, self.limits,
-                                                     kernel_environment(self.env), RUNTIME_TMPFS, self.uid)
+                                                     kernel_environment(self.env), RUNTIME_TMPFS, zygote_uid)
         return self
 
     def configure(self, config: Any) -> None:

@@ -9,6 +9,7 @@ lets it start no more. nbgrader's ``Execute`` (through dgmlab's ``TimedExecute``
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import tempfile
@@ -30,9 +31,10 @@ from . import warm_kernels
 from .bubblewrap import as_user, sandbox_root
 from .kernel_cgroup import KernelCgroup
 from .kernel_sandbox import RUNTIME_FILES, with_workdir_files
-from .processes import kill_tree
+from .processes import kill_tree, wait_gone
 from .tree_guard import MAX_THREADS, TreeGuard
 
+log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _KERNELS: dict[str, list[Any]] = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
 _STOPPED: set[str] = set()  # grading ids whose time is up: they may start no more kernels
@@ -50,8 +52,17 @@ class GradingStopped(RuntimeError):
     """A grading whose time limit has passed tried to start a kernel."""
 
 
+KILL_WAIT = 30.0  # seconds a killed kernel's processes are waited for (a warm one's user is the next kernel's)
+
+
 def _kill(proc: Any) -> None:
-    kill_tree(proc)
+    """Kill the kernel ``proc`` with its whole tree and wait until its processes are gone: a warm kernel's host user is
+    its zygote's, so the next kernel forked must not start while the last one still holds what Linux counts per user
+    (an attacker's kernel held all its user's epoll watches, which take seconds to free)."""
+    left = wait_gone(kill_tree(proc), KILL_WAIT)
+    if left:
+        log.warning("a killed grading kernel's processes %s were still there after %g s", [p.pid for p in left][:5],
+                    KILL_WAIT)
 
 
 def stop_kernels(grading_id: str) -> int:
@@ -237,10 +248,10 @@ class GradingKernelManager(AsyncKernelManager):
             if self.kernel_uid >= 0:  # started as the kernel's own user, which may read only what is made for it
                 kw.update(as_user(self.kernel_uid))
                 if os.path.isfile(self.connection_file):
-                    os.chown(self.connection_file, self.kernel_uid, self.kernel_uid)
-                copies = Path(tempfile.mkdtemp(prefix="files-", dir=self.runtime_dir or None))
-                copies.chmod(0o711)
-            await super()._async_launch_kernel(with_workdir_files(kernel_cmd, copies), **kw)
+                    os.chown(self.connection_file, self.kernel_uid, self.kernel_uid, follow_symlinks=False)
+                copies = Path(tempfile.mkdtemp(prefix="files-", dir=self.runtime_dir or None))  # 700
+                os.chown(copies, self.kernel_uid, self.kernel_uid, follow_symlinks=False)
+            await super()._async_launch_kernel(with_workdir_files(kernel_cmd, copies, self.kernel_uid), **kw)
         proc = psutil.Process(self.provisioner.pid)  # type: ignore[union-attr]
         self._process = proc
         if (warm or RUNTIME_FILES in kernel_cmd) and self.transport == "ipc":

@@ -19,8 +19,9 @@ def kill_group(proc: subprocess.Popen[Any]) -> None:
         pass
 
 
-def kill_tree(proc: Any) -> None:
-    """Kill ``proc`` (a :class:`psutil.Process`) and every descendant: its process group too.
+def kill_tree(proc: Any) -> list[Any]:
+    """Kill ``proc`` (a :class:`psutil.Process`) and every descendant: its process group too. Returns them all (to
+    wait for: :func:`wait_gone`).
 
     The descendants are listed before anything is killed (a killed parent's children are re-parented and
     could no longer be found); psutil refuses to signal a process id that was reused meanwhile.
@@ -42,6 +43,16 @@ def kill_tree(proc: Any) -> None:
             child.kill()
         except psutil.NoSuchProcess:
             pass
+    return [proc, *family]
+
+
+def wait_gone(procs: list[Any], timeout: float) -> list[Any]:
+    """Wait up to ``timeout`` seconds for the killed ``procs`` to be gone (what they held freed: a kernel that
+    took all of its user's epoll watches gives them back only as it exits, 5 s for 5.5 M); those still there."""
+    import psutil
+
+    _, alive = psutil.wait_procs(procs, timeout=timeout)
+    return alive
 
 
 def user_processes(uid: int) -> list[Any]:
