@@ -726,3 +726,13 @@ def test_a_killed_kernel_is_gone_with_what_it_held_before_the_next_may_start():
     assert holder.stdout.readline() == "held\n"
     kernels._kill(psutil.Process(holder.pid))
     assert holder.poll() is not None  # reaped: gone, not a zombie still freeing its files
+
+
+@KERNELS
+def test_the_grader_connects_no_stdin_channel_a_kernel_could_park_files_in(tmp_path, warm):
+    """A grading answers no input; a connected stdin socket the grader never read held a kernel's files (all its
+    user's epoll watches) past its kill: the kernel sees no peer on its stdin socket, and input() fails."""
+    with Kernel(_workdir(tmp_path), warm) as kernel:
+        said = kernel.run("try:\n    input('?')\nexcept Exception as exc:\n    print(type(exc).__name__)")
+        assert kernel.kc.stdin_channel.is_alive() is False and kernel.kc._stdin_channel is None
+    assert said.strip() == "StdinNotImplementedError"

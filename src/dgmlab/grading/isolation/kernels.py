@@ -8,6 +8,7 @@ lets it start no more. nbgrader's ``Execute`` (through dgmlab's ``TimedExecute``
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -169,12 +170,37 @@ class GradingKernelClient(AsyncKernelClient):
         :data:`MAX_MESSAGE_BYTES`, or its end): nothing more it sends there arrives."""
         return any(view.poll(0) for _, view in getattr(self, "_dgmlab_monitors", []))
 
+    def start_channels(self, shell: bool = True, iopub: bool = True, stdin: bool = True, hb: bool = True,
+                       control: bool = True) -> None:
+        """jupyter_client's, with no stdin channel: a grading answers no input (nbclient turns ``allow_stdin`` off),
+        and a socket the grader holds but never reads is where a kernel parked its files past its end (an attacker's
+        trial: the 5.5 M epoll watches of the user the next warm kernel runs as, sent there before the kill)."""
+        super().start_channels(shell=shell, iopub=iopub, stdin=False, hb=hb, control=control)
+
+    @property
+    def stdin_channel(self) -> Any:
+        """None connected (:meth:`start_channels`): jupyter_client's stop would otherwise connect one to stop it."""
+        return _NO_CHANNEL
+
     def stop_channels(self) -> None:
         """jupyter_client's, then the sockets' monitors closed (a worker grades thousands of notebooks)."""
         super().stop_channels()
         for monitor, _ in getattr(self, "_dgmlab_monitors", []):
             monitor.close(linger=0)
         self._dgmlab_monitors = []
+
+
+class _NoChannel:
+    """A channel never connected: not alive, nothing to stop."""
+
+    def is_alive(self) -> bool:
+        return False
+
+    def stop(self) -> None:
+        pass
+
+
+_NO_CHANNEL = _NoChannel()
 
 
 class GradingKernelManager(AsyncKernelManager):
@@ -284,7 +310,7 @@ class GradingKernelManager(AsyncKernelManager):
         (``TimedExecute.shutdown_kernel``), so nothing the student started outlives the grading."""
         proc = getattr(self, "_process", None)
         if proc is not None:
-            _kill(proc)
+            await asyncio.to_thread(_kill, proc)  # its wait for the processes to go blocks no other task
         await super()._async_kill_kernel(restart=restart)
 
     async def _async_wait(self, pollinterval: float = 0.005) -> None:
