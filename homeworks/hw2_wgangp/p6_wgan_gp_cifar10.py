@@ -177,7 +177,3 @@ if not runtime.is_grading():
 # $f$-GAN bounds of P1-P2 (exact at $d^*$, estimated from samples) and the Wasserstein
 # distance of P3-P6, whose metric structure (P4) and smoothness in the data (P3) are what make
 # it a sensible training signal, and whose Lipschitz constraint the gradient penalty enforces.
-#
-# **What to hand in:** this notebook **and** `p5_generator_weights.pt` (P5's graded generator, in the homework
-# folder; in Colab download both from Google Drive, `MyDrive/dgm-course/hw2_wgangp/`); the `figures/` folder
-# if you like; not `checkpoints/`.

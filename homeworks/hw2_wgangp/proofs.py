@@ -8,6 +8,8 @@ from pathlib import Path
 from dgmlab.authoring import fixture_copier
 from dgmlab.authoring.proofs import Mutant
 
+from . import student_mutants
+
 HW = "hw2_wgangp"
 # P5's graded file: the trained MNIST generator's weights (float16), written by the training cell in full mode.
 WEIGHTS_FILE = "p5_generator_weights.pt"
@@ -406,7 +408,7 @@ def gradient_penalty(critic, x_real, x_fake):
         ("-critic(x_fake).mean()", "-critic(x_fake).sum()")],
         earns={_LOSS_T: 0}),
     Mutant("p5_losses", "lam ignored (hard-coded 10)", edits=[(_PENALTY, _PENALTY.replace("lam", "10.0"))],
-           earns={_LOSS_T: 4.5}),
+           earns={_LOSS_T: 4.5}, says={_LOSS_T: "use the lam argument, not a fixed weight"}),
     Mutant("p5_losses", "generator loss on detached samples", edits=[
         ("-critic(x_fake).mean()", "-critic(x_fake.detach()).mean()")], earns={_LOSS_T: 4.25}),
     # the penalty computed in critic_loss itself: run as written (no stand-in for gradient_penalty is called)
@@ -437,7 +439,8 @@ def generator_loss(critic, x_fake):
         ("critic.parameters(), lr=lr, betas=(0.0, 0.9)", "critic.parameters(), lr=lr, betas=(0.5, 0.999)")],
         earns={_OPT_T: 2.5}),
     Mutant("p5_optimizers", "optimisers returned in the wrong order", edits=[
-        ("return opt_g, opt_c", "return opt_c, opt_g")], earns={_OPT_T: 0}),
+        ("return opt_g, opt_c", "return opt_c, opt_g")], earns={_OPT_T: 0},
+        says={_OPT_T: "left generator.A where it was: it should hold the generator's parameters"}),
     Mutant("p5_optimizers", "learning rate hard-coded (the lr argument ignored)", edits=[
         _lr_typed("generator"), _lr_typed("critic")], earns={_OPT_T: 2.5}),
     Mutant("p5_optimizers", "one optimiser over both networks, returned twice", edits=[
@@ -528,7 +531,7 @@ def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
 def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     return lr * (lr_low / lr) ** int(epoch >= cut_epoch)
 ''', passes=["p6_schedule_tests"]),
-]
+] + student_mutants.STUDENT_MUTANTS  # a careful student's (s81)
 
 # Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that survive because they change
 # nothing a grade should notice: {answer: {label: why}}. Since the network checks compare outputs with the grader's

@@ -261,20 +261,20 @@ if not runtime.is_grading():
     train_gray = dgmlab.data.mnist(train=True, scale="[0,1]", n=P2["n_train"])
     test_gray = dgmlab.data.mnist(train=False, scale="[0,1]", n=P2["n_test"])
     train_flat, test_flat = train_gray.images.flatten(1), test_gray.images.flatten(1)
-    flow = RealNVP(784, P2["hidden"], P2["n_coupling"]).to(device)
-    optimizer = torch.optim.Adam(flow.parameters(), lr=P2["lr"], weight_decay=1e-6)
+    real_nvp = RealNVP(784, P2["hidden"], P2["n_coupling"]).to(device)
+    optimizer = torch.optim.Adam(real_nvp.parameters(), lr=P2["lr"], weight_decay=1e-6)
     p2_losses, step = [], 0
     loader = torch.utils.data.DataLoader(train_flat, batch_size=P2["batch_size"], shuffle=True, drop_last=True,
                                          generator=torch.Generator().manual_seed(0))
     ckpt = Checkpoint(runtime.pick(full="checkpoints/p2_realnvp.pt", fast="checkpoints/p2_realnvp_fast.pt"),
-                      epochs=P2["epochs"], flow=flow, optimizer=optimizer, shuffle=loader.generator,
+                      epochs=P2["epochs"], flow=real_nvp, optimizer=optimizer, shuffle=loader.generator,
                       config=dict(P2, data=train_flat, code=[dequantize, log_prob_data, bits_per_dim]))
     done, p2_losses = ckpt.resume([], retrain=P2_RETRAIN)
     step = len(p2_losses)
     for epoch in range(done, P2["epochs"]):
         for xb in tqdm(loader, desc=f"Real NVP epoch {epoch + 1}"):
             yb = dequantize(xb).to(device)
-            loss = bits_per_dim(log_prob_data(flow, yb, P2["alpha"]), 784).mean()
+            loss = bits_per_dim(log_prob_data(real_nvp, yb, P2["alpha"]), 784).mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -283,10 +283,10 @@ if not runtime.is_grading():
             if P2["max_steps"] and step >= P2["max_steps"]:
                 break
         ckpt.save(epoch + 1, p2_losses)
-    p2_test_bpd = evaluate_bpd(flow, test_flat, P2["alpha"])
+    p2_test_bpd = evaluate_bpd(real_nvp, test_flat, P2["alpha"])
     print(f"test bits/dim: {p2_test_bpd:.3f}")
     if runtime.mode() == "full":   # the graded file: float16 state dict, written atomically
-        dgmlab.workspace.saved(artifacts.save_weights(flow, "p2_realnvp_weights.pt"), graded=True)
+        dgmlab.workspace.saved(artifacts.save_weights(real_nvp, "p2_realnvp_weights.pt"), graded=True)
     else:
         print("no weights saved: only the full settings write p2_realnvp_weights.pt")
     plots.loss_curves({"train bits/dim": p2_losses}, title="Real NVP training", ylabel="bits/dim", smooth=10,
@@ -299,20 +299,20 @@ if not runtime.is_grading():
 # %% locked=true grade_id="p2_samples" uses_answers=true
 if not runtime.is_grading():
     runtime.seed_everything(2)
-    flow.eval()
+    real_nvp.eval()
     with torch.no_grad():
         z = torch.randn(64, 784, device=device)
-        samples = {t: inverse_logit_transform(flow.inverse(t * z), P2["alpha"]).clamp(0, 1) for t in (1.0, 0.7)}
+        samples = {t: inverse_logit_transform(real_nvp.inverse(t * z), P2["alpha"]).clamp(0, 1) for t in (1.0, 0.7)}
         for t, s in samples.items():
             plots.image_grid(s.view(-1, 1, 28, 28).cpu(), nrow=8, title=f"Real NVP samples, temperature {t}",
                              save=FIGURES / f"p2_samples_t{t}.png")
             plt.show()
         ends = test_flat[:10].to(device) * 255 / 256 + 0.5 / 256       # mid-bin dequantisation
-        z_ends, _ = flow(logit_transform(ends, P2["alpha"])[0])
+        z_ends, _ = real_nvp(logit_transform(ends, P2["alpha"])[0])
         z_a, z_b = z_ends[0::2], z_ends[1::2]
         steps = torch.linspace(0, 1, 8, device=device)
         path = torch.stack([(1 - w) * z_a + w * z_b for w in steps], dim=1)      # (5, 8, 784)
-        images = inverse_logit_transform(flow.inverse(path.reshape(-1, 784)), P2["alpha"]).clamp(0, 1)
+        images = inverse_logit_transform(real_nvp.inverse(path.reshape(-1, 784)), P2["alpha"]).clamp(0, 1)
         plots.interpolation_strip(images.view(5, 8, 1, 28, 28).cpu(), title="latent interpolations",
                                   save=FIGURES / "p2_interpolations.png")
         plt.show()
@@ -329,7 +329,7 @@ if not runtime.is_grading():
     n_eval = runtime.pick(full=10000, fast=200)
     runtime.seed_everything(3)
     with torch.no_grad():
-        generated = torch.cat([inverse_logit_transform(flow.inverse(torch.randn(500, 784, device=device)),
+        generated = torch.cat([inverse_logit_transform(real_nvp.inverse(torch.randn(500, 784, device=device)),
                                                        P2["alpha"]).clamp(0, 1).cpu()
                                for _ in range(math.ceil(n_eval / 500))])[:n_eval]
     feats_real = metrics.mnist_features(test_gray.images[:n_eval], scale="[0,1]")

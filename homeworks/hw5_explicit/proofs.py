@@ -10,8 +10,8 @@ from pathlib import Path
 from dgmlab.authoring import fixture_copier
 from dgmlab.authoring.proofs import Mutant
 
+from . import name_mutants, student_mutants
 from .equivalent_mutants import EQUIVALENT_MUTANTS  # noqa: F401 - the builder's, with MUTANTS and PARTIAL
-from .name_mutants import STATE_NAME_MUTANTS
 
 HW = "hw5_explicit"
 # The files a full-mode run writes in the homework folder and two artifact cells grade (docs/hw5_explicit.md):
@@ -575,7 +575,7 @@ class CouplingLayer(nn.Module):
     Mutant("p2_bpd", "not divided by the number of dimensions", edits=[("(-log_p_y / num_dims + math.log(256))", "(-log_p_y + num_dims * math.log(256))")], earns={"p2_bpd_tests": 0}),
     Mutant("p2_bpd", "correct variant: log2", "def bits_per_dim(log_p_y, num_dims):\n    return 8.0 - log_p_y / (num_dims * math.log(2))",
            passes=["p2_bpd_tests"]),
-] + STATE_NAME_MUTANTS  # issue 62: same numbers, not the names the weights file is read by
+] + name_mutants.STATE_NAME_MUTANTS + student_mutants.STUDENT_MUTANTS  # issue 62's; a careful student's (s81)
 PARTIAL = [
     "mask A and B swapped",
     "missing logit-transform Jacobian",

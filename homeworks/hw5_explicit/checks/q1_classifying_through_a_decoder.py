@@ -164,9 +164,9 @@ def _differentiable(v, q, wrt):
     if found.get("finite_with_unreachable_x") is False:
         raise AssertionError(
             f"the gradient of {q}(y|x) with respect to {wrt} is NaN or inf for a batch holding x = 3, which no latent "
-            f"decodes to, so a training step on such a batch would make every parameter NaN: a division by P(x) = 0 "
-            f"sends NaN back even in the branch torch.where does not take; divide by a denominator that is never 0 "
-            f"there")
+            f"decodes to, so a training step on such a batch would make every parameter NaN: a division by P(x) = 0, "
+            f"or log P(x) = -inf in log space (a logsumexp over no latent), sends NaN back even in the branch "
+            f"torch.where does not take; compute with a denominator that is never 0 there, or its log never -inf")
 
 
 @points(0.25)

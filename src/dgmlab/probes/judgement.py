@@ -91,10 +91,16 @@ class _Inputs(dict[str, Any]):
     __getattr__ = dict.__getitem__
 
 
+# errors torch raises whose words do not say what to change in the student's code, and what to say besides
+TORCH_HINTS = (("betas must be either both floats or both Tensors", "write each of Adam's betas as a float (0.0, "
+                "not 0)"),)
+
+
 def usable(name: str, value: Any) -> Any:
     """``value``, or a :class:`TestFailure` saying why it cannot be tested."""
     if isinstance(value, wire.Raised):
-        raise TestFailure(f"your code raised {value.message}")
+        hint = next((f": {said}" for words, said in TORCH_HINTS if words in value.message), "")
+        raise TestFailure(f"your code raised {value.message}{hint}")
     if isinstance(value, wire.Unreadable):
         raise TestFailure(f"{name} cannot be checked: {value.message}")
     if isinstance(value, wire.Unsupported):

@@ -8,6 +8,7 @@ gives each a hand score (the tests' points to accept the run, fewer if it is not
 from __future__ import annotations
 
 from ..hand import trained_looks
+from ..hand.class_grades import gradebook
 from ..judge.training_record import ONE_RUN, kept_verdicts
 
 
@@ -50,8 +51,6 @@ def report_lines(course, hws) -> list:
 def _looked(course, hw: str, student: str, cells) -> bool:
     """Whether every cell the verdict names has a hand score that stands (``dgmlab grade --looked``; a regrade that
     scores the cell anew flags it again)."""
-    from ..hand.class_grades import gradebook
-
     if not cells or not (course.root / "gradebook.db").exists():
         return False
     with gradebook(course) as gb:
