@@ -736,3 +736,17 @@ def test_the_grader_connects_no_stdin_channel_a_kernel_could_park_files_in(tmp_p
         said = kernel.run("try:\n    input('?')\nexcept Exception as exc:\n    print(type(exc).__name__)")
         assert kernel.kc.stdin_channel.is_alive() is False and kernel.kc._stdin_channel is None
     assert said.strip() == "StdinNotImplementedError"
+
+
+def test_a_tmpdir_closed_to_other_users_runs_kernels_as_root_saying_why(tmp_path, monkeypatch, caplog):
+    """A SLURM job's TMPDIR is mode 700: a kernel user could not bind its files from the sandboxes folder there (every
+    kernel failed to start). The probe binds such a file: kernels then run as the grader's user, and the log says why."""
+    if os.geteuid() != 0:
+        pytest.skip("the grader is not root: its kernels run as its own user anyway")
+    closed = tmp_path / "job"
+    closed.mkdir(mode=0o700)
+    monkeypatch.setattr(bubblewrap.tempfile, "gettempdir", lambda: str(closed))
+    monkeypatch.setattr(sandbox, "_ASKED", {})
+    with caplog.at_level("WARNING"):
+        assert sandbox.kernel_user() is None
+    assert "Permission denied" in caplog.text and "TMPDIR" in caplog.text

@@ -162,20 +162,26 @@ _ASKED: dict[tuple[str, ...], bool] = {}
 
 
 def _user_builds(view: tuple[str, ...], uid: int) -> bool:
+    """The probe: a kernel's view and a file bound from a sandbox's folder as a cold kernel's copies are (the
+    sandboxes folder lies in TMPDIR, which a SLURM job makes mode 700: a user cannot pass through it to bind)."""
     bwrap = shutil.which("bwrap") or "bwrap"
     try:
-        probe = subprocess.run([bwrap, *view, *bubblewrap.SEAL, "--unshare-all", *bubblewrap.no_user_namespaces(),
-                                *bubblewrap.NO_CAPABILITIES, "--as-pid-1", sys.executable, "-I", "-S", "-c", "pass"],
-                               capture_output=True, text=True, timeout=60, **bubblewrap.as_user(uid))
-        why = probe.stderr.strip()[:300] if probe.returncode != 0 else _inside_unreachable(bwrap, uid=uid)
+        with tempfile.TemporaryDirectory(prefix="probe-", dir=bubblewrap.sandboxes_folder()) as tmp:
+            os.chmod(tmp, 0o711)
+            copy = _copy(__file__, Path(tmp), uid)
+            probe = subprocess.run([bwrap, *view, "--ro-bind", copy, "/.dgmlab-probe", *bubblewrap.SEAL,
+                                    "--unshare-all", *bubblewrap.no_user_namespaces(), *bubblewrap.NO_CAPABILITIES,
+                                    "--as-pid-1", sys.executable, "-I", "-S", "-c", "open('/.dgmlab-probe').read()"],
+                                   capture_output=True, text=True, timeout=60, **bubblewrap.as_user(uid))
+        why = probe.stderr.strip()[-300:] if probe.returncode != 0 else _inside_unreachable(bwrap, uid=uid)
     except (OSError, subprocess.SubprocessError) as exc:  # e.g. a container whose user namespace maps no such user
         why = repr(exc)[:300]
     if not why:
         return True
     log.warning("grading kernels run as root, the grader's user: bwrap started as an unprivileged user cannot build "
-                "their sandbox here (%s). Open the Python environment, dgmlab and DGMLAB_DATA to all users (chmod "
-                "o+rX on them and the folders above) so that a kernel takes nothing Linux counts per user from root "
-                "(epoll watches, inotify instances, queued signals)", why)
+                "their sandbox here (%s). Open the Python environment, dgmlab, DGMLAB_DATA and TMPDIR to all users "
+                "(chmod o+rX on them and o+x on the folders above) so that a kernel takes nothing Linux counts per "
+                "user from root (epoll watches, inotify instances, queued signals)", why)
     return False
 
 
