@@ -138,16 +138,17 @@ def _inside_unreachable(bwrap: str, timeout: float = 10.0, uid: int | None = Non
             "namespaces enabled")
 
 
-def kernel_user(zygote: bool = False) -> int | None:
+def kernel_user(zygote: bool = False, view: list[str] | None = None) -> int | None:
     """The host user a sandbox starts as: a fresh one each call (:func:`.bubblewrap.kernel_uid`: never root), or with
     ``zygote`` this process's warm kernels' (:func:`.bubblewrap.zygote_uid`), where bwrap started as such a user
-    builds a kernel's sandbox here; ``None`` (the grader's own user) for an ordinary user's grader, or where it cannot
-    (the Python environment, dgmlab or the data folder closed to other users): said once, with what to open."""
+    builds a kernel's sandbox of ``view`` (default :func:`kernel_view`) here; ``None`` (the grader's own user) for an
+    ordinary user's grader, or where it cannot (the Python environment, dgmlab or the data folder closed to other
+    users): said once, with what to open."""
     uid = bubblewrap.zygote_uid() if zygote else bubblewrap.kernel_uid()
     if uid is None:
         return None
-    view = [*_dev_and_tmp(Limits()), *bubblewrap.read_only_proc_system(), *bubblewrap.host_view(), *student_view()]
-    return uid if _users_can_sandbox(tuple(view), uid) else None
+    probed = [*_dev_and_tmp(Limits()), *bubblewrap.read_only_proc_system(), *(kernel_view() if view is None else view)]
+    return uid if _users_can_sandbox(tuple(probed), uid) else None
 
 
 def _users_can_sandbox(view: tuple[str, ...], uid: int) -> bool:
@@ -227,13 +228,19 @@ def _dev_and_tmp(limits: Limits) -> list[str]:
             "--size", size, "--tmpfs", "/var/tmp", "--size", str(bubblewrap.TMP_TMPFS), "--tmpfs", "/tmp"]
 
 
-def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict[str, str] | None = None) -> list[str]:
+def kernel_view() -> list[str]:
+    """What a kernel sees of this machine: :func:`.bubblewrap.host_view`, then :func:`student_view` over it."""
+    return [*bubblewrap.host_view(), *student_view()]
+
+
+def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict[str, str] | None = None,
+                view: list[str] | None = None) -> list[str]:
     """The kernel command: ipykernel under prlimit inside bwrap (see module docstring). Of this machine's folders
-    it sees :func:`.bubblewrap.host_view` and, writable, the working folder and the runtime folder, each a tmpfs of
-    its own."""
+    it sees ``view`` (default :func:`kernel_view`) and, writable, the working folder and the runtime folder, each a
+    tmpfs of its own."""
     # the tmpfs mounts first: a Python environment, dgmlab or data folder under /tmp or /var/tmp is bound over them
     args = [*bubblewrap.bwrap_command(), *_dev_and_tmp(limits), *bubblewrap.read_only_proc_system(),
-            *bubblewrap.host_view(), *student_view()]
+            *(kernel_view() if view is None else view)]
     # the working folder: a sized tmpfs, with the files there when the kernel starts bound in read-only
     args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES]
     # the runtime folder: a small tmpfs of the sandbox's own, where the kernel creates its ipc sockets (the grader
@@ -321,17 +328,17 @@ class Sandbox:
         self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=bubblewrap.sandboxes_folder()))
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
-        self.uid = kernel_user()  # a root grader's kernel passes through these two, by name (random), to its files
-        zygote_uid = kernel_user(zygote=True) if self.limits.warm else None
+        view = kernel_view()  # built once a submission (30 ms): the probe, the cold command and the zygote's share it
+        self.uid = kernel_user(view=view)  # a root grader's kernel passes through these two, by name, to its files
+        zygote_uid = kernel_user(zygote=True, view=view) if self.limits.warm else None
         if self.uid is not None:
             for folder in (self._tmp, self.runtime):
                 os.chmod(folder, 0o711)
-        self.argv = self.cold_argv = kernel_argv(self.workdir, self.runtime, self.limits, env=self.env)
+        self.argv = self.cold_argv = kernel_argv(self.workdir, self.runtime, self.limits, env=self.env, view=view)
         # forked from this worker's zygote, whose view and environment are a cold kernel's (the cold command kept: a
         # working folder of more files than a fork takes starts cold, which only its launch can tell)
         if self.limits.warm:
-            zygote = warm_kernels.zygote_argv([*_dev_and_tmp(self.limits), *bubblewrap.host_view(), *student_view()],
-                                              kernel_environment())
+            zygote = warm_kernels.zygote_argv([*_dev_and_tmp(self.limits), *view], kernel_environment())
             if warm_kernels.ready(zygote, self.limits.memory, zygote_uid):
                 self.argv = warm_kernels.kernel_spec(zygote, self.workdir, self.runtime, self.limits,
                                                      kernel_environment(self.env), RUNTIME_TMPFS, zygote_uid)
