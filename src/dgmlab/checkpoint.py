@@ -50,6 +50,8 @@ import time
 import types
 from pathlib import Path
 
+from dgmlab import syntax_tree
+
 from .checkpoint_record import Record, Trail, save_atomically
 
 FORMAT = "dgmlab-checkpoint/1"
@@ -89,7 +91,7 @@ def _source_tree(fn) -> ast.AST | None:
     """The syntax tree of ``fn``'s own definition (a def or a lambda), or None when its source cannot be found."""
     try:
         lines, _ = inspect.getsourcelines(fn)
-        tree = ast.parse(textwrap.dedent("".join(lines)))
+        tree = syntax_tree.parse(textwrap.dedent("".join(lines)))
     except (OSError, TypeError, SyntaxError, ValueError):  # no source; a lambda cut out of a longer statement
         return None
     if fn.__name__ == "<lambda>":

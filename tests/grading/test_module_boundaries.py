@@ -4,6 +4,7 @@ import ast
 from pathlib import Path
 
 from conftest import ROOT
+from dgmlab import syntax_tree
 
 
 def _imported_from(src, path, node: ast.ImportFrom) -> str:
@@ -22,7 +23,7 @@ def private_imports(src=ROOT / "src") -> list:
     (``from dgmlab.grading.x import _y``), at a module's top or inside a function."""
     found = []
     for path in sorted((src / "dgmlab" / "grading").rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        tree = syntax_tree.parse(path.read_text(encoding="utf-8"), str(path))
         for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)), key=lambda n: n.lineno):
             module = _imported_from(src, path, node)
             if module == "dgmlab.grading" or module.startswith("dgmlab.grading."):
@@ -55,7 +56,7 @@ def private_reads(src=ROOT / "src") -> list:
     ``rubrics._n``), in ``src/dgmlab/grading``."""
     found = []
     for path in sorted((src / "dgmlab" / "grading").rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        tree = syntax_tree.parse(path.read_text(encoding="utf-8"), str(path))
         modules = {}  # local name -> the grader module it names
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)):
             package = _imported_from(src, path, node)

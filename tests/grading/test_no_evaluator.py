@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from dgmlab import syntax_tree
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "dgmlab"
 HOMEWORKS = ROOT / "homeworks"
@@ -152,7 +154,7 @@ def _callee(call: ast.Call, aliases: dict, shadowed: set) -> str | None:
 
 def evaluator_calls(source: str, filename: str = "<snippet>") -> list[tuple[str, str, int]]:
     """``(enclosing qualname, callee, line)`` of every evaluator call in ``source``."""
-    tree = ast.parse(source, filename)
+    tree = syntax_tree.parse(source, filename)
     aliases = _aliases(tree)
     shadowed = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                 and n.name in BUILTIN_EVALUATORS}

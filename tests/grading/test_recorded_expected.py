@@ -11,7 +11,7 @@ import torch
 
 import homeworks
 from conftest import ROOT
-from dgmlab import probes
+from dgmlab import probes, syntax_tree
 from dgmlab.grading.references import recorded
 from dgmlab.probes import wire
 
@@ -233,7 +233,7 @@ def _student_modules() -> dict:
 def _imports(path: Path, package: list) -> list[str]:
     """The modules a file of ``package`` imports, absolute (relative imports resolved)."""
     out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(syntax_tree.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             out += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -274,7 +274,7 @@ def test_the_hidden_tests_import_their_names_from_the_checks(hw):
     assert not hasattr(probes, "context"), "dgmlab.probes hands out a homework's names: its hidden tests import them"
     hidden = ROOT / "homeworks" / hw / "hidden"
     calls = [f"{path.name}:{node.lineno}" for path in sorted(hidden.glob("*.py"))
-             for node in ast.walk(ast.parse(path.read_text()))
+             for node in ast.walk(syntax_tree.parse(path.read_text()))
              if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "context"]
     assert sorted(hidden.glob("q*.py")) or sorted(hidden.glob("p*.py")), f"{hidden} has no part's hidden tests"
     assert not calls, f"{hw}'s hidden tests read names through context(): {calls}; import them from the checks"

@@ -5,6 +5,7 @@ steps, each returning a record where several values travel. Read with the parser
 import ast
 
 from conftest import ROOT
+from dgmlab import syntax_tree
 
 MAX_LINES = 60
 GRADING = "src/dgmlab/grading"
@@ -14,7 +15,7 @@ EXCLUDED: dict = {}  # "path:function" -> why it may be longer (none: each one n
 
 def _functions(path):
     """``(name, lines)`` of each function and method in the module at ``path``, nested ones included."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = syntax_tree.parse(path.read_text(encoding="utf-8"), filename=str(path))
     return [(node.name, node.end_lineno - node.lineno + 1) for node in ast.walk(tree)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
 

@@ -9,7 +9,7 @@ import pytest
 
 import homeworks
 from conftest import ROOT, load_script
-from dgmlab import handin
+from dgmlab import handin, syntax_tree
 from dgmlab.grading.references import recorded
 
 KIT = set(homeworks.names())
@@ -41,7 +41,7 @@ def _chain(node) -> set:
 def hand_kept(path: Path) -> list[str]:
     """``line: what`` for each place ``path`` lists every kit homework by hand, keys several in one dict, or
     chooses between several by ``if hw == ...``."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = syntax_tree.parse(path.read_text(encoding="utf-8"))
     out = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and len(KIT) > 1 and _kit_ids(node.elts) == KIT:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from dgmlab import syntax_tree
 from kit_modules import kit_modules
 
 # The calls that import a module named by their first argument, and what they import of it: the module, or (find_spec,
@@ -80,7 +81,7 @@ class _Module:
 
     def __init__(self, name: str, path: Path, package: bool):
         self.name, self.package = name, (name if package else name.rpartition(".")[0])
-        self.tree = ast.parse(path.read_text(encoding="utf-8"))
+        self.tree = syntax_tree.parse(path.read_text(encoding="utf-8"))
         self.constants = {t.id: n.value.value for n in self.tree.body if isinstance(n, ast.Assign)
                           and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
                           for t in n.targets if isinstance(t, ast.Name)}

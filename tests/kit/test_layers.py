@@ -11,6 +11,7 @@ from pathlib import Path
 import tomllib
 
 from conftest import ROOT
+from dgmlab import syntax_tree
 
 CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
 
@@ -68,7 +69,7 @@ def _imports(path: Path, package: list) -> set:
     import ast
 
     out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(syntax_tree.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):

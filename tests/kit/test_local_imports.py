@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT
+from dgmlab import syntax_tree
 from kit_modules import kit_modules
 
 # Third-party modules loaded inside functions, and why. Times: `python -X importtime -c "import X"`, the best of
@@ -113,7 +114,7 @@ def _walk(node, in_function: bool, found: list) -> None:
 
 def _imports(path: Path) -> list:
     found = []
-    _walk(ast.parse(path.read_text(encoding="utf-8")), False, found)
+    _walk(syntax_tree.parse(path.read_text(encoding="utf-8")), False, found)
     return found
 
 

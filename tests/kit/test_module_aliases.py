@@ -5,6 +5,7 @@ aliases are the conventional third-party ones in :data:`ALLOWED`, which every re
 import ast
 
 from conftest import ROOT
+from dgmlab import syntax_tree
 
 PACKAGE = ROOT / "src" / "dgmlab"
 
@@ -22,7 +23,7 @@ ALLOWED = {
 def short_aliases(source: str, label: str) -> list[str]:
     """Each ``module as X`` (X of one or two letters) that the source imports and ALLOWED does not list."""
     found = []
-    for node in ast.walk(ast.parse(source, filename=label)):
+    for node in ast.walk(syntax_tree.parse(source, filename=label)):
         if isinstance(node, ast.Import):
             named = [(alias.name, alias) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

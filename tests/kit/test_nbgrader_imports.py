@@ -5,6 +5,7 @@ other module asks them, by names that say what it does (``nbgrader_gradebook.ope
 import ast
 
 from conftest import ROOT
+from dgmlab import syntax_tree
 
 PACKAGE = ROOT / "src" / "dgmlab"
 
@@ -46,7 +47,7 @@ def _nbgrader_names(node) -> list:
 def nbgrader_imports(source: str, label: str) -> list:
     """``(line, dotted name)`` of every import of nbgrader in ``source``: at the top, inside a function or class,
     under ``if TYPE_CHECKING``, or by a constant name given to ``importlib.import_module``/``__import__``."""
-    return sorted((node.lineno, name) for node in ast.walk(ast.parse(source, filename=label))
+    return sorted((node.lineno, name) for node in ast.walk(syntax_tree.parse(source, filename=label))
                   for name in _nbgrader_names(node))
 
 

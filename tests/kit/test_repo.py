@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT, homework_builders
+from dgmlab import syntax_tree
 from dgmlab.grading.course import Course, release_differences
 
 try:
@@ -176,7 +177,7 @@ def _visible_asserts_without_message(source: str) -> list:
     from dgmlab.probes.points import hidden_lines
 
     hidden = hidden_lines(source)
-    return [node.lineno for node in ast.walk(ast.parse(source))
+    return [node.lineno for node in ast.walk(syntax_tree.parse(source))
             if isinstance(node, (ast.Assert, ast.Raise)) and node.lineno not in hidden and (
                 isinstance(node, ast.Assert) and node.msg is None  # (ruff's S101 refuses asserts in checks)
                 or isinstance(node, ast.Raise) and _bare_assertion_error(node.exc))]
@@ -234,7 +235,7 @@ def _unstated_zips(path) -> list[str]:
 
     source = path.read_text(encoding="utf-8")
     return [f"{path.relative_to(ROOT)}:{node.lineno}: {ast.get_source_segment(source, node)[:80]}"
-            for node in ast.walk(ast.parse(source))
+            for node in ast.walk(syntax_tree.parse(source))
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "zip"
             and not any(k.arg == "strict" for k in node.keywords)]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from dgmlab import syntax_tree
 from dgmlab.grading.course import Course
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
@@ -69,7 +70,7 @@ def reference_names() -> set:
     names = set()
     for module in pkgutil.iter_modules(refs.__path__):
         source = (Path(refs.__path__[0]) / f"{module.name}.py").read_text(encoding="utf-8")
-        names |= {n.name for n in ast.parse(source).body
+        names |= {n.name for n in syntax_tree.parse(source).body
                   if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")}
     return names
 
@@ -111,7 +112,7 @@ def test_student_wheel_has_no_grader_and_no_reference(dist, tmp_path):
     assert references, "the grader's references (dgmlab.grading.references) define no function"
     defined = set()
     for path in site.rglob("*.py"):
-        tree = ast.parse(path.read_bytes())
+        tree = syntax_tree.parse(path.read_bytes())
         defined |= {(n.name, path.relative_to(site).as_posix()) for n in ast.walk(tree)
                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     assert sorted((n, where) for n, where in defined if n in references and n not in TOOLS) == []

@@ -25,7 +25,7 @@ import tomllib
 import torch
 
 from conftest import ROOT, homework_builders
-from dgmlab import probes
+from dgmlab import probes, syntax_tree
 from dgmlab.authoring.percent import parts, read_cells
 from dgmlab.authoring.proofs import bound_names
 from dgmlab.probes import wire
@@ -96,7 +96,7 @@ def _callables_bound(source: str) -> set[str]:
     """The names a cell binds at top level to a function or class (``def``, ``class``, ``name = lambda``)."""
     import ast
 
-    tree = ast.parse(source)
+    tree = syntax_tree.parse(source)
     out = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dgmlab import syntax_tree
+
 from ..grading.isolation.kernel_sandbox import DEFAULT_MEMORY
 from ..selfcheck import CELL_TIMEOUT
 from .proofs import NotebookSession, _grade_id, _is_test, full_marks
@@ -171,7 +173,7 @@ def generate(answer: str, source: str) -> list[Generated]:
     region = solution_lines(source)
     if not region:
         return []
-    tree = ast.parse(source)
+    tree = syntax_tree.parse(source)
     original = ast.unparse(tree)
     seen, out = {original}, []
     for index, op, desc, apply in _sites(tree, region):

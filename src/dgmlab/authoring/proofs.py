@@ -42,7 +42,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from dgmlab import probes
+from dgmlab import probes, syntax_tree
 
 from ..grading import hidden
 from ..grading.cell_roles import is_graded, is_solution
@@ -167,19 +167,10 @@ def _failed(cell) -> tuple[bool, str]:
     return False, ""
 
 
-def parse(source: str) -> ast.Module:
-    """``ast.parse(source)``, once again where CPython 3.11 before 3.11.8 raised its spurious "AST constructor
-    recursion depth mismatch" (gh-106905: a counter the threads of one process share; it failed a corpus test)."""
-    try:
-        return ast.parse(source)
-    except SystemError:
-        return ast.parse(source)
-
-
 def bound_names(source: str) -> list[str]:
     """Names a cell binds at top level (defs, classes, assignments, imports)."""
     try:
-        tree = parse(source)
+        tree = syntax_tree.parse(source)
     except SyntaxError:
         return []
     names = []
@@ -308,7 +299,7 @@ def full_marks(got: str) -> bool:
 def _names_read(source: str) -> set | None:
     """The names a cell's code reads or binds (``None`` when it does not parse: IPython magics)."""
     try:
-        tree = parse(source)
+        tree = syntax_tree.parse(source)
     except SyntaxError:
         return None
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}

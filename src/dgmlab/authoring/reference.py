@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nbformat
 
+from dgmlab import syntax_tree
+
 from ..grading.cell_roles import is_graded
 
 TRAINING_GUARD = re.compile(r"^\s*if not (\w+\.)*is_grading\(\)")  # the notebook's own training runs
@@ -25,7 +27,7 @@ def _grade_id(cell) -> str | None:
 def _defines(source: str) -> set[str]:
     """Top-level function and class names a cell defines."""
     try:
-        tree = ast.parse(source)
+        tree = syntax_tree.parse(source)
     except SyntaxError:
         return set()
     return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}

@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dgmlab import syntax_tree
+
 from ..probes import CHECKS_FILE, EXPECTED_FILE, POINTS_FILE
 from . import nbgrader_app
 from .autograde.cluster_platforms import on_this_machine
@@ -131,7 +133,7 @@ def values_unrecorded(course: Course, hw: str) -> str | None:
     if not hidden.is_file() or (hidden.parent / EXPECTED_FILE).is_file():
         return None
     try:
-        tree = ast.parse(hidden.read_text(encoding="utf-8"), filename=str(hidden))
+        tree = syntax_tree.parse(hidden.read_text(encoding="utf-8"), filename=str(hidden))
     except (SyntaxError, ValueError, UnicodeDecodeError):
         return None  # the build reports a hidden.py it cannot read
     records = any(isinstance(node, (ast.Assign, ast.AnnAssign))

@@ -41,6 +41,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, cast
 
+from dgmlab import syntax_tree
+
 from .. import runtime, workspace
 from . import wire
 from .cell_spec import MAX_REASON, WORKING_SEED, CheckSpec, TestFailure, make_inputs
@@ -408,7 +410,7 @@ def cell_call(source: str) -> tuple[str, tuple[str, ...]] | None:
     """``(grade_id, argument names)`` of the ``check("...", a, b)`` call a test cell makes, or ``None``
     when the cell makes none (the grader gives such a test cell 0: its score would come from the kernel)."""
     try:
-        tree = ast.parse(source)
+        tree = syntax_tree.parse(source)
     except SyntaxError:
         return None
     for node in tree.body:

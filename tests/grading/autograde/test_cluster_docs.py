@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from dgmlab import syntax_tree
 
 DOCS = ROOT / "docs" / "cluster.md"
 SLURM = ROOT / "docs" / "cluster" / "slurm_config.py"
@@ -26,7 +27,7 @@ def site_settings(values: dict | None = None) -> str:
     text = SLURM.read_text(encoding="utf-8")
     if values is None:
         return text
-    tree = ast.parse(text)
+    tree = syntax_tree.parse(text)
     names = [n.targets[0].attr for n in tree.body if isinstance(n, ast.Assign)]
     assert sorted(names) == sorted(values), f"slurm_config.py sets {names}; the site gives {sorted(values)}"
     lines = text.splitlines()

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from dgmlab import probes
+from dgmlab import probes, syntax_tree
 from dgmlab.grading import hidden
 from dgmlab.probes.points import HIDDEN_BEGIN
 
@@ -45,7 +45,7 @@ def test_hidden_modules_read_no_name_they_do_not_define_or_import(hw):
     import builtins
 
     for path in sorted((ROOT / "homeworks" / hw / "hidden").glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = syntax_tree.parse(path.read_text(encoding="utf-8"))
         bound = set(dir(builtins)) | {"__file__", "__name__"}
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)):

@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from conftest import ROOT
+from dgmlab import syntax_tree
 
 # hw3 Q4 judged on the grader's draw for answers computed on another (visible and hidden tests: 0.75 of 3), hw3
 # Q2's k negative (its visible test fails), and a course's own checks.py whose only test is an assert (earned 0 of 1)
@@ -82,6 +83,6 @@ def test_no_check_or_hidden_test_of_the_kit_uses_assert():
     found = [f"{path.relative_to(ROOT)}:{node.lineno}"
              for folder in ("homeworks", "src/dgmlab")
              for path in sorted((ROOT / folder).rglob("*.py"))
-             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             for node in ast.walk(syntax_tree.parse(path.read_text(encoding="utf-8")))
              if isinstance(node, ast.Assert)]
     assert found == [], f"`assert` vanishes under python -O, so these checks would pass anything: {found[:10]}"

@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 import re
 
+from dgmlab import syntax_tree
+
 KIT_INTERNALS = ("dgmlab.probes", "dgmlab.grading", "dgmlab.authoring", "dgmlab.testing", "dgmlab.selfcheck",
                  "homeworks")
 # the assertions notebooks offer as helpers (hw3's sympy_gap, has_float; dgmlab.checks before they moved): tools
@@ -43,7 +45,7 @@ def kit_references(code: str) -> list[str]:
     (IPython's ``%``/``!`` lines are left out first)."""
     code = "\n".join("" if re.match(r"\s*[%!]", line) else line for line in code.splitlines())
     try:
-        tree = ast.parse(code)
+        tree = syntax_tree.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     aliases = {a.asname for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import re
 
+from dgmlab import syntax_tree
+
 from .kit_imports import KIT_INTERNALS, dotted_name, kit_references
 
 MAX_DEPTH = 3  # magic bodies parsed within magic bodies
@@ -284,7 +286,7 @@ class _Cell:
 
 def _parse(code: str):
     try:
-        return ast.parse(_python(code))
+        return syntax_tree.parse(_python(code))
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
 

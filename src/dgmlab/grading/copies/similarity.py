@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dgmlab import syntax_tree
+
 from .. import inert
 from ..inert import terminal
 from ..layout import Course
@@ -136,7 +138,7 @@ def _blocks(code: str) -> list:
     them, so that no k-gram spans two functions and their order does not matter; the whole text where it does not
     parse (a syntax error, a notebook magic). Parsed only (``ast``), never run."""
     try:
-        tree = ast.parse(code)
+        tree = syntax_tree.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return [code]
     lines, spans = code.splitlines(), []

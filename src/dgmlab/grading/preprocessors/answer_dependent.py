@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import ast
 
+from dgmlab import syntax_tree
+
 from .. import nbgrader_preprocessing
 from ..cell_roles import is_graded, is_solution
 
@@ -17,7 +19,7 @@ def may_run_a_stub(source: str) -> bool:
     classes without calls in their bodies, and constants runs no student code); source that does
     not parse counts as True."""
     try:
-        tree = ast.parse(source)
+        tree = syntax_tree.parse(source)
     except SyntaxError:
         return True
     todo = list(tree.body)
