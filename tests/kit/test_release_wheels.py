@@ -15,7 +15,9 @@ import pytest
 
 from conftest import ROOT, load_script
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e
+# one xdist group with the other fresh-venv file: a venv with torch takes 6 GiB of /tmp, a 12 GiB tmpfs here
+FRESH_VENVS = pytest.mark.xdist_group("fresh-venvs")
+pytestmark = [pytest.mark.slow, pytest.mark.e2e, FRESH_VENVS]  # make test-e2e
 
 
 def run(cmd, **kw):

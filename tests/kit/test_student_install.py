@@ -15,7 +15,9 @@ from conftest import ROOT
 from dgmlab import syntax_tree
 from dgmlab.grading.course import Course
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
+# one xdist group with the other fresh-venv file: a venv with torch takes 6 GiB of /tmp, a 12 GiB tmpfs here
+FRESH_VENVS = pytest.mark.xdist_group("fresh-venvs")
+pytestmark = [pytest.mark.slow, pytest.mark.e2e, FRESH_VENVS]  # make test-e2e (see the Makefile)
 PREFERRED = ["hw3_flows", "hw5_explicit", "hw1_wgan"]
 # Reference names the student package may define too, each a tool a homework hands students, with the reason its
 # question is not answered by it (docs/<hw>.md says the same)
