@@ -5,7 +5,9 @@ This plugin makes the groups and the order:
 
 - **A group is a test file** (a module-scoped fixture, such as a course built once, is built on one worker only),
   except in the files of :data:`SPLIT_BY_HOMEWORK`, whose tests share no fixture across homeworks: there each
-  homework's tests are a group of their own, so one file's five homeworks can run on both workers.
+  homework's tests are a group of their own (``<file>:<hw>``), so one file's five homeworks can run on both workers.
+  A group's name holds no ``]`` (xdist reads the group after the last ``@`` only when no ``]`` follows it: a name
+  ``<file>[<hw>]`` made each test a group of its own, and each module-scoped fixture was built once a test).
 - **Longest first** (the longest-processing-time rule): groups are collected in decreasing order of the seconds
   they took when last recorded (:data:`SECONDS`), a group not recorded yet first of all. Within a group, pytest's
   order is kept. Without the order, a 10-minute file collected last ran alone while the other worker sat idle.
@@ -47,7 +49,7 @@ def group_of(item) -> str:
         for value in item.callspec.params.values():
             name = value.stem if isinstance(value, Path) else value
             if isinstance(name, str) and HOMEWORK.match(name):
-                return f"{path}[{name}]"
+                return f"{path}:{name}"
     return path
 
 

@@ -37,10 +37,10 @@ def _scheduled(items, seconds, monkeypatch, tmp_path):
 def test_a_split_files_tests_are_grouped_by_homework_and_other_files_whole():
     proofs = "tests/authoring/test_proofs.py"
     assert longest_first.SPLIT_BY_HOMEWORK >= {proofs}
-    assert longest_first.group_of(FakeItem(f"{proofs}::t[hw4_gans]", proven="hw4_gans")) == f"{proofs}[hw4_gans]"
+    assert longest_first.group_of(FakeItem(f"{proofs}::t[hw4_gans]", proven="hw4_gans")) == f"{proofs}:hw4_gans"
     corpus = "tests/authoring/test_corpora.py"
     assert longest_first.group_of(FakeItem(f"{corpus}::t[hw1_wgan]", path=Path("x/hw1_wgan.json"))) == \
-        f"{corpus}[hw1_wgan]"
+        f"{corpus}:hw1_wgan"
     assert longest_first.group_of(FakeItem(f"{corpus}::test_outcome")) == corpus
     assert longest_first.group_of(FakeItem("tests/test_x.py::t[hw1_wgan]", hw="hw1_wgan")) == "tests/test_x.py"
 
@@ -66,11 +66,11 @@ def test_the_recorder_adds_each_reports_seconds_to_its_group_and_keeps_groups_th
     monkeypatch.setattr(longest_first, "SECONDS", record)
     recorder = longest_first._Recorder()
     for nodeid, seconds in [("tests/a.py::one@tests/a.py", 2.0), ("tests/a.py::two@tests/a.py", 0.5),
-                            ("tests/p.py::t[hw1_wgan]@tests/p.py[hw1_wgan]", 4.0)]:
+                            ("tests/p.py::t[hw1_wgan]@tests/p.py:hw1_wgan", 4.0)]:
         recorder.pytest_runtest_logreport(SimpleNamespace(nodeid=nodeid, duration=seconds))
     recorder.pytest_sessionfinish(SimpleNamespace(config=SimpleNamespace()))
     assert json.loads(record.read_text()) == {
-        "tests/a.py": 2.5, "tests/old.py": 3.0, "tests/p.py[hw1_wgan]": 4.0}
+        "tests/a.py": 2.5, "tests/old.py": 3.0, "tests/p.py:hw1_wgan": 4.0}
 
 
 @pytest.mark.parametrize("path", sorted(longest_first.SPLIT_BY_HOMEWORK))
@@ -79,22 +79,33 @@ def test_each_split_file_exists(path):
 
 
 def test_a_files_tests_run_on_one_worker_under_loadgroup(tmp_path):
-    """Through xdist itself: two workers, two files of four tests each; each file's tests on one worker."""
+    """Through xdist itself: two workers; two files of four tests each, and a split file's two homeworks of two tests
+    each: each file's tests on one worker, and each homework's of the split file (a module-scoped fixture built
+    once a homework, not once a test)."""
     import subprocess
     import sys
 
     here = Path(longest_first.__file__).parent
     (tmp_path / "conftest.py").write_text(f"import sys\nsys.path.insert(0, {str(here)!r})\n"
+                                          "import longest_first\nlongest_first.SPLIT_BY_HOMEWORK.add('test_s.py')\n"
                                           "pytest_plugins = ['longest_first']\n")
+    log = ("    with open(pathlib.Path(__file__).parent / f'ran_{name}', 'a') as f:\n"
+           "        f.write(os.environ['PYTEST_XDIST_WORKER'] + '\\n')\n")
     for name in ("a", "b"):
         (tmp_path / f"test_{name}.py").write_text(
             "import os, pathlib, time\nimport pytest\n\n\n@pytest.mark.parametrize('i', range(4))\n"
-            "def test_t(i):\n    time.sleep(0.2)\n"
-            f"    with open(pathlib.Path(__file__).parent / 'ran_{name}', 'a') as f:\n"
-            "        f.write(os.environ['PYTEST_XDIST_WORKER'] + '\\n')\n")
+            f"def test_t(i):\n    time.sleep(0.2)\n    name = {name!r}\n" + log)
+    (tmp_path / "test_s.py").write_text(
+        "import os, pathlib, time\nimport pytest\n\n\n"
+        "@pytest.fixture(scope='module', params=['hw1_wgan', 'hw2_wgangp'])\ndef hw(request):\n"
+        "    name = 'built_' + request.param\n" + log + "    return request.param\n\n\n"
+        "def test_one(hw):\n    time.sleep(0.2)\n    name = hw\n" + log + "\n\n"
+        "def test_two(hw):\n    time.sleep(0.2)\n    name = hw\n" + log)
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist",
                            "loadgroup", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    for name in ("a", "b"):
+    for name, tests in (("a", 4), ("b", 4), ("hw1_wgan", 2), ("hw2_wgangp", 2)):
         workers = (tmp_path / f"ran_{name}").read_text().split()
-        assert len(workers) == 4 and len(set(workers)) == 1, (name, workers)
+        assert len(workers) == tests and len(set(workers)) == 1, (name, workers)
+    for hw in ("hw1_wgan", "hw2_wgangp"):
+        assert len((tmp_path / f"ran_built_{hw}").read_text().split()) == 1, f"{hw}'s fixture built more than once"
