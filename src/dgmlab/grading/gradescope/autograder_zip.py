@@ -149,7 +149,7 @@ def _late_settings(course: layout.Course, hw: str, grader: Path) -> tuple[str, s
     except (ValueError, TypeError) as exc:
         raise layout.CourseError(f"nbgrader_config.py: c.DgmlabDeadlines.due[{hw!r}]: {exc}") from exc
     name = settings.policies.get(hw, settings.policy)
-    load_policy(name, course)  # a clear error now rather than in every grading
+    load_policy(name, course.root)  # a clear error now rather than in every grading
     if "." in name:
         module = course.root / (name.rsplit(".", 1)[0].replace(".", "/") + ".py")
         target = grader / module.relative_to(course.root)

@@ -29,7 +29,6 @@ def late_result(grader: Path, settings: dict, points: float, meta: dict) -> tupl
     folder ``grader``, as a course's command would from the course's: no course is built for it) on ``points``, from Gradescope's submission time and due date (``meta``, the submission's
     metadata; :func:`due_date`), ``None`` without both or without a policy; ``dates``: which due date that was, and
     the course's own where it differs (:func:`dates_note`), "" otherwise."""
-    from ..nbgrader_app import as_nbgrader_command
     from ..term.deadlines import load_policy
 
     name = settings.get("late_policy") or "none"
@@ -41,8 +40,7 @@ def late_result(grader: Path, settings: dict, points: float, meta: dict) -> tupl
         return None, ""
     course_due = whole_minute(_dt.datetime.fromisoformat(settings["course_due"])) if settings.get("course_due") else None
     tz = zone(settings.get("timezone") or "UTC")
-    with as_nbgrader_command(grader):  # a course's own policy (module.attr) is imported from the bundle's folder
-        policy = load_policy(name)
+    policy = load_policy(name, grader)  # a course's own (module.attr) is imported from the bundle's folder
     submitted = _dt.datetime.fromisoformat(created)
     late = policy.apply(points, submitted, due, tz)
     return late, dates_note(settings["hw"], policy, points, submitted, (due, whose), course_due, tz)

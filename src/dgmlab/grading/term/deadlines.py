@@ -15,6 +15,7 @@ the penalty with it. :func:`sync_gradebook` writes the same penalty into nbgrade
 from __future__ import annotations
 
 import datetime as _dt
+from pathlib import Path
 
 from traitlets import Dict, Unicode
 from traitlets.config import Configurable
@@ -90,7 +91,7 @@ class Deadlines:
     def policy(self, hw: str) -> late.LatePolicy:
         name = self.settings.policies.get(hw, self.settings.policy)
         if name not in self._policies:
-            self._policies[name] = load_policy(name, self.course)
+            self._policies[name] = load_policy(name, self.course.root if self.course else None)
         return self._policies[name]
 
     def due(self, hw: str, student: str | None = None, gradebook_due=None, gradebook_extension=None):
@@ -166,8 +167,10 @@ def _submissions(course: Course | None) -> dict:
                 for a in gb.assignments for sub in a.submissions}
 
 
-def load_policy(name: str, course: Course | None = None) -> late.LatePolicy:
-    """A policy by name (:data:`dgmlab.grading.term.late.POLICIES`) or ``module.attr`` from the course folder."""
+def load_policy(name: str, folder: Path | None = None) -> late.LatePolicy:
+    """A policy by name (:data:`dgmlab.grading.term.late.POLICIES`) or ``module.attr``, imported as an nbgrader command
+    run in ``folder`` would import it (a course's root, or a Gradescope bundle's folder: a course's own policy lives
+    there)."""
     if name in late.POLICIES:
         return late.POLICIES[name]
     if "." not in name and ":" not in name:
@@ -175,8 +178,8 @@ def load_policy(name: str, course: Course | None = None) -> late.LatePolicy:
                           f"{', '.join(late.POLICIES)}, or 'module.name' of a course's own)")
 
     try:
-        if course is not None:
-            with nbgrader_app.as_nbgrader_command(course.root):
+        if folder is not None:
+            with nbgrader_app.as_nbgrader_command(folder):
                 item = import_item(name.replace(":", "."))
         else:
             item = import_item(name.replace(":", "."))
