@@ -61,12 +61,13 @@ def test_new_homeworks_help_describes_the_kit_layout_too(capsys):
 
 
 def test_a_kit_homeworks_next_steps_write_its_page_first_and_record_outputs_after_the_build():
-    """make notebooks ends with the points tables, which need docs/<hw>.md; the template's checked cell needs
-    --record-outputs (the engineer trial's F3 and F4)."""
+    """The page's skeleton needs the points the build sums; make notebooks ends with the points tables, which need
+    docs/<hw>.md; the template's checked cell needs --record-outputs (the engineer trials' F3, F4 and F2.1)."""
     from dgmlab.authoring.template import kit_next_steps
 
     text = kit_next_steps("hw6_vae")
-    at = {step: text.index(step) for step in ("docs/hw6_vae.md", "README.md", "make notebooks HW=hw6_vae",
+    at = {step: text.index(step) for step in ("dgmlab build hw6_vae", "docs/hw6_vae.md", "README.md",
+                                               "make notebooks HW=hw6_vae",
                                                "dgmlab build --record-outputs hw6_vae", "test_proofs.py -k hw6_vae")}
     assert list(at.values()) == sorted(at.values()), text
 

@@ -249,7 +249,8 @@ def _add_collect(sub) -> None:
                                        "once every entry was read (exit 1 when a file could not be placed; each is "
                                        "listed; exit 2, nothing changed, when the zip is damaged)")
     s.add_argument("hw", help="homework id, e.g. hw5_explicit")
-    s.add_argument("zip", help="the zip the LMS's 'download submissions' gave")
+    s.add_argument("zip", nargs="?", default=None,
+                   help="the zip the LMS's 'download submissions' gave (none for an --lms plug-in that fetches)")
     s.add_argument("--times", metavar="CSV", default=None,
                    help="submission times: a CSV with the columns student (nbgrader id or LMS user id) and "
                         "submitted_at (ISO; without an offset, in c.DgmlabDeadlines.timezone)")

@@ -88,5 +88,6 @@ def test_points_in_running_prose_are_not_a_heading():
 def test_the_kits_headings_agree_with_their_cells_points(hw):
     nb = homework_builders()[hw].build()  # the build itself fails on a heading that disagrees
     stated = [c for c in headings.claims(nb.nb.cells) if c.level < 7]
-    assert len(stated) >= 4, "a homework states its questions' points in their headings"
+    # not vacuous: the unit tests above pin how claims are read; here a homework of any size states some
+    assert stated, f"no heading of {hw} states its points, e.g. '## Q1. A title (3 points)'"
     assert headings.problems(nb.nb.cells) == []

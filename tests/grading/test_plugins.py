@@ -261,3 +261,25 @@ def test_a_push_to_an_lms_not_installed_exits_2_naming_the_installed_ones(tmp_pa
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
     assert cli.main(["--course", str(tmp_path), "push", "hw1_wgan", "--lms", "blackboard"]) == 2
     assert "no LMS plug-in named 'blackboard' is installed; installed: canvas, lti, moodle" in capsys.readouterr().err
+
+
+# a course's own LMS that fetches the submissions over its API: collect names no download
+FETCHES = EXPORT.replace("json.loads(Path(download).read_text(encoding=\"utf-8\"))", "{'ada': '{}'}").replace(
+    "Path(download).parent", "Path(course.root)")
+
+
+def test_collect_with_a_plugin_that_fetches_needs_no_zip_and_without_lms_one_is_asked_for(tmp_path, monkeypatch,
+                                                                                           capsys):
+    _install(tmp_path / "site", monkeypatch, "dgmlab-fetch", "lms_fetch", FETCHES, plugins.LMS,
+             "brightspace = lms_fetch:Export")
+    course = _course(tmp_path / "course")
+    assert cli.main(["--course", str(course), "collect", "hw1_wgan", "--lms", "brightspace"]) == 0
+    assert "collected 1 submissions of hw1_wgan (1 files), read as a Brightspace download" in capsys.readouterr().out
+    assert cli.main(["--course", str(course), "collect", "hw1_wgan"]) == 2
+    assert "name the zip the LMS's 'download submissions' gave" in capsys.readouterr().err
+
+
+def test_a_kit_lms_collect_without_its_zip_exits_2_asking_for_it(tmp_path, capsys):
+    course = _course(tmp_path / "course")
+    assert cli.main(["--course", str(course), "collect", "hw1_wgan", "--lms", "canvas"]) == 2
+    assert "name the zip the LMS's 'download submissions' gave" in capsys.readouterr().err

@@ -210,6 +210,8 @@ def test_the_recorded_values_are_what_the_references_give_now(hw):
     assert path.is_file(), f"{path} is missing: python tools/record_expected.py {hw}"
     stored = wire.loads(path.read_text(encoding="utf-8"))
     stale = _stale(stored, recorded.record_expected(hw), hw)
+    untolerated = [reason for reason in stale if ": no tolerance: " in reason]
+    assert not untolerated, "\n".join(untolerated[:5])  # a new number: the entry to add, not a recording to redo
     assert not stale, f"{path} is stale: {stale[:5]}: python tools/record_expected.py {hw}"
 
 
@@ -348,7 +350,9 @@ def test_a_number_off_by_more_than_its_check_allows_makes_the_recording_stale(hw
             path = "/".join([hw, cell, *map(str, keys)])
             want = _leaf(values, keys)
             w = torch.as_tensor(want, dtype=torch.float64)
-            bound = _allowed(path).bound(w)
+            allowed = _allowed(path)
+            assert allowed is not None, f"no tolerance for {path}: {_add_tolerance([path])}"
+            bound = allowed.bound(w)
             step = torch.where(bound > 0, 2 * bound, 1e-3 * w.abs().clamp_min(1.0))  # exact ones: any move
             moved = (w + step).to(want.dtype) if isinstance(want, torch.Tensor) else float(w + step)
             found = _stale({cell: values}, {cell: _replaced(values, keys, moved)}, hw)

@@ -88,3 +88,14 @@ def test_a_homework_without_a_page_is_refused_naming_the_page_and_a_section_that
     section = message.split("\n\n", 1)[1]
     assert "| Part | `q1_tests` | 5 (2) |" not in section  # not written yet: the tool fills it in
     assert "## Points (12: 8 autograded, 4 hand-graded" in writer.render_page(section, TABLE, "hw9.md")
+
+
+def test_a_homework_not_built_yet_is_named_with_the_build_to_run(monkeypatch, capsys):
+    def unbuilt(root=ROOT):
+        raise KeyError("hw6_vae has no points for q1_tests: its tests' @points are summed by `dgmlab build hw6_vae` "
+                       "into points.json")
+
+    monkeypatch.setattr(writer, "rendered", unbuilt)
+    assert writer.main([]) == 1
+    err = capsys.readouterr().err
+    assert "`dgmlab build hw6_vae`" in err and "build it first" in err and "Traceback" not in err

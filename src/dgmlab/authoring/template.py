@@ -28,18 +28,23 @@ COURSE_ONLY = ("__init__.py", "intro.py", "checks.py", "hidden.py", "corpus.json
 
 
 def kit_next_steps(hw: str) -> str:
-    """What to do after ``new-homework --kit <hw>``, in the order that works (``make notebooks`` ends by writing the
-    points tables, which need the page; the template's checked cell needs a recorded output)."""
+    """What to do after ``new-homework --kit <hw>``, in the order that works (the page's points table needs the points
+    ``dgmlab build`` sums; ``make notebooks`` ends by writing the points tables, which need the page; the template's
+    checked cell needs a recorded output)."""
     return "\n".join([
         "next, in a kit checkout (docs/authoring.md, CONTRIBUTING.md):",
         f"  1. write the questions in homeworks/{hw}/ (checks/, hidden/, proofs.py)",
-        f"  2. write docs/{hw}.md with its '## Points' section (python tools/write_points_tables.py prints one to "
+        f"  2. dgmlab build {hw} (it sums each test cell's @points, which step 3 reads)",
+        f"  3. write docs/{hw}.md with its '## Points' section (python tools/write_points_tables.py prints one to "
         f"start from), link it from docs/README.md and add a `{hw}` row to README.md's homework table",
-        f"  3. make notebooks HW={hw}",
-        f"  4. dgmlab build --record-outputs {hw} (the checked cells' outputs, which nbval compares)",
-        f"  5. pytest tests/authoring/test_proofs.py -k {hw}; make check-notebooks HW={hw}",
-        "  6. the kit's tests: a new homework's numbers need tolerances and float-noise measures, its code cells a "
-        "library-shortcut audit; each failure says what to add"])
+        f"  4. make notebooks HW={hw}",
+        f"  5. dgmlab build --record-outputs {hw} (the checked cells' outputs, which nbval compares)",
+        f"  6. pytest tests/authoring/test_proofs.py -k {hw}; make check-notebooks HW={hw}",
+        f"  7. the kit's tests of each homework: pytest -m 'not e2e' -k {hw} tests/ (a new homework's numbers need "
+        "tolerances and float-noise measures, its code cells a library-shortcut audit; each failure says what to "
+        "add)",
+        "  8. its checks reach students in the student wheel: rebuild and publish it (docs/publishing.md) before "
+        "the notebook goes out"])
 
 
 def template_folder() -> Path:

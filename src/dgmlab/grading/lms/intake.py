@@ -550,6 +550,8 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
     Each placed PDF or image is listed with the question it goes under (:mod:`..hand.question_files`); each
     notebook's name is checked against the homework's ``notebook_names`` rule (:mod:`.hand_in_names`): a name that
     differs is listed in ``misnamed`` and kept for ``dgmlab report``, the notebook placed all the same."""
+    if zip_path is None:  # `dgmlab collect HW` named none: only an LMS plug-in that fetches needs none
+        raise CourseError("name the zip the LMS's 'download submissions' gave: dgmlab collect HW ZIP")
     rules = rules_of(course, hw, limits)
     hw, limits = rules.hw, rules.limits
     with open_zip(zip_path) as archive:

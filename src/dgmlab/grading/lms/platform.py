@@ -65,9 +65,10 @@ class LmsPlatform(ABC):
         raise CourseError(f"{self.title or self.name} gives no submission times here: give dgmlab collect --times CSV")
 
     def collect(self, course: Course, hw: str, download, *, times: dict, mappings: dict | None = None, confirm=None):
-        """Place the submissions of ``download`` (the file the command names) in ``submitted/<student>/<hw>/``;
-        returns what was placed (``lines()``, and ``unplaced``, a list: exit 1 when not empty). By default the kit's
-        intake reads it as a :attr:`zip_format` zip (:func:`dgmlab.grading.lms.intake.collect`)."""
+        """Place the submissions of ``download`` (the file the command names; None when it names none, for a plug-in
+        that fetches them itself) in ``submitted/<student>/<hw>/``; returns what was placed (``lines()``, and
+        ``unplaced``, a list: exit 1 when not empty). By default the kit's intake reads it as a :attr:`zip_format`
+        zip (:func:`dgmlab.grading.lms.intake.collect`)."""
         if self.zip_format is None:
             raise CourseError(f"{self.title or self.name} gives no download that dgmlab collect reads: collect the "
                               "zip of the LMS the students handed in to (--lms canvas or --lms moodle)")
