@@ -39,10 +39,13 @@ def test_wheel_in_fresh_venv_runs_a_homework(dist, tmp_path):
     hw = next((h for h in PREFERRED if h in homeworks), homeworks[0])
     wheel = dist["wheel"]  # built once per session (conftest.py)
     venv = tmp_path / "student"
+    # the student's machine: no PYTHONPATH of this checkout (a run from a clone sets one), nothing of nbgrader's
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NBGRADER_EXECUTION", "VIRTUAL_ENV")}
+    env.update(DGMLAB_FAST="1", PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
     run([sys.executable, "-m", "venv", str(venv)], timeout=300)
     py = venv / "bin" / "python"
-    run([str(py), "-m", "pip", "install", "--quiet", str(wheel), "ipykernel", "nbclient"], timeout=1200)
-    shown = run([str(venv / "bin" / "dgmlab"), "--help"], timeout=120).stdout
+    run([str(py), "-m", "pip", "install", "--quiet", str(wheel), "ipykernel", "nbclient"], env=env, timeout=1200)
+    shown = run([str(venv / "bin" / "dgmlab"), "--help"], env=env, timeout=120).stdout
     listed = set(re.findall(r"^    (\S+)", shown, flags=re.M))  # the commands, as argparse lists them
     assert "check" in listed and "autograde" not in listed, f"a student's `dgmlab --help` lists the grader's:\n{shown}"
     work = tmp_path / "colab"
@@ -56,8 +59,6 @@ def test_wheel_in_fresh_venv_runs_a_homework(dist, tmp_path):
         NotebookClient(nb, timeout=600, kernel_name="python3").execute()
         print("executed", len(nb.cells), "cells with dgmlab from", dgmlab.__file__)
         """)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NBGRADER_EXECUTION", "VIRTUAL_ENV")}
-    env.update(DGMLAB_FAST="1", PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
     res = run([str(py), "-c", script], cwd=work, env=env, timeout=1200)
     assert "executed" in res.stdout and str(ROOT / "src") not in res.stdout
 
