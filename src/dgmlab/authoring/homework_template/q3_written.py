@@ -9,3 +9,5 @@
 # reduce to 0, or only slowly, so a correct answer could lose its points; a wrong formula that matches at five
 # points in each symbol's domain to 1e-12 is practically impossible. Exact numbers are still required, so a
 # rounded 0.5 never stands in for 1/2.
+# Marking: correct forms that `simplify` may not reduce to 0 (1); a wrong formula matching at the points is
+# practically impossible (1).
