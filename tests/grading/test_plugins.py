@@ -283,3 +283,19 @@ def test_a_kit_lms_collect_without_its_zip_exits_2_asking_for_it(tmp_path, capsy
     course = _course(tmp_path / "course")
     assert cli.main(["--course", str(course), "collect", "hw1_wgan", "--lms", "canvas"]) == 2
     assert "name the zip the LMS's 'download submissions' gave" in capsys.readouterr().err
+
+
+# a course's own LMS that reports a submitter its id map does not match
+UNMATCHED = FETCHES.replace("return api.place(course, hw, files, times=times, where=self.title)",
+                            "return api.place(course, hw, files, times=times, where=self.title, "
+                            "unmatched={'brightspace user 1099 (Stranger)': 'not in lms_ids.csv'})")
+
+
+def test_a_plugins_unmatched_submitter_is_listed_not_placed_and_collect_exits_1(tmp_path, monkeypatch, capsys):
+    _install(tmp_path / "site", monkeypatch, "dgmlab-unmatched", "lms_unmatched", UNMATCHED, plugins.LMS,
+             "brightspace = lms_unmatched:Export")
+    course = _course(tmp_path / "course")
+    assert cli.main(["--course", str(course), "collect", "hw1_wgan", "--lms", "brightspace"]) == 1
+    out = capsys.readouterr().out
+    assert "NOT PLACED (1)" in out and "brightspace user 1099 (Stranger): not in lms_ids.csv" in out
+    assert (course / "submitted" / "ada" / "hw1_wgan" / "hw1_wgan.ipynb").is_file()  # the matched one still placed

@@ -90,13 +90,16 @@ def _stamp(chosen: dict, times: dict, stage: Path, out: intake.Collected) -> Non
             (stage / sid / "timestamp.txt").write_text(when.astimezone(_dt.timezone.utc).isoformat(), encoding="utf-8")
 
 
-def place(course: Course, hw: str, files: list, *, times: dict | None = None, where: str = "") -> intake.Collected:
+def place(course: Course, hw: str, files: list, *, times: dict | None = None, where: str = "",
+          unmatched: dict | None = None) -> intake.Collected:
     """Place ``files`` (:class:`HandedIn`) of ``hw`` in ``submitted/<student>/<hw>/`` by the kit's rules and return
     what was placed and what was not (``lines()``, ``unplaced``: what ``dgmlab collect`` prints and exits 1 on).
     ``times``: ``{student: aware time}`` of each submission (late penalties read them); ``where``: the LMS, as the
-    listing names it. With a gradebook, a student not in nbgrader's student table is listed, not placed."""
+    listing names it; ``unmatched``: ``{what the LMS calls a submission: why it matches no student}``, listed with
+    the rest. With a gradebook, a student not in nbgrader's student table is listed, not placed."""
     rules = intake.rules_of(course, hw, None)
     out = intake.Collected(rules.hw, where)
+    out.unplaced += [(str(label), str(why)) for label, why in (unmatched or {}).items()]
     roster = roster_names(course) if (course.root / "gradebook.db").exists() else None
     per_student = _sorted(files, rules.limits, where, roster, out)
     chosen = {sid: intake.choose(rules.hw, sid, per_student[sid], list(rules.graded), rules.limits, out)
