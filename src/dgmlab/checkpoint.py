@@ -50,8 +50,7 @@ import time
 import types
 from pathlib import Path
 
-from dgmlab import syntax_tree
-
+from . import syntax_tree
 from .checkpoint_record import Record, Trail, save_atomically
 
 FORMAT = "dgmlab-checkpoint/1"

@@ -33,8 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dgmlab import syntax_tree
-
+from .. import syntax_tree
 from ..grading.isolation.kernel_sandbox import DEFAULT_MEMORY
 from ..selfcheck import CELL_TIMEOUT
 from .proofs import NotebookSession, _grade_id, _is_test, full_marks

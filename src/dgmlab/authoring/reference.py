@@ -13,8 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from dgmlab import syntax_tree
-
+from .. import syntax_tree
 from ..grading.cell_roles import is_graded
 
 TRAINING_GUARD = re.compile(r"^\s*if not (\w+\.)*is_grading\(\)")  # the notebook's own training runs

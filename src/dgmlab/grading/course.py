@@ -19,8 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dgmlab import syntax_tree
-
+from .. import syntax_tree
 from ..probes import CHECKS_FILE, EXPECTED_FILE, POINTS_FILE
 from . import nbgrader_app
 from .autograde.cluster_platforms import on_this_machine

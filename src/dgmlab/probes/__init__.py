@@ -41,9 +41,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, cast
 
-from dgmlab import syntax_tree
-
-from .. import runtime, workspace
+from .. import runtime, syntax_tree, workspace
 from . import wire
 from .cell_spec import MAX_REASON, WORKING_SEED, CheckSpec, TestFailure, make_inputs
 from .judgement import (

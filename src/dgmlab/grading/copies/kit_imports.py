@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import re
 
-from dgmlab import syntax_tree
+from ... import syntax_tree
 
 KIT_INTERNALS = ("dgmlab.probes", "dgmlab.grading", "dgmlab.authoring", "dgmlab.testing", "dgmlab.selfcheck",
                  "homeworks")

@@ -12,8 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from dgmlab import syntax_tree
-
+from ... import syntax_tree
 from .kit_imports import KIT_INTERNALS, dotted_name, kit_references
 
 MAX_DEPTH = 3  # magic bodies parsed within magic bodies

@@ -27,8 +27,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dgmlab import syntax_tree
-
+from ... import syntax_tree
 from .. import inert
 from ..inert import terminal
 from ..layout import Course

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from dgmlab import syntax_tree
-
+from ... import syntax_tree
 from .. import nbgrader_preprocessing
 from ..cell_roles import is_graded, is_solution
 
