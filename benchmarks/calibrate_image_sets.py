@@ -11,6 +11,10 @@ kit's published generator (examples/demo_reference), and of honest runs to each 
 
     DGMLAB_DATA=/work/shared/datasets OMP_NUM_THREADS=1 nice .venv/bin/python benchmarks/calibrate_image_sets.py \\
         --json benchmarks/results/image_sets_calibration.json
+
+``--pairs LABEL=FILE ...`` instead: the distance of every pair of whole runs given (a weights file, or
+``RECORD@EPOCH``: a training record's averaged generator at that epoch), with the published generator and the kit's
+seed-2 run among them (benchmarks/calibrate_record_across_devices.py trains such runs on a GPU).
 """
 from __future__ import annotations
 
@@ -82,6 +86,27 @@ def distilled(seed: int, steps: int, published) -> bytes:
     return as_bytes(g.state_dict())
 
 
+def weights_of(where: str) -> bytes:
+    """A weights file's bytes, or for ``RECORD@EPOCH`` a training record's averaged generator at that epoch."""
+    path, _, epoch = where.partition("@")
+    if not epoch:
+        return Path(path).read_bytes()
+    record = torch.load(path, map_location="cpu", weights_only=True)
+    kept = next(e for e in record["entries"] if e["epoch"] == int(epoch))["keep"]["average"]
+    return as_bytes({k.removeprefix("module."): v for k, v in kept.items() if k != "n_averaged"})
+
+
+def pairs(named: list, key: str) -> dict:
+    """``{"A | B": distance x 1e4}`` of every two of the published run, the kit's seed-2 run and ``named``."""
+    net = network(key.encode())
+    files = {"published": PUBLISHED.read_bytes(), "kit seed-2": (ROOT / KIT_FILES["seed-2 full run"]).read_bytes()}
+    files.update((label, weights_of(where)) for label, _, where in (n.partition("=") for n in named))
+    sets = {label: image_sets.image_set(data, net) for label, data in files.items()}
+    found = {f"{a} | {b}": round(image_sets.distance(sets[a], sets[b]) * 1e4, 3)
+             for a, b in itertools.combinations(sets, 2)}
+    return dict(sorted(found.items(), key=lambda item: item[1]))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--honest", type=int, default=20)
@@ -91,8 +116,15 @@ def main(argv=None) -> int:
     parser.add_argument("--distill-steps", type=int, default=1500)
     parser.add_argument("--key", default="image-set calibration")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--pairs", nargs="+", metavar="LABEL=FILE", help="distances of these whole runs instead")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    if args.pairs:
+        found = pairs(args.pairs, args.key)
+        print("\n".join(f"{d:8.3f}  {pair}" for pair, d in found.items()))
+        if args.json:
+            args.json.write_text(json.dumps({"x1e4": found, "key": args.key, "samples": image_sets.SAMPLES}, indent=1) + "\n")
+        return 0
     net = network(args.key.encode())
     pub_bytes = PUBLISHED.read_bytes()
     published = image_sets.image_set(pub_bytes, net)
