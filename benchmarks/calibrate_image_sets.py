@@ -107,6 +107,33 @@ def pairs(named: list, key: str) -> dict:
     return dict(sorted(found.items(), key=lambda item: item[1]))
 
 
+def copy_checks(named: list) -> dict:
+    """What the copy checks say of the runs ``named``: refused as the published generator (``published_copy``,
+    what autograde does not grade), and ``dgmlab report``'s lines with each run handed in by a classmate of its own."""
+    import shutil
+    import tempfile
+
+    from dgmlab.grading.copies import shared_weights
+    from dgmlab.grading.layout import Course
+
+    hw, name = "hw4_gans", "baseline_generator_weights.pt"
+    runs = {label: weights_of(where) for label, _, where in (n.partition("=") for n in named)}
+    with tempfile.TemporaryDirectory(dir=ROOT / "benchmarks") as tmp:
+        root = Path(tmp)
+        shutil.copy(ROOT / "nbgrader_config.py", root)
+        (root / "examples/demo_reference" / hw).mkdir(parents=True)
+        shutil.copy(PUBLISHED, root / "examples/demo_reference" / hw / name)
+        for label, data in runs.items():  # a student id of the label's letters and digits
+            student = "-".join("".join(c if c.isalnum() else " " for c in label).split())
+            (root / "submitted" / student / hw).mkdir(parents=True)
+            (root / "submitted" / student / hw / name).write_bytes(data)
+        course = Course(root)
+        published = shared_weights.published_weights(course, hw)
+        refused = {label: shared_weights.published_copy(data, published) for label, data in runs.items()}
+        report = shared_weights.format_report(shared_weights.compare(course, [hw]))
+    return {"refused_as_published": refused, "report": report}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--honest", type=int, default=20)
@@ -120,10 +147,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     if args.pairs:
-        found = pairs(args.pairs, args.key)
+        found, checks = pairs(args.pairs, args.key), copy_checks(args.pairs)
         print("\n".join(f"{d:8.3f}  {pair}" for pair, d in found.items()))
+        print(json.dumps(checks, indent=1))
         if args.json:
-            args.json.write_text(json.dumps({"x1e4": found, "key": args.key, "samples": image_sets.SAMPLES}, indent=1) + "\n")
+            args.json.write_text(json.dumps({"x1e4": found, "copy_checks": checks, "key": args.key,
+                                             "samples": image_sets.SAMPLES}, indent=1) + "\n")
         return 0
     net = network(args.key.encode())
     pub_bytes = PUBLISHED.read_bytes()
