@@ -68,7 +68,8 @@ def bench(hw: str, runs: int, boundary: str, wheelhouse: Path, base: Path) -> di
                     "peak_memory_mib": extra.get("peak_memory_mib"),
                     "peak_memory_parts_mib": extra.get("peak_memory_parts_mib"),
                     "largest_process_mib": round(found[name]["maxrss_kib"] / 1024, 1)
-                    if found[name]["maxrss_kib"] else None, "boundary": extra.get("boundary", "")})
+                    if found[name]["maxrss_kib"] else None, "boundary": extra.get("boundary", ""),
+                    "timings_s": extra.get("timings_s")})  # where the seconds went (results.json's extra_data)
     return {"hw": hw, "zip_build_seconds": round(build, 1), "zip_mib": round(zip_path.stat().st_size / 2 ** 20, 2),
             "setup_seconds": round(found.get("setup_seconds", float("nan")), 1), "submissions": per}
 

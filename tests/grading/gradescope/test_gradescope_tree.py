@@ -132,6 +132,9 @@ def test_the_reference_earns_every_autograded_point_and_the_late_policy_applies(
     assert res["score"] == pytest.approx(0.9 * earned)  # 5 hours late, ten_percent_2days: x 0.9
     assert "Late: handed in 1 day late" in res["output"]
     assert "bubblewrap sandbox" in res["output"]
+    phases = res["extra_data"]["timings_s"]  # where the seconds went: before the worker, its seeds, its phases
+    assert {"read_and_wall", "seeds_and_copy_check", "kernel_start", "cells", "tests"} <= set(phases), phases
+    assert sum(phases[k] for k in ("read_and_wall", "seeds_and_copy_check", "kernel_start")) <= res["execution_time"]
 
 
 @pytest.mark.e2e

@@ -58,6 +58,12 @@ def test_results_hold_only_the_keys_of_gradescopes_specification():
                              "output_format", "tags", "visibility", "extra_data"}, test
 
 
+def test_the_gradings_phases_are_in_extra_data_in_seconds():
+    res = R.build(CELLS, _graded(), timings={"read_and_wall": 0.123, "kernel_start": 1.5, "note": "not a number"})
+    assert res["extra_data"]["timings_s"] == {"read_and_wall": 0.12, "kernel_start": 1.5}
+    assert "timings_s" not in R.build(CELLS, _graded())["extra_data"]  # none given: none said
+
+
 def test_cells_graded_by_hand_are_no_tests_and_the_output_names_them_with_their_points():
     res = R.build(CELLS, _graded())
     assert "q1_written" not in {t["name"] for t in res["tests"]}

@@ -56,7 +56,7 @@ def cell_outputs(notebook: bytes | None) -> dict:
 
 def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "", late=None,
           seconds: float = 0.0, peak_memory: int | None = None, memory_parts: dict | None = None,
-          dates: str = "", stopped: tuple | None = None) -> dict:
+          dates: str = "", stopped: tuple | None = None, timings: dict | None = None) -> dict:
     """results.json for one submission.
 
     ``cells``: the homework's graded cells in order, ``{"notebook", "grade_id", "max_score", "manual"}`` (the
@@ -66,7 +66,8 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
     ``boundary``: which wall kept the kernel from the grader, said in the output; ``peak_memory``: bytes, and
     ``memory_parts`` (``{"grader", "kernel", "judge"}``, bytes) what each held at that peak;
     ``dates``: which due date the late policy took where the course's differs (``late_policy.dates_note``);
-    ``stopped``: ``(bytes held, the container's bytes)`` where the kernel was stopped for memory (``run.PeakMemory``)."""
+    ``stopped``: ``(bytes held, the container's bytes)`` where the kernel was stopped for memory (``run.PeakMemory``);
+    ``timings``: seconds per phase of this grading (``extra_data.timings_s``, for the instructor and the benchmark)."""
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: {', '.join(VISIBILITY)}")
     reason = terminal(graded.reason, newlines=True)
@@ -83,6 +84,8 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
         said.extra["peak_memory_mib"] = round(peak_memory / 2 ** 20, 1)
     if memory_parts:
         said.extra["peak_memory_parts_mib"] = {k: round(v / 2 ** 20, 1) for k, v in memory_parts.items()}
+    if timings:
+        said.extra["timings_s"] = {str(k): round(float(v), 2) for k, v in timings.items() if isinstance(v, (int, float))}
     return {"score": round(said.score, 6), "execution_time": round(seconds, 1), "output": said.output,
             "visibility": visibility, "stdout_visibility": "hidden", "tests": listed.tests, "extra_data": said.extra}
 

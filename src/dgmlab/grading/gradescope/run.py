@@ -320,14 +320,16 @@ def grade(root: Path) -> dict:
     settings = handed.settings
     wall = boundary_module.choose(settings["sandbox"], handed.grader, settings["memory"], settings["file_size"])
     log.info("dgmlab: isolation: %s", wall.why)
+    before = time.time() - t0
     got, mem = graded(handed, wall)
     peak, parts = (mem.peak, mem.parts) if mem else (None, None)
     stopped = (mem.stopped, mem.limit) if mem and mem.stopped else None
     points = sum(s or 0.0 for _, _, s in (got.scores or {}).get("scores", []))
     late, dates = late_result(handed.grader, settings, points, handed.meta) if got.status == "graded" else (None, "")
+    timings = {"read_and_wall": before, **(got.timings or {})}  # the worker's phases (autograde.timings.PHASES)
     return results_module.build(settings["cells"], got, visibility=settings["visibility"], boundary=wall.why,
                                 late=late, seconds=time.time() - t0, peak_memory=peak, memory_parts=parts,
-                                dates=dates, stopped=stopped)
+                                dates=dates, stopped=stopped, timings=timings)
 
 
 def graded(handed: Handed, wall) -> tuple:
@@ -342,7 +344,9 @@ def graded(handed: Handed, wall) -> tuple:
     if not wall.kind:
         raise GraderFailure(f"not graded: {wall.why}")
     bundle = walled(handed.bundle, wall)
+    started = time.time()
     job = submission_job(handed)
+    seeded = time.time() - started  # the draws' seeds and the published-copy check's process
     os.environ[HOMEWORKS_ENV] = handed.hw  # the judge loads this homework's tests alone (judge.warm_imports)
     os.environ[ONE_SUBMISSION_ENV] = "1"  # and nothing ahead for forks to come: there is one
     with PeakMemory(limit=container_memory()) as mem:
@@ -350,7 +354,7 @@ def graded(handed: Handed, wall) -> tuple:
     if wall.kind == "user":
         boundary_module.stop_user_processes(wall.uid, wall.gid)
     grader_fault(got)
-    return got, mem
+    return dataclasses.replace(got, timings={"seeds_and_copy_check": seeded, **(got.timings or {})}), mem
 
 
 def submission_job(handed: Handed):
