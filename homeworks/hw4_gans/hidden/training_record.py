@@ -27,8 +27,9 @@ SCORE_N = 1000  # images drawn from each snapshot's averaged generator (as the g
 # optimizer steps per epoch (a discriminator and a generator step per batch of 64) -> the training digits of the run
 DATA_BY_STEPS_PER_EPOCH = {2 * (640 // BATCH): 640, 2 * (60000 // BATCH): None}
 # (b), calibrated on the kit's runs (docs/hw4_gans.md, "Training record"): full mode at epochs 5-50; fast mode
-# (2 epochs of 640 digits, scores about 1.0) asks for no rise
-RISE = {"full": Rise(gain=1.5, drop=0.75), "fast": Rise(gain=-0.5, drop=0.5)}
+# (2 epochs of 640 digits, scores about 1.0) asks for no rise, and no generator a fast run cannot make (an attacker
+# labelled a distilled generator's record "fast" to skip the rise)
+RISE = {"full": Rise(gain=1.5, drop=0.75), "fast": Rise(gain=-0.5, drop=0.5, most=3.0)}
 TOLERANCE = 2.0  # (c): RMS(replay - landing) / RMS(replay - start), calibrated on 1 and 2 threads (docs/hw4_gans.md)
 
 

@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 
+from conftest import SHARED_DATA, shared_data_env
 from dgmlab.grading.isolation import bubblewrap
 from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
@@ -303,3 +304,33 @@ def test_no_sandbox_shows_the_graders_environment_in_proc_1(tmp_path, which):
     res = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "SENTINEL" not in res.stdout and "CANVAS_API_TOKEN" not in res.stdout
+
+
+READ_MNIST = ("import os, struct; root = os.environ['DGMLAB_DATA']\n"
+              "with open(os.path.join(root, 'MNIST', 'raw', 'train-images-idx3-ubyte'), 'rb') as f:\n"
+              "    print(struct.unpack('>IIII', f.read(16))[1], sorted(os.listdir(root)))\n"
+              "try:\n    open(os.path.join(root, 'MNIST', 'mine'), 'w')\nexcept OSError:\n    print('read-only')")
+
+
+@pytest.mark.skipif(not shared_data_env(), reason="real MNIST not found under ../shared/datasets")
+def test_the_sandboxed_judge_reads_the_graders_mnist_and_nothing_else_of_its_data_folder(tmp_path, monkeypatch):
+    """A training record's replay trains on the run's digits (all 60,000 in full mode): the sandboxed judge sees
+    the grader's MNIST folder read-only, and nothing beside it in the data folder (found by an attacker's trial:
+    without it every honest full-mode record needed a look)."""
+    import subprocess
+    import sys
+
+    from dgmlab.grading.judge import judge_process
+
+    _bwrap()
+    data = tmp_path / "data"
+    (data / "cifar-10-batches-py").mkdir(parents=True)  # another dataset of the folder: not the judge's
+    (data / "MNIST").symlink_to(SHARED_DATA / "MNIST")
+    monkeypatch.setenv("DGMLAB_DATA", str(data))
+    argv = judge_process.command(True, str(tmp_path / "judge-tmp"))
+    res = subprocess.run(argv[:argv.index(sys.executable) + 1] + ["-c", READ_MNIST], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["60000", "['MNIST']", "read-only"]
+    monkeypatch.setenv("DGMLAB_DATA", str(tmp_path / "none"))  # a grader without it: no data folder at all there
+    assert "DGMLAB_DATA" not in judge_process.command(True, str(tmp_path / "judge-tmp"))

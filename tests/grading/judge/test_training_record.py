@@ -87,6 +87,23 @@ def test_trail_that_falls_is_flagged(runs):
     assert any("its score fell to" in r for r in found.reasons), found.reasons
 
 
+def test_a_fast_records_trail_ending_in_a_trained_generator_needs_a_look(runs):
+    """An attacker's trial: a distilled generator handed in with a record that says fast mode (no rise asked) was
+    "one run". A short run cannot make a generator that scores as a trained one: its record is not that run's."""
+    trained = {f"module.{k}": v for k, v in
+               torch.load(FIXTURES / "hw4_genuine_baseline_generator_f16.pt", weights_only=True).items()}
+
+    def forged(record):  # every snapshot the trained generator: nothing falls, and fast mode asks for no rise
+        for entry in record["entries"]:
+            entry["keep"]["average"] = dict(trained)
+
+    graded = {k.removeprefix("module."): v for k, v in trained.items()}
+    found = _verdict(_edited(runs[0][0], forged), graded)
+    assert found.status == record_check.NEEDS_A_LOOK
+    assert any("record of a short run (fast mode)" in r for r in found.reasons), found.reasons
+    assert not record_check.rise_problems([(1, 1.0), (2, 1.1)], hw4_record.RISE["fast"])  # an honest fast trail
+
+
 def test_rise_as_the_kits_runs_passes_and_a_flat_trail_does_not():
     rise = hw4_record.RISE["full"]
     kit_run = [(5, 5.10), (10, 7.24), (20, 8.02), (30, 8.09), (40, 8.18), (50, 8.14)]  # docs/hw4_gans.md, seed 0

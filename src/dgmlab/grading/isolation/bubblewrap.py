@@ -30,6 +30,7 @@ from typing import Any
 import homeworks
 from dgmlab import probes
 
+from ... import data as data_module
 from .. import hidden
 
 TMP_TMPFS = 1024 ** 2  # /tmp: room for the mount points made inside it (read-only once they are)
@@ -99,10 +100,21 @@ def host_view(data: bool = True, grader: bool = False) -> list[str]:
         args += ["--ro-bind-try", path, path]
     for bound in environment_paths(grader):
         args += ["--ro-bind", str(bound), str(bound)]
-    folder = os.environ.get("DGMLAB_DATA")
+    folder = os.environ.get(data_module.DATA_ENV)
     if data and folder and os.path.isdir(folder):
         args += ["--ro-bind", str(Path(folder).resolve()), str(Path(folder).resolve())]
     return args
+
+
+def data_subfolder(name: str) -> tuple[list[str], list[str]]:
+    """``(binds, env)``: bwrap arguments that show ``$DGMLAB_DATA/<name>`` read-only and nothing else of the data
+    folder, and those that set ``DGMLAB_DATA`` inside to its parent; both empty where there is no such folder (what
+    reads it then says the grader has no copy)."""
+    folder = os.environ.get(data_module.DATA_ENV)
+    found = Path(folder).resolve() / name if folder else None
+    if found is None or not found.is_dir():
+        return [], []
+    return ["--ro-bind", str(found), str(found)], ["--setenv", data_module.DATA_ENV, str(found.parent)]
 
 
 # /proc's folders that change the machine, not the sandbox: bwrap covers them only where it finds them writable by

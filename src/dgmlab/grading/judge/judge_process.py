@@ -119,7 +119,9 @@ def command(sandbox: bool, tmp: str) -> list[str]:
         return [*python, str(os.getpid())]
 
     # the temporary folder: empty, read-only; each request mounts a tmpfs of its own there (_own_namespaces)
-    args = [*bubblewrap.bwrap_command(), *bubblewrap.host_view(data=False, grader=True), "--dev", "/dev", "--proc", "/proc", *bubblewrap.read_only_proc_system(), "--dir", tmp,
+    # a training record's replay takes the run's steps on its digits: the grader's MNIST, read-only, alone of the data
+    mnist, data_env = bubblewrap.data_subfolder("MNIST")
+    args = [*bubblewrap.bwrap_command(), *bubblewrap.host_view(data=False, grader=True), *mnist, "--dev", "/dev", "--proc", "/proc", *bubblewrap.read_only_proc_system(), "--dir", tmp,
             "--remount-ro", "/", "--chdir", "/",
             "--unshare-all", *bubblewrap.NO_CAPABILITIES, *JUDGE_USER, "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",
@@ -129,6 +131,7 @@ def command(sandbox: bool, tmp: str) -> list[str]:
             args += ["--setenv", name, os.environ[name]]
     for name, value in THREAD_ENV.items():
         args += ["--setenv", name, value]
+    args += data_env
 
     roots = import_roots()
     if roots:
@@ -138,6 +141,7 @@ def command(sandbox: bool, tmp: str) -> list[str]:
 
 
 import_roots = bubblewrap.import_roots  # the judge's PYTHONPATH, the same as a grading kernel's
+
 
 
 def _start(sandbox: bool = False) -> Any:

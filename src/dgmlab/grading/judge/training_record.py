@@ -36,11 +36,13 @@ class RecordRefused(ValueError):
 
 @dataclass(frozen=True)
 class Rise:
-    """How scores rise along the kit's own runs: the last named snapshot at least ``gain`` above the first, and no
-    snapshot more than ``drop`` below the best before it (calibrated on the kit's runs; the homework's page)."""
+    """How scores rise along the kit's own runs: the last named snapshot at least ``gain`` above the first, no
+    snapshot more than ``drop`` below the best before it, and, where ``most`` is set (a short run's records: fast
+    mode), the last one at most ``most`` (calibrated on the kit's runs; the homework's page)."""
 
     gain: float
     drop: float
+    most: float | None = None
 
 
 @dataclass
@@ -181,6 +183,9 @@ def rise_problems(scores: list[tuple[int, float]], rise: Rise) -> list[str]:
     if last - first < rise.gain:
         out.append(f"its score rose {last - first:.2f} from epoch {first_epoch} to {last_epoch}, less than the "
                    f"{rise.gain:g} of the kit's runs")
+    if rise.most is not None and last > rise.most:
+        out.append(f"it is the record of a short run (fast mode), whose generators score up to {rise.most:g}, not "
+                   f"{last:.2f}: hand in the record of the run that made the graded file")
     best = first
     for epoch, score in scores[1:]:
         if score < best - rise.drop:
