@@ -12,6 +12,10 @@ kit's published generator (examples/demo_reference), and of honest runs to each 
     DGMLAB_DATA=/work/shared/datasets OMP_NUM_THREADS=1 nice .venv/bin/python benchmarks/calibrate_image_sets.py \\
         --json benchmarks/results/image_sets_calibration.json
 
+``--digits STEPS ...`` (with ``--pairs``): each run's distance to MNIST's digits (``image_sets.digits``, what
+``FAR_FROM_DIGITS`` bounds), and that of distillations of the published generator of STEPS steps each (their cost
+and their distance to the published generator too).
+
 ``--pairs LABEL=FILE ...`` instead: the distance of every pair of whole runs given (a weights file, or
 ``RECORD@EPOCH``: a training record's averaged generator at that epoch), with the published generator and the kit's
 seed-2 run among them (benchmarks/calibrate_record_across_devices.py trains such runs on a GPU).
@@ -107,6 +111,28 @@ def pairs(named: list, key: str) -> dict:
     return dict(sorted(found.items(), key=lambda item: item[1]))
 
 
+def to_digits(named: list, steps: list, key: str) -> dict:
+    """``{label: distance x 1e4 to MNIST's digits}`` of the published run, the kit's seed-2 and early runs, ``named``
+    and distillations of ``steps`` steps (with their CPU seconds and distance to the published generator)."""
+    net = network(key.encode())
+    real = image_sets.digits(net)
+    runs = {"published": str(PUBLISHED), "kit seed-2": str(ROOT / KIT_FILES["seed-2 full run"]),
+            "kit early (epoch 5)": str(ROOT / KIT_FILES["early checkpoint"])}
+    runs.update((label, where) for label, _, where in (n.partition("=") for n in named))
+    found = {label: round(image_sets.distance(image_sets.image_set(weights_of(where), net), real) * 1e4, 3)
+             for label, where in runs.items()}
+    published = image_sets.image_set(PUBLISHED.read_bytes(), net)
+    teacher = net.load(torch.load(PUBLISHED, weights_only=True))
+    for n in steps:
+        started = time.process_time()
+        copy = image_sets.image_set(distilled(0, n, teacher), net)
+        found[f"distilled {n} steps"] = {"to_digits": round(image_sets.distance(copy, real) * 1e4, 3),
+                                         "to_published": round(image_sets.distance(copy, published) * 1e4, 3),
+                                         "cpu_seconds": round(time.process_time() - started)}
+        print(n, found[f"distilled {n} steps"], flush=True)
+    return found
+
+
 def copy_checks(named: list) -> dict:
     """What the copy checks say of the runs ``named``: refused as the published generator (``published_copy``,
     what autograde does not grade), and ``dgmlab report``'s lines with each run handed in by a classmate of its own."""
@@ -144,8 +170,18 @@ def main(argv=None) -> int:
     parser.add_argument("--key", default="image-set calibration")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--pairs", nargs="+", metavar="LABEL=FILE", help="distances of these whole runs instead")
+    parser.add_argument("--digits", nargs="*", type=int, metavar="STEPS", default=None,
+                        help="with --pairs: distances to MNIST's digits, and of distillations of STEPS steps")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    if args.digits is not None:
+        found = to_digits(args.pairs or [], args.digits, args.key)
+        print(json.dumps(found, indent=1))
+        if args.json:
+            args.json.write_text(json.dumps({"x1e4": found, "key": args.key, "threshold":
+                                             image_sets.FAR_FROM_DIGITS["hw4_gans/baseline_generator_weights.pt"] * 1e4},
+                                            indent=1) + "\n")
+        return 0
     if args.pairs:
         found, checks = pairs(args.pairs, args.key), copy_checks(args.pairs)
         print("\n".join(f"{d:8.3f}  {pair}" for pair, d in found.items()))

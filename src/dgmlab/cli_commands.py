@@ -356,7 +356,7 @@ def _dashboard(course, args, hws, data, *, similar, runtime) -> None:
               "docs/novelty.md):\n" + shared_weights.format_report(shared))
     looks = image_sets.compare(course, data.hws)
     if looks:
-        print("\ngenerators whose images, drawn as a set, are alike a published or a classmate's (needs a look; "
+        print("\ngenerators whose images, drawn as a set, are alike another's or far from MNIST (needs a look; "
               "docs/novelty.md):\n" + image_sets.format_report(looks))
     html_path, _ = dashboard.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
                            similar=similar if similar is not None else [], runtime=runtime, looks=looks)

@@ -22,6 +22,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 HW, NAME = "hw4_gans", "baseline_generator_weights.pt"
 PUBLISHED = "hw4_genuine_baseline_generator_f16.pt"
 HONEST = "hw4_seed2_baseline_generator_f16.pt"  # a full run from another seed
+EARLY = "hw4_early_baseline_generator_f16.pt"  # the published run at epoch 5
 SOURCE = f"examples/demo_reference/{HW}/{NAME}"
 KEY = bytes(range(32))
 
@@ -112,3 +113,33 @@ def test_the_dashboard_lists_a_look_escaped_with_its_distance():
     look = IS.Look(HW, "<b>x.pt", "student-1", 2.5e-05, 8e-05, source=SOURCE)
     page = str(IS.html(HW, [look]))
     assert "&lt;b&gt;x.pt" in page and "2.50e-05" in page and "8.0e-05" in page and "needs a look" in page
+
+
+def test_full_runs_are_near_mnists_digits_and_an_early_checkpoint_is_far(tmp_path):
+    net = _network(tmp_path)
+    digits, bound = IS.digits(net), IS.FAR_FROM_DIGITS[net.kind]
+    for fixture in (PUBLISHED, HONEST):
+        assert IS.distance(IS.image_set(saved(_state(fixture)), net), digits) < bound, fixture
+    assert IS.distance(IS.image_set(saved(_state(EARLY)), net), digits) > 10 * bound
+
+
+def test_the_report_lists_a_generator_far_from_the_digits_with_its_distance_and_threshold(tmp_path):
+    course = _course(tmp_path, {"carol": saved(_state(HONEST)), "dan": saved(_state(EARLY))})
+    (far,) = [look for look in IS.compare(course, [HW]) if look.far]
+    assert (far.student, far.threshold) == ("dan", IS.FAR_FROM_DIGITS[f"{HW}/{NAME}"]) and far.distance > far.threshold
+    text = IS.format_report([far])
+    assert "dan's images needs a look" in text and "MNIST's digits" in text and f"{far.threshold:.1e}" in text
+
+
+def test_a_set_of_fewer_images_is_measured_with_its_own_count(tmp_path):
+    """The unbiased estimate counts each set's own images: two halves of the same 1,000 digits are about 0 apart
+    (within the noise of 500 images, about 1e-4), where counting them as SAMPLES images puts them far apart."""
+    net = _network(tmp_path)
+    digits = IS.digits(net)
+    from dgmlab import data
+
+    images = data.mnist(train=True, scale="[-1,1]", source="sample").images.reshape(1000, -1).double()
+    halves = [IS.ImageSet(net, IS.embed(net, half), n=500) for half in (images[:500], images[500:])]
+    assert abs(IS.distance(*halves)) < 3e-4 and digits.n == 1000
+    wrong = [IS.ImageSet(net, h.mean) for h in halves]  # counted as SAMPLES images each
+    assert IS.distance(*wrong) > 10e-4
