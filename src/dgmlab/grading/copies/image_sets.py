@@ -19,9 +19,10 @@ threshold: a reason to look, never a grade. So is one whose set lies farther fro
 ships, :data:`FAR_FROM_DIGITS`) than honest full runs' sets do: a generator trained briefly, or a plain distillation
 (one regressed until it draws its source's set is near that source's). A distillation that also minimises this
 distance to the digits passes both (an attacker's trial: 88 CPU seconds): a reason to look, never a proof. The
-thresholds are calibrated in ``benchmarks/calibrate_image_sets.py`` (benchmarks/results/image_sets_calibration.md). A file whose draw holds NaN or inf is :class:`networks.NotFinite`
-and listed too. A file's set (its mean features) is cached per file digest and course key under
-``.dgmlab/cache/image_sets`` (numpy, no pickle); files are read through ``weights_files`` (``weights_only``).
+thresholds are calibrated in ``benchmarks/calibrate_image_sets.py`` (benchmarks/results/image_sets_calibration.md).
+A file whose draw holds NaN or inf is :class:`networks.NotFinite` and listed too. A file's set (its mean features)
+is cached per file digest and course key under ``.dgmlab/cache/image_sets`` (numpy, no pickle); files are read
+through ``weights_files`` (``weights_only``).
 """
 from __future__ import annotations
 

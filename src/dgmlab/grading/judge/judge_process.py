@@ -143,7 +143,6 @@ def command(sandbox: bool, tmp: str) -> list[str]:
 import_roots = bubblewrap.import_roots  # the judge's PYTHONPATH, the same as a grading kernel's
 
 
-
 def _start(sandbox: bool = False) -> Any:
     tmp = tempfile.mkdtemp(prefix="dgmlab-judge-")  # stays empty here: the requests' tmpfs are their own
     env = {**os.environ, **THREAD_ENV, TMP_ENV: tmp}
