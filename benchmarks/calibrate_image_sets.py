@@ -28,7 +28,9 @@ import hashlib
 import io
 import itertools
 import json
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,7 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 import training_runs  # noqa: E402
 from dgmlab import data  # noqa: E402
-from dgmlab.grading.copies import image_sets  # noqa: E402
+from dgmlab.grading.copies import image_sets, shared_weights  # noqa: E402
+from dgmlab.grading.layout import Course  # noqa: E402
 from homeworks.hw4_gans.hidden import networks as hw4_networks  # noqa: E402
 
 PUBLISHED = ROOT / "examples/demo_reference/hw4_gans/baseline_generator_weights.pt"
@@ -136,12 +139,6 @@ def to_digits(named: list, steps: list, key: str) -> dict:
 def copy_checks(named: list) -> dict:
     """What the copy checks say of the runs ``named``: refused as the published generator (``published_copy``,
     what autograde does not grade), and ``dgmlab report``'s lines with each run handed in by a classmate of its own."""
-    import shutil
-    import tempfile
-
-    from dgmlab.grading.copies import shared_weights
-    from dgmlab.grading.layout import Course
-
     hw, name = "hw4_gans", "baseline_generator_weights.pt"
     runs = {label: weights_of(where) for label, _, where in (n.partition("=") for n in named)}
     with tempfile.TemporaryDirectory(dir=ROOT / "benchmarks") as tmp:

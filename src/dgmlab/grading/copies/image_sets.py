@@ -197,10 +197,11 @@ def digits(network: networks.KitNetwork) -> ImageSet:
     return ImageSet(network, embed(network, images.reshape(images.shape[0], -1).double()), n=images.shape[0])
 
 
-def _far(hw: str, name: str, mine: dict) -> list[Look]:
+def _far(hw: str, name: str, mine: dict, real: dict) -> list[Look]:
     """The files of ``mine`` ({student: ImageSet}) whose sets lie farther from MNIST's digits than
-    :data:`FAR_FROM_DIGITS` allows their network."""
-    looks, real = [], {}
+    :data:`FAR_FROM_DIGITS` allows their network; ``real``: the digits' sets by network kind, filled as needed (one
+    per comparison, not per file name)."""
+    looks = []
     for student, found in mine.items():
         bound = FAR_FROM_DIGITS.get(found.network.kind)
         if bound is None:
@@ -217,7 +218,7 @@ def compare(course, hws) -> list[Look]:
     """For each homework's calibrated generators: the handed-in files whose image set is at most the threshold
     from a published file's (the closest named) or a classmate's, those farther from MNIST's digits than
     :data:`FAR_FROM_DIGITS`, and those that draw NaN or inf."""
-    looks = []
+    looks, real = [], {}
     cache = course.root / ".dgmlab" / Path(*CACHE)
     for hw in hws:
         nets = [n for n in functional_copies.kit_networks(course, hw) if n.kind in THRESHOLDS]
@@ -227,7 +228,7 @@ def compare(course, hws) -> list[Look]:
                               for p in shared_weights.published_files(course, hw)}, nets, cache)
         for name, paths in sorted(shared_weights.weight_files(course, hw).items()):
             mine, bad = _sets(paths, nets, cache)
-            looks += [Look(hw, name, s, None, 0.0, not_finite=why) for s, why in bad] + _far(hw, name, mine)
+            looks += [Look(hw, name, s, None, 0.0, not_finite=why) for s, why in bad] + _far(hw, name, mine, real)
             students = list(mine)
             for i, student in enumerate(students):
                 bound = THRESHOLDS[mine[student].network.kind]
