@@ -5,6 +5,8 @@ is checked in this module and its tests (``tests/grading/test_nbgrader_gradebook
 - :func:`open_gradebook`, :func:`open_gradebook_file`: nbgrader's ``Gradebook`` (a context manager) at a database
   URL or on a course's ``gradebook.db``;
 - :func:`instructor_cells`: the instructor's cell sources a notebook's gradebook rows hold (what the judge runs);
+- :func:`grant_extension`, :func:`read_scores`: what a grading worker writes into its scratch gradebook before
+  autograde and reads back after it;
 - ``MissingEntry`` (nbgrader's "no such row") and the tables the formgrader's queries join (``Student``,
   ``Grade`` ...): nbgrader's own, named here so that other modules import no nbgrader.
 
@@ -15,6 +17,7 @@ this process).
 """
 from __future__ import annotations
 
+import datetime
 import warnings
 from pathlib import Path
 
@@ -62,3 +65,26 @@ def points_to_grade_by_hand(db_url: str, course_id: str, hw: str, notebook: str,
         except MissingEntry:
             return 0.0
         return float(sum(g.max_score or 0 for g in nb.grades if g.needs_manual_grade))
+
+
+def grant_extension(url: str, course_id: str, hw: str, student: str, seconds: float) -> None:
+    """Give ``student`` an extension of ``seconds`` on ``hw`` in the gradebook at ``url`` (before autograde runs,
+    which then counts the submission late only past it)."""
+    with open_gradebook(url, course_id) as gb:
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(hw, student, extension=datetime.timedelta(seconds=seconds))
+
+
+def read_scores(url: str, course_id: str, hw: str, student: str) -> dict:
+    """What autograde wrote into the gradebook at ``url`` for ``student``: ``{"timestamp": ISO text or None,
+    "scores": [(notebook, cell, auto score)], "comments": [(notebook, cell, auto comment)]}``. nbgrader 0.9.6
+    gives the scores nowhere else: ``SaveAutoGrades`` writes them into the gradebook only, and
+    ``Autograde.init_assignment`` writes the zeros of a notebook not handed in there too."""
+    with open_gradebook(url, course_id) as gb:
+        sub = gb.find_submission(hw, student)
+        scores, comments = [], []
+        for nb in sub.notebooks:
+            scores += [(nb.name, g.name, g.auto_score) for g in nb.grades]
+            comments += [(nb.name, c.name, c.auto_comment) for c in nb.comments]
+        return {"timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
+                "scores": scores, "comments": comments}

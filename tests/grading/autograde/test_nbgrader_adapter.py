@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from dgmlab.grading import nbgrader_gradebook
 from dgmlab.grading.autograde import nbgrader_adapter as NA
 
 HW, NB, STUDENT, CID = "hw9", "hw9", "ada", "default_course"
@@ -93,7 +94,7 @@ def test_the_pinned_nbgrader_is_the_installed_one():
 def test_written_scores_read_back_as_autograde_wrote_them(url):
     with NA.open_gradebook(url, CID) as gb:
         NA.write_scores(gb, HW, STUDENT, _scores(), [NB], NA.LatePenalty(_config()), _keep)
-    assert NA.read_scores(url, CID, HW, STUDENT) == _scores()
+    assert nbgrader_gradebook.read_scores(url, CID, HW, STUDENT) == _scores()
 
 
 def test_the_policy_decides_needs_manual_grade_from_the_row_before_the_regrade(url):
@@ -117,7 +118,7 @@ def test_a_failed_write_leaves_the_gradebook_as_it_was(url):
         broken = {**_scores(q1=1.0), "scores": [(NB, "q1", 1.0), (NB, "no_such_cell", 1.0)]}
         with pytest.raises(Exception, match="no_such_cell|No such"):
             NA.write_scores(gb, HW, STUDENT, broken, [NB], NA.LatePenalty(_config()), _keep)
-    assert NA.read_scores(url, CID, HW, STUDENT)["scores"][0] == (NB, "q1", 7.0)
+    assert nbgrader_gradebook.read_scores(url, CID, HW, STUDENT)["scores"][0] == (NB, "q1", 7.0)
 
 
 @pytest.mark.parametrize(("plugin", "method", "late"), [
@@ -133,7 +134,7 @@ def test_the_late_penalty_is_the_one_nbgraders_assign_late_penalties_writes(url,
 
 
 def test_an_extension_moves_the_deadline_autograde_counts_lateness_from(url):
-    NA.grant_extension(url, CID, HW, STUDENT, 7200)
+    nbgrader_gradebook.grant_extension(url, CID, HW, STUDENT, 7200)
     with NA.open_gradebook(url, CID) as gb:
         NA.write_scores(gb, HW, STUDENT, _scores(3600), [NB], NA.LatePenalty(_config(method="zero")), _keep)
         assert gb.find_submission(HW, STUDENT).total_seconds_late == 0
@@ -161,7 +162,7 @@ def test_submissions_and_assignments_are_found_or_not(url):
 
 
 def test_autograde_keeps_each_score_in_the_gradebook_only(url):
-    """Why the worker reads its scratch gradebook back (:func:`NA.read_scores`): nbgrader's SaveAutoGrades writes the
+    """Why the worker reads its scratch gradebook back (:func:`nbgrader_gradebook.read_scores`): nbgrader's SaveAutoGrades writes the
     scores there and leaves the notebook as it was; were the scores in the notebook, the round trip could go."""
     import copy
 
@@ -181,4 +182,4 @@ def test_autograde_keeps_each_score_in_the_gradebook_only(url):
     resources = {"nbgrader": {"notebook": NB, "assignment": HW, "student": STUDENT, "db_url": url}}
     after, _ = SaveAutoGrades().preprocess(nb, resources)
     assert after == before
-    assert NA.read_scores(url, CID, HW, STUDENT)["scores"] == [(NB, "q1", 10.0), (NB, "q2", None)]
+    assert nbgrader_gradebook.read_scores(url, CID, HW, STUDENT)["scores"] == [(NB, "q1", 10.0), (NB, "q2", None)]

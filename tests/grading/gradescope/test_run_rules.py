@@ -1,12 +1,11 @@
 """run_autograder's rules (dgmlab.grading.gradescope.run): the due time from Gradescope's submission metadata under the
 course's minute rule, and a kernel that cannot start failing the autograder, never scoring 0."""
 import datetime as dt
-import time
 
 import pytest
 
 from dgmlab.grading.autograde.task_records import Bundle, Outcome
-from dgmlab.grading.gradescope import late_policy, run
+from dgmlab.grading.gradescope import handed, late_policy, results, run
 from dgmlab.grading.term import late as L
 
 DUE = "2025-03-01T23:59:00.000000-05:00"
@@ -35,19 +34,19 @@ def test_without_the_students_own_date_the_assignments_counts():
 def test_a_kernel_that_never_answered_is_a_grader_failure_not_a_zero():
     graded = Outcome(student="student", status="failed", reason="RuntimeError: Kernel died before replying to "
                                                                  "kernel_info")
-    with pytest.raises(run.GraderFailure, match="kernel could not start"):
-        run.grader_fault(graded)
+    with pytest.raises(results.GraderFailure, match="kernel could not start"):
+        results.grader_fault(graded)
 
 
 def test_a_kernel_killed_by_the_submission_is_the_submissions_failure():
     graded = Outcome(student="student", status="failed", reason="the kernel died while running the notebook "
                                                                  "(os._exit, a crash, or running out of memory)")
-    run.grader_fault(graded)  # graded as failed: 0, with the reason
+    results.grader_fault(graded)  # graded as failed: 0, with the reason
 
 
 def test_a_grader_failure_writes_no_results_so_gradescope_shows_a_failed_autograder(monkeypatch, tmp_path):
     def fail(root):
-        raise run.GraderFailure("the kernel could not start")
+        raise results.GraderFailure("the kernel could not start")
 
     monkeypatch.setattr(run, "grade", fail)
     assert run.main(["--root", str(tmp_path)]) == 1
@@ -59,79 +58,8 @@ def test_a_kernel_user_that_could_not_be_stopped_is_a_grader_failure():
 
     graded = Outcome(student="student", status="failed", reason=f"RuntimeError: {SURVIVED}: processes [12] of user "
                                                                  "999 outlived 20 rounds of SIGKILL")
-    with pytest.raises(run.GraderFailure, match="could not be stopped"):
-        run.grader_fault(graded)
-
-
-def test_peak_memory_counts_pages_a_fork_shares_once():
-    """The judge forks a child per notebook: their shared pages are the container's once, not once a process."""
-    import subprocess
-    import sys
-
-    import psutil
-
-    size = 200 * 2 ** 20
-    # A fresh interpreter (not this test worker, whose other children would count) writes `size` bytes, so they are
-    # resident, forks a child that shares them, and says so.
-    script = (f"import os, sys, time\ndata = b'x' * {size}\n"
-              "if os.fork() == 0:\n    time.sleep(30); os._exit(0)\n"
-              "print('ready', flush=True); time.sleep(30)\n")
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    try:
-        assert parent.stdout.readline().strip() == "ready"
-        tree = [psutil.Process(parent.pid), *psutil.Process(parent.pid).children(recursive=True)]
-        assert len(tree) == 2
-        rss_sum = sum(p.memory_info().rss for p in tree)
-        with run.PeakMemory(every=0.05, pid=parent.pid) as mem:
-            time.sleep(0.5)
-    finally:
-        for p in psutil.Process(parent.pid).children(recursive=True):
-            p.kill()
-        parent.kill()
-        parent.wait()
-    assert size < mem.peak < 0.75 * rss_sum
-
-
-def test_peak_memory_says_how_much_was_the_judges(tmp_path):
-    """The peak's parts: the grader (the measured process), the judge (by its command line) and the kernel."""
-    import subprocess
-    import sys
-
-    size = 150 * 2 ** 20
-    judge = f"import time\ndata = b'x' * {size}\ntime.sleep(30)\n"  # its command line names the judge's module
-    grader = (f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {judge!r}, "
-              f"{run.JUDGE_COMMAND!r}])\ntime.sleep(30)\n")
-    parent = subprocess.Popen([sys.executable, "-c", grader])
-    try:
-        deadline = time.time() + 30
-        with run.PeakMemory(every=0.05, pid=parent.pid) as mem:
-            while mem.parts.get("judge", 0) < size and time.time() < deadline:
-                time.sleep(0.1)
-    finally:
-        import psutil
-
-        for child in psutil.Process(parent.pid).children(recursive=True):
-            child.kill()
-        parent.kill()
-        parent.wait()
-    assert mem.parts["judge"] > size > mem.parts["grader"] and mem.parts["kernel"] == 0
-    assert sum(mem.parts.values()) == mem.peak
-
-
-def test_the_metadata_is_read_and_then_left_to_root_alone(tmp_path):
-    """previous_submissions[].results may hold earlier hidden results: the kernel's user must not read them."""
-    import os
-    import stat
-
-    path = tmp_path / run.METADATA
-    path.write_text('{"created_at": "2025-03-01T10:00:00+00:00", "previous_submissions": '
-                    '[{"results": {"tests": [{"name": "hidden"}]}}]}', encoding="utf-8")
-    path.chmod(0o644)
-    meta = run.read_metadata(tmp_path)
-    assert meta["previous_submissions"][0]["results"]["tests"][0]["name"] == "hidden"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    if os.geteuid() == 0:
-        assert path.stat().st_uid == 0
+    with pytest.raises(results.GraderFailure, match="could not be stopped"):
+        results.grader_fault(graded)
 
 
 def _grade_in_a_stub_tree(monkeypatch, tmp_path) -> dict:
@@ -147,20 +75,21 @@ def _grade_in_a_stub_tree(monkeypatch, tmp_path) -> dict:
     from dgmlab.grading.gradescope import boundary as B
     from dgmlab.grading.judge.warm_imports import HOMEWORKS_ENV
 
-    grader = run.grader_dir(tmp_path)
+    grader = handed.grader_dir(tmp_path)
     grader.mkdir(parents=True)
     (grader / "settings.json").write_text(json.dumps({"hw": "hw", "cells": [], "visibility": "visible",
                                                       "sandbox": None, "memory": 1, "file_size": 1,
-                                                      "late_policy": "none"}), encoding="utf-8")
+                                                      "late_policy": "none", "source_folder": "source/hw"}),
+                                    encoding="utf-8")
     (grader / "draw.key").write_text("00\n", encoding="utf-8")
     (tmp_path / "submission").mkdir()
     (tmp_path / "submission" / "hw.ipynb").write_text("{}", encoding="utf-8")
-    (tmp_path / run.METADATA).write_text('{"previous_submissions": []}', encoding="utf-8")
-    (tmp_path / run.METADATA).chmod(0o644)
+    (tmp_path / handed.METADATA).write_text('{"previous_submissions": []}', encoding="utf-8")
+    (tmp_path / handed.METADATA).chmod(0o644)
     seen = {}
 
     def grade_submission(bundle, job):
-        seen["mode"] = stat.S_IMODE((tmp_path / run.METADATA).stat().st_mode)
+        seen["mode"] = stat.S_IMODE((tmp_path / handed.METADATA).stat().st_mode)
         seen["judge_homeworks"] = os.environ.get(HOMEWORKS_ENV)
         return Outcome(student="student", status="graded", scores={"scores": []})
 
@@ -170,7 +99,7 @@ def _grade_in_a_stub_tree(monkeypatch, tmp_path) -> dict:
     monkeypatch.setattr(DS, "probe_seed", lambda *a: 0)
     stub = Bundle(hw="hw", version="0", config="", gradebook=b"", notebooks=("hw",), source={}, timeout=1.0,
                   feedback=False, sandbox=None)
-    monkeypatch.setattr(run, "worker_bundle", lambda *a: stub)
+    monkeypatch.setattr(handed, "worker_bundle", lambda *a: stub)
     monkeypatch.setattr(worker, "grade_submission", grade_submission)
     monkeypatch.delenv(HOMEWORKS_ENV, raising=False)  # and restored after the test, whatever grade sets
     run.grade(tmp_path)
@@ -207,8 +136,8 @@ def test_the_courses_own_due_date_in_gradescope_adds_no_note(tmp_path):
 def test_a_judge_that_could_not_judge_is_a_grader_failure_not_a_zero():
     graded = Outcome(student="student", status="failed", reason="JudgeFailed: the grader's judge process could not "
                                                                  "start (it ended with status 1), so nothing was graded")
-    with pytest.raises(run.GraderFailure, match="the judge could not judge"):
-        run.grader_fault(graded)
+    with pytest.raises(results.GraderFailure, match="the judge could not judge"):
+        results.grader_fault(graded)
 
 
 def _setup(tmp_path, sandbox, env):
@@ -269,69 +198,6 @@ def test_the_grader_imports_no_dask_to_learn_it_is_not_a_dask_worker():
     assert out.stdout.strip() == "False", out.stderr[-2000:]
 
 
-def test_a_kernel_that_outgrows_the_container_is_stopped_and_the_judge_and_grader_are_not(monkeypatch):
-    """A memory hog in a 768 MB container would have the OOM killer end the grader ("Killed", no feedback): the
-    kernel's processes are killed first, near the container's limit, and the grader writes the results."""
-    import subprocess
-    import sys
-
-    import psutil
-
-    judge = f"import time\ndata = b'x' * {150 * 2 ** 20}\ntime.sleep(60)\n"
-    hog = "import time\nheld = []\nwhile True:\n    held.append(b'x' * 2 ** 24); time.sleep(0.01)\n"
-    grader = (f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {judge!r}, {run.JUDGE_COMMAND!r}])\n"
-              f"time.sleep(1)\nsubprocess.Popen([sys.executable, '-c', {hog!r}])\ntime.sleep(60)\n")
-    monkeypatch.setattr(run, "memory_cgroup", lambda: None)  # this machine's cgroup holds more than the test's
-    parent = subprocess.Popen([sys.executable, "-c", grader])
-    limit = 600 * 2 ** 20
-    try:
-        deadline = time.time() + 30
-        with run.PeakMemory(every=0.05, pid=parent.pid, limit=limit) as mem:
-            while mem.stopped is None and time.time() < deadline:
-                time.sleep(0.1)
-            time.sleep(0.3)
-            alive = {("judge" if run.JUDGE_COMMAND in p.cmdline() else "kernel")
-                     for p in psutil.Process(parent.pid).children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE}
-        assert parent.poll() is None  # the grader lives on
-    finally:
-        for child in psutil.Process(parent.pid).children(recursive=True):
-            child.kill()
-        parent.kill()
-        parent.wait()
-    assert mem.stopped is not None and limit - run.HEADROOM <= mem.stopped < limit, mem.stopped
-    assert alive == {"judge"}
-
-
-def _cgroups(monkeypatch, tmp_path, self_cgroup: str):
-    monkeypatch.setattr(run, "CGROUP_ROOT", tmp_path)
-    (tmp_path / "self").write_text(self_cgroup)
-    monkeypatch.setattr(run, "SELF_CGROUP", tmp_path / "self")
-
-
-def test_the_container_s_memory_is_its_own_cgroup_s_or_the_one_a_local_run_names(monkeypatch, tmp_path):
-    _cgroups(monkeypatch, tmp_path, "0::/grader.slice\n")  # cgroup v2; its own folder, and the root's
-    (tmp_path / "grader.slice").mkdir()
-    (tmp_path / "grader.slice" / "memory.max").write_text("805306368\n")
-    (tmp_path / "memory.max").write_text("max\n")
-    monkeypatch.setenv(run.CONTAINER_ENV, "768")
-    assert run.container_memory() == 805306368
-    (tmp_path / "grader.slice" / "memory.max").write_text("max\n")  # no limit in the cgroup: the named one
-    assert run.container_memory() == 768 * 2 ** 20
-    monkeypatch.delenv(run.CONTAINER_ENV)
-    assert run.container_memory() is None
-
-
-def test_a_cgroup_v1_container_s_memory_and_working_set_are_read_where_its_path_is_not_mounted(monkeypatch, tmp_path):
-    """In a container the path /proc/self/cgroup names is the host's; the container sees its cgroup at the root."""
-    _cgroups(monkeypatch, tmp_path, "12:pids:/docker/abc\n4:memory:/docker/abc\n")
-    (tmp_path / "memory").mkdir()
-    (tmp_path / "memory" / "memory.limit_in_bytes").write_text("805306368\n")
-    (tmp_path / "memory" / "memory.usage_in_bytes").write_text("900\n")
-    (tmp_path / "memory" / "memory.stat").write_text("cache 400\ntotal_inactive_file 300\n")
-    assert run.memory_cgroup() == (tmp_path / "memory", 1)
-    assert run.container_memory() == 805306368 and run.container_working_set() == 600
-
-
 def test_a_kernel_stopped_for_memory_is_said_in_the_results():
     from dgmlab.grading.gradescope import results as R
 
@@ -339,13 +205,3 @@ def test_a_kernel_stopped_for_memory_is_said_in_the_results():
                   stopped=(700 * 2 ** 20, 732 * 2 ** 20))
     assert "stopped when the grading held 700 MiB of the container's 732 MiB" in res["output"]
     assert res["extra_data"]["kernel_stopped_for_memory_mib"] == 700
-
-
-def test_the_container_s_working_set_leaves_out_its_inactive_file_cache(monkeypatch, tmp_path):
-    _cgroups(monkeypatch, tmp_path, "0::/\n")
-    (tmp_path / "memory.max").write_text("1000\n")
-    (tmp_path / "memory.current").write_text("900\n")
-    (tmp_path / "memory.stat").write_text("anon 500\nfile 400\ninactive_file 300\nactive_file 100\n")
-    assert run.container_working_set() == 600
-    (tmp_path / "self").write_text("1:cpu:/\n")  # no memory controller
-    assert run.container_working_set() is None and run.container_memory() is None

@@ -99,8 +99,8 @@ def write(writer: Writer, sub: Submission, job: Job, got: Outcome, received: flo
     got = _keyed(job, got, received)
     t_write = time.time()
     # the answers the hand grades were given on, read before their notebooks are replaced, and this grading's
-    hand = hand_grades.regrade(sub, got.autograded, got.notebooks_run, cells_to_look(got.kept)) \
-        if got.status == "graded" else None
+    hand = (hand_grades.regrade(sub, got.autograded, got.notebooks_run, cells_to_look(got.kept))
+            if got.status == "graded" else None)
     folders = {}
     if got.scores is not None or got.autograded:
         folders = {sub.autograded: got.autograded, sub.kept: got.kept or None}

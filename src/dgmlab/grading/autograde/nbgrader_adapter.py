@@ -4,9 +4,9 @@ here and in ``tests/grading/autograde/test_nbgrader_adapter.py``, which pins wha
 late penalty's preprocessor from :mod:`dgmlab.grading.nbgrader_preprocessing` (tests/kit/test_nbgrader_imports.py);
 autograde's modules open a gradebook by this module's name for it (:func:`open_gradebook`, the gradebook adapter's).
 
-- The gradebook: the homework's definition copied into a worker's scratch gradebook (:func:`copy_assignment`), an
-  extension written there (:func:`grant_extension`), what autograde wrote there read back (:func:`read_scores`),
-  and the same rows written into the course's gradebook by its one writer (:func:`write_scores`).
+- The gradebook: the homework's definition copied into a worker's scratch gradebook (:func:`copy_assignment`) and
+  the rows autograde wrote there (read back by the worker: :func:`dgmlab.grading.nbgrader_gradebook.read_scores`)
+  written into the course's gradebook by its one writer (:func:`write_scores`).
 - The late penalty: what nbgrader's ``AssignLatePenalties`` gives a late notebook (:class:`LatePenalty`), through
   the course's ``c.AssignLatePenalties.plugin_class``, clamped as nbgrader 0.9.6 clamps it (never below 0 nor above
   the notebook's score) without its private ``_check_late_penalty``.
@@ -69,29 +69,6 @@ def copy_assignment(src, dst, hw: str) -> tuple:
             dst.update_or_create_source_cell(c.name, nb.name, hw, cell_type=c.cell_type, locked=c.locked,
                                              source=c.source, checksum=c.checksum)
     return notebook_names(dst, hw)
-
-
-def grant_extension(url: str, course_id: str, hw: str, student: str, seconds: float) -> None:
-    """Give ``student`` an extension of ``seconds`` on ``hw`` in the gradebook at ``url`` (before autograde runs,
-    which then counts the submission late only past it)."""
-    with open_gradebook(url, course_id) as gb:
-        gb.update_or_create_student(student)
-        gb.update_or_create_submission(hw, student, extension=datetime.timedelta(seconds=seconds))
-
-
-def read_scores(url: str, course_id: str, hw: str, student: str) -> dict:
-    """What autograde wrote into the gradebook at ``url`` for ``student``: ``{"timestamp": ISO text or None,
-    "scores": [(notebook, cell, auto score)], "comments": [(notebook, cell, auto comment)]}``. nbgrader 0.9.6
-    gives the scores nowhere else: ``SaveAutoGrades`` writes them into the gradebook only, and
-    ``Autograde.init_assignment`` writes the zeros of a notebook not handed in there too."""
-    with open_gradebook(url, course_id) as gb:
-        sub = gb.find_submission(hw, student)
-        scores, comments = [], []
-        for nb in sub.notebooks:
-            scores += [(nb.name, g.name, g.auto_score) for g in nb.grades]
-            comments += [(nb.name, c.name, c.auto_comment) for c in nb.comments]
-        return {"timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
-                "scores": scores, "comments": comments}
 
 
 class LatePenalty:

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ... import __version__
-from .. import layout, returned_notebooks
+from .. import layout, nbgrader_gradebook, returned_notebooks
 from ..draw_key import KEY_ENV
 from ..isolation import kernel_sandbox
 from ..nbgrader_app import CELL_STUCK
 from ..preprocessors.working_folder import left_folders
 from ..submission import Submission
-from . import nbgrader_adapter
 from .keys import folder_files
 from .nbgrader_run import run_autograde, run_feedback
 from .task_records import Bundle, Job, Outcome
@@ -127,7 +126,7 @@ class Ran:
     status: str  # "graded", "failed", "timed out"
     reason: str
     steps: tuple  # StepResult of autograde (and generate_feedback)
-    scores: dict | None  # what autograde wrote (NA.read_scores), when graded
+    scores: dict | None  # what autograde wrote (nbgrader_gradebook.read_scores), when graded
     handed: tuple  # the notebooks handed in, the only ones graded and returned
     set_aside: Path | None  # the working folder as the kernel left it, less those notebooks
     timings: dict
@@ -187,7 +186,7 @@ def _prepare(root: Path, bundle: Bundle, job: Job, started: float) -> Scratch:
     definition from it; ``SaveAutoGrades`` computes each cell's score and writes it there only (the autograded
     notebook holds no score); ``AssignLatePenalties`` and generate_feedback's ``GetGrades`` read them back from it.
     So the scores exist only in this gradebook, and :func:`_run` reads them from it
-    (:func:`.nbgrader_adapter.read_scores`) to hand the course's one gradebook writer (the coordinator)."""
+    (:func:`dgmlab.grading.nbgrader_gradebook.read_scores`) to hand the course's one gradebook writer (the coordinator)."""
     (root / "nbgrader_config.py").write_text(bundle.config + TIMING_CONFIG, encoding="utf-8")
     (root / "gradebook.db").write_bytes(bundle.gradebook)
     scratch = layout.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
@@ -195,7 +194,7 @@ def _prepare(root: Path, bundle: Bundle, job: Job, started: float) -> Scratch:
     write_files(source, bundle.source)
     write_files(sub.submitted, job.files)
     if job.extension:
-        nbgrader_adapter.grant_extension(_db(root), bundle.course_id, sub.hw, sub.student, job.extension)
+        nbgrader_gradebook.grant_extension(_db(root), bundle.course_id, sub.hw, sub.student, job.extension)
     return Scratch(root, scratch, sub, root / "timings.jsonl", started)
 
 
@@ -229,7 +228,7 @@ def _run(scratch: Scratch, bundle: Bundle, job: Job) -> Ran:
         return Ran("timed out", CELL_STUCK, (res,), None, handed, aside, timings)
     if not res.ok:
         return Ran("failed", res.reason, (res,), None, handed, aside, timings)
-    scores = nbgrader_adapter.read_scores(_db(scratch.root), bundle.course_id, hw, student)
+    scores = nbgrader_gradebook.read_scores(_db(scratch.root), bundle.course_id, hw, student)
     if not bundle.feedback:
         return Ran("graded", "", (res,), scores, handed, aside, timings)
     t_fb = time.time()

@@ -13,7 +13,7 @@
    working folder back and empties it (``SealWorkingFolder``, configured here with the user's ids): so no link is
    left for nbgrader to write through. Gradescope's ``/autograder/submission_metadata.json`` (earlier results in
    ``previous_submissions``) is read by root and made root's alone before the kernel starts
-   (:func:`.run.read_metadata`). Not walled off here: the network, and the machine's world-readable files. The
+   (:func:`.handed.read_metadata`). Not walled off here: the network, and the machine's world-readable files. The
    wall's line (build log, run log, results) ends with bubblewrap's own error where bubblewrap could not run.
 3. **None**, only where the course allows grading without the sandbox (``c.DgmlabAutograde.sandbox = False``, or
    ``dgmlab gradescope --no-sandbox``). Otherwise a container with neither wall grades nothing and says why.
@@ -22,6 +22,8 @@
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib.util
 import os
 import pwd
@@ -51,6 +53,25 @@ class Boundary:
     @property
     def sandbox(self) -> bool:
         return self.kind == "bubblewrap"
+
+    def around(self, bundle):
+        """``bundle`` (a :class:`~dgmlab.grading.autograde.task_records.Bundle`) graded behind this wall: its sandbox,
+        and its config lines added."""
+        config = bundle.config
+        if self.config_lines:
+            config += "\n# -- added by dgmlab's Gradescope autograder: the kernel's wall (boundary.py)\n"
+            config += "\n".join(self.config_lines) + "\n"
+        return dataclasses.replace(bundle, config=config, sandbox=self.sandbox)
+
+    @contextlib.contextmanager
+    def kept(self):
+        """Around a grading behind this wall: on leaving, however the grading ended, every process of the kernel user
+        is killed (the user wall: :func:`stop_user_processes`), a double-forked ``setsid`` one included."""
+        try:
+            yield self
+        finally:
+            if self.kind == "user":
+                stop_user_processes(self.uid, self.gid)
 
 
 HIDDEN_SUBFOLDERS = ("homeworks", "hidden")  # and every homeworks/<hw>/hidden/ installed (a homework's hidden tests)

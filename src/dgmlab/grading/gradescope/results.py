@@ -14,12 +14,38 @@ import json
 from typing import NamedTuple
 
 from ..inert import terminal
+from ..isolation.processes import SURVIVED
 
 VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's values
 MAX_OUTPUT = 8000  # characters of one test's output (the judge's lines; a traceback's first line)
 HAND_NOTE = ("{n} question(s) graded by hand, {points} points in all, are not tests here: they are this "
              "assignment's manually graded questions in Gradescope's outline: {names}.")
 LATE_RULE = "the late policy on the autograded points only (the course: on the final mark)"
+
+
+class GraderFailure(RuntimeError):
+    """The grader, not the submission, could not grade: no results.json is written, so Gradescope reports the
+    autograder as failed (never a score of 0) and the instructor reruns it once the cause is fixed."""
+
+
+# jupyter_client's words when a kernel never answered: it could not start (the wall, the image), which no
+# submission causes (the kernel runs nothing of it before it answers, and imports nothing from its folder)
+KERNEL_NOT_STARTED = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
+JUDGE_FAILED = ("JudgeFailed: ", "JudgeRefused: ")  # the grading's reason when the judge did not start or crashed
+
+
+def grader_fault(graded) -> None:
+    """Raise :class:`GraderFailure` where the grading failed for the grader's sake, not the submission's: a broken
+    worker, or a kernel that could not start. Never a 0 for the student then."""
+    if graded.infrastructure:
+        raise GraderFailure(f"the grader failed: {graded.reason}")
+    if graded.status == "failed" and any(words in (graded.reason or "") for words in KERNEL_NOT_STARTED):
+        raise GraderFailure(f"the kernel could not start, so nothing was graded: {graded.reason}")
+
+    if graded.status == "failed" and (graded.reason or "").startswith(JUDGE_FAILED):  # judge_process.JudgeFailed
+        raise GraderFailure(f"the judge could not judge, so nothing was graded: {graded.reason}")
+    if graded.status == "failed" and SURVIVED in (graded.reason or ""):  # the wall could not end the kernel
+        raise GraderFailure(f"the kernel's user could not be stopped, so nothing was graded: {graded.reason}")
 
 
 def cell_text(cell) -> str:
@@ -57,7 +83,8 @@ def cell_outputs(notebook: bytes | None) -> dict:
 def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "", late=None,
           seconds: float = 0.0, peak_memory: int | None = None, memory_parts: dict | None = None,
           dates: str = "", stopped: tuple | None = None, timings: dict | None = None) -> dict:
-    """results.json for one submission.
+    """results.json for one submission; raises :class:`GraderFailure` where the grading failed for the grader's sake
+    (:func:`grader_fault`), so that none is written.
 
     ``cells``: the homework's graded cells in order, ``{"notebook", "grade_id", "max_score", "manual"}`` (the
     bundle's settings); ``graded``: what ``grade_submission`` returned (an
@@ -66,13 +93,13 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
     ``boundary``: which wall kept the kernel from the grader, said in the output; ``peak_memory``: bytes, and
     ``memory_parts`` (``{"grader", "kernel", "judge"}``, bytes) what each held at that peak;
     ``dates``: which due date the late policy took where the course's differs (``late_policy.dates_note``);
-    ``stopped``: ``(bytes held, the container's bytes)`` where the kernel was stopped for memory (``run.PeakMemory``);
+    ``stopped``: ``(bytes held, the container's bytes)`` where the kernel was stopped for memory (``memory.PeakMemory``);
     ``timings``: seconds per phase of this grading (``extra_data.timings_s``, for the instructor and the benchmark)."""
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: {', '.join(VISIBILITY)}")
-    reason = terminal(graded.reason, newlines=True)
-    listed = _tests(cells, graded, visibility, reason)
-    said = _summary(graded.status, reason, listed, late=late, dates=dates, boundary=boundary)
+    grader_fault(graded)
+    listed = _tests(cells, graded, visibility, graded.reason or "")
+    said = _summary(graded.status, graded.reason or "", listed, late=late, dates=dates, boundary=boundary)
     if stopped:
         held, limit = (round(b / 2 ** 20) for b in stopped)
         note = (f"The notebook's kernel was stopped when the grading held {held:,} MiB of the container's {limit:,} "
@@ -86,8 +113,11 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
         said.extra["peak_memory_parts_mib"] = {k: round(v / 2 ** 20, 1) for k, v in memory_parts.items()}
     if timings:
         said.extra["timings_s"] = {str(k): round(float(v), 2) for k, v in timings.items() if isinstance(v, (int, float))}
-    return {"score": round(said.score, 6), "execution_time": round(seconds, 1), "output": said.output,
-            "visibility": visibility, "stdout_visibility": "hidden", "tests": listed.tests, "extra_data": said.extra}
+    for test in listed.tests:  # the grading's reason is the submission's words too: inert where it is shown
+        test["output"] = terminal(test["output"], newlines=True)
+    return {"score": round(said.score, 6), "execution_time": round(seconds, 1),
+            "output": terminal(said.output, newlines=True), "visibility": visibility, "stdout_visibility": "hidden",
+            "tests": listed.tests, "extra_data": said.extra}
 
 
 class _Listed(NamedTuple):

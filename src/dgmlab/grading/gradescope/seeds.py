@@ -9,18 +9,39 @@ the zip carries no published file or none is handed in under such a name, nothin
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..autograde import draw_seeds
+from ..autograde.task_records import Job
 from ..copies.shared_weights import published_weights
+from ..inert import terminal
 from ..layout import Course
+
+log = logging.getLogger(__name__)  # shown on stdout by run.main, which Gradescope shows the instructor
 
 
 class CheckFailed(RuntimeError):
     """The copy check's process died (out of memory, killed) before it answered: nothing is graded."""
+
+
+def job(handed) -> Job:
+    """The :class:`~dgmlab.grading.autograde.task_records.Job` of ``handed`` (a :class:`.handed.Handed`): its files
+    with the graded draws' and check inputs' seeds from the course's key (which stays in this process), each weights
+    file checked against the kit's published ones (:func:`seeds`). A refused file is logged for the instructor (the
+    student reads it in the cell's output)."""
+    found = seeds(handed.grader, handed.settings, handed.key, handed.files)
+    probe_seed = draw_seeds.probe_seed(handed.key, handed.hw, handed.files[f"{handed.hw}.ipynb"])
+    for name, entry in found.items():
+        if "refused" in entry:
+            log.warning("%s", terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: "
+                                       f"{entry['refused'][:600]}"))
+    return Job(student=handed.student, files=handed.files, submitted_at=time.time(), draw_seeds=found,
+               probe_seed=probe_seed)
 
 
 def compared(files: dict, settings: dict) -> dict:
