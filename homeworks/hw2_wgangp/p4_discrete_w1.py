@@ -38,7 +38,7 @@
 #   which meets those constraints. The question is the linear program it builds as much as its solution: its costs
 #   `C.reshape(-1)`, and constraints and bounds that allow exactly the non-negative matrices with row sums $p$ and
 #   column sums $q$. A transport library's solver (POT's `ot.emd`) gives the optimal value and plan without
-#   formulating anything, so it answers only half of the question.
+#   formulating anything, so it shows none of the program this question is about.
 
 # %% kind="answer" grade_id="p4_linprog"
 def marginal_constraints(p, q):

@@ -146,8 +146,8 @@ if not runtime.is_grading():
 # ### P6(c) (8 points, written)
 # **Before you start:** the standard Inception Score needs the `torch-fidelity` package and the
 # Inception-v3 weights it downloads, which Colab lacks by default. Without them the cell above prints
-# "Inception Score skipped" and why, and everything else runs; then say so here, which is a complete
-# answer to that part. To compute it, run `!pip install torch-fidelity==0.4.0` (online, the weights
+# "Inception Score skipped" and why, and everything else runs; then say so here (that is all that part
+# asks in that case). To compute it, run `!pip install torch-fidelity==0.4.0` (online, the weights
 # download on first use), or offline point `DGMLAB_INCEPTION_WEIGHTS` at a copy of the weights file the
 # message names, and rerun the cell above.
 #

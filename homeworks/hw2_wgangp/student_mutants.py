@@ -6,6 +6,11 @@ from dgmlab.authoring.proofs import Mutant
 
 _GP_T, _OPT_T = "p5_gradient_penalty_tests", "p5_optimizers_tests"
 STUDENT_MUTANTS = [
+    # student s84: the conjugate in a symbol of the student's own named t (no real=True): the same answer, since
+    # symbols are matched by name (the visible check had said "still contains ['t']")
+    Mutant("p1_conjugate", "correct variant: the conjugate in a fresh sp.Symbol('t')", '''
+f_star_kl = sp.exp(sp.Symbol("t") - 1)
+''', passes=["p1_conjugate_tests"]),
     # student s81: each sample's gradient through the whole batch (autograd.grad per score), valid but costing the
     # square of the batch: the probe gives it the loop's batch (its visible cell took 117 s of 120)
     Mutant("p5_gradient_penalty", "correct variant: autograd.grad of each sample's score", '''

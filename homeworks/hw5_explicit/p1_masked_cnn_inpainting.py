@@ -258,8 +258,8 @@ check("p1_weights_tests")  # reads p1_pixelcnn_weights.pt from the homework fold
 
 # %% [markdown]
 # **P1 results (2 points, written).** Report your test NLL (nats per image) and the binarisation your data used
-# (the 81.3 nats the PixelCNN paper reports for its deep model come from another binarisation, so the two numbers
-# are not comparable). Describe the completions: plausible digits, consistent with the visible top half, where they
+# (the 81.3 nats that van den Oord et al. report for a PixelCNN in "Pixel Recurrent Neural Networks", 2016, come
+# from another binarisation, so the two numbers are not comparable). Describe the completions: plausible digits, consistent with the visible top half, where they
 # fail. Why can a masked CNN with $3\times3$ or $7\times7$ kernels miss some earlier pixels (the "blind spot")?
 
 # %% [markdown] kind="written" grade_id="p1_results" points=2

@@ -204,7 +204,7 @@ def _conjugate_inputs(seed, salt, low, high):
 
 def _conjugate_at(expr, symbol, value, name):
     sp = _sp()
-    found = asserts.as_sympy(expr, name).subs(symbol, sp.Float(value, 15))
+    found = asserts.subs_by_name(expr, {symbol: sp.Float(value, 15)}, name)  # a fresh sp.Symbol("t") is t
     if found.free_symbols:
         raise AssertionError(
             f"expected a number at {symbol} = {value:g}, found {found}: {name} still contains "

@@ -206,12 +206,22 @@ def _check_minimiser(div, div_name, name, value):
     here = at(value)
     neighbours = [t for t in (value - THETA_STEP, value + THETA_STEP) if 0 < t < 1]
     lowest = min(neighbours, key=at)
-    hint = ": that looks like a maximiser (argmax) rather than a minimiser" \
-        if all(at(t) < here for t in neighbours) else ": find the minimiser to at least 3 decimals"
     if not here <= at(lowest) + 1e-12:
         raise AssertionError(
             f"expected {name} = {value:.4f} to minimise {div_name}: it is {here:.6g} there but {at(lowest):.6g} "
-            f"at theta = {lowest:.4f}{hint}")
+            f"at theta = {lowest:.4f}{_minimiser_hint(at, value, here, neighbours)}")
+
+
+def _minimiser_hint(at, value, here, neighbours):
+    """What a theta that does not minimise the divergence ``at`` most likely is: the lowest value itself (what an
+    optimiser returns beside the minimiser), a maximiser, or a minimiser found too roughly."""
+    lowest_value = min(at(t / 200) for t in range(1, 200))
+    if abs(value - lowest_value) <= 0.01 * max(1.0, abs(lowest_value)):
+        return (f": {value:.4f} is the divergence's lowest value (about {lowest_value:.4f}), not the theta where it is "
+                f"reached: return the minimiser (an optimiser's x, not its fun)")
+    if all(at(t) < here for t in neighbours):
+        return ": that looks like a maximiser (argmax) rather than a minimiser"
+    return ": find the minimiser to at least 3 decimals"
 
 
 @points(0.5)

@@ -154,6 +154,15 @@ def sympy_number(value: Any, point: dict[Any, Any], name: str = "the answer", di
         raise CheckError(f"{name} cannot be checked: {exc}") from None
 
 
+def subs_by_name(value: Any, point: dict[Any, Any], name: str = "the answer") -> Any:
+    """sympy ``value`` with each free symbol named as a key of ``point`` ({symbol or name: value}) replaced, whatever
+    its assumptions: an answer written in a fresh ``sp.Symbol("t")`` is the same answer as one in the notebook's
+    ``t`` (the symbols are matched by name, as :func:`sympy_equivalent` matches them)."""
+    value = as_sympy(value, name)
+    named = {str(k): v for k, v in point.items()}
+    return value.subs({s: named[str(s)] for s in value.free_symbols if str(s) in named})
+
+
 def has_float(expr: Any) -> bool:
     """Whether a sympy expression (or matrix) contains a floating-point number such as 0.333..."""
     import sympy as sp

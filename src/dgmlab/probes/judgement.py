@@ -92,15 +92,23 @@ class _Inputs(dict[str, Any]):
 
 
 # errors torch raises whose words do not say what to change in the student's code, and what to say besides
+_DTYPE_HINT = ("a float64 tensor met a float32 one: keep the dtype of the inputs you are given (no torch.float64 "
+               "or numpy in between, or .to(x.dtype) at the end)")
 TORCH_HINTS = (("betas must be either both floats or both Tensors", "write each of Adam's betas as a float (0.0, "
-                "not 0)"),)
+                "not 0)"), ("Double did not match Float", _DTYPE_HINT), ("Float did not match Double", _DTYPE_HINT),
+               ("expected scalar type Float but found Double", _DTYPE_HINT),
+               ("expected scalar type Double but found Float", _DTYPE_HINT))
+
+
+def torch_hint(message: str) -> str:
+    """``": what to change"`` where ``message`` is one of torch's errors of :data:`TORCH_HINTS`, else ``""``."""
+    return next((f": {said}" for words, said in TORCH_HINTS if words in message), "")
 
 
 def usable(name: str, value: Any) -> Any:
     """``value``, or a :class:`TestFailure` saying why it cannot be tested."""
     if isinstance(value, wire.Raised):
-        hint = next((f": {said}" for words, said in TORCH_HINTS if words in value.message), "")
-        raise TestFailure(f"your code raised {value.message}{hint}")
+        raise TestFailure(f"your code raised {value.message}{torch_hint(value.message)}")
     if isinstance(value, wire.Unreadable):
         raise TestFailure(f"{name} cannot be checked: {value.message}")
     if isinstance(value, wire.Unsupported):
@@ -132,7 +140,7 @@ def _weight(fn: Callable[..., Any]) -> float | None:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip() if isinstance(exc, AssertionError) else wire.describe_exception(exc)
-    text = text or "an assertion failed (no message)"
+    text = (text + torch_hint(text)) if text else "an assertion failed (no message)"  # a student's value met torch
     return text if len(text) <= MAX_REASON else text[:MAX_REASON] + " ..."
 
 
