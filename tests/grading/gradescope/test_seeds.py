@@ -23,7 +23,7 @@ def test_nothing_to_compare_starts_no_process(monkeypatch):
         raise AssertionError("a process was started with nothing to compare")
 
     monkeypatch.setattr(SD, "ProcessPoolExecutor", no_pool)
-    got = SD.seeds(ROOT, {"hw": "hw5_explicit", "published": [PUBLISHED]}, KEY, {"mine_weights.pt": b"x" * 10})
+    got = SD.seeds(ROOT, {"hw": "hw5_explicit", "published": [PUBLISHED]}, KEY, {"mine_weights.pt": b"x" * 10}).files
     assert got == DS.seeds_for(KEY, "hw5_explicit", {"mine_weights.pt": b"x" * 10})
 
 
@@ -40,5 +40,5 @@ def test_a_handed_in_copy_of_a_published_file_is_refused_by_the_check_in_its_own
 
     monkeypatch.setattr(DS, "copies_refused", never_compared_here)  # this process only; the check's own is fresh
     data = (ROOT / PUBLISHED).read_bytes()
-    got = SD.seeds(grader, {"hw": "hw5_explicit", "published": [PUBLISHED]}, KEY, {"p1_pixelcnn_weights.pt": data})
+    got = SD.seeds(grader, {"hw": "hw5_explicit", "published": [PUBLISHED]}, KEY, {"p1_pixelcnn_weights.pt": data}).files
     assert PUBLISHED in got["p1_pixelcnn_weights.pt"]["refused"]

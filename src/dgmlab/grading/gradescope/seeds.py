@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import NamedTuple
 
 from ..autograde import draw_seeds
 from ..autograde.task_records import Job
@@ -34,14 +35,13 @@ def job(handed) -> Job:
     with the graded draws' and check inputs' seeds from the course's key (which stays in this process), each weights
     file checked against the kit's published ones (:func:`seeds`). A refused file is logged for the instructor (the
     student reads it in the cell's output)."""
-    found = seeds(handed.grader, handed.settings, handed.key, handed.files)
-    probe_seed = draw_seeds.probe_seed(handed.key, handed.hw, handed.files[f"{handed.hw}.ipynb"])
-    for name, entry in found.items():
+    drawn = seeds(handed.grader, handed.settings, handed.key, handed.files)
+    for name, entry in drawn.files.items():
         if "refused" in entry:
             log.warning("%s", terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: "
                                        f"{entry['refused'][:600]}"))
-    return Job(student=handed.student, files=handed.files, submitted_at=time.time(), draw_seeds=found,
-               probe_seed=probe_seed)
+    return Job(student=handed.student, files=handed.files, submitted_at=time.time(), draw_seeds=drawn.files,
+               probe_seed=drawn.probe)
 
 
 def compared(files: dict, settings: dict) -> dict:
@@ -51,15 +51,24 @@ def compared(files: dict, settings: dict) -> dict:
             and rel in names}
 
 
-def seeds(grader: Path, settings: dict, key: bytes, files: dict) -> dict:
-    """``{file name: {"sha256", "seed"[, "refused"]}}`` for the submission's ``files``, as ``dgmlab autograde`` gives
-    them with the course's published weights (``grader``: the bundle's folder, a course); see the module."""
+class Seeds(NamedTuple):
+    """A submission's seeds from the course's key: its notebook's check() inputs' (:func:`~dgmlab.grading.autograde.
+    draw_seeds.probe_seed`) and ``{file name: {"sha256", "seed"[, "refused"]}}`` of its files' graded draws."""
+
+    probe: int
+    files: dict
+
+
+def seeds(grader: Path, settings: dict, key: bytes, files: dict) -> Seeds:
+    """The seeds of the submission's ``files`` (its notebook ``<hw>.ipynb`` among them), as ``dgmlab autograde``
+    gives them with the course's published weights (``grader``: the bundle's folder, a course); see the module."""
     hw = settings["hw"]
     named = compared(files, settings)
+    probe = draw_seeds.probe_seed(key, hw, files.get(f"{hw}.ipynb", b""))
     found = draw_seeds.file_seeds(key, hw, files)  # every file's seed; the files too big or unsafe to read refused
     checked = {rel: data for rel, data in named.items() if rel in found and "refused" not in found[rel]}
     if not checked:
-        return found
+        return Seeds(probe, found)
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of the grader's memory is copied
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
@@ -67,7 +76,7 @@ def seeds(grader: Path, settings: dict, key: bytes, files: dict) -> dict:
     except BrokenProcessPool as exc:
         raise CheckFailed(f"the check of {', '.join(sorted(checked))} against the kit's published weights stopped "
                           f"before it answered (out of memory?): {exc}") from exc
-    return {**found, **{rel: answer[rel] for rel in checked}}
+    return Seeds(probe, {**found, **{rel: answer[rel] for rel in checked}})
 
 
 def published_seeds(grader: str, hw: str, key: bytes, files: dict) -> dict:
