@@ -75,7 +75,7 @@ class Writer:
         nbgrader_adapter.write_scores(self.gb, self.hw, student, scores, notebooks_run, self.late, hand.needs_grading)
         self.seconds.append(time.perf_counter() - t0)
 
-    def replace(self, folders: dict) -> None:
+    def replace_folders(self, folders: dict) -> None:
         """Replace each of a submission's folders, ``{folder: {relative path: bytes}}``, as nbgrader's ``--force``
         does: its files written beside it, then swapped in whole. ``None`` in place of files: the folder is removed
         (what the grader kept for the dashboard, from a grading that kept nothing)."""
@@ -106,7 +106,7 @@ def write(writer: Writer, sub: Submission, job: Job, got: Outcome, received: flo
         folders = {sub.autograded: got.autograded, sub.kept: got.kept or None}
     if got.feedback:
         folders[sub.feedback] = got.feedback
-    writer.replace(folders)
+    writer.replace_folders(folders)
     if hand is not None:  # last: a grade in the gradebook only with its files in place
         _grade(writer, sub, got, hand)
     got.timings["write_back"] = time.time() - t_write
