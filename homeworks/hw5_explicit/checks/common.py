@@ -3,7 +3,7 @@ not-as-stated signal of the kit's loaders, gradient and value helpers) and the t
 (reading a handed-in file, the shipped training digits they run on, their property checks and measurements)."""
 from __future__ import annotations
 
-from dgmlab.probes import TestFailure, _sp, _torch  # lazy imports
+from dgmlab.probes import NotAsAsked, TestFailure, _sp, _torch  # lazy imports
 
 P1_WEIGHTS_FILE = "p1_pixelcnn_weights.pt"
 P2_WEIGHTS_FILE = "p2_realnvp_weights.pt"
@@ -77,7 +77,7 @@ def _detached(t):
 def _graph_output(t, what):
     torch = _torch()
     if not isinstance(t, torch.Tensor) or not t.requires_grad:
-        raise TypeError(f"{what} has no gradient with respect to the inputs (found "
+        raise NotAsAsked(f"{what} has no gradient with respect to the inputs (found "
                         f"{type(t).__name__ if not isinstance(t, torch.Tensor) else 'a tensor without a graph'}): "
                         f"use torch operations throughout, with no .detach(), .item(), .numpy() or torch.no_grad()")
     return t

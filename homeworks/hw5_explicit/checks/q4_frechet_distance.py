@@ -8,7 +8,7 @@ from dgmlab.probes import CheckSpec, _np, _torch, asserts, attempt, on_working, 
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes.points import points
 
-from .common import NotAsStated, _detached, _graph_output, _stated, as_stated
+from .common import NotAsAsked, NotAsStated, _detached, _graph_output, _stated, as_stated
 
 
 # ====================================================================== Q4
@@ -147,7 +147,7 @@ def _q4_frechet_probe(o, x):
         try:
             return fn(*leaves)
         except torch.linalg.LinAlgError as exc:
-            raise ValueError(f"frechet_gaussian stopped in torch.linalg ({(str(exc).splitlines() or [''])[0][:120]}): "
+            raise NotAsAsked(f"frechet_gaussian stopped in torch.linalg ({(str(exc).splitlines() or [''])[0][:120]}): "
                              f"a NaN reached an eigen-decomposition; round-off makes eigenvalues that should be 0 "
                              f"slightly negative, so clamp them at 0 before each square root") from None
 
@@ -168,7 +168,7 @@ def _q4_frechet_probe(o, x):
         gradient_agrees()
         d = _graph_output(call(tensors(args, grad=True)), "the distance")
         if d.is_complex():
-            raise TypeError(f"the distance came out as a complex tensor ({d.dtype}); it is a real number: take the "
+            raise NotAsAsked(f"the distance came out as a complex tensor ({d.dtype}); it is a real number: take the "
                             f"trace of the square root from a symmetric positive semi-definite matrix (see the hint)")
         return _detached(d)
 

@@ -43,7 +43,7 @@ from typing import Any, Callable, cast
 
 from .. import runtime, syntax_tree, workspace
 from . import wire
-from .cell_spec import MAX_REASON, WORKING_SEED, CheckSpec, TestFailure, make_inputs
+from .cell_spec import MAX_REASON, WORKING_SEED, CheckSpec, NotAsAsked, TestFailure, make_inputs
 from .judgement import (
     MAX_FILE_BYTES,
     Answers,
@@ -435,7 +435,7 @@ def grading_source(source: str, seed: int) -> str:
 
 __all__ = [
     "Answers", "CheckSpec", "EXPECTED_FILE", "HandedIn", "JudgedTest", "Judgement", "KIT_HOMEWORKS", "MAX_FILE_BYTES",
-    "MAX_REASON", "PROBE_MIME", "Ref", "TestFailure", "WORKING_SEED", "attempt", "cell_call", "check",
+    "MAX_REASON", "NotAsAsked", "PROBE_MIME", "Ref", "TestFailure", "WORKING_SEED", "attempt", "cell_call", "check",
     "checks_package", "expected", "expected_file", "grading_source", "homework_of", "judge", "load_checks",
     "make_inputs", "on_working", "optional_module", "plan", "read_handed_in", "run_probe", "seeded_generator",
     "spec_for", "specs", "takes_ref", "usable", "use_references", "with_working", "working",

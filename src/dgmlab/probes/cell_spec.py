@@ -49,6 +49,11 @@ class TestFailure(AssertionError):
     __test__ = False
 
 
+class NotAsAsked(ValueError):
+    """Raised by a probe (kernel side) that finds the answer is not what the statement asks, e.g. a value without the
+    graph the question asks for: its message reaches the student as the check's finding, not as "your code raised"."""
+
+
 WORKING_SEED = 0  # visible tests read inputs drawn from this seed in a student's self-check (graded: make_inputs)
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, NamedTuple
 
 from .. import runtime
 from . import wire
-from .cell_spec import MAX_REASON, CheckSpec, TestFailure, make_inputs
+from .cell_spec import MAX_REASON, CheckSpec, NotAsAsked, TestFailure, make_inputs
 from .points import SELF_CHECK, _split, fmt, points_text, tally
 from .recorded_values import _JUDGED, expected
 
@@ -108,6 +108,9 @@ def torch_hint(message: str) -> str:
 def usable(name: str, value: Any) -> Any:
     """``value``, or a :class:`TestFailure` saying why it cannot be tested."""
     if isinstance(value, wire.Raised):
+        finding = value.message.removeprefix(f"{NotAsAsked.__name__}: ")
+        if finding != value.message:  # the probe's own finding (cell_spec.NotAsAsked), not an error of the answer's
+            raise TestFailure(finding)
         raise TestFailure(f"your code raised {value.message}{torch_hint(value.message)}")
     if isinstance(value, wire.Unreadable):
         raise TestFailure(f"{name} cannot be checked: {value.message}")
