@@ -64,9 +64,8 @@ class Handed:
     files: dict  # {relative path: bytes}
     problem: str
     key: bytes = dataclasses.field(repr=False)  # the course's draw key (stays in this process)
-    wall: boundary.Boundary = dataclasses.field(repr=False)  # boundary.choose: kind "" where none holds (nothing is graded)
+    wall: boundary.Boundary = dataclasses.field(repr=False)  # boundary.choose; kind "": none holds, nothing is graded
     bundle: Bundle = dataclasses.field(repr=False)  # worker_bundle, behind the wall (Boundary.around)
-
     student: str = "student"  # the submission's folder name in the throw-away course
 
     @property
@@ -102,7 +101,8 @@ def worker_bundle(grader: Path, settings: dict, source: dict) -> Bundle:
     :meth:`.boundary.Boundary.around`."""
     return Bundle(hw=settings["hw"], version=__version__, config=(grader / "nbgrader_config.py").read_text("utf-8"),
                   gradebook=(grader / "gradebook.db").read_bytes(), notebooks=tuple(settings["notebooks"]),
-                  source={k: v for k, v in source.items() if not k.endswith(".ipynb")}, timeout=settings["timeout"], feedback=False, sandbox=None,
+                  source={k: v for k, v in source.items() if not k.endswith(".ipynb")}, timeout=settings["timeout"],
+                  feedback=False, sandbox=None,
                   limits=Limits(memory=settings["memory"], file_size=settings["file_size"], tmpfs=settings["tmpfs"]),
                   cell_timeout=settings["cell_timeout"], course_id=settings["course_id"])
 
