@@ -131,3 +131,17 @@ def test_the_container_s_working_set_leaves_out_its_inactive_file_cache(monkeypa
     assert memory.container_working_set() == 600
     (tmp_path / "self").write_text("1:cpu:/\n")  # no memory controller
     assert memory.container_working_set() is None and memory.container_memory() is None
+
+
+def test_a_local_run_s_unlimited_cgroup_is_not_counted_as_the_container_s(monkeypatch, tmp_path):
+    """Under DGMLAB_GRADESCOPE_CONTAINER_MIB (a local run), this process's cgroup is the host's, whose other processes
+    (a test suite, a browser) are not the grading's: counted, they stopped a kernel that held little (a TA's trial)."""
+    _cgroups(monkeypatch, tmp_path, "0::/\n")
+    (tmp_path / "memory.max").write_text("max\n")
+    (tmp_path / "memory.current").write_text(f"{10 * 2 ** 30}\n")  # the host's other processes
+    monkeypatch.setenv(memory.CONTAINER_ENV, "768")
+    assert memory.container_memory() == 768 * 2 ** 20
+    assert memory.limiting_cgroup() is None
+    assert memory.PeakMemory(limit=memory.container_memory())._cgroup is None
+    (tmp_path / "memory.max").write_text(f"{2 ** 30}\n")  # a container's own limit: its cgroup is counted
+    assert memory.PeakMemory(limit=memory.container_memory())._cgroup == (tmp_path, 2)

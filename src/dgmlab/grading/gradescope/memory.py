@@ -64,10 +64,17 @@ def container_working_set(found: tuple[Path, int] | None = None) -> int | None:
     return max(held, 0)
 
 
+def limiting_cgroup() -> tuple[Path, int] | None:
+    """:func:`memory_cgroup` where it has a memory limit (the container's own), else None: a cgroup without one (a
+    local run's, which other processes of the host share) says nothing of the container's memory."""
+    found = memory_cgroup()
+    return found if found and _number(found[0] / CGROUP_FILES[found[1]][0]) is not None else None
+
+
 def container_memory() -> int | None:
     """The bytes the container may hold (its memory cgroup's limit; else :data:`CONTAINER_ENV`, in MiB), None when
     unlimited."""
-    found = memory_cgroup()
+    found = limiting_cgroup()
     limit = _number(found[0] / CGROUP_FILES[found[1]][0]) if found else None
     if limit is None and os.environ.get(CONTAINER_ENV):
         limit = int(float(os.environ[CONTAINER_ENV]) * 2 ** 20)
@@ -90,7 +97,9 @@ class PeakMemory:
         #: every: seconds between samples; pid: the root of the measured tree (this process by default).
         self.every, self.pid, self.peak, self.parts, self._done = every, pid, 0, {}, threading.Event()
         self.limit, self.stopped = limit, None
-        self._cgroup = memory_cgroup() if limit is not None else None  # looked up once, read at each sample
+        # looked up once, read at each sample; only a cgroup with a limit of its own is the container's: a local run
+        # under CONTAINER_ENV shares its cgroup with the host's other processes, which are not the grading's
+        self._cgroup = limiting_cgroup() if limit is not None else None
 
     def _sample(self):
         import psutil
