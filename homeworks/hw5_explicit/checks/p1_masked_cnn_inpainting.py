@@ -347,14 +347,10 @@ def test_finite_for_very_large_logits(v, ref):
     # confidently right (about 1e-13 each); sigmoid(120) rounds to 1 in float32, so log(1 - p) would be -inf
     got = v.confident
     asserts.assert_tensor(got, "bernoulli_nll(logits, x) for one 2x2 image", shape=(1,))
-    value = float(got[0])
-    hint = ""
-    if not math.isfinite(value):
-        hint = (": the statement asks for an NLL finite even for very large |logits|; sigmoid then log overflows, "
-                "work from the logits (binary_cross_entropy_with_logits, or softplus)")
-    elif abs(value - 200.0) < 1.0:
-        hint = (": each confidently wrong pixel was counted 100 nats, not 120: binary_cross_entropy on probabilities "
-                "clamps its log at -100; work from the logits (binary_cross_entropy_with_logits, or softplus)")
+    value, fix = float(got[0]), "work from the logits (binary_cross_entropy_with_logits, or softplus)"
+    hint = (f": the statement asks for an NLL finite even for very large |logits|; sigmoid then log overflows, {fix}"
+            if not math.isfinite(value) else f": each confidently wrong pixel was counted 100 nats, not 120: "
+            f"binary_cross_entropy on probabilities clamps its log at -100; {fix}" if abs(value - 200.0) < 1.0 else "")
     if not (math.isfinite(value) and abs(value - 240.0) < 1e-3):
         raise AssertionError(
             f"expected 120 + 120 = 240 nats for logits (120, -120, 30, -30) on pixels (0, 1, 1, 0), found {value:.6g}{hint}")
