@@ -134,3 +134,16 @@ def test_where_bubblewrap_fails_the_user_walls_line_gives_bwraps_first_error_lin
     assert wall.kind == "user"
     assert wall.why.endswith("bubblewrap's error: bwrap cannot create namespaces here (bwrap: No permissions to "
                              "create new namespace")
+
+
+def test_the_user_wall_taken_by_request_where_bubblewrap_runs_does_not_say_bubblewrap_could_not(monkeypatch, tmp_path):
+    from dgmlab.grading.isolation import kernel_sandbox as S
+
+    monkeypatch.setattr(S, "available", lambda: (True, ""))
+    monkeypatch.setenv(B.FORCE_ENV, "user")
+    monkeypatch.setattr(B, "user_boundary", lambda *a: B.Boundary(
+        "user", "the kernel ran as the unprivileged user u; the judge ran apart from it (bubblewrap could not run "
+                "here, so the kernel had the network)"))
+    wall = B.choose(None, tmp_path, 2 ** 30, 2 ** 20)
+    assert wall.kind == "user" and "could not run" not in wall.why
+    assert f"({B.FORCE_ENV}=user chose this wall, so the kernel had the network)" in wall.why

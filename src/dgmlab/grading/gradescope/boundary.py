@@ -189,6 +189,8 @@ def choose(setting, grader_dir: Path, memory: int, file_size: int) -> Boundary:
             f" and {user.why}"
     elif not usable:
         user.why += f"; bubblewrap's error: {bwrap_error(why)}"
+    else:  # bubblewrap runs here, but FORCE_ENV asked for this wall
+        user.why = user.why.replace("bubblewrap could not run here", f"{FORCE_ENV}=user chose this wall")
     return user
 
 
