@@ -570,10 +570,10 @@ def test_check_of_a_notebook_never_run_says_so_and_names_its_blank_written_answe
 def test_a_cell_past_the_time_limit_is_interrupted_and_named(tmp_path, capsys):
     notebook = tmp_path / "hw.ipynb"
     _notebook_with(notebook, "import time\ntime.sleep(600)")
-    # the limit: past what the setup cell takes (torch's import) on a busy machine, far below the sleep
-    assert main(["check", str(notebook), "--no-sandbox", "--cell-timeout", "40"]) == 0  # the test cell still ran
+    # the limit: past what the setup cell takes (torch's import: 1.5-5 s on a busy machine), far below the sleep
+    assert main(["check", str(notebook), "--no-sandbox", "--cell-timeout", "20"]) == 0  # the test cell still ran
     out = capsys.readouterr().out
-    assert "!! cell 4 ('import time'): it ran longer than the autograder's limit of 40 s" in out
+    assert "!! cell 4 ('import time'): it ran longer than the autograder's limit of 20 s" in out
     assert "cell 2 " not in out
 
 
